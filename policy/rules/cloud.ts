@@ -1,0 +1,111 @@
+// AWS rules over Pulumi resource inputs (aws provider v7 shapes; v6's list-shaped blocks accepted too).
+import type { PulumiResource, ResourceRule, Violation } from "./types";
+import { Obj, arr, has, isObj, obj, str, strs, violation } from "./util";
+
+const EKS_CLUSTER = "aws:eks/cluster:Cluster";
+
+/** aws v7 models single nested blocks as objects; older code passed one-element lists. */
+function block(v: unknown): Obj {
+    if (Array.isArray(v)) return obj(v[0]);
+    return obj(v);
+}
+
+export const eksSecretsEncryption: ResourceRule = {
+    id: "eks-secrets-encryption",
+    description: "EKS clusters envelope-encrypt Kubernetes Secrets with a KMS key.",
+    enforcement: "mandatory",
+    target: "pulumi",
+    scope: "object",
+    types: [EKS_CLUSTER],
+    check(r) {
+        const configs = Array.isArray(r.props.encryptionConfig) ? arr(r.props.encryptionConfig).filter(isObj) : [obj(r.props.encryptionConfig)];
+        // The key ARN is usually unknown during preview (the key is created alongside); present is enough.
+        const ok = configs.some((c) => strs(c.resources).includes("secrets") && has(obj(c.provider), "keyArn"));
+        return ok ? [] : [violation(r, "encryptionConfig does not encrypt \"secrets\" with a KMS key (provider.keyArn)")];
+    },
+};
+
+const OPEN_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
+
+export const eksEndpointRestricted: ResourceRule = {
+    id: "eks-endpoint-restricted",
+    description: "The EKS API endpoint is private, or public only to named CIDRs (never 0.0.0.0/0 or ::/0).",
+    enforcement: "mandatory",
+    target: "pulumi",
+    scope: "object",
+    types: [EKS_CLUSTER],
+    check(r) {
+        const vpc = block(r.props.vpcConfig);
+        // AWS defaults endpointPublicAccess to true and publicAccessCidrs to 0.0.0.0/0.
+        if (vpc.endpointPublicAccess === false) return [];
+        const cidrs = strs(vpc.publicAccessCidrs);
+        if (cidrs.length === 0) return [violation(r, "the API endpoint is public and publicAccessCidrs is unset, which AWS reads as 0.0.0.0/0")];
+        const open = cidrs.filter((c) => OPEN_CIDRS.has(c));
+        return open.length ? [violation(r, `the public API endpoint is open to ${open.join(", ")}`)] : [];
+    },
+};
+
+export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+export const eksControlPlaneLogging: ResourceRule = {
+    id: "eks-control-plane-logging",
+    description: "EKS clusters ship all five control-plane log types (api, audit, authenticator, controllerManager, scheduler).",
+    enforcement: "mandatory",
+    target: "pulumi",
+    scope: "object",
+    types: [EKS_CLUSTER],
+    check(r) {
+        const enabled = strs(r.props.enabledClusterLogTypes);
+        const missing = EKS_LOG_TYPES.filter((t) => !enabled.includes(t));
+        return missing.length ? [violation(r, `enabledClusterLogTypes is missing ${missing.join(", ")}`)] : [];
+    },
+};
+
+export const eksSupportedVersion: ResourceRule = {
+    id: "eks-supported-version",
+    description: "EKS clusters pin a Kubernetes version in EKS standard support.",
+    enforcement: "mandatory",
+    target: "pulumi",
+    scope: "object",
+    types: [EKS_CLUSTER],
+    check(r, ctx) {
+        const version = str(r.props.version);
+        const supported = ctx.config.supportedEksVersions;
+        if (!version) return [violation(r, `version is not pinned (AWS would pick its default); use one of ${supported.join(", ")}`)];
+        const minor = version.split(".").slice(0, 2).join(".");
+        return supported.includes(minor) ? [] : [violation(r, `version ${version} is not in EKS standard support (${supported.join(", ")})`)];
+    },
+};
+
+export const ec2Imdsv2Required: ResourceRule = {
+    id: "ec2-imdsv2-required",
+    description: "Launch templates and instances require IMDSv2 tokens with a hop limit of 1 (pods cannot reach the node's credentials).",
+    enforcement: "mandatory",
+    target: "pulumi",
+    scope: "object",
+    types: ["aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"],
+    check(r) {
+        const m = block(r.props.metadataOptions);
+        if (m.httpEndpoint === "disabled") return []; // no metadata service at all
+        const out: Violation[] = [];
+        if (m.httpTokens !== "required") out.push(violation(r, `metadataOptions.httpTokens is ${JSON.stringify(m.httpTokens ?? "unset")}; set "required" (IMDSv2 only)`));
+        if (m.httpPutResponseHopLimit !== 1) out.push(violation(r, `metadataOptions.httpPutResponseHopLimit is ${JSON.stringify(m.httpPutResponseHopLimit ?? "unset")}; set 1 so containers cannot reach IMDS`));
+        return out;
+    },
+};
+
+export const kmsKeyRotation: ResourceRule = {
+    id: "kms-key-rotation",
+    description: "Symmetric KMS keys rotate automatically.",
+    enforcement: "mandatory",
+    target: "pulumi",
+    scope: "object",
+    types: ["aws:kms/key:Key"],
+    check(r: PulumiResource) {
+        const spec = str(r.props.customerMasterKeySpec) ?? "SYMMETRIC_DEFAULT";
+        if (spec !== "SYMMETRIC_DEFAULT") return []; // AWS rotates only symmetric encryption keys
+        return r.props.enableKeyRotation === true ? [] : [violation(r, "enableKeyRotation is not true")];
+    },
+};
+
+export const cloudRules = [eksSecretsEncryption, eksEndpointRestricted, eksControlPlaneLogging, eksSupportedVersion, ec2Imdsv2Required, kmsKeyRotation] as const;

@@ -1,0 +1,224 @@
+// Small readers for loosely typed objects. Rules read YAML and Pulumi inputs that can hold
+// anything, so every accessor checks the shape instead of trusting a cast.
+import type { KubeObject, ObjectRef, PulumiResource, Violation } from "./types";
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+export function obj(v: unknown): Obj {
+    return isObj(v) ? v : {};
+}
+export function arr(v: unknown): unknown[] {
+    return Array.isArray(v) ? v : [];
+}
+export function objs(v: unknown): Obj[] {
+    return arr(v).filter(isObj);
+}
+export function str(v: unknown): string | undefined {
+    return typeof v === "string" ? v : undefined;
+}
+export function strs(v: unknown): string[] {
+    return arr(v).filter((x): x is string => typeof x === "string");
+}
+/** Own-property presence without reading the value (so Pulumi's unknown-checking proxy does not throw). */
+export function has(o: unknown, key: string): boolean {
+    return isObj(o) && Object.prototype.hasOwnProperty.call(o, key);
+}
+export function nonEmpty(v: unknown): boolean {
+    if (Array.isArray(v)) return v.length > 0;
+    if (isObj(v)) return Object.keys(v).length > 0;
+    return v !== undefined && v !== null && v !== "";
+}
+
+// ---- Kubernetes object identity ----
+
+const CLUSTER_SCOPED = new Set([
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+    "StorageClass", "PriorityClass", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "APIService", "IngressClass", "RuntimeClass", "CSIDriver", "VolumeAttachment",
+]);
+
+export function group(o: KubeObject): string {
+    const av = o.apiVersion ?? "";
+    const i = av.indexOf("/");
+    return i < 0 ? "" : av.slice(0, i);
+}
+export function nameOf(o: KubeObject): string {
+    return str(o.metadata?.name) ?? "";
+}
+/** The namespace an object lives in; kubectl's "default" when a namespaced object names none. */
+export function namespaceOf(o: KubeObject): string {
+    if (CLUSTER_SCOPED.has(o.kind ?? "")) return o.kind === "Namespace" ? nameOf(o) : "";
+    return str(o.metadata?.namespace) || "default";
+}
+export function labelsOf(o: KubeObject): Record<string, string> {
+    return o.metadata?.labels && isObj(o.metadata.labels) ? o.metadata.labels : {};
+}
+export function refOf(subject: KubeObject | PulumiResource): ObjectRef {
+    if (isPulumiResource(subject)) return { apiVersion: "", kind: subject.type, namespace: "", name: subject.name };
+    return { apiVersion: subject.apiVersion ?? "", kind: subject.kind ?? "", namespace: namespaceOf(subject), name: nameOf(subject) };
+}
+export function isPulumiResource(v: KubeObject | PulumiResource): v is PulumiResource {
+    return typeof (v as PulumiResource).type === "string" && isObj((v as PulumiResource).props);
+}
+export function violation(subject: KubeObject | PulumiResource, message: string): Violation {
+    return { subject, message };
+}
+
+// ---- Istio API groups and versions ----
+
+/** Versions Istio serves for each kind we check (v1 since 1.22; older ones still served). */
+const ISTIO_VERSIONS: Record<string, { group: string; versions: readonly string[] }> = {
+    PeerAuthentication: { group: "security.istio.io", versions: ["v1", "v1beta1"] },
+    AuthorizationPolicy: { group: "security.istio.io", versions: ["v1", "v1beta1"] },
+    RequestAuthentication: { group: "security.istio.io", versions: ["v1", "v1beta1"] },
+    VirtualService: { group: "networking.istio.io", versions: ["v1", "v1beta1", "v1alpha3"] },
+    DestinationRule: { group: "networking.istio.io", versions: ["v1", "v1beta1", "v1alpha3"] },
+    Gateway: { group: "networking.istio.io", versions: ["v1", "v1beta1", "v1alpha3"] },
+    ServiceEntry: { group: "networking.istio.io", versions: ["v1", "v1beta1", "v1alpha3"] },
+    Sidecar: { group: "networking.istio.io", versions: ["v1", "v1beta1", "v1alpha3"] },
+};
+
+/** True for an Istio object of `kind` in any version Istio serves (not e.g. Gateway API's Gateway). */
+export function isIstio(o: KubeObject, kind: string): boolean {
+    if (o.kind !== kind) return false;
+    const known = ISTIO_VERSIONS[kind];
+    if (!known) return false;
+    const [g, v] = (o.apiVersion ?? "").split("/");
+    return g === known.group && known.versions.includes(v ?? "");
+}
+export function isIstioGroup(o: KubeObject): boolean {
+    const g = group(o);
+    return g.endsWith(".istio.io");
+}
+
+// ---- Workloads and pod templates ----
+
+export const WORKLOAD_KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "ReplicationController"] as const;
+
+export interface PodTemplate {
+    /** Labels and annotations of the pod (template metadata, or the Pod's own). */
+    meta: { labels: Record<string, string>; annotations: Record<string, string> };
+    spec: Obj;
+}
+
+/** The pod spec a workload runs, wherever the kind keeps it (CronJob nests it two levels deep). */
+export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
+    let meta: unknown;
+    let spec: unknown;
+    switch (o.kind) {
+        case "Pod":
+            meta = o.metadata;
+            spec = o.spec;
+            break;
+        case "CronJob": {
+            const t = obj(obj(obj(obj(o.spec).jobTemplate).spec).template);
+            meta = t.metadata;
+            spec = t.spec;
+            break;
+        }
+        case "Deployment": case "StatefulSet": case "DaemonSet": case "Job": case "ReplicaSet": case "ReplicationController": {
+            const t = obj(obj(o.spec).template);
+            meta = t.metadata;
+            spec = t.spec;
+            break;
+        }
+        default:
+            return undefined;
+    }
+    if (!isObj(spec)) return undefined;
+    const m = obj(meta);
+    return { meta: { labels: strMap(m.labels), annotations: strMap(m.annotations) }, spec };
+}
+
+function strMap(v: unknown): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(obj(v))) if (typeof val === "string") out[k] = val;
+    return out;
+}
+
+export type ContainerRole = "app" | "init" | "sidecar" | "ephemeral";
+
+export interface ContainerView {
+    c: Obj;
+    name: string;
+    role: ContainerRole;
+    /** Istio's injected proxy or its init/validation container. */
+    istio: "proxy" | "init" | "validation" | undefined;
+}
+
+/**
+ * Istio's own containers, recognised by name and by image (proxyv2, or "auto" which the injector
+ * replaces), so a workload cannot dodge the rules just by naming its container istio-proxy.
+ */
+function istioRole(c: Obj): ContainerView["istio"] {
+    const name = str(c.name);
+    if (name !== "istio-proxy" && name !== "istio-init" && name !== "istio-validation") return undefined;
+    const image = str(c.image);
+    const istioImage = image === undefined || image === "auto" || /(^|\/)proxyv2([:@]|$)/.test(image);
+    if (!istioImage) return undefined;
+    return name === "istio-proxy" ? "proxy" : name === "istio-init" ? "init" : "validation";
+}
+
+export function containersOf(spec: Obj): ContainerView[] {
+    const out: ContainerView[] = [];
+    for (const c of objs(spec.initContainers)) {
+        // Native sidecars (Kubernetes 1.29+) are init containers that keep running.
+        const role: ContainerRole = c.restartPolicy === "Always" ? "sidecar" : "init";
+        out.push({ c, name: str(c.name) ?? "", role, istio: istioRole(c) });
+    }
+    for (const c of objs(spec.containers)) out.push({ c, name: str(c.name) ?? "", role: "app", istio: istioRole(c) });
+    for (const c of objs(spec.ephemeralContainers)) out.push({ c, name: str(c.name) ?? "", role: "ephemeral", istio: undefined });
+    return out;
+}
+
+/** Container-level securityContext field, falling back to the pod's where Kubernetes inherits it. */
+export function effectiveSecurity(spec: Obj, c: Obj, field: "runAsUser" | "runAsNonRoot" | "seccompProfile"): unknown {
+    const own = obj(c.securityContext);
+    if (has(own, field)) return own[field];
+    return obj(spec.securityContext)[field];
+}
+
+// ---- Label selectors ----
+
+export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
+    const s = obj(selector);
+    const ml = obj(s.matchLabels);
+    const exprs = objs(s.matchExpressions);
+    if (Object.keys(ml).length === 0 && exprs.length === 0) return false; // empty PDB selector matches nothing useful
+    for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
+    for (const e of exprs) {
+        const key = str(e.key) ?? "";
+        const values = strs(e.values);
+        const present = Object.prototype.hasOwnProperty.call(labels, key);
+        switch (e.operator) {
+            case "In": if (!present || !values.includes(labels[key] as string)) return false; break;
+            case "NotIn": if (present && values.includes(labels[key] as string)) return false; break;
+            case "Exists": if (!present) return false; break;
+            case "DoesNotExist": if (present) return false; break;
+            default: return false;
+        }
+    }
+    return true;
+}
+
+// ---- Hosts ----
+
+/** Istio's short-name resolution: only dot-less names get `<ns>.svc.cluster.local` appended. */
+export function fqdn(host: string, namespace: string): string {
+    if (host === "*" || host.includes(".")) return host;
+    return `${host}.${namespace}.svc.cluster.local`;
+}
+
+export function isWildcardHost(host: string): boolean {
+    return host === "*" || host.startsWith("*.") || host.startsWith("*");
+}
+
+/** Does a Gateway server host (optionally `ns/host`) admit a VirtualService host? */
+export function hostAdmits(serverHost: string, vsHost: string): boolean {
+    if (serverHost === "*") return true;
+    if (serverHost.startsWith("*")) return vsHost.endsWith(serverHost.slice(1)) || vsHost === serverHost;
+    return serverHost.toLowerCase() === vsHost.toLowerCase();
+}
