@@ -1,0 +1,251 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { applyObject } from "../apply";
+import { Environment } from "../settings";
+import { assumeRolePolicy, managedPolicyArn } from "../iam";
+import { irsaRole, OidcIdentity } from "./irsa";
+import { CHARTS, eksAddonVersions, EksAddonName } from "../versions";
+import lbControllerPolicy from "./aws-load-balancer-controller-policy.json";
+import {
+    ADMIN_ACCESS_POLICY,
+    CONTROL_PLANE_LOG_TYPES,
+    gp3StorageClass,
+    ISTIO_WEBHOOK_PORT,
+    kubeconfig,
+    LB_CONTROLLER_SERVICE_ACCOUNT,
+    lbControllerValues,
+    nodeLaunchTemplate,
+} from "./builders";
+import { ClusterConfig } from "./settings";
+
+export interface ClusterArgs {
+    /** Cluster name, e.g. `dodo-dev`; subnets are tagged for it. */
+    name: string;
+    environment: Environment;
+    region: string;
+    config: ClusterConfig;
+    vpcId: pulumi.Input<string>;
+    privateSubnetIds: pulumi.Input<string>[];
+}
+
+/**
+ * EKS from @pulumi/aws primitives: KMS envelope encryption, all control-plane logs, access
+ * entries, IRSA, managed nodes with IMDSv2, pinned add-ons, a gp3 StorageClass and the AWS Load
+ * Balancer Controller. Later components deploy through `provider`.
+ */
+export class Cluster extends pulumi.ComponentResource {
+    readonly clusterName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly oidcProviderArn: pulumi.Output<string>;
+    readonly oidcProviderUrl: pulumi.Output<string>;
+    /** For IAM roles for service accounts in later components (see irsaRole). */
+    readonly oidc: OidcIdentity;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+    readonly nodeSecurityGroupId: pulumi.Output<string>;
+    /** Resources the workloads need before they can schedule: nodes, DNS, storage, LB controller. */
+    readonly ready: pulumi.Resource[];
+    /** The LB controller release: anything that asks for an NLB depends on it, so destroy runs in order. */
+    readonly lbController: k8s.helm.v3.Release;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dodo:platform:Cluster", name, {}, opts);
+        const { config } = args;
+        const parent = { parent: this };
+        const isProd = args.environment === "prod";
+
+        const secretsKey = new aws.kms.Key(`${name}-secrets`, {
+            description: `${args.name} EKS secrets envelope encryption`,
+            enableKeyRotation: true,
+            deletionWindowInDays: isProd ? 30 : 7,
+        }, parent);
+        new aws.kms.Alias(`${name}-secrets`, { name: `alias/${args.name}-eks-secrets`, targetKeyId: secretsKey.keyId }, parent);
+
+        const clusterRole = new aws.iam.Role(`${name}-control-plane`, {
+            assumeRolePolicy: JSON.stringify(assumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"])),
+        }, parent);
+        const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-control-plane`, {
+            role: clusterRole.name,
+            policyArn: managedPolicyArn("AmazonEKSClusterPolicy"),
+        }, parent);
+
+        // Created before the cluster so retention is ours, not "never expire".
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
+            name: `/aws/eks/${args.name}/cluster`,
+            retentionInDays: config.logRetentionDays,
+        }, parent);
+
+        const cluster = new aws.eks.Cluster(`${name}-eks`, {
+            name: args.name,
+            version: config.kubernetesVersion,
+            roleArn: clusterRole.arn,
+            vpcConfig: {
+                subnetIds: args.privateSubnetIds,
+                endpointPrivateAccess: config.endpointPrivateAccess,
+                endpointPublicAccess: config.endpointPublicAccess,
+                publicAccessCidrs: config.endpointPublicAccess ? config.publicAccessCidrs : undefined,
+            },
+            encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
+            enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            upgradePolicy: { supportType: "STANDARD" },
+            // Add-ons below are EKS-managed and pinned; EKS must not install unmanaged copies.
+            bootstrapSelfManagedAddons: false,
+        }, { parent: this, dependsOn: [clusterPolicy, logGroup] });
+
+        const issuer = cluster.identities.apply((ids) => ids[0].oidcs[0].issuer);
+        const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {
+            url: issuer,
+            clientIdLists: ["sts.amazonaws.com"],
+        }, parent);
+
+        this.oidc = { providerArn: oidc.arn, issuerUrl: issuer };
+        const serviceAccountRole = (roleName: string, namespace: string, serviceAccount: string) =>
+            irsaRole(`${name}-${roleName}`, this.oidc, namespace, serviceAccount, parent);
+
+        for (const admin of config.adminPrincipals) {
+            const id = admin.split("/").pop()!.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+            const entry = new aws.eks.AccessEntry(`${name}-admin-${id}`, { clusterName: cluster.name, principalArn: admin, type: "STANDARD" }, parent);
+            new aws.eks.AccessPolicyAssociation(`${name}-admin-${id}`, {
+                clusterName: cluster.name,
+                principalArn: admin,
+                policyArn: ADMIN_ACCESS_POLICY,
+                accessScope: { type: "cluster" },
+            }, { parent: this, dependsOn: [entry] });
+        }
+
+        // Nodes carry the EKS cluster security group (control plane <-> node traffic) plus this
+        // one, whose explicit rule keeps istiod's webhook reachable from the API server.
+        const nodeSg = new aws.ec2.SecurityGroup(`${name}-nodes`, {
+            vpcId: args.vpcId,
+            description: `${args.name} nodes`,
+            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "all egress" }],
+            tags: { Name: `${args.name}-nodes` },
+        }, parent);
+        new aws.vpc.SecurityGroupIngressRule(`${name}-istio-webhook`, {
+            securityGroupId: nodeSg.id,
+            referencedSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+            ipProtocol: "tcp",
+            fromPort: ISTIO_WEBHOOK_PORT,
+            toPort: ISTIO_WEBHOOK_PORT,
+            description: "EKS control plane to istiod sidecar-injector webhook",
+        }, parent);
+
+        const addonVersions = eksAddonVersions(config.kubernetesVersion);
+        const addon = (addonName: EksAddonName, dependsOn: pulumi.Resource[], serviceAccountRoleArn?: pulumi.Input<string>) =>
+            new aws.eks.Addon(`${name}-${addonName}`, {
+                clusterName: cluster.name,
+                addonName,
+                addonVersion: addonVersions[addonName],
+                serviceAccountRoleArn,
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+            }, { parent: this, dependsOn });
+
+        // The CNI gets its own IRSA role instead of widening the node role.
+        const cniRole = serviceAccountRole("vpc-cni", "kube-system", "aws-node");
+        const cniPolicy = new aws.iam.RolePolicyAttachment(`${name}-vpc-cni`, { role: cniRole.name, policyArn: managedPolicyArn("AmazonEKS_CNI_Policy") }, parent);
+        // Networking daemons exist before the first node joins, or nodes stay NotReady.
+        const preNodeAddons = [
+            addon("vpc-cni", [cniPolicy], cniRole.arn),
+            addon("kube-proxy", []),
+            addon("eks-pod-identity-agent", []),
+        ];
+
+        const nodeRole = new aws.iam.Role(`${name}-nodes`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")) }, parent);
+        const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"].map(
+            (policy) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(policy) }, parent),
+        );
+
+        const nodeGroups = config.nodeGroups.map((group) => {
+            const lt = nodeLaunchTemplate(args.name, group);
+            const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-${group.name}`, {
+                namePrefix: `${args.name}-${group.name}-`,
+                description: `${args.name} ${group.name} nodes`,
+                metadataOptions: lt.metadataOptions,
+                blockDeviceMappings: lt.blockDeviceMappings,
+                tagSpecifications: lt.tagSpecifications,
+                vpcSecurityGroupIds: [cluster.vpcConfig.clusterSecurityGroupId, nodeSg.id],
+                updateDefaultVersion: true,
+            }, parent);
+            return new aws.eks.NodeGroup(`${name}-${group.name}`, {
+                clusterName: cluster.name,
+                nodeGroupNamePrefix: `${args.name}-${group.name}-`,
+                version: config.kubernetesVersion,
+                nodeRoleArn: nodeRole.arn,
+                subnetIds: args.privateSubnetIds,
+                amiType: "AL2023_x86_64_STANDARD",
+                instanceTypes: group.instanceTypes,
+                capacityType: group.capacityType,
+                scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
+                updateConfig: { maxUnavailablePercentage: 33 },
+                launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
+                labels: { "dodo.dev/node-group": group.name, ...group.labels },
+                taints: group.taints,
+            }, {
+                parent: this,
+                dependsOn: [...nodePolicies, ...preNodeAddons],
+                // An autoscaler or an operator may resize the group; `pulumi up` must not undo it.
+                ignoreChanges: ["scalingConfig.desiredSize"],
+            });
+        });
+
+        // CoreDNS and the EBS CSI controller are Deployments: they need nodes to become healthy.
+        const ebsRole = serviceAccountRole("ebs-csi", "kube-system", "ebs-csi-controller-sa");
+        const ebsPolicy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, {
+            role: ebsRole.name,
+            policyArn: managedPolicyArn("service-role/AmazonEBSCSIDriverPolicy"),
+        }, parent);
+        const coredns = addon("coredns", nodeGroups);
+        const ebsCsi = addon("aws-ebs-csi-driver", [...nodeGroups, ebsPolicy], ebsRole.arn);
+
+        this.kubeconfig = pulumi.secret(
+            pulumi
+                .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
+                .apply(([clusterName, endpoint, ca]) =>
+                    JSON.stringify(kubeconfig({ clusterName, endpoint, certificateAuthorityData: ca.data ?? "", region: args.region })),
+                ),
+        );
+        this.provider = new k8s.Provider(`${name}-k8s`, {
+            kubeconfig: this.kubeconfig,
+            // Lets `pulumi destroy` finish when the cluster is already gone.
+            deleteUnreachable: true,
+        }, { parent: this, dependsOn: [...nodeGroups] });
+
+        const storageClass = applyObject(gp3StorageClass(isProd ? "Retain" : "Delete"), { parent: this, provider: this.provider, dependsOn: [ebsCsi] });
+
+        const lbRole = serviceAccountRole("lb-controller", "kube-system", LB_CONTROLLER_SERVICE_ACCOUNT);
+        const lbPolicy = new aws.iam.Policy(`${name}-lb-controller`, {
+            description: "AWS Load Balancer Controller (upstream policy document)",
+            policy: JSON.stringify(lbControllerPolicy),
+        }, parent);
+        const lbAttach = new aws.iam.RolePolicyAttachment(`${name}-lb-controller`, { role: lbRole.name, policyArn: lbPolicy.arn }, parent);
+        this.lbController = new k8s.helm.v3.Release(`${name}-lb-controller`, {
+            name: "aws-load-balancer-controller",
+            chart: CHARTS.awsLoadBalancerController.chart,
+            version: CHARTS.awsLoadBalancerController.version,
+            repositoryOpts: { repo: CHARTS.awsLoadBalancerController.repository },
+            namespace: "kube-system",
+            atomic: true,
+            timeout: 600,
+            values: pulumi.all([lbRole.arn, args.vpcId]).apply(([roleArn, vpcId]) =>
+                lbControllerValues({ clusterName: args.name, region: args.region, vpcId, roleArn, replicas: isProd ? 2 : 1 }),
+            ),
+        }, { parent: this, provider: this.provider, dependsOn: [lbAttach, coredns] });
+
+        this.clusterName = cluster.name;
+        this.endpoint = cluster.endpoint;
+        this.oidcProviderArn = oidc.arn;
+        this.oidcProviderUrl = oidc.url;
+        this.nodeSecurityGroupId = nodeSg.id;
+        this.ready = [...nodeGroups, coredns, ebsCsi, storageClass, this.lbController];
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            endpoint: this.endpoint,
+            oidcProviderArn: this.oidcProviderArn,
+            oidcProviderUrl: this.oidcProviderUrl,
+            kubeconfig: this.kubeconfig,
+        });
+    }
+}

@@ -1,0 +1,217 @@
+import { z } from "zod";
+import { anyCidr, ConfigReader, ConfigSection, defineKey, integerIn, keyValueList, oneOf } from "../settings";
+import { logRetentionDays } from "../network/settings";
+import { DEFAULT_KUBERNETES_VERSION, KubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS } from "../versions";
+
+export type CapacityType = "ON_DEMAND" | "SPOT";
+export type TaintEffect = "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
+
+export interface NodeTaint {
+    key: string;
+    value: string;
+    effect: TaintEffect;
+}
+
+export interface NodeGroupConfig {
+    name: string;
+    instanceTypes: string[];
+    capacityType: CapacityType;
+    minSize: number;
+    desiredSize: number;
+    maxSize: number;
+    diskSizeGiB: number;
+    labels: Record<string, string>;
+    taints: NodeTaint[];
+}
+
+export interface ClusterConfig {
+    kubernetesVersion: KubernetesVersion;
+    endpointPrivateAccess: boolean;
+    endpointPublicAccess: boolean;
+    /** CIDRs allowed to reach a public endpoint; required (non-empty) when it is on. */
+    publicAccessCidrs: string[];
+    /** IAM role or user ARNs given cluster-admin through EKS access entries. */
+    adminPrincipals: string[];
+    logRetentionDays: number;
+    nodeGroups: NodeGroupConfig[];
+}
+
+const iamPrincipalArn = z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/, {
+        message: "expected an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admins",
+    });
+
+const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "expected an EC2 instance type such as m6i.large" });
+
+const TAINT_EFFECTS: Record<string, TaintEffect> = {
+    NoSchedule: "NO_SCHEDULE",
+    NoExecute: "NO_EXECUTE",
+    PreferNoSchedule: "PREFER_NO_SCHEDULE",
+};
+
+// Taints use kubectl's spelling (`key=value:NoSchedule`) so they read like the cluster's own.
+const taintList = z
+    .array(z.string())
+    .superRefine((items, ctx) => {
+        items.forEach((item, i) => {
+            const m = /^([^=:\s]+)=([^:\s]*):(\w+)$/.exec(item);
+            if (!m || !(m[3] in TAINT_EFFECTS)) {
+                ctx.addIssue({ code: "custom", path: [i], message: `expected key=value:NoSchedule|NoExecute|PreferNoSchedule, got "${item}"` });
+            }
+        });
+    })
+    .transform((items) =>
+        items.map((item) => {
+            const m = /^([^=:\s]+)=([^:\s]*):(\w+)$/.exec(item)!;
+            return { key: m[1], value: m[2], effect: TAINT_EFFECTS[m[3]] };
+        }),
+    );
+
+export const clusterKeys = {
+    kubernetesVersion: defineKey<KubernetesVersion>({
+        key: "cluster.kubernetesVersion",
+        type: "string",
+        description: `EKS Kubernetes version (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}).`,
+        schema: oneOf(SUPPORTED_KUBERNETES_VERSIONS),
+        default: DEFAULT_KUBERNETES_VERSION,
+    }),
+    endpointPrivateAccess: defineKey({
+        key: "cluster.endpointPrivateAccess",
+        type: "boolean",
+        description: "Serve the Kubernetes API inside the VPC.",
+        schema: z.boolean(),
+        default: true,
+    }),
+    endpointPublicAccess: defineKey({
+        key: "cluster.endpointPublicAccess",
+        type: "boolean",
+        description: "Serve the Kubernetes API on a public endpoint (limited to cluster.publicAccessCidrs). Default: dev true, staging false, prod false.",
+        schema: z.boolean(),
+        default: { dev: true, staging: false, prod: false },
+    }),
+    publicAccessCidrs: defineKey({
+        key: "cluster.publicAccessCidrs",
+        type: "array",
+        description: "CIDRs allowed to reach the public API endpoint; required when it is on. prod rejects 0.0.0.0/0 and ::/0.",
+        schema: z.array(anyCidr),
+        default: [],
+    }),
+    adminPrincipals: defineKey({
+        key: "cluster.adminPrincipals",
+        type: "array",
+        description: "IAM role/user ARNs granted cluster admin through EKS access entries (the identity running Pulumi is admin too).",
+        schema: z.array(iamPrincipalArn),
+        default: [],
+    }),
+    logRetentionDays: defineKey({
+        key: "cluster.logRetentionDays",
+        type: "integer",
+        description: "Retention of control-plane logs in days (a CloudWatch retention period). Default: dev 7, staging 30, prod 365.",
+        schema: logRetentionDays,
+        default: { dev: 7, staging: 30, prod: 365 },
+    }),
+    instanceTypes: defineKey({
+        key: "nodes.instanceTypes",
+        type: "array",
+        description: "EC2 instance types of the managed node group (several types help SPOT capacity). Default: dev t3.large/t3a.large/m5.large, staging m6i.large/m5.large, prod m6i.xlarge/m5.xlarge.",
+        schema: z.array(instanceType).min(1, { message: "must list at least one instance type" }),
+        default: { dev: ["t3.large", "t3a.large", "m5.large"], staging: ["m6i.large", "m5.large"], prod: ["m6i.xlarge", "m5.xlarge"] },
+    }),
+    capacityType: defineKey<CapacityType>({
+        key: "nodes.capacityType",
+        type: "string",
+        description: "ON_DEMAND or SPOT. Default: dev SPOT, staging ON_DEMAND, prod ON_DEMAND.",
+        schema: oneOf(["ON_DEMAND", "SPOT"] as const),
+        default: { dev: "SPOT", staging: "ON_DEMAND", prod: "ON_DEMAND" },
+    }),
+    minSize: defineKey({
+        key: "nodes.minSize",
+        type: "integer",
+        description: "Minimum number of nodes. Default: dev 2, staging 3, prod 3 (prod needs at least 3).",
+        schema: integerIn(1, 100),
+        default: { dev: 2, staging: 3, prod: 3 },
+    }),
+    desiredSize: defineKey({
+        key: "nodes.desiredSize",
+        type: "integer",
+        description: "Initial number of nodes, between min and max. Default: dev 2, staging 3, prod 3.",
+        schema: integerIn(1, 100),
+        default: { dev: 2, staging: 3, prod: 3 },
+    }),
+    maxSize: defineKey({
+        key: "nodes.maxSize",
+        type: "integer",
+        description: "Maximum number of nodes. Default: dev 4, staging 6, prod 9.",
+        schema: integerIn(1, 100),
+        default: { dev: 4, staging: 6, prod: 9 },
+    }),
+    diskSizeGiB: defineKey({
+        key: "nodes.diskSizeGiB",
+        type: "integer",
+        description: "Encrypted gp3 root volume size per node in GiB (20-1000). Default: dev 50, staging 80, prod 100.",
+        schema: integerIn(20, 1000),
+        default: { dev: 50, staging: 80, prod: 100 },
+    }),
+    labels: defineKey({
+        key: "nodes.labels",
+        type: "array",
+        description: "Kubernetes labels for the nodes, as key=value entries.",
+        schema: keyValueList("label"),
+        default: {},
+    }),
+    taints: defineKey<NodeTaint[]>({
+        key: "nodes.taints",
+        type: "array",
+        description: "Kubernetes taints for the nodes, as key=value:Effect entries (NoSchedule, NoExecute, PreferNoSchedule).",
+        schema: taintList,
+        default: [],
+    }),
+} as const;
+
+export const clusterSection: ConfigSection<ClusterConfig> = {
+    keys: Object.values(clusterKeys),
+    read(reader: ConfigReader): ClusterConfig {
+        const k = clusterKeys;
+        const nodes: NodeGroupConfig = {
+            name: "general",
+            instanceTypes: reader.get(k.instanceTypes),
+            capacityType: reader.get(k.capacityType),
+            minSize: reader.get(k.minSize),
+            desiredSize: reader.get(k.desiredSize),
+            maxSize: reader.get(k.maxSize),
+            diskSizeGiB: reader.get(k.diskSizeGiB),
+            labels: reader.get(k.labels),
+            taints: reader.get(k.taints),
+        };
+        const config: ClusterConfig = {
+            kubernetesVersion: reader.get(k.kubernetesVersion),
+            endpointPrivateAccess: reader.get(k.endpointPrivateAccess),
+            endpointPublicAccess: reader.get(k.endpointPublicAccess),
+            publicAccessCidrs: reader.get(k.publicAccessCidrs),
+            adminPrincipals: reader.get(k.adminPrincipals),
+            logRetentionDays: reader.get(k.logRetentionDays),
+            nodeGroups: [nodes],
+        };
+
+        if (nodes.minSize > nodes.maxSize) {
+            reader.fail(k.minSize.key, `must not exceed nodes.maxSize (${nodes.maxSize}), got ${nodes.minSize}`);
+        } else if (nodes.desiredSize < nodes.minSize || nodes.desiredSize > nodes.maxSize) {
+            reader.fail(k.desiredSize.key, `must be between nodes.minSize (${nodes.minSize}) and nodes.maxSize (${nodes.maxSize}), got ${nodes.desiredSize}`);
+        }
+        if (!config.endpointPrivateAccess && !config.endpointPublicAccess) {
+            reader.fail(k.endpointPublicAccess.key, "at least one of cluster.endpointPrivateAccess and cluster.endpointPublicAccess must be true");
+        }
+        if (config.endpointPublicAccess && config.publicAccessCidrs.length === 0) {
+            reader.fail(k.publicAccessCidrs.key, "must list at least one CIDR when cluster.endpointPublicAccess is true");
+        }
+        if (reader.environment === "prod") {
+            const open = config.publicAccessCidrs.filter((c) => c === "0.0.0.0/0" || c === "::/0");
+            if (config.endpointPublicAccess && open.length > 0) {
+                reader.fail(k.publicAccessCidrs.key, `prod's public API endpoint must be restricted to listed CIDRs, got ${open.join(", ")}`);
+            }
+            if (nodes.minSize < 3) reader.fail(k.minSize.key, `prod keeps at least 3 nodes (one per AZ), got ${nodes.minSize}`);
+        }
+        return config;
+    },
+};

@@ -1,0 +1,210 @@
+// The machinery every config key is declared with. A key is declared once here or in a
+// capability's settings module; Pulumi.yaml's `config:` section is generated from the same
+// declarations (scripts/gen-config.ts), so the CLI's schema, the docs and the parser cannot drift.
+import { z } from "zod";
+
+export const PROJECT = "dodo-platform";
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** The value types Pulumi.yaml can declare (objects are not declarable, so every key is flat). */
+export type ConfigValueType = "string" | "integer" | "boolean" | "array";
+
+/** A default for every environment, for keys a platform team sizes differently per environment. */
+export type PerEnvironment<T> = { readonly [E in Environment]: T };
+
+export interface KeySpec<T> {
+    /** Name inside the project namespace, e.g. `payments.canary.weight`. */
+    readonly key: string;
+    readonly type: ConfigValueType;
+    /** One sentence for Pulumi.yaml and the config reference. */
+    readonly description: string;
+    /** Validates the parsed value; its message says what was expected. */
+    readonly schema: z.ZodType<T>;
+    /**
+     * Default when the stack does not set the key. A constant is written into Pulumi.yaml; a
+     * per-environment default is applied here only, since a Pulumi.yaml default would hide
+     * whether the stack set the key. Omit for keys that are optional (undefined when unset).
+     */
+    readonly default?: T | PerEnvironment<T>;
+    /** Set with `pulumi config set --secret`; handed to components as a secret Output. */
+    readonly secret?: boolean;
+}
+
+export function defineKey<T>(spec: KeySpec<T>): KeySpec<T> {
+    return spec;
+}
+
+export function isPerEnvironment<T>(value: T | PerEnvironment<T> | undefined): value is PerEnvironment<T> {
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        !Array.isArray(value) &&
+        ENVIRONMENTS.every((e) => Object.prototype.hasOwnProperty.call(value, e))
+    );
+}
+
+export function fullKey(key: string): string {
+    return `${PROJECT}:${key}`;
+}
+
+/** Raised with every problem found in the stack config, so one run shows them all. */
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(
+            `invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+function show(value: unknown): string {
+    return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+/** Parses the raw string the CLI hands the program into the declared type. */
+function decode(type: ConfigValueType, raw: string): { ok: true; value: unknown } | { ok: false; expected: string } {
+    switch (type) {
+        case "string":
+            return { ok: true, value: raw };
+        case "integer": {
+            const trimmed = raw.trim();
+            if (!/^-?\d+$/.test(trimmed)) return { ok: false, expected: "an integer" };
+            return { ok: true, value: Number(trimmed) };
+        }
+        case "boolean":
+            if (raw === "true") return { ok: true, value: true };
+            if (raw === "false") return { ok: true, value: false };
+            return { ok: false, expected: "true or false" };
+        case "array": {
+            try {
+                const parsed: unknown = JSON.parse(raw);
+                if (Array.isArray(parsed)) return { ok: true, value: parsed };
+            } catch {
+                // fall through to the message below
+            }
+            return { ok: false, expected: "a list (YAML sequence)" };
+        }
+    }
+}
+
+function zodMessage(error: z.ZodError): string {
+    return error.issues
+        .map((issue) => {
+            const at = issue.path.length > 0 ? `[${issue.path.map(String).join("][")}] ` : "";
+            return `${at}${issue.message}`;
+        })
+        .join("; ");
+}
+
+/**
+ * Reads declared keys from the raw config map and records every problem. Components never see
+ * this: sections use it to build their typed, validated slice of PlatformConfig.
+ */
+export class ConfigReader {
+    readonly problems: string[] = [];
+    private readonly declared = new Set<string>();
+
+    constructor(
+        readonly environment: Environment,
+        private readonly raw: Readonly<Record<string, string>>,
+    ) {}
+
+    /** The validated value, the default when unset, or undefined for an optional unset key. */
+    get<T>(spec: KeySpec<T>): T;
+    get<T>(spec: KeySpec<T>, optional: "optional"): T | undefined;
+    get<T>(spec: KeySpec<T>, _optional?: "optional"): T | undefined {
+        this.declared.add(spec.key);
+        const name = fullKey(spec.key);
+        const raw = this.raw[name];
+        if (raw === undefined) {
+            if (spec.default === undefined) return undefined;
+            return isPerEnvironment(spec.default) ? spec.default[this.environment] : (spec.default as T);
+        }
+        const decoded = decode(spec.type, raw);
+        if (!decoded.ok) {
+            this.problems.push(`${name}: expected ${decoded.expected}, got ${show(raw)}`);
+            return this.fallback(spec);
+        }
+        const result = spec.schema.safeParse(decoded.value);
+        if (!result.success) {
+            this.problems.push(`${name}: ${zodMessage(result.error)} (got ${show(decoded.value)})`);
+            return this.fallback(spec);
+        }
+        return result.data;
+    }
+
+    /** Records a cross-key problem, e.g. desired size outside min..max. */
+    fail(key: string, message: string): void {
+        this.problems.push(`${fullKey(key)}: ${message}`);
+    }
+
+    /** Keys in the project namespace that no section declared: typos must not pass silently. */
+    unknownKeys(): string[] {
+        const prefix = `${PROJECT}:`;
+        return Object.keys(this.raw)
+            .filter((k) => k.startsWith(prefix) && !this.declared.has(k.slice(prefix.length)))
+            .sort();
+    }
+
+    // Keeps building after a bad value so every problem is reported in one run.
+    private fallback<T>(spec: KeySpec<T>): T | undefined {
+        if (spec.default === undefined) return undefined;
+        return isPerEnvironment(spec.default) ? spec.default[this.environment] : (spec.default as T);
+    }
+}
+
+/** One capability's slice of the configuration: its keys and how it turns them into typed settings. */
+export interface ConfigSection<T> {
+    readonly keys: readonly KeySpec<unknown>[];
+    read(reader: ConfigReader): T;
+}
+
+// Reusable value schemas, with messages that say what was expected.
+
+export const ipv4Cidr = z.string().refine(isIpv4Cidr, { message: "expected an IPv4 CIDR such as 10.0.0.0/16" });
+
+export function isIpv4Cidr(value: string): boolean {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+    if (!m) return false;
+    const octets = m.slice(1, 5).map(Number);
+    const prefix = Number(m[5]);
+    return octets.every((o) => o >= 0 && o <= 255) && prefix >= 0 && prefix <= 32;
+}
+
+export function isIpv6Cidr(value: string): boolean {
+    const m = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(value);
+    return m !== null && m[1].includes(":") && Number(m[2]) <= 128;
+}
+
+export const anyCidr = z
+    .string()
+    .refine((v) => isIpv4Cidr(v) || isIpv6Cidr(v), { message: "expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24" });
+
+export function integerIn(min: number, max: number): z.ZodType<number> {
+    return z
+        .number()
+        .int({ message: "expected an integer" })
+        .min(min, { message: `must be between ${min} and ${max}` })
+        .max(max, { message: `must be between ${min} and ${max}` });
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T): z.ZodType<T[number]> {
+    return z.enum(values, { message: `expected one of ${values.join(", ")}` });
+}
+
+/** `key=value` entries (labels, tags) parsed into a map; the schema rejects malformed entries. */
+export function keyValueList(what: string): z.ZodType<Record<string, string>> {
+    return z
+        .array(z.string())
+        .superRefine((items, ctx) => {
+            items.forEach((item, i) => {
+                if (!/^[^=\s]+=[^\s]*$/.test(item)) {
+                    ctx.addIssue({ code: "custom", path: [i], message: `expected a ${what} as key=value, got ${show(item)}` });
+                }
+            });
+        })
+        .transform((items) => Object.fromEntries(items.map((i) => [i.slice(0, i.indexOf("=")), i.slice(i.indexOf("=") + 1)])));
+}

@@ -1,0 +1,41 @@
+// Every pinned version of the platform, in one place. Bumping a version is a one-line change
+// here, and the preview diff shows exactly which releases and add-ons move.
+
+/** A Helm chart as the platform installs it: where it comes from and the exact version. */
+export interface HelmChartPin {
+    readonly chart: string;
+    readonly repository: string;
+    readonly version: string;
+}
+
+/** EKS versions in AWS standard support (Nov 2026: 1.34 until 2026-12-02, 1.35, 1.36). */
+export const SUPPORTED_KUBERNETES_VERSIONS = ["1.34", "1.35", "1.36"] as const;
+export type KubernetesVersion = (typeof SUPPORTED_KUBERNETES_VERSIONS)[number];
+export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = "1.35";
+
+export type EksAddonName = "vpc-cni" | "kube-proxy" | "coredns" | "eks-pod-identity-agent" | "aws-ebs-csi-driver";
+
+// kube-proxy and CoreDNS builds follow the cluster's minor version; the others support all three.
+const VERSIONED_ADDONS: Record<KubernetesVersion, Pick<Record<EksAddonName, string>, "kube-proxy" | "coredns">> = {
+    "1.34": { "kube-proxy": "v1.34.6-eksbuild.13", coredns: "v1.13.2-eksbuild.11" },
+    "1.35": { "kube-proxy": "v1.35.3-eksbuild.13", coredns: "v1.14.3-eksbuild.3" },
+    "1.36": { "kube-proxy": "v1.36.0-eksbuild.14", coredns: "v1.14.3-eksbuild.3" },
+};
+
+/** EKS managed add-on builds for a Kubernetes version (published eksbuild strings). */
+export function eksAddonVersions(kubernetesVersion: KubernetesVersion): Record<EksAddonName, string> {
+    return {
+        "vpc-cni": "v1.22.3-eksbuild.1",
+        "eks-pod-identity-agent": "v1.3.10-eksbuild.1",
+        "aws-ebs-csi-driver": "v1.66.0-eksbuild.1",
+        ...VERSIONED_ADDONS[kubernetesVersion],
+    };
+}
+
+export const CHARTS = {
+    awsLoadBalancerController: {
+        chart: "aws-load-balancer-controller",
+        repository: "https://aws.github.io/eks-charts",
+        version: "3.5.0",
+    },
+} as const satisfies Record<string, HelmChartPin>;

@@ -1,0 +1,236 @@
+// Runs a Pulumi program in-process under mocks and records every resource it registers, with
+// its inputs, parent, dependsOn and provider. The offline synth and the test harness share it.
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RegisteredResource {
+    type: string;
+    name: string;
+    /** `<type>::<name>`, unique in a stack. */
+    ref: string;
+    parent: string | null;
+    dependsOn: string[];
+    provider: string | null;
+    /** True for custom (provider-backed) resources, false for components. */
+    custom: boolean;
+    /** The resource's inputs; secret values are replaced by "[secret]". */
+    props: Record<string, unknown>;
+}
+
+export interface ProgramRun {
+    resources: RegisteredResource[];
+    outputs: Record<string, unknown>;
+}
+
+export interface RunOptions {
+    project: string;
+    stack: string;
+    /** Fully qualified config (`project:key` -> string as the CLI passes it). */
+    config: Record<string, string>;
+    secretKeys?: string[];
+}
+
+export const SECRET = "[secret]";
+export const MOCK_ACCOUNT = "123456789012";
+
+// How the SDK marks a secret value once it is deserialized in the mock monitor.
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces secret values with "[secret]" and drops undefined fields, recursively. */
+export function redactSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(redactSecrets);
+    if (value !== null && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (record[SIG_KEY] === SECRET_SIG) return SECRET;
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(record)) {
+            if (v !== undefined) out[k] = redactSecrets(v);
+        }
+        return out;
+    }
+    return value;
+}
+
+function unwrapSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value !== null && typeof value === "object") {
+        const record = value as Record<string, unknown>;
+        if (record[SIG_KEY] === SECRET_SIG) return unwrapSecrets(record.value);
+        return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v)]));
+    }
+    return value;
+}
+
+/** `urn:pulumi:stack::project::parent$type::name::id` -> `type::name`. */
+export function refFromProviderReference(reference: string): string | null {
+    if (!reference) return null;
+    const urn = reference.slice(0, reference.lastIndexOf("::"));
+    const parts = urn.split("::");
+    const name = parts[parts.length - 1];
+    const type = parts[parts.length - 2].split("$").pop()!;
+    return `${type}::${name}`;
+}
+
+/** Deterministic outputs for the resources whose computed fields the program reads. */
+function mockState(type: string, name: string, inputs: Record<string, unknown>, region: string): { id: string; state: Record<string, unknown> } {
+    const plain = unwrapSecrets(inputs) as Record<string, unknown>;
+    const physical = typeof plain.name === "string" ? plain.name : name;
+    const arn = (service: string, resource: string, global = false) =>
+        `arn:aws:${service}:${global ? "" : region}:${MOCK_ACCOUNT}:${resource}`;
+    const state: Record<string, unknown> = { ...inputs };
+    let id = `${name}-id`;
+    switch (type) {
+        case "aws:eks/cluster:Cluster":
+            Object.assign(state, {
+                arn: arn("eks", `cluster/${physical}`),
+                endpoint: `https://${physical.toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
+                certificateAuthority: { data: Buffer.from(`mock-ca-${physical}`).toString("base64") },
+                identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${physical.toUpperCase()}` }] }],
+                vpcConfig: { ...(plain.vpcConfig as object), clusterSecurityGroupId: `sg-${physical}-cluster` },
+            });
+            id = physical;
+            break;
+        case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
+            const url = String(plain.url ?? "").replace(/^https:\/\//, "");
+            Object.assign(state, { arn: arn("iam", `oidc-provider/${url}`, true), url });
+            break;
+        }
+        case "aws:iam/role:Role":
+            Object.assign(state, { name: physical, arn: arn("iam", `role/${physical}`, true) });
+            id = physical;
+            break;
+        case "aws:iam/policy:Policy":
+            Object.assign(state, { arn: arn("iam", `policy/${physical}`, true) });
+            break;
+        case "aws:kms/key:Key":
+            Object.assign(state, { keyId: `${name}-key-id`, arn: arn("kms", `key/${name}-key-id`) });
+            break;
+        case "aws:cloudwatch/logGroup:LogGroup":
+            Object.assign(state, { arn: arn("logs", `log-group:${physical}`) });
+            break;
+        case "aws:ec2/launchTemplate:LaunchTemplate":
+            Object.assign(state, { latestVersion: 1, arn: arn("ec2", `launch-template/${name}`) });
+            break;
+        case "aws:s3/bucketV2:BucketV2":
+        case "aws:s3/bucket:Bucket": {
+            const bucket = typeof plain.bucket === "string" ? plain.bucket : name;
+            Object.assign(state, { bucket, arn: `arn:aws:s3:::${bucket}`, region });
+            id = bucket;
+            break;
+        }
+        case "aws:route53/zone:Zone":
+            Object.assign(state, { zoneId: `Z${name.toUpperCase()}`, arn: `arn:aws:route53:::hostedzone/Z${name.toUpperCase()}` });
+            break;
+        case "random:index/randomPassword:RandomPassword":
+            Object.assign(state, { result: `mock-password-${name}` });
+            break;
+        default:
+            if (type.startsWith("aws:")) state.arn = arn(type.split(":")[1].split("/")[0], `${name}`);
+    }
+    return { id, state };
+}
+
+function mockCall(token: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
+    switch (token) {
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["1", "2", "3"].map((z) => `mock-az${z}`), id: region };
+        case "aws:index/getRegion:getRegion":
+            return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "MOCK", id: MOCK_ACCOUNT };
+        case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        default:
+            throw new Error(`no mock for invoke ${token} (inputs ${JSON.stringify(inputs)}); add one in scripts/lib/mock-engine.ts`);
+    }
+}
+
+interface Recorded {
+    parent: string | null;
+    dependsOn: string[];
+    provider: string | null;
+}
+
+function typeAndName(res: pulumi.Resource): string | undefined {
+    // The SDK keeps these on every resource; they are stable across SDK 3.x.
+    const r = res as unknown as { __pulumiType?: string; __name?: string };
+    return r.__pulumiType && r.__name ? `${r.__pulumiType}::${r.__name}` : undefined;
+}
+
+/**
+ * Runs `program` as a stack under mocks. `program` is called inside the stack, so resources
+ * without a parent belong to it, exactly as with the CLI; its return value becomes the outputs.
+ */
+export async function runProgram(program: () => unknown, options: RunOptions): Promise<ProgramRun> {
+    const region = options.config["aws:region"] ?? "ap-south-1";
+    const seen: { type: string; name: string; inputs: Record<string, unknown>; provider: string; custom: boolean }[] = [];
+    const recorded = new Map<string, Recorded>();
+    const failures: unknown[] = [];
+    const onRejection = (reason: unknown) => failures.push(reason);
+    process.on("unhandledRejection", onRejection);
+
+    pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                seen.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider ?? "", custom: args.custom ?? true });
+                return mockState(args.type, args.name, args.inputs, region);
+            },
+            call: (args) => mockCall(args.token, args.inputs, region),
+        },
+        options.project,
+        options.stack,
+        false,
+    );
+    pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
+
+    let outputs: Record<string, unknown> = {};
+    try {
+        const result = await pulumi.runtime.runInPulumiStack(async () => {
+            // Stack transformations run in-process, so they see options the mocks never get.
+            pulumi.runtime.registerStackTransformation((args) => {
+                const ref = `${args.type}::${args.name}`;
+                const dependsOn = args.opts.dependsOn;
+                const deps = (Array.isArray(dependsOn) ? dependsOn : dependsOn && !pulumi.Output.isInstance(dependsOn) && !(dependsOn instanceof Promise) ? [dependsOn] : [])
+                    .map((d) => typeAndName(d as pulumi.Resource))
+                    .filter((d): d is string => d !== undefined);
+                const parent = args.opts.parent ? typeAndName(args.opts.parent) : undefined;
+                const provider = (args.opts as pulumi.CustomResourceOptions).provider;
+                recorded.set(ref, {
+                    parent: parent && !parent.startsWith("pulumi:pulumi:Stack::") ? parent : null,
+                    dependsOn: [...new Set(deps)].sort(),
+                    provider: provider ? (typeAndName(provider) ?? null) : null,
+                });
+                return undefined;
+            });
+            return program();
+        });
+        outputs = (result ?? {}) as Record<string, unknown>;
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    } finally {
+        process.removeListener("unhandledRejection", onRejection);
+    }
+    if (failures.length > 0) throw failures[0];
+
+    const resources: RegisteredResource[] = [];
+    const refs = new Set<string>();
+    for (const r of seen) {
+        if (r.type === "pulumi:pulumi:Stack") continue;
+        const ref = `${r.type}::${r.name}`;
+        if (refs.has(ref)) throw new Error(`two resources share the type and name ${ref}`);
+        refs.add(ref);
+        const rec = recorded.get(ref);
+        resources.push({
+            type: r.type,
+            name: r.name,
+            ref,
+            parent: rec?.parent ?? null,
+            dependsOn: rec?.dependsOn ?? [],
+            provider: rec?.provider ?? refFromProviderReference(r.provider),
+            custom: r.custom,
+            props: redactSecrets(r.inputs) as Record<string, unknown>,
+        });
+    }
+    resources.sort((a, b) => (a.type === b.type ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.type < b.type ? -1 : 1));
+    return { resources, outputs: redactSecrets(outputs) as Record<string, unknown> };
+}

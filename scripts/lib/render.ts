@@ -1,0 +1,92 @@
+// Renders a stack's whole desired state offline: reads Pulumi.yaml and Pulumi.<stack>.yaml the
+// way the CLI does, then runs the real program (index.ts) under mocks.
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { KubeObject } from "../../components/k8s";
+import { PROJECT } from "../../components/settings";
+import { RegisteredResource, runProgram, SECRET } from "./mock-engine";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const STACKS = ["dev", "staging", "prod"] as const;
+export type StackName = (typeof STACKS)[number];
+
+export interface StackConfig {
+    values: Record<string, string>;
+    secretKeys: string[];
+}
+
+export interface Render {
+    stack: string;
+    resources: RegisteredResource[];
+    manifests: KubeObject[];
+    outputs: Record<string, unknown>;
+}
+
+/** Config as the CLI hands it to the program: strings, objects and lists as JSON. */
+function configString(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function namespaced(key: string): string {
+    return key.includes(":") ? key : `${PROJECT}:${key}`;
+}
+
+/** Merges Pulumi.yaml defaults with the stack file; `secure:` values become "[secret]". */
+export function readStackConfig(stack: string, root = REPO_ROOT, override?: Record<string, unknown>): StackConfig {
+    const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> };
+    const values: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, decl] of Object.entries(project.config ?? {})) {
+        const d = decl as { default?: unknown; value?: unknown } | string | number | boolean;
+        const value = typeof d === "object" && d !== null ? (d.value ?? d.default) : d;
+        if (value !== undefined) values[namespaced(key)] = configString(value);
+    }
+    const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.relative(root, stackFile)} (stacks: ${STACKS.join(", ")})`);
+    const stackDoc = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const entries = { ...(stackDoc.config ?? {}), ...(override ?? {}) };
+    for (const [key, value] of Object.entries(entries)) {
+        const k = namespaced(key);
+        if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
+            values[k] = SECRET;
+            secretKeys.push(k);
+        } else if (value === null || value === undefined) {
+            delete values[k];
+        } else {
+            values[k] = configString(value);
+        }
+    }
+    return { values, secretKeys };
+}
+
+/** Kubernetes objects the program creates directly (not Helm releases, not providers). */
+export function manifestsOf(resources: RegisteredResource[]): KubeObject[] {
+    return resources
+        .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/"))
+        .map((r) => {
+            const { apiVersion, kind, metadata, ...rest } = r.props as Record<string, unknown>;
+            return { apiVersion, kind, metadata, ...rest } as KubeObject;
+        })
+        .sort((a, b) => {
+            const ka = [a.kind, a.metadata.namespace ?? "", a.metadata.name].join("\u0000");
+            const kb = [b.kind, b.metadata.namespace ?? "", b.metadata.name].join("\u0000");
+            return ka < kb ? -1 : ka > kb ? 1 : 0;
+        });
+}
+
+/** Runs index.ts for `stack` under mocks. Config errors reject with the program's message. */
+export async function renderStack(stack: string, options: { root?: string; config?: Record<string, unknown> } = {}): Promise<Render> {
+    const config = readStackConfig(stack, options.root ?? REPO_ROOT, options.config);
+    const entry = require.resolve(path.join(REPO_ROOT, "index.ts"));
+    const run = await runProgram(
+        () => {
+            // index.ts is the program: load it fresh so each render runs it again.
+            delete require.cache[entry];
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            return { ...(require(entry) as Record<string, unknown>) };
+        },
+        { project: PROJECT, stack, config: config.values, secretKeys: config.secretKeys },
+    );
+    return { stack, resources: run.resources, manifests: manifestsOf(run.resources), outputs: run.outputs };
+}

@@ -1,0 +1,45 @@
+// npm run synth -- --stack <dev|staging|prod> [--out <dir>]
+// Renders a stack's whole desired state offline and writes resources.json, manifests.yaml and
+// summary.md. Config errors print the message and exit 1 without writing anything.
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError } from "../components/settings";
+import { parseArgs, UsageError } from "./lib/args";
+import { writeSynth } from "./lib/synth-output";
+import { renderStack, STACKS } from "./lib/render";
+
+const USAGE = "usage: npm run synth -- --stack <dev|staging|prod> [--out <dir>]";
+
+async function main(argv: string[]): Promise<number> {
+    const args = parseArgs(argv, { stack: "string", out: "string" }, USAGE);
+    const stack = args.stack;
+    if (!stack || !(STACKS as readonly string[]).includes(stack)) throw new UsageError(`--stack must be one of ${STACKS.join(", ")}\n${USAGE}`);
+    const out = path.resolve(args.out ?? path.join("out", stack));
+    const started = process.hrtime.bigint();
+    const render = await renderStack(stack);
+    const files = await writeSynth(render, out);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    console.log(`synth ${stack}: ${render.resources.length} resources, ${render.manifests.length} Kubernetes objects in ${ms.toFixed(0)} ms`);
+    for (const f of files) console.log(`  ${path.relative(process.cwd(), f)}`);
+    return 0;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+        if (err instanceof UsageError) {
+            console.error(err.message);
+            process.exit(2);
+        }
+        // The program turns ConfigError into a RunError: both carry the full, key-naming message.
+        const e = err as Error;
+        if (err instanceof ConfigError || e?.name === "RunError" || e?.constructor?.name === "RunError") {
+            console.error(`error: ${e.message}`);
+            process.exit(1);
+        }
+        console.error(`synth failed: ${e?.stack ?? String(err)}`);
+        process.exit(1);
+    },
+);
+
+export { fs };
