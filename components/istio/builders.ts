@@ -13,8 +13,8 @@ import {
   GatewayObject,
   GatewaySpec,
   HttpRouteDestination,
+  IstioObject,
   IstioObjectArgs,
-  KubeObject,
   ObjectMeta,
   PeerAuthenticationObject,
   PeerAuthenticationSpec,
@@ -74,7 +74,7 @@ function meta(kind: string, args: IstioObjectArgs<unknown>): ObjectMeta {
   return m;
 }
 
-function object<K extends keyof typeof API_VERSIONS, S>(kind: K, args: IstioObjectArgs<S>): KubeObject<S> & { spec: S } {
+function object<K extends keyof typeof API_VERSIONS, S>(kind: K, args: IstioObjectArgs<S>): IstioObject<S> {
   return { apiVersion: API_VERSIONS[kind], kind, metadata: meta(kind, args), spec: args.spec };
 }
 

@@ -3,20 +3,12 @@
 // Only fields we may set are modelled; every field is optional unless the CRD requires it.
 // Durations are protobuf Duration strings ("5s", "250ms").
 
-/** A Kubernetes object as sent to the API server. */
-export interface KubeObject<S = unknown> {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  spec?: S;
-}
+import type { KubeObject, ObjectMeta } from "../k8s";
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
+export type { KubeObject, ObjectMeta };
+
+/** A KubeObject whose spec is typed: what every builder here returns. */
+export type IstioObject<S> = KubeObject & { spec: S };
 
 /** Input of every builder: plain metadata plus the spec. */
 export interface IstioObjectArgs<S> {
@@ -539,13 +531,13 @@ export interface TelemetrySpec {
 
 // ---------------------------------------------------------------- objects
 
-export type PeerAuthenticationObject = KubeObject<PeerAuthenticationSpec> & { spec: PeerAuthenticationSpec };
-export type AuthorizationPolicyObject = KubeObject<AuthorizationPolicySpec> & { spec: AuthorizationPolicySpec };
-export type RequestAuthenticationObject = KubeObject<RequestAuthenticationSpec> & { spec: RequestAuthenticationSpec };
-export type GatewayObject = KubeObject<GatewaySpec> & { spec: GatewaySpec };
-export type VirtualServiceObject = KubeObject<VirtualServiceSpec> & { spec: VirtualServiceSpec };
-export type DestinationRuleObject = KubeObject<DestinationRuleSpec> & { spec: DestinationRuleSpec };
-export type SidecarObject = KubeObject<SidecarSpec> & { spec: SidecarSpec };
-export type ServiceEntryObject = KubeObject<ServiceEntrySpec> & { spec: ServiceEntrySpec };
-export type TelemetryObject = KubeObject<TelemetrySpec> & { spec: TelemetrySpec };
-export type EnvoyFilterObject = KubeObject<EnvoyFilterSpec> & { spec: EnvoyFilterSpec };
+export type PeerAuthenticationObject = IstioObject<PeerAuthenticationSpec>;
+export type AuthorizationPolicyObject = IstioObject<AuthorizationPolicySpec>;
+export type RequestAuthenticationObject = IstioObject<RequestAuthenticationSpec>;
+export type GatewayObject = IstioObject<GatewaySpec>;
+export type VirtualServiceObject = IstioObject<VirtualServiceSpec>;
+export type DestinationRuleObject = IstioObject<DestinationRuleSpec>;
+export type SidecarObject = IstioObject<SidecarSpec>;
+export type ServiceEntryObject = IstioObject<ServiceEntrySpec>;
+export type TelemetryObject = IstioObject<TelemetrySpec>;
+export type EnvoyFilterObject = IstioObject<EnvoyFilterSpec>;
