@@ -1,0 +1,86 @@
+import { strict as assert } from "assert";
+import { checkObjects, checkPulumiResources, hasMandatory, toKubeObject } from "../../policy/check";
+import { catalog, RULES } from "../../policy/catalog";
+import { effectiveEnforcement, resolveConfig } from "../../policy/config";
+import { deployment, hardenedContainer, istio, ns, podSpec } from "./helpers";
+
+const REQUIRED_IDS = [
+    "istio-mtls-strict", "istio-mesh-wide-strict", "istio-authz-default-deny", "istio-authz-no-allow-all", "istio-authz-safe-patterns",
+    "istio-dr-tls-not-disabled", "istio-dr-tls-verify", "istio-gateway-tls", "istio-gateway-no-wildcard-host", "istio-vs-no-wildcard-host",
+    "istio-vs-weights", "istio-vs-subsets-defined", "istio-vs-gateway-exists", "istio-namespace-injection", "istio-no-injection-opt-out",
+    "istio-service-port-names", "istio-uid-not-1337", "k8s-no-privileged", "k8s-no-privilege-escalation", "k8s-run-as-non-root",
+    "k8s-drop-all-capabilities", "k8s-read-only-root-fs", "k8s-seccomp-runtime-default", "k8s-no-host-namespaces", "k8s-resources",
+    "k8s-probes", "k8s-image-pinned", "k8s-pdb", "k8s-no-public-services", "eks-secrets-encryption", "eks-endpoint-restricted",
+    "eks-control-plane-logging", "eks-supported-version", "ec2-imdsv2-required", "kms-key-rotation", "helm-chart-pinned", "helm-trusted-repository",
+];
+const STACK_IDS = ["istio-mesh-wide-strict", "istio-authz-default-deny", "istio-vs-subsets-defined", "istio-vs-gateway-exists", "k8s-pdb"];
+
+describe("policy: catalog and checker", () => {
+    it("contains every rule id the issue names, with descriptions and a default enforcement", () => {
+        const ids = catalog().map((c) => c.id);
+        assert.deepEqual([...ids].sort(), [...REQUIRED_IDS].sort());
+        for (const c of catalog()) {
+            assert.ok(c.description.length > 10 && !c.description.includes("\n"), c.id);
+            assert.ok(c.enforcement === "mandatory" || c.enforcement === "advisory");
+        }
+        assert.deepEqual(catalog().filter((c) => c.scope === "stack").map((c) => c.id).sort(), [...STACK_IDS].sort());
+    });
+
+    it("mandatory rules stay mandatory in prod and staging; only dev may downgrade or disable them", () => {
+        const rule = RULES.find((r) => r.id === "k8s-probes")!;
+        const rules = { "k8s-probes": { enforcement: "advisory" as const } };
+        assert.equal(effectiveEnforcement(rule, resolveConfig({ rules }, "prod")), "mandatory");
+        assert.equal(effectiveEnforcement(rule, resolveConfig({ rules }, "staging")), "mandatory");
+        assert.equal(effectiveEnforcement(rule, resolveConfig({ rules }, "dev")), "advisory");
+        assert.equal(effectiveEnforcement(rule, resolveConfig({ rules: { "k8s-probes": { enforcement: "disabled" } } }, "dev")), "disabled");
+        assert.equal(effectiveEnforcement(rule, resolveConfig({ rules: { "k8s-probes": { enforcement: "disabled" } } })), "mandatory", "no environment means prod");
+    });
+
+    it("applies the downgrade to findings, so a dev run with only advisory findings passes", () => {
+        const d = deployment("x", "payments", podSpec([hardenedContainer("app", { readinessProbe: undefined })]), { replicas: 1 });
+        const config = { rules: { "k8s-probes": { enforcement: "advisory" as const } } };
+        const prod = checkObjects([d], { env: "prod", config, only: ["k8s-probes"] });
+        const dev = checkObjects([d], { env: "dev", config, only: ["k8s-probes"] });
+        assert.equal(prod[0]!.enforcement, "mandatory");
+        assert.equal(dev[0]!.enforcement, "advisory");
+        assert.equal(hasMandatory(prod), true);
+        assert.equal(hasMandatory(dev), false);
+        assert.deepEqual(checkObjects([d], { env: "dev", config: { rules: { "k8s-probes": { enforcement: "disabled" } } }, only: ["k8s-probes"] }), []);
+    });
+
+    it("rejects an unknown environment in the config", () => {
+        assert.throws(() => resolveConfig({ environment: "qa" as never }), /dev, staging, prod \(got qa\)/);
+    });
+
+    it("records each finding's position in the input", () => {
+        const f = checkObjects([ns("a"), ns("b", {})], { only: ["istio-namespace-injection"] });
+        assert.equal(f[0]!.index, 1);
+        assert.equal(f[0]!.name, "b");
+    });
+
+    it("maps Pulumi Kubernetes types to objects and skips Helm, lists and patches", () => {
+        assert.deepEqual(toKubeObject("kubernetes:core/v1:Service", { metadata: { name: "s" } }), { apiVersion: "v1", kind: "Service", metadata: { name: "s" } });
+        assert.equal(toKubeObject("kubernetes:security.istio.io/v1:PeerAuthentication", {})!.apiVersion, "security.istio.io/v1");
+        assert.equal(toKubeObject("kubernetes:helm.sh/v3:Release", {}), undefined);
+        assert.equal(toKubeObject("kubernetes:apps/v1:DeploymentPatch", {}), undefined);
+        assert.equal(toKubeObject("kubernetes:core/v1:ConfigMapList", {}), undefined);
+        assert.equal(toKubeObject("aws:eks/cluster:Cluster", {}), undefined);
+    });
+
+    it("checkPulumiResources runs Kubernetes, stack, cloud and Helm rules over one stack", () => {
+        const resources = [
+            { type: "kubernetes:core/v1:Namespace", name: "payments-ns", props: { metadata: { name: "payments", labels: { "istio-injection": "enabled" } } } },
+            { type: "kubernetes:apps/v1:Deployment", name: "payments-backend", props: deployment("backend", "payments", podSpec(), { replicas: 3 }) },
+            { type: "kubernetes:security.istio.io/v1:PeerAuthentication", name: "mesh-strict", props: istio("PeerAuthentication", "default", "istio-system", { mtls: { mode: "STRICT" } }) },
+            { type: "kubernetes:helm.sh/v3:Release", name: "istiod", props: { chart: "istiod", version: "1.29.x", repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts" } } },
+            { type: "aws:kms/key:Key", name: "secrets-key", props: { enableKeyRotation: true } },
+        ];
+        const f = checkPulumiResources(resources);
+        assert.deepEqual(f.map((x) => `${x.rule} ${x.kind} ${x.name}`).sort(), [
+            "helm-chart-pinned kubernetes:helm.sh/v3:Release istiod",
+            "istio-authz-default-deny AuthorizationPolicy ",
+            "k8s-pdb Deployment backend",
+        ]);
+        assert.equal(f.find((x) => x.rule === "k8s-pdb")!.index, 1);
+    });
+});

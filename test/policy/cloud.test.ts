@@ -1,0 +1,81 @@
+import { strict as assert } from "assert";
+import { checkPulumiResources } from "../../policy/check";
+import type { Finding } from "../../policy/rules/types";
+
+const goodCluster = {
+    type: "aws:eks/cluster:Cluster", name: "dodo-prod",
+    props: {
+        version: "1.35",
+        encryptionConfig: { provider: { keyArn: "arn:aws:kms:eu-west-1:1:key/abc" }, resources: ["secrets"] },
+        enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+        vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false, subnetIds: ["s1"] },
+    },
+};
+const cluster = (patch: Record<string, unknown>) => ({ ...goodCluster, props: { ...goodCluster.props, ...patch } });
+const run = (rule: string, resources: { type: string; name: string; props: Record<string, unknown> }[], config = {}): Finding[] =>
+    checkPulumiResources(resources, { only: [rule], config });
+
+describe("policy: cloud rules", () => {
+    it("a hardened EKS cluster passes every EKS rule", () => {
+        for (const rule of ["eks-secrets-encryption", "eks-endpoint-restricted", "eks-control-plane-logging", "eks-supported-version"]) {
+            assert.deepEqual(run(rule, [goodCluster]), [], rule);
+        }
+    });
+    it("eks-secrets-encryption flags a cluster without secrets encryption, accepts the v6 list shape", () => {
+        const f = run("eks-secrets-encryption", [cluster({ encryptionConfig: undefined })]);
+        assert.equal(f.length, 1);
+        assert.equal(f[0]!.kind, "aws:eks/cluster:Cluster");
+        assert.equal(f[0]!.name, "dodo-prod");
+        assert.deepEqual(run("eks-secrets-encryption", [cluster({ encryptionConfig: [{ provider: { keyArn: "k" }, resources: ["secrets"] }] })]), []);
+        assert.equal(run("eks-secrets-encryption", [cluster({ encryptionConfig: { provider: { keyArn: "k" }, resources: [] } })]).length, 1);
+    });
+    it("eks-endpoint-restricted flags a public endpoint open to the world or with no CIDRs", () => {
+        assert.match(run("eks-endpoint-restricted", [cluster({ vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } })])[0]!.message, /0\.0\.0\.0\/0/);
+        assert.match(run("eks-endpoint-restricted", [cluster({ vpcConfig: { publicAccessCidrs: ["203.0.113.0/24", "::/0"] } })])[0]!.message, /::\/0/);
+        assert.match(run("eks-endpoint-restricted", [cluster({ vpcConfig: {} })])[0]!.message, /unset/);
+        assert.deepEqual(run("eks-endpoint-restricted", [cluster({ vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] } })]), []);
+    });
+    it("eks-control-plane-logging names the missing log types", () => {
+        assert.match(run("eks-control-plane-logging", [cluster({ enabledClusterLogTypes: ["api", "audit"] })])[0]!.message, /authenticator, controllerManager, scheduler/);
+    });
+    it("eks-supported-version flags old, unpinned and accepts a configured list", () => {
+        assert.match(run("eks-supported-version", [cluster({ version: "1.31" })])[0]!.message, /not in EKS standard support/);
+        assert.match(run("eks-supported-version", [cluster({ version: undefined })])[0]!.message, /not pinned/);
+        assert.deepEqual(run("eks-supported-version", [cluster({ version: "1.31" })], { supportedEksVersions: ["1.31"] }), []);
+    });
+    it("ec2-imdsv2-required needs tokens and hop limit 1 on launch templates", () => {
+        const lt = (metadataOptions: unknown) => ({ type: "aws:ec2/launchTemplate:LaunchTemplate", name: "nodes", props: { metadataOptions } });
+        assert.deepEqual(run("ec2-imdsv2-required", [lt({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 })]), []);
+        assert.equal(run("ec2-imdsv2-required", [lt({ httpTokens: "optional", httpPutResponseHopLimit: 2 })]).length, 2);
+        assert.equal(run("ec2-imdsv2-required", [lt(undefined)]).length, 2);
+        assert.deepEqual(run("ec2-imdsv2-required", [lt({ httpEndpoint: "disabled" })]), []);
+    });
+    it("kms-key-rotation flags symmetric keys without rotation and skips asymmetric ones", () => {
+        const key = (props: Record<string, unknown>) => ({ type: "aws:kms/key:Key", name: "k", props });
+        assert.deepEqual(run("kms-key-rotation", [key({ enableKeyRotation: true })]), []);
+        assert.equal(run("kms-key-rotation", [key({})]).length, 1);
+        assert.deepEqual(run("kms-key-rotation", [key({ customerMasterKeySpec: "RSA_4096", keyUsage: "SIGN_VERIFY" })]), []);
+    });
+});
+
+describe("policy: helm rules", () => {
+    const release = (props: Record<string, unknown>, type = "kubernetes:helm.sh/v3:Release") => ({ type, name: "istiod", props });
+    const istiod = { chart: "istiod", version: "1.29.1", repositoryOpts: { repo: "https://istio-release.storage.googleapis.com/charts/" } };
+    it("passes an exactly pinned chart from a trusted repository (Release and v4 Chart)", () => {
+        for (const type of ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart"]) {
+            assert.deepEqual(run("helm-chart-pinned", [release(istiod, type)]), []);
+            assert.deepEqual(run("helm-trusted-repository", [release(istiod, type)]), []);
+        }
+    });
+    it("helm-chart-pinned flags missing versions and ranges", () => {
+        assert.match(run("helm-chart-pinned", [release({ ...istiod, version: undefined })])[0]!.message, /no version/);
+        for (const v of ["^1.29.0", "~1.29", "1.29.x", ">=1.0.0", "*"]) assert.equal(run("helm-chart-pinned", [release({ ...istiod, version: v })]).length, 1, v);
+        assert.deepEqual(run("helm-chart-pinned", [release({ chart: "./charts/payments" })]), []);
+    });
+    it("helm-trusted-repository flags unknown repositories, unnamed ones, and untrusted OCI registries", () => {
+        assert.match(run("helm-trusted-repository", [release({ ...istiod, repositoryOpts: { repo: "https://charts.example.com" } })])[0]!.message, /not on the trusted/);
+        assert.match(run("helm-trusted-repository", [release({ chart: "istio/istiod", version: "1.29.1" })])[0]!.message, /names no repository/);
+        assert.equal(run("helm-trusted-repository", [release({ chart: "oci://registry-1.docker.io/bitnamicharts/redis", version: "20.0.0" })]).length, 1);
+        assert.deepEqual(run("helm-trusted-repository", [release({ chart: "oci://registry-1.docker.io/bitnamicharts/redis", version: "20.0.0" })], { trustedRepositories: ["oci://registry-1.docker.io/bitnamicharts"] }), []);
+    });
+});
