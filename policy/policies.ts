@@ -1,0 +1,173 @@
+// CrossGuard adapters: turn each pure rule into a Pulumi policy. Kept apart from index.ts
+// (which only constructs the PolicyPack and so starts a gRPC server) so tests can import it.
+import {
+    Policies, PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
+    StackValidationArgs, StackValidationPolicy, UnknownValueError,
+} from "@pulumi/policy";
+import { RULES } from "./catalog";
+import { indexObjects, runRule } from "./check";
+import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, isEnvironment, resolveConfig } from "./config";
+import type { Environment, Finding, KubeObject, PolicyConfig, PulumiResource, ResolvedConfig, Rule } from "./rules/types";
+
+/** Environment variable naming the environment when a policy's config does not. */
+export const ENVIRONMENT_VARIABLE = "DODO_POLICY_ENVIRONMENT";
+
+/** What a policy's CrossGuard config may hold (enforcementLevel is handled by the engine). */
+export interface PackPolicyConfig {
+    environment?: Environment;
+    exemptNamespaces?: string[];
+    rootNamespace?: string;
+    ingressNamespaces?: string[];
+    trustedRepositories?: string[];
+    supportedEksVersions?: string[];
+}
+
+const stringList = (description: string, dflt?: readonly string[]) => ({
+    type: "array" as const, items: { type: "string" as const }, description, ...(dflt ? { default: [...dflt] } : {}),
+});
+
+/** Settings a rule reads beyond the common ones, so each policy's schema lists only what it uses. */
+const RULE_SETTINGS: Record<string, PolicyConfigSchema["properties"]> = {
+    "istio-mtls-strict": { rootNamespace: { type: "string", default: DEFAULT_ROOT_NAMESPACE, description: "Istio root namespace (meshConfig.rootNamespace)." } },
+    "istio-mesh-wide-strict": { rootNamespace: { type: "string", default: DEFAULT_ROOT_NAMESPACE, description: "Istio root namespace (meshConfig.rootNamespace)." } },
+    "istio-authz-default-deny": { rootNamespace: { type: "string", default: DEFAULT_ROOT_NAMESPACE, description: "Istio root namespace (meshConfig.rootNamespace)." } },
+    "k8s-no-public-services": { ingressNamespaces: stringList("Namespaces allowed to expose LoadBalancer/NodePort Services.", DEFAULT_INGRESS_NAMESPACES) },
+    "helm-trusted-repository": { trustedRepositories: stringList("Helm repositories (https:// or oci:// prefixes) charts may come from.", DEFAULT_TRUSTED_REPOSITORIES) },
+    "eks-supported-version": { supportedEksVersions: stringList("EKS minor versions in standard support.", SUPPORTED_EKS_VERSIONS) },
+};
+
+function configSchema(rule: Rule): PolicyConfigSchema {
+    return {
+        properties: {
+            environment: {
+                type: "string",
+                enum: [...ENVIRONMENTS],
+                description: `dev, staging or prod. Unset: $${ENVIRONMENT_VARIABLE}, else prod. Outside dev a mandatory rule reports as mandatory whatever its enforcementLevel says.`,
+            },
+            exemptNamespaces: stringList("Namespaces this rule ignores, in addition to its defaults."),
+            ...(RULE_SETTINGS[rule.id] ?? {}),
+        },
+    };
+}
+
+/** The pure config for one policy run, from its CrossGuard config and the environment variable. */
+export function toPolicyConfig(rule: Rule, raw: PackPolicyConfig, envVar: string | undefined = process.env[ENVIRONMENT_VARIABLE]): ResolvedConfig {
+    const environment = raw.environment ?? (envVar === undefined || envVar === "" ? "prod" : envVar);
+    if (!isEnvironment(environment)) {
+        throw new Error(`${ENVIRONMENT_VARIABLE} / policy config environment must be dev, staging or prod (got ${JSON.stringify(environment)})`);
+    }
+    const config: PolicyConfig = {
+        environment,
+        // Enforcement is applied by the engine (and forced below outside dev); exemptions are ours.
+        rules: raw.exemptNamespaces ? { [rule.id]: { exemptNamespaces: raw.exemptNamespaces } } : {},
+        ...(raw.rootNamespace ? { rootNamespace: raw.rootNamespace } : {}),
+        ...(raw.ingressNamespaces ? { ingressNamespaces: raw.ingressNamespaces } : {}),
+        ...(raw.trustedRepositories ? { trustedRepositories: raw.trustedRepositories } : {}),
+        ...(raw.supportedEksVersions ? { supportedEksVersions: raw.supportedEksVersions } : {}),
+    };
+    return resolveConfig(config);
+}
+
+/**
+ * A Kubernetes object over a resource's (possibly unknown-checking) props. Fields are read
+ * lazily, so an unknown value only stops a rule that actually reads it.
+ */
+export function kubeObjectFromResource(type: string, props: Record<string, unknown>): KubeObject | undefined {
+    const m = /^kubernetes:([^/:]+)\/([^:]+):(.+)$/.exec(type);
+    if (!m) return undefined;
+    const [, grp, version, kind] = m as unknown as [string, string, string, string];
+    if (grp === "helm.sh" || grp === "yaml" || grp === "kustomize" || kind.endsWith("List") || kind.endsWith("Patch")) return undefined;
+    const o: KubeObject = { apiVersion: grp === "core" ? version : `${grp}/${version}`, kind };
+    for (const key of Object.keys(props)) {
+        if (key === "apiVersion" || key === "kind") continue;
+        Object.defineProperty(o, key, { enumerable: true, get: () => props[key] });
+    }
+    return o;
+}
+
+type ViolationInfo = { message: string; urn?: string; enforcementLevel: "mandatory" };
+
+/**
+ * Reports a finding. Outside dev a mandatory rule is reported as mandatory even if the pack
+ * config downgraded it: the analyzer honours an enforcementLevel passed with the violation.
+ */
+function report(reportViolation: ReportViolation, rule: Rule, config: ResolvedConfig, f: Finding, urn?: string): void {
+    const where = f.kind && f.name ? `${f.kind} ${f.namespace ? `${f.namespace}/` : ""}${f.name}: ` : "";
+    const message = `${where}${f.message}`;
+    if (rule.enforcement === "mandatory" && config.environment !== "dev") {
+        const info: ViolationInfo = { message: `${rule.description}\n${message}`, enforcementLevel: "mandatory", ...(urn ? { urn } : {}) };
+        (reportViolation as unknown as (i: ViolationInfo) => void)(info);
+    } else {
+        reportViolation(message, urn);
+    }
+}
+
+/** Runs `fn`, treating a read of a value unknown during preview as "cannot judge yet". */
+function unlessUnknown(fn: () => void): void {
+    try {
+        fn();
+    } catch (e) {
+        if (e instanceof UnknownValueError) return; // checked again on update, when the value is known
+        throw e;
+    }
+}
+
+const EMPTY_INDEX = indexObjects([]);
+
+function resourcePolicy(rule: Rule & { scope: "object" }): ResourceValidationPolicy {
+    return {
+        name: rule.id,
+        description: rule.description,
+        enforcementLevel: rule.enforcement,
+        configSchema: configSchema(rule),
+        validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
+            if (rule.target === "pulumi" && !rule.types.includes(args.type)) return;
+            const config = toPolicyConfig(rule, args.getConfig<PackPolicyConfig>());
+            unlessUnknown(() => {
+                let findings: Finding[];
+                if (rule.target === "kubernetes") {
+                    const kindFromType = args.type.slice(args.type.lastIndexOf(":") + 1);
+                    if (!args.type.startsWith("kubernetes:") || !rule.kinds.includes(kindFromType)) return;
+                    const o = kubeObjectFromResource(args.type, args.props);
+                    if (!o) return;
+                    findings = runRule(rule, indexObjects([o]), [], config);
+                } else {
+                    const r: PulumiResource = { type: args.type, name: args.name, props: args.props, urn: args.urn };
+                    findings = runRule(rule, EMPTY_INDEX, [r], config);
+                }
+                for (const f of findings) report(reportViolation, rule, config, f);
+            });
+        },
+    };
+}
+
+function stackPolicy(rule: Rule & { scope: "stack" }): StackValidationPolicy {
+    return {
+        name: rule.id,
+        description: rule.description,
+        enforcementLevel: rule.enforcement,
+        configSchema: configSchema(rule),
+        validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
+            const config = toPolicyConfig(rule, args.getConfig<PackPolicyConfig>());
+            const objects: KubeObject[] = [];
+            const urns: PolicyResource["urn"][] = [];
+            for (const r of args.resources) {
+                const o = kubeObjectFromResource(r.type, r.props);
+                if (!o) continue;
+                objects.push(o);
+                urns.push(r.urn);
+            }
+            const positions = new Map<object, number>(objects.map((o, i) => [o, i]));
+            unlessUnknown(() => {
+                for (const f of runRule(rule, indexObjects(objects), [], config, positions)) {
+                    report(reportViolation, rule, config, f, f.index === undefined ? undefined : urns[f.index]);
+                }
+            });
+        },
+    };
+}
+
+/** One CrossGuard policy per rule, named by the rule id. */
+export function buildPolicies(): Policies {
+    return RULES.map((rule) => (rule.scope === "stack" ? stackPolicy(rule) : resourcePolicy(rule)));
+}
