@@ -9,24 +9,24 @@ import { parseArgs, UsageError } from "./lib/args";
 
 const STACKS = ["dev", "staging", "prod"];
 const USAGE =
-  "usage: npm run --silent authz -- --stack <dev|staging|prod> (--from <principal|anonymous|namespace/workload> --to <namespace>/<workload> --port <n> [--method <M>] [--path <p>] [--host <h>] | --matrix)";
+    "usage: npm run --silent authz -- --stack <dev|staging|prod> (--from <principal|anonymous|namespace/workload> --to <namespace>/<workload> --port <n> [--method <M>] [--path <p>] [--host <h>] | --matrix)";
 const FLAGS = { stack: "string", from: "string", to: "string", port: "string", method: "string", path: "string", host: "string", matrix: "boolean" } as const;
 
 export interface AuthzCliArgs {
-  stack: string;
-  matrix: boolean;
-  from?: string;
-  to?: string;
-  port?: number;
-  method?: string;
-  path?: string;
-  host?: string;
+    stack: string;
+    matrix: boolean;
+    from?: string;
+    to?: string;
+    port?: number;
+    method?: string;
+    path?: string;
+    host?: string;
 }
 
 export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
+    code: number;
+    stdout: string;
+    stderr: string;
 }
 
 const PRINCIPAL = /^[^/\s]+\/ns\/[^/\s]+\/sa\/[^/\s]+$/;
@@ -34,109 +34,109 @@ const WORKLOAD_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-
 
 /** Validates flags; throws UsageError naming the flag. */
 export function parseAuthzArgs(argv: string[]): AuthzCliArgs {
-  const a = parseArgs(argv, FLAGS, USAGE);
-  if (a._.length > 0) throw new UsageError(`unexpected argument "${a._[0]}"`);
-  if (!a.stack || !STACKS.includes(a.stack)) throw new UsageError(`--stack must be one of ${STACKS.join(", ")}${a.stack ? ` (got "${a.stack}")` : ""}`);
-  if (a.matrix) {
-    const extra = (["from", "to", "port", "method", "path", "host"] as const).find((k) => a[k] !== undefined);
-    if (extra) throw new UsageError(`--matrix cannot be combined with --${extra}`);
-    return { stack: a.stack, matrix: true };
-  }
-  if (!a.from) throw new UsageError("--from is required (a principal like cluster.local/ns/payments/sa/payments-frontend, anonymous, or namespace/workload)");
-  if (a.from !== "anonymous" && !PRINCIPAL.test(a.from) && !WORKLOAD_REF.test(a.from)) {
-    throw new UsageError(`--from must be "<trust-domain>/ns/<namespace>/sa/<service-account>", "anonymous" or "<namespace>/<workload>" (got "${a.from}")`);
-  }
-  if (!a.to) throw new UsageError("--to is required (<namespace>/<workload>)");
-  if (!WORKLOAD_REF.test(a.to)) throw new UsageError(`--to must be "<namespace>/<workload>" (got "${a.to}")`);
-  if (a.port === undefined) throw new UsageError("--port is required");
-  const port = Number(a.port);
-  if (!/^\d+$/.test(a.port) || port < 1 || port > 65535) throw new UsageError(`--port must be an integer 1-65535 (got "${a.port}")`);
-  if (a.method !== undefined && !/^[A-Z][A-Z-]*$/.test(a.method)) throw new UsageError(`--method must be an uppercase HTTP method such as GET (got "${a.method}")`);
-  if (a.path !== undefined && !a.path.startsWith("/")) throw new UsageError(`--path must start with "/" (got "${a.path}")`);
-  if (a.host !== undefined && a.host.length === 0) throw new UsageError("--host must not be empty");
-  return { stack: a.stack, matrix: false, from: a.from, to: a.to, port, method: a.method, path: a.path, host: a.host };
+    const a = parseArgs(argv, FLAGS, USAGE);
+    if (a._.length > 0) throw new UsageError(`unexpected argument "${a._[0]}"`);
+    if (!a.stack || !STACKS.includes(a.stack)) throw new UsageError(`--stack must be one of ${STACKS.join(", ")}${a.stack ? ` (got "${a.stack}")` : ""}`);
+    if (a.matrix) {
+        const extra = (["from", "to", "port", "method", "path", "host"] as const).find((k) => a[k] !== undefined);
+        if (extra) throw new UsageError(`--matrix cannot be combined with --${extra}`);
+        return { stack: a.stack, matrix: true };
+    }
+    if (!a.from) throw new UsageError("--from is required (a principal like cluster.local/ns/payments/sa/payments-frontend, anonymous, or namespace/workload)");
+    if (a.from !== "anonymous" && !PRINCIPAL.test(a.from) && !WORKLOAD_REF.test(a.from)) {
+        throw new UsageError(`--from must be "<trust-domain>/ns/<namespace>/sa/<service-account>", "anonymous" or "<namespace>/<workload>" (got "${a.from}")`);
+    }
+    if (!a.to) throw new UsageError("--to is required (<namespace>/<workload>)");
+    if (!WORKLOAD_REF.test(a.to)) throw new UsageError(`--to must be "<namespace>/<workload>" (got "${a.to}")`);
+    if (a.port === undefined) throw new UsageError("--port is required");
+    const port = Number(a.port);
+    if (!/^\d+$/.test(a.port) || port < 1 || port > 65535) throw new UsageError(`--port must be an integer 1-65535 (got "${a.port}")`);
+    if (a.method !== undefined && !/^[A-Z][A-Z-]*$/.test(a.method)) throw new UsageError(`--method must be an uppercase HTTP method such as GET (got "${a.method}")`);
+    if (a.path !== undefined && !a.path.startsWith("/")) throw new UsageError(`--path must start with "/" (got "${a.path}")`);
+    if (a.host !== undefined && a.host.length === 0) throw new UsageError("--host must not be empty");
+    return { stack: a.stack, matrix: false, from: a.from, to: a.to, port, method: a.method, path: a.path, host: a.host };
 }
 
 /** Evaluates parsed args against a stack's manifests. Unknown workloads are usage errors. */
 export function decide(args: AuthzCliArgs, manifests: KubeObject[]): AuthzDecision {
-  if (args.from === undefined || args.to === undefined || args.port === undefined) throw new UsageError("--from, --to and --port are required");
-  let target;
-  let principal: string | undefined;
-  try {
-    target = resolveTarget(args.to, manifests);
-    if (args.from === "anonymous") principal = undefined;
-    else if (PRINCIPAL.test(args.from)) principal = args.from;
-    else principal = resolveTarget(args.from, manifests).principal;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const declared = target.ports.find((p) => p.port === args.port);
-  const notes: string[] = [];
-  const protocol = declared?.protocol ?? (args.method || args.path || args.host ? "HTTP" : "TCP");
-  if (!declared) notes.push(`port ${args.port} is not declared by ${args.to}; evaluated as ${protocol}`);
-  if (protocol === "TCP" && (args.method || args.path || args.host)) notes.push(`port ${args.port} is TCP, so --method/--path/--host are not visible to the proxy`);
-  const request: AuthzRequest = {
-    source: principal ? { principal } : {},
-    destination: { namespace: target.namespace, labels: target.labels },
-    port: args.port,
-    protocol,
-    method: protocol === "HTTP" ? (args.method ?? "GET") : undefined,
-    path: protocol === "HTTP" ? (args.path ?? "/") : undefined,
-    host: protocol === "HTTP" ? args.host : undefined,
-  };
-  const decision = evaluateRequest(authorizationPoliciesFrom(manifests), request);
-  return notes.length > 0 ? { ...decision, reason: `${decision.reason}; ${notes.join("; ")}` } : decision;
+    if (args.from === undefined || args.to === undefined || args.port === undefined) throw new UsageError("--from, --to and --port are required");
+    let target;
+    let principal: string | undefined;
+    try {
+        target = resolveTarget(args.to, manifests);
+        if (args.from === "anonymous") principal = undefined;
+        else if (PRINCIPAL.test(args.from)) principal = args.from;
+        else principal = resolveTarget(args.from, manifests).principal;
+    } catch (err) {
+        throw new UsageError((err as Error).message);
+    }
+    const declared = target.ports.find((p) => p.port === args.port);
+    const notes: string[] = [];
+    const protocol = declared?.protocol ?? (args.method || args.path || args.host ? "HTTP" : "TCP");
+    if (!declared) notes.push(`port ${args.port} is not declared by ${args.to}; evaluated as ${protocol}`);
+    if (protocol === "TCP" && (args.method || args.path || args.host)) notes.push(`port ${args.port} is TCP, so --method/--path/--host are not visible to the proxy`);
+    const request: AuthzRequest = {
+        source: principal ? { principal } : {},
+        destination: { namespace: target.namespace, labels: target.labels },
+        port: args.port,
+        protocol,
+        method: protocol === "HTTP" ? (args.method ?? "GET") : undefined,
+        path: protocol === "HTTP" ? (args.path ?? "/") : undefined,
+        host: protocol === "HTTP" ? args.host : undefined,
+    };
+    const decision = evaluateRequest(authorizationPoliciesFrom(manifests), request);
+    return notes.length > 0 ? { ...decision, reason: `${decision.reason}; ${notes.join("; ")}` } : decision;
 }
 
 /** The whole command without process side effects; `load` renders a stack's manifests. */
 export async function runAuthzCli(argv: string[], load: (stack: string) => Promise<KubeObject[]>): Promise<CliResult> {
-  let args: AuthzCliArgs;
-  try {
-    args = parseAuthzArgs(argv);
-  } catch (err) {
-    return usageFailure(err);
-  }
-  let manifests: KubeObject[];
-  try {
-    manifests = await load(args.stack);
-  } catch (err) {
-    return { code: 1, stdout: "", stderr: `error: cannot render stack ${args.stack}: ${firstLine(err)}\n` };
-  }
-  try {
-    if (args.matrix) return { code: 0, stdout: buildAuthzMatrix(manifests), stderr: "" };
-    const d = decide(args, manifests);
-    return { code: 0, stdout: `${JSON.stringify({ decision: d.decision, policy: d.policy, reason: d.reason })}\n`, stderr: "" };
-  } catch (err) {
-    if (err instanceof UsageError) return usageFailure(err, false);
-    return { code: 1, stdout: "", stderr: `error: ${firstLine(err)}\n` };
-  }
+    let args: AuthzCliArgs;
+    try {
+        args = parseAuthzArgs(argv);
+    } catch (err) {
+        return usageFailure(err);
+    }
+    let manifests: KubeObject[];
+    try {
+        manifests = await load(args.stack);
+    } catch (err) {
+        return { code: 1, stdout: "", stderr: `error: cannot render stack ${args.stack}: ${firstLine(err)}\n` };
+    }
+    try {
+        if (args.matrix) return { code: 0, stdout: buildAuthzMatrix(manifests), stderr: "" };
+        const d = decide(args, manifests);
+        return { code: 0, stdout: `${JSON.stringify({ decision: d.decision, policy: d.policy, reason: d.reason })}\n`, stderr: "" };
+    } catch (err) {
+        if (err instanceof UsageError) return usageFailure(err, false);
+        return { code: 1, stdout: "", stderr: `error: ${firstLine(err)}\n` };
+    }
 }
 
 function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split("\n")[0];
+    return (err instanceof Error ? err.message : String(err)).split("\n")[0];
 }
 
 function usageFailure(err: unknown, withUsage = true): CliResult {
-  if (!(err instanceof UsageError)) throw err;
-  return { code: 2, stdout: "", stderr: `error: ${firstLine(err)}${withUsage ? ` (${USAGE})` : ""}\n` };
+    if (!(err instanceof UsageError)) throw err;
+    return { code: 2, stdout: "", stderr: `error: ${firstLine(err)}${withUsage ? ` (${USAGE})` : ""}\n` };
 }
 
 async function loadManifests(stack: string): Promise<KubeObject[]> {
-  // Loaded lazily so tests of runAuthzCli never pull in the Pulumi program.
-  const { renderStack } = await import("./lib/render");
-  return (await renderStack(stack)).manifests;
+    // Loaded lazily so tests of runAuthzCli never pull in the Pulumi program.
+    const { renderStack } = await import("./lib/render");
+    return (await renderStack(stack)).manifests;
 }
 
 if (require.main === module) {
-  runAuthzCli(process.argv.slice(2), loadManifests).then(
-    (r) => {
-      process.stdout.write(r.stdout);
-      process.stderr.write(r.stderr);
-      process.exitCode = r.code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`error: ${firstLine(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
+    runAuthzCli(process.argv.slice(2), loadManifests).then(
+        (r) => {
+            process.stdout.write(r.stdout);
+            process.stderr.write(r.stderr);
+            process.exitCode = r.code;
+        },
+        (err: unknown) => {
+            process.stderr.write(`error: ${firstLine(err)}\n`);
+            process.exitCode = 1;
+        },
+    );
 }

@@ -4,84 +4,84 @@ import { BACKEND, FRONTEND, INGRESS, paymentsManifests } from "./fixtures";
 
 /** Cell of a Markdown table under "## <target>" for a caller row and a probe column. */
 function cell(markdown: string, target: string, caller: string, probe: string): string {
-  const section = markdown.split(`\n## ${target}\n`)[1].split("\n## ")[0];
-  const lines = section.split("\n").filter((l) => l.startsWith("|"));
-  const split = (l: string): string[] => l.slice(1, -1).split(" | ").map((c) => c.trim());
-  const header = split(lines[0]);
-  const row = lines.slice(2).map(split).find((r) => r[0] === caller);
-  assert.ok(row, `no row for caller ${caller} under ${target}`);
-  const col = header.indexOf(probe);
-  assert.ok(col > 0, `no column ${probe} under ${target}: ${header.join(", ")}`);
-  return row[col];
+    const section = markdown.split(`\n## ${target}\n`)[1].split("\n## ")[0];
+    const lines = section.split("\n").filter((l) => l.startsWith("|"));
+    const split = (l: string): string[] => l.slice(1, -1).split(" | ").map((c) => c.trim());
+    const header = split(lines[0]);
+    const row = lines.slice(2).map(split).find((r) => r[0] === caller);
+    assert.ok(row, `no row for caller ${caller} under ${target}`);
+    const col = header.indexOf(probe);
+    assert.ok(col > 0, `no column ${probe} under ${target}: ${header.join(", ")}`);
+    return row[col];
 }
 
 describe("istio authz matrix", () => {
-  const manifests = paymentsManifests();
+    const manifests = paymentsManifests();
 
-  it("reads workloads with pod labels, service account principal and ports", () => {
-    const ws = workloadsFromManifests(manifests);
-    assert.deepEqual(ws.map((w) => `${w.namespace}/${w.name}`), [
-      "payments/batch",
-      "payments/payments-backend-v1",
-      "payments/payments-backend-v2",
-      "payments/payments-frontend",
-      "payments/postgres",
-    ]);
-    const backend = ws.find((w) => w.name === "payments-backend-v2")!;
-    assert.equal(backend.principal, BACKEND);
-    assert.deepEqual(backend.labels, { app: "payments-backend", version: "v2" });
-    assert.deepEqual(backend.ports, [{ port: 8080, name: "http", protocol: "HTTP" }]);
-    const pg = ws.find((w) => w.name === "postgres")!;
-    assert.equal(pg.kind, "StatefulSet");
-    assert.deepEqual(pg.ports, [{ port: 5432, name: "tcp-postgres", protocol: "TCP" }]);
-    assert.equal(ws.find((w) => w.name === "batch")!.principal, "cluster.local/ns/payments/sa/default");
-  });
+    it("reads workloads with pod labels, service account principal and ports", () => {
+        const ws = workloadsFromManifests(manifests);
+        assert.deepEqual(ws.map((w) => `${w.namespace}/${w.name}`), [
+            "payments/batch",
+            "payments/payments-backend-v1",
+            "payments/payments-backend-v2",
+            "payments/payments-frontend",
+            "payments/postgres",
+        ]);
+        const backend = ws.find((w) => w.name === "payments-backend-v2")!;
+        assert.equal(backend.principal, BACKEND);
+        assert.deepEqual(backend.labels, { app: "payments-backend", version: "v2" });
+        assert.deepEqual(backend.ports, [{ port: 8080, name: "http", protocol: "HTTP" }]);
+        const pg = ws.find((w) => w.name === "postgres")!;
+        assert.equal(pg.kind, "StatefulSet");
+        assert.deepEqual(pg.ports, [{ port: 5432, name: "tcp-postgres", protocol: "TCP" }]);
+        assert.equal(ws.find((w) => w.name === "batch")!.principal, "cluster.local/ns/payments/sa/default");
+    });
 
-  it("selects protocols the way Istio does: appProtocol, then port-name prefix", () => {
-    assert.equal(portProtocol({ name: "http-web", number: 80 }), "HTTP");
-    assert.equal(portProtocol({ name: "grpc", number: 9000 }), "HTTP");
-    assert.equal(portProtocol({ name: "web", appProtocol: "tcp", number: 80 }), "TCP");
-    assert.equal(portProtocol({ name: "https", number: 443 }), "TCP");
-    assert.equal(portProtocol({ number: 5432 }), "TCP");
-    assert.equal(portProtocol({ number: 8081 }), "HTTP");
-  });
+    it("selects protocols the way Istio does: appProtocol, then port-name prefix", () => {
+        assert.equal(portProtocol({ name: "http-web", number: 80 }), "HTTP");
+        assert.equal(portProtocol({ name: "grpc", number: 9000 }), "HTTP");
+        assert.equal(portProtocol({ name: "web", appProtocol: "tcp", number: 80 }), "TCP");
+        assert.equal(portProtocol({ name: "https", number: 443 }), "TCP");
+        assert.equal(portProtocol({ number: 5432 }), "TCP");
+        assert.equal(portProtocol({ number: 8081 }), "HTTP");
+    });
 
-  it("resolves a target or lists the known workloads", () => {
-    assert.equal(resolveTarget("payments/postgres", manifests).principal, "cluster.local/ns/payments/sa/postgres");
-    assert.throws(() => resolveTarget("payments/nope", manifests), /no Deployment or StatefulSet "payments\/nope" \(known: payments\/batch, /);
-    assert.throws(() => resolveTarget("postgres", manifests), /"<namespace>\/<name>"/);
-  });
+    it("resolves a target or lists the known workloads", () => {
+        assert.equal(resolveTarget("payments/postgres", manifests).principal, "cluster.local/ns/payments/sa/postgres");
+        assert.throws(() => resolveTarget("payments/nope", manifests), /no Deployment or StatefulSet "payments\/nope" \(known: payments\/batch, /);
+        assert.throws(() => resolveTarget("postgres", manifests), /"<namespace>\/<name>"/);
+    });
 
-  it("evaluates every caller against every target, with one probe per TCP port", () => {
-    const rows = evaluateMatrix(manifests);
-    // 5 workloads x (4 distinct identities + ingress + anonymous) callers
-    assert.equal(rows.length, 5 * 6);
-    const pg = rows.find((r) => r.target.name === "postgres" && r.caller.principal === BACKEND)!;
-    assert.deepEqual(pg.cells.map((c) => [c.port, c.protocol, c.method, c.decision.decision]), [[5432, "TCP", undefined, "ALLOW"]]);
-    const fe = rows.find((r) => r.target.name === "payments-frontend" && r.caller.principal === FRONTEND)!;
-    assert.equal(fe.cells.length, 3 * 2);
-  });
+    it("evaluates every caller against every target, with one probe per TCP port", () => {
+        const rows = evaluateMatrix(manifests);
+        // 5 workloads x (4 distinct identities + ingress + anonymous) callers
+        assert.equal(rows.length, 5 * 6);
+        const pg = rows.find((r) => r.target.name === "postgres" && r.caller.principal === BACKEND)!;
+        assert.deepEqual(pg.cells.map((c) => [c.port, c.protocol, c.method, c.decision.decision]), [[5432, "TCP", undefined, "ALLOW"]]);
+        const fe = rows.find((r) => r.target.name === "payments-frontend" && r.caller.principal === FRONTEND)!;
+        assert.equal(fe.cells.length, 3 * 2);
+    });
 
-  it("renders a Markdown table per target with the deciding policy", () => {
-    const md = buildAuthzMatrix(manifests);
-    const backendCallers = "payments/payments-backend-v1, payments/payments-backend-v2";
-    assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 POST /api/payments"), "ALLOW · allow-frontend-to-backend");
-    assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 DELETE /api/payments"), "DENY · no rule matched");
-    assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 GET /"), "DENY · no rule matched");
-    assert.equal(cell(md, "payments/payments-backend-v1", "ingress gateway", "8080 GET /api/payments"), "DENY · no rule matched");
-    assert.equal(cell(md, "payments/payments-frontend", "ingress gateway", "3000 GET /"), "ALLOW · allow-ingress-to-frontend");
-    assert.equal(cell(md, "payments/postgres", backendCallers, "5432/tcp"), "ALLOW · allow-backend-to-postgres");
-    assert.equal(cell(md, "payments/postgres", "payments/payments-frontend", "5432/tcp"), "DENY · no rule matched");
-    assert.equal(cell(md, "payments/postgres", "anonymous", "5432/tcp"), "DENY · no rule matched");
-    assert.match(md, new RegExp(`ingress gateway: \`${INGRESS}\``));
-    assert.match(md, /## payments\/batch\n\nDeployment, service account `default`, ports none declared\./);
-  });
+    it("renders a Markdown table per target with the deciding policy", () => {
+        const md = buildAuthzMatrix(manifests);
+        const backendCallers = "payments/payments-backend-v1, payments/payments-backend-v2";
+        assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 POST /api/payments"), "ALLOW · allow-frontend-to-backend");
+        assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 DELETE /api/payments"), "DENY · no rule matched");
+        assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 GET /"), "DENY · no rule matched");
+        assert.equal(cell(md, "payments/payments-backend-v1", "ingress gateway", "8080 GET /api/payments"), "DENY · no rule matched");
+        assert.equal(cell(md, "payments/payments-frontend", "ingress gateway", "3000 GET /"), "ALLOW · allow-ingress-to-frontend");
+        assert.equal(cell(md, "payments/postgres", backendCallers, "5432/tcp"), "ALLOW · allow-backend-to-postgres");
+        assert.equal(cell(md, "payments/postgres", "payments/payments-frontend", "5432/tcp"), "DENY · no rule matched");
+        assert.equal(cell(md, "payments/postgres", "anonymous", "5432/tcp"), "DENY · no rule matched");
+        assert.match(md, new RegExp(`ingress gateway: \`${INGRESS}\``));
+        assert.match(md, /## payments\/batch\n\nDeployment, service account `default`, ports none declared\./);
+    });
 
-  it("marks requests as allowed by default where no ALLOW policy applies", () => {
-    const withoutDefaultDeny = manifests.filter((o) => o.metadata.name !== "default-deny");
-    const md = buildAuthzMatrix(withoutDefaultDeny);
-    assert.equal(cell(md, "payments/postgres", "payments/payments-frontend", "5432/tcp"), "DENY · no rule matched");
-    const noPolicies = manifests.filter((o) => o.kind !== "AuthorizationPolicy");
-    assert.equal(cell(buildAuthzMatrix(noPolicies), "payments/postgres", "anonymous", "5432/tcp"), "ALLOW · no ALLOW policy");
-  });
+    it("marks requests as allowed by default where no ALLOW policy applies", () => {
+        const withoutDefaultDeny = manifests.filter((o) => o.metadata.name !== "default-deny");
+        const md = buildAuthzMatrix(withoutDefaultDeny);
+        assert.equal(cell(md, "payments/postgres", "payments/payments-frontend", "5432/tcp"), "DENY · no rule matched");
+        const noPolicies = manifests.filter((o) => o.kind !== "AuthorizationPolicy");
+        assert.equal(cell(buildAuthzMatrix(noPolicies), "payments/postgres", "anonymous", "5432/tcp"), "ALLOW · no ALLOW policy");
+    });
 });
