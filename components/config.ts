@@ -37,8 +37,9 @@ export const platformKeys = {
     environment: defineKey<Environment>({
         key: "environment",
         type: "string",
-        description: "Environment whose defaults apply: dev, staging or prod. Default: the stack name when it is one of them.",
+        description: "Environment whose defaults apply: dev, staging or prod. Empty: the stack name, which must then be one of them.",
         schema: oneOf(ENVIRONMENTS),
+        optional: true,
     }),
     tags: defineKey({
         key: "tags",
@@ -72,10 +73,11 @@ export interface RawConfig {
 /** Pure: parses and validates the raw config map; throws ConfigError listing every problem. */
 export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     const problems: string[] = [];
-    const envRaw = raw.values[fullKey(platformKeys.environment.key)] ?? raw.stack;
+    const envKey = raw.values[fullKey(platformKeys.environment.key)];
+    const envRaw = envKey === undefined || envKey === "" ? raw.stack : envKey;
     const envParsed = oneOf(ENVIRONMENTS).safeParse(envRaw);
     if (!envParsed.success) {
-        const where = raw.values[fullKey(platformKeys.environment.key)] === undefined ? `the stack name is "${raw.stack}", so ` : "";
+        const where = envKey === undefined || envKey === "" ? `the stack name is "${raw.stack}", so ` : "";
         throw new ConfigError([`${fullKey(platformKeys.environment.key)}: ${where}expected one of ${ENVIRONMENTS.join(", ")}, got "${envRaw}"`]);
     }
     const environment = envParsed.data;

@@ -30,6 +30,32 @@ export interface KeySpec<T> {
     readonly default?: T | PerEnvironment<T>;
     /** Set with `pulumi config set --secret`; handed to components as a secret Output. */
     readonly secret?: boolean;
+    /** No default and not required: the key may stay unset (read with `reader.get(spec, "optional")`). */
+    readonly optional?: boolean;
+}
+
+/**
+ * The Pulumi CLI refuses to run a stack that lacks a declared key with no default. Keys whose
+ * default depends on the environment (or that may stay unset) are therefore declared in
+ * Pulumi.yaml with this "unset" value of their type, and the parser treats it as not set.
+ * Booleans have no spare value, so a boolean's default is always a constant.
+ */
+export function unsetSentinel(type: ConfigValueType): string | number | [] | undefined {
+    switch (type) {
+        case "integer":
+            return 0;
+        case "string":
+            return "";
+        case "array":
+            return [];
+        case "boolean":
+            return undefined;
+    }
+}
+
+/** Whether the key is declared with the unset sentinel (per-environment default or optional). */
+export function usesSentinel(spec: KeySpec<unknown>): boolean {
+    return !spec.secret && (isPerEnvironment(spec.default) || (spec.default === undefined && spec.optional === true));
 }
 
 export function defineKey<T>(spec: KeySpec<T>): KeySpec<T> {
@@ -62,6 +88,11 @@ export class ConfigError extends Error {
 
 function show(value: unknown): string {
     return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+}
+
+function sentinelString(type: ConfigValueType): string | undefined {
+    const sentinel = unsetSentinel(type);
+    return sentinel === undefined ? undefined : typeof sentinel === "string" ? sentinel : JSON.stringify(sentinel);
 }
 
 /** Parses the raw string the CLI hands the program into the declared type. */
@@ -118,7 +149,8 @@ export class ConfigReader {
     get<T>(spec: KeySpec<T>, _optional?: "optional"): T | undefined {
         this.declared.add(spec.key);
         const name = fullKey(spec.key);
-        const raw = this.raw[name];
+        const given = this.raw[name];
+        const raw = given !== undefined && usesSentinel(spec as KeySpec<unknown>) && given === sentinelString(spec.type) ? undefined : given;
         if (raw === undefined) {
             if (spec.default === undefined) return undefined;
             return isPerEnvironment(spec.default) ? spec.default[this.environment] : (spec.default as T);

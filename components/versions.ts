@@ -32,7 +32,24 @@ export function eksAddonVersions(kubernetesVersion: KubernetesVersion): Record<E
     };
 }
 
+/**
+ * Istio: one release for the three charts (base, istiod, gateway) and the images they run
+ * (pilot, proxyv2). Canary upgrades of Istio itself: see docs/mesh.md.
+ */
+export const ISTIO_VERSION = "1.30.4";
+/** Registry of Istio's release images; set explicitly so no chart default can pick another. */
+export const ISTIO_HUB = "docker.io/istio";
+/**
+ * Only during a canary upgrade of Istio: the release the old control plane
+ * (`mesh.previousRevision`) keeps running beside the new one. undefined otherwise.
+ */
+export const ISTIO_PREVIOUS_REVISION_VERSION: string | undefined = undefined;
+const ISTIO_CHARTS = "https://istio-release.storage.googleapis.com/charts";
+
 export const CHARTS = {
+    istioBase: { chart: "base", repository: ISTIO_CHARTS, version: ISTIO_VERSION },
+    istiod: { chart: "istiod", repository: ISTIO_CHARTS, version: ISTIO_VERSION },
+    istioGateway: { chart: "gateway", repository: ISTIO_CHARTS, version: ISTIO_VERSION },
     awsLoadBalancerController: {
         chart: "aws-load-balancer-controller",
         repository: "https://aws.github.io/eks-charts",

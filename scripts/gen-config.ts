@@ -4,13 +4,14 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { allKeySpecs } from "../components/config";
-import { isPerEnvironment } from "../components/settings";
+import { isPerEnvironment, unsetSentinel, usesSentinel } from "../components/settings";
 
 export const PULUMI_YAML = path.resolve(__dirname, "..", "Pulumi.yaml");
 
 const HEADER = `# Generated config section: edit the key declarations in components/**/settings.ts and
-# components/config.ts, then run \`npm run gen:config\`. Per-environment defaults are applied by the
-# program (see each description), so those keys carry no default here.
+# components/config.ts, then run \`npm run gen:config\`. Keys whose default depends on the
+# environment are declared with an "unset" default (0, "" or []): the program then applies the
+# environment's default named in the description. Keys with no default are required.
 `;
 
 export function projectFile(): string {
@@ -19,7 +20,11 @@ export function projectFile(): string {
         const decl: Record<string, unknown> = { type: spec.type };
         if (spec.type === "array") decl.items = { type: "string" };
         decl.description = spec.description;
-        if (spec.default !== undefined && !isPerEnvironment(spec.default) && !spec.secret) {
+        if (usesSentinel(spec)) {
+            const sentinel = unsetSentinel(spec.type);
+            if (sentinel === undefined) throw new Error(`${spec.key}: a boolean key needs a constant default (override it in the stack file), not a per-environment or optional one`);
+            decl.default = sentinel;
+        } else if (spec.default !== undefined && !isPerEnvironment(spec.default) && !spec.secret) {
             const d = spec.default as unknown;
             // The CLI has no object type: key=value maps are declared as lists of strings.
             decl.default = d !== null && typeof d === "object" && !Array.isArray(d) ? Object.entries(d).map(([k, v]) => `${k}=${v}`) : d;

@@ -86,9 +86,9 @@ export const clusterKeys = {
     endpointPublicAccess: defineKey({
         key: "cluster.endpointPublicAccess",
         type: "boolean",
-        description: "Serve the Kubernetes API on a public endpoint (limited to cluster.publicAccessCidrs). Default: dev true, staging false, prod false.",
+        description: "Serve the Kubernetes API on a public endpoint, limited to cluster.publicAccessCidrs (Pulumi.dev.yaml turns it on).",
         schema: z.boolean(),
-        default: { dev: true, staging: false, prod: false },
+        default: false,
     }),
     publicAccessCidrs: defineKey({
         key: "cluster.publicAccessCidrs",

@@ -70,8 +70,40 @@ function matchesSelector(selector: Record<string, string> | undefined, labels: R
     return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
+export interface WorkloadOptions {
+    /** Default "cluster.local". */
+    trustDomain?: string;
+    /**
+     * Workloads that are not among the manifests, e.g. the Helm-installed ingress gateway
+     * (see gatewayWorkload). A manifest workload with the same namespace/name wins.
+     */
+    extraWorkloads?: MeshWorkload[];
+}
+
+/** A workload described by hand: for pods a Helm chart creates (the ingress gateway). */
+export function gatewayWorkload(args: {
+    namespace: string;
+    name: string;
+    labels: Record<string, string>;
+    serviceAccountName?: string;
+    ports: WorkloadPort[];
+    trustDomain?: string;
+}): MeshWorkload {
+    const serviceAccountName = args.serviceAccountName ?? args.name;
+    return {
+        kind: "Deployment",
+        name: args.name,
+        namespace: args.namespace,
+        labels: { ...args.labels },
+        serviceAccountName,
+        principal: `${args.trustDomain ?? DEFAULT_TRUST_DOMAIN}/ns/${args.namespace}/sa/${serviceAccountName}`,
+        ports: [...args.ports].sort((a, b) => a.port - b.port),
+    };
+}
+
 /** Deployments and StatefulSets with their pod labels, identity and ports (Service protocol wins over names). */
-export function workloadsFromManifests(manifests: KubeObject[], trustDomain: string = DEFAULT_TRUST_DOMAIN): MeshWorkload[] {
+export function workloadsFromManifests(manifests: KubeObject[], options: WorkloadOptions = {}): MeshWorkload[] {
+    const trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
     const services = manifests.filter((o) => isKind(o, "Service"));
     return manifests
         .filter((o) => isKind(o, "Deployment") || isKind(o, "StatefulSet"))
@@ -107,14 +139,15 @@ export function workloadsFromManifests(manifests: KubeObject[], trustDomain: str
                 ports: [...ports.values()].sort((a, b) => a.port - b.port),
             };
         })
+        .concat((options.extraWorkloads ?? []).filter((x) => !manifests.some((o) => (o.kind === "Deployment" || o.kind === "StatefulSet") && o.metadata.name === x.name && (o.metadata.namespace ?? "default") === x.namespace)))
         .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 }
 
 /** Finds "<namespace>/<workload>"; the error lists what exists. */
-export function resolveTarget(ref: string, manifests: KubeObject[], trustDomain: string = DEFAULT_TRUST_DOMAIN): MeshWorkload {
+export function resolveTarget(ref: string, manifests: KubeObject[], options: WorkloadOptions = {}): MeshWorkload {
     const parts = ref.split("/");
     if (parts.length !== 2 || !parts[0] || !parts[1]) throw new Error(`workload must be "<namespace>/<name>" (got "${ref}")`);
-    const workloads = workloadsFromManifests(manifests, trustDomain);
+    const workloads = workloadsFromManifests(manifests, options);
     const hit = workloads.find((w) => w.namespace === parts[0] && w.name === parts[1]);
     if (!hit) {
         const known = workloads.map((w) => `${w.namespace}/${w.name}`).join(", ") || "none";
@@ -136,15 +169,13 @@ export interface MatrixCaller {
     principal?: string;
 }
 
-export interface MatrixProbes {
+export interface MatrixProbes extends WorkloadOptions {
     /** Default GET, POST, DELETE. */
     methods?: string[];
     /** Default "/", "/api/payments". */
     paths?: string[];
     /** Default INGRESS_GATEWAY_PRINCIPAL. */
     ingressPrincipal?: string;
-    /** Default "cluster.local". */
-    trustDomain?: string;
     /** Default "istio-system". */
     rootNamespace?: string;
 }
@@ -177,7 +208,7 @@ export function matrixCallers(workloads: MeshWorkload[], ingressPrincipal: strin
 export function evaluateMatrix(manifests: KubeObject[], probes: MatrixProbes = {}): MatrixRow[] {
     const methods = probes.methods ?? ["GET", "POST", "DELETE"];
     const paths = probes.paths ?? ["/", "/api/payments"];
-    const workloads = workloadsFromManifests(manifests, probes.trustDomain);
+    const workloads = workloadsFromManifests(manifests, probes);
     const policies = authorizationPoliciesFrom(manifests);
     const callers = matrixCallers(workloads, probes.ingressPrincipal);
     const rows: MatrixRow[] = [];
@@ -223,7 +254,7 @@ const escapeCell = (s: string): string => s.replace(/\|/g, "\\|");
 export function buildAuthzMatrix(manifests: KubeObject[], probes: MatrixProbes = {}): string {
     const rows = evaluateMatrix(manifests, probes);
     const policies = authorizationPoliciesFrom(manifests);
-    const workloads = workloadsFromManifests(manifests, probes.trustDomain);
+    const workloads = workloadsFromManifests(manifests, probes);
     const callers = matrixCallers(workloads, probes.ingressPrincipal);
     const out: string[] = [
         "# Authorization matrix",

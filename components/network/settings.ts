@@ -50,9 +50,9 @@ export const networkKeys = {
     flowLogs: defineKey({
         key: "network.flowLogs",
         type: "boolean",
-        description: "Send VPC flow logs to CloudWatch Logs. Default: dev false, staging true, prod true.",
+        description: "Send VPC flow logs to CloudWatch Logs (Pulumi.dev.yaml turns them off; prod requires them).",
         schema: z.boolean(),
-        default: { dev: false, staging: true, prod: true },
+        default: true,
     }),
     flowLogsRetentionDays: defineKey({
         key: "network.flowLogsRetentionDays",

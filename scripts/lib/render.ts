@@ -3,8 +3,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { allKeySpecs } from "../../components/config";
 import { KubeObject } from "../../components/k8s";
-import { PROJECT } from "../../components/settings";
+import { ConfigError, fullKey, PROJECT } from "../../components/settings";
 import { RegisteredResource, runProgram, SECRET } from "./mock-engine";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -14,10 +15,14 @@ export type StackName = (typeof STACKS)[number];
 export interface StackConfig {
     values: Record<string, string>;
     secretKeys: string[];
+    /** Declared secret keys the stack file does not set: `pulumi up` needs them, the offline render does not. */
+    missingSecrets: string[];
 }
 
 export interface Render {
     stack: string;
+    /** Declared secret keys not in the stack file (rendered as "[secret]"; required for `pulumi up`). */
+    missingSecrets: string[];
     resources: RegisteredResource[];
     manifests: KubeObject[];
     outputs: Record<string, unknown>;
@@ -42,6 +47,10 @@ export function readStackConfig(stack: string, root = REPO_ROOT, override?: Reco
         const value = typeof d === "object" && d !== null ? (d.value ?? d.default) : d;
         if (value !== undefined) values[namespaced(key)] = configString(value);
     }
+    // Like the CLI: a declared key without a default is required (secrets are handled below).
+    const required = Object.entries(project.config ?? {})
+        .filter(([, d]) => typeof d === "object" && d !== null && "type" in d && !("default" in d) && !(d as { secret?: boolean }).secret)
+        .map(([k]) => namespaced(k));
     const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.relative(root, stackFile)} (stacks: ${STACKS.join(", ")})`);
     const stackDoc = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
@@ -57,7 +66,22 @@ export function readStackConfig(stack: string, root = REPO_ROOT, override?: Reco
             values[k] = configString(value);
         }
     }
-    return { values, secretKeys };
+    const missing = required.filter((k) => values[k] === undefined);
+    if (missing.length > 0) {
+        throw new ConfigError(missing.map((k) => `${k}: required (no default in Pulumi.yaml); set it in Pulumi.${stack}.yaml or with \`pulumi config set\``));
+    }
+    // Secrets are set per stack with `pulumi config set --secret` and never committed; offline,
+    // a declared secret the stack file lacks renders as "[secret]" like a stored one.
+    const missingSecrets: string[] = [];
+    for (const spec of allKeySpecs()) {
+        const k = fullKey(spec.key);
+        if (spec.secret && values[k] === undefined) {
+            values[k] = SECRET;
+            secretKeys.push(k);
+            missingSecrets.push(k);
+        }
+    }
+    return { values, secretKeys, missingSecrets };
 }
 
 /** Kubernetes objects the program creates directly (not Helm releases, not providers). */
@@ -88,5 +112,5 @@ export async function renderStack(stack: string, options: { root?: string; confi
         },
         { project: PROJECT, stack, config: config.values, secretKeys: config.secretKeys },
     );
-    return { stack, resources: run.resources, manifests: manifestsOf(run.resources), outputs: run.outputs };
+    return { stack, missingSecrets: config.missingSecrets, resources: run.resources, manifests: manifestsOf(run.resources), outputs: run.outputs };
 }

@@ -69,6 +69,14 @@ export function summaryMarkdown(render: Render, sections: SummarySection[] = [])
         "",
         `${render.resources.length} resources (${render.resources.filter((r) => r.custom).length} custom, ${render.resources.filter((r) => !r.custom).length} components), ${render.manifests.length} Kubernetes objects.`,
         "",
+        ...(render.missingSecrets.length > 0
+            ? [
+                  "Secrets rendered as `[secret]` that this stack file does not set yet (required for `pulumi up`, set each with `pulumi config set --secret <key> <value>`):",
+                  "",
+                  ...render.missingSecrets.map((k) => `- \`${k}\``),
+                  "",
+              ]
+            : []),
         "## Resources by type",
         "",
         "| type | count |",

@@ -1,0 +1,297 @@
+// Pure builders for the mesh: Helm values of Istio's base, istiod and gateway charts (1.30.x keys,
+// set at the top level as the charts expect), the mesh-wide policy objects and the namespaces.
+import { meshWideStrictMtls, telemetry } from "../istio/builders";
+import { PeerAuthenticationObject, TelemetryObject } from "../istio/types";
+import { KubeObject, standardLabels } from "../k8s";
+import { Environment, PerEnvironment } from "../settings";
+import { collectorHost, OtlpCollector, TRACING_PROVIDER } from "../tracing";
+import { ISTIO_HUB } from "../versions";
+import { DEFAULT_REVISION, MeshConfig, OutboundTrafficPolicy, ReplicaRange } from "./settings";
+import { INGRESS_GATEWAY_NAME, INGRESS_GATEWAY_SELECTOR, INGRESS_NAMESPACE, ISTIO_ROOT_NAMESPACE } from "./topology";
+
+/** Kubernetes resource requirements, in the shape every chart's `resources` takes. */
+export interface Resources {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}
+
+export interface MeshSizing {
+    istiod: Resources;
+    /** Every sidecar (global.proxy.resources): multiplied by the number of meshed pods. */
+    proxy: Resources;
+    gateway: Resources;
+}
+
+/**
+ * Sizes per environment. istiod's memory grows with the number of services and proxies it serves;
+ * a sidecar's with the config pushed to it (hence Sidecar scoping in the workload namespaces).
+ * Limits are set in full: the charts merge our values over their defaults, so an omitted limit
+ * would silently keep the chart's (2 CPUs for proxies and gateways).
+ */
+export const MESH_SIZING: PerEnvironment<MeshSizing> = {
+    dev: {
+        istiod: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+        proxy: { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+        gateway: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+    },
+    staging: {
+        istiod: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+        proxy: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+        gateway: { requests: { cpu: "200m", memory: "256Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+    },
+    prod: {
+        istiod: { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "4", memory: "4Gi" } },
+        proxy: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+        gateway: { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+    },
+};
+
+const ZONE_KEY = "topology.kubernetes.io/zone";
+const HOST_KEY = "kubernetes.io/hostname";
+
+/**
+ * Spread across zones and nodes. prod refuses to stack replicas in one zone (an AZ outage must not
+ * take the gateway or istiod down); dev and staging prefer spreading but still schedule.
+ */
+export function zoneSpread(environment: Environment, matchLabels: Record<string, string>): object[] {
+    return [
+        {
+            maxSkew: 1,
+            topologyKey: ZONE_KEY,
+            whenUnsatisfiable: environment === "prod" ? "DoNotSchedule" : "ScheduleAnyway",
+            labelSelector: { matchLabels },
+        },
+        { maxSkew: 1, topologyKey: HOST_KEY, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } },
+    ];
+}
+
+// ---------------------------------------------------------------- revisions
+
+/** One istiod control plane the stack runs. */
+export interface ControlPlane {
+    /** Undefined for the unrevisioned istiod. */
+    revision?: string;
+    /** Istio release (chart version and image tag). */
+    version: string;
+    /** The revision workloads and the gateway are labelled with. */
+    active: boolean;
+}
+
+/** Helm release name of an istiod: `istiod`, or `istiod-<revision>` (the chart names its objects alike). */
+export function istiodReleaseName(revision?: string): string {
+    return revision ? `istiod-${revision}` : "istiod";
+}
+
+/**
+ * The control planes to run: the active one at `version`, and during a canary upgrade the previous
+ * one at `previousVersion` (the release it already runs, so the upgrade does not touch it).
+ */
+export function controlPlanes(config: Pick<MeshConfig, "revision" | "previousRevision">, version: string, previousVersion?: string): ControlPlane[] {
+    const planes: ControlPlane[] = [{ revision: config.revision, version, active: true }];
+    if (config.previousRevision !== undefined) {
+        if (!previousVersion) {
+            throw new Error(
+                `mesh.previousRevision is "${config.previousRevision}" but ISTIO_PREVIOUS_REVISION_VERSION in components/versions.ts is unset; ` +
+                    "set it to the Istio release that revision runs, so the upgrade does not replace it",
+            );
+        }
+        const revision = config.previousRevision === DEFAULT_REVISION ? undefined : config.previousRevision;
+        planes.push({ revision, version: previousVersion, active: false });
+    }
+    return planes;
+}
+
+// ---------------------------------------------------------------- base chart
+
+/**
+ * The base chart installs the CRDs and the `istiod-default-validator` webhook, which validates Istio
+ * config for the revision named here: the active one, so the validator follows a canary upgrade.
+ */
+export function baseValues(revision?: string): Record<string, unknown> {
+    return {
+        defaultRevision: revision ?? DEFAULT_REVISION,
+        global: { istioNamespace: ISTIO_ROOT_NAMESPACE },
+    };
+}
+
+// ---------------------------------------------------------------- istiod chart
+
+/**
+ * Path normalization applied by every proxy before routing and authorization. MERGE_SLASHES = RFC
+ * 3986 normalization (`/a/../b` -> `/b`, `%2E` decoding of unreserved characters) plus collapsing
+ * `//`. AuthorizationPolicy `paths` match the normalized path, and the backend must see that same
+ * path: otherwise `/api//admin` slips past a rule on `/api/admin` while the backend, which merges
+ * slashes itself, serves `/api/admin`. DECODE_AND_MERGE_SLASHES would also decode `%2F`, changing
+ * what the backend sees for legitimately encoded segments; we keep `%2F` encoded.
+ */
+export const PATH_NORMALIZATION = "MERGE_SLASHES";
+
+export interface MeshConfigArgs {
+    outboundTrafficPolicy: OutboundTrafficPolicy;
+    collector: OtlpCollector;
+}
+
+/** istiod's meshConfig (istio.mesh.v1alpha1.MeshConfig). */
+export function meshConfig(args: MeshConfigArgs): Record<string, unknown> {
+    return {
+        // The `envoy` access-log provider the Telemetry object enables writes here, as JSON for Loki.
+        accessLogFile: "/dev/stdout",
+        accessLogEncoding: "JSON",
+        defaultConfig: {
+            // The app container starts only after Envoy is ready, so its first calls are not refused.
+            holdApplicationUntilProxyStarts: true,
+        },
+        extensionProviders: [
+            {
+                name: TRACING_PROVIDER,
+                opentelemetry: { service: collectorHost(args.collector), port: args.collector.port },
+            },
+        ],
+        outboundTrafficPolicy: { mode: args.outboundTrafficPolicy },
+        // Sidecar-to-sidecar mTLS: both ends are Envoy from the same release, so nothing older is needed.
+        meshMTLS: { minProtocolVersion: "TLSV1_3" },
+        pathNormalization: { normalization: PATH_NORMALIZATION },
+    };
+}
+
+export interface IstiodValuesArgs {
+    environment: Environment;
+    revision?: string;
+    /** Image tag: the release the chart belongs to. */
+    version: string;
+    replicas: ReplicaRange;
+    meshConfig: Record<string, unknown>;
+}
+
+/** Pod labels of an istiod Deployment, as the chart sets them. */
+export function istiodSelector(revision?: string): Record<string, string> {
+    return { app: "istiod", "istio.io/rev": revision ?? DEFAULT_REVISION };
+}
+
+export function istiodValues(args: IstiodValuesArgs): Record<string, unknown> {
+    const sizing = MESH_SIZING[args.environment];
+    const autoscale = args.replicas.max > args.replicas.min;
+    return {
+        revision: args.revision ?? "",
+        autoscaleEnabled: autoscale,
+        autoscaleMin: args.replicas.min,
+        autoscaleMax: args.replicas.max,
+        replicaCount: args.replicas.min,
+        resources: sizing.istiod,
+        topologySpreadConstraints: zoneSpread(args.environment, istiodSelector(args.revision)),
+        // The chart renders a PDB only with more than one replica (a PDB over one pod blocks every drain).
+        pdb: { minAvailable: 1 },
+        meshConfig: args.meshConfig,
+        global: {
+            hub: ISTIO_HUB,
+            tag: args.version,
+            istioNamespace: ISTIO_ROOT_NAMESPACE,
+            logAsJson: true,
+            defaultPodDisruptionBudget: { enabled: true },
+            proxy: { resources: sizing.proxy },
+        },
+    };
+}
+
+// ---------------------------------------------------------------- gateway chart
+
+/** The status port the NLB health-checks: Envoy's readiness endpoint on every gateway pod. */
+export const GATEWAY_STATUS_PORT = 15021;
+export const GATEWAY_READY_PATH = "/healthz/ready";
+
+/**
+ * AWS Load Balancer Controller annotations for an internet-facing NLB sending traffic straight to
+ * the gateway pods' IPs (no NodePort hop, so the PDB and zone spread carry over to the NLB).
+ */
+export function nlbAnnotations(): Record<string, string> {
+    return {
+        "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+        "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "http",
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": String(GATEWAY_STATUS_PORT),
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": GATEWAY_READY_PATH,
+    };
+}
+
+export interface GatewayValuesArgs {
+    environment: Environment;
+    revision?: string;
+    replicas: ReplicaRange;
+    sourceRanges: string[];
+}
+
+/** Pod labels the gateway chart selects its pods by (and Gateway objects select them by). */
+export function gatewaySelector(): Record<string, string> {
+    return { app: INGRESS_GATEWAY_NAME, ...INGRESS_GATEWAY_SELECTOR };
+}
+
+export function gatewayValues(args: GatewayValuesArgs): Record<string, unknown> {
+    const sizing = MESH_SIZING[args.environment];
+    const autoscale = args.replicas.max > args.replicas.min;
+    return {
+        name: INGRESS_GATEWAY_NAME,
+        revision: args.revision ?? "",
+        // `app` and `istio` become the selector labels; the rest go on every object of the chart.
+        labels: {
+            ...gatewaySelector(),
+            "app.kubernetes.io/part-of": "dodo-payments",
+            "istio.io/dataplane-mode": "none",
+        },
+        autoscaling: {
+            enabled: autoscale,
+            minReplicas: args.replicas.min,
+            maxReplicas: args.replicas.max,
+            targetCPUUtilizationPercentage: 80,
+        },
+        replicaCount: args.replicas.min,
+        // The chart renders it only with more than one replica.
+        podDisruptionBudget: args.replicas.min > 1 ? { minAvailable: 1 } : {},
+        resources: sizing.gateway,
+        topologySpreadConstraints: zoneSpread(args.environment, gatewaySelector()),
+        service: {
+            type: "LoadBalancer",
+            annotations: nlbAnnotations(),
+            loadBalancerSourceRanges: args.sourceRanges,
+            ports: [
+                { name: "status-port", port: GATEWAY_STATUS_PORT, protocol: "TCP", targetPort: GATEWAY_STATUS_PORT },
+                { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
+                { name: "https", port: 443, protocol: "TCP", targetPort: 443 },
+            ],
+        },
+    };
+}
+
+// ---------------------------------------------------------------- objects
+
+/**
+ * The two namespaces the mesh owns. istio-ingress carries no injection label: the gateway pods opt
+ * in themselves (`sidecar.istio.io/inject` and `istio.io/rev` from the chart), and `image: auto`
+ * needs that injection, so the namespace must never say `istio-injection=disabled`.
+ */
+export function meshNamespaces(): KubeObject[] {
+    return [ISTIO_ROOT_NAMESPACE, INGRESS_NAMESPACE].map((name) => ({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name, labels: standardLabels(name, { "app.kubernetes.io/component": "service-mesh" }) },
+    }));
+}
+
+/** `default` in the root namespace, no selector: every workload in the mesh accepts mTLS only. */
+export function meshPeerAuthentication(): PeerAuthenticationObject {
+    return meshWideStrictMtls(ISTIO_ROOT_NAMESPACE, standardLabels("mesh-strict-mtls"));
+}
+
+/** Mesh-wide telemetry: Envoy access logs for every proxy and traces to the OTLP collector. */
+export function meshTelemetry(samplingPercentage: number): TelemetryObject {
+    return telemetry({
+        name: "mesh-default",
+        namespace: ISTIO_ROOT_NAMESPACE,
+        labels: standardLabels("mesh-telemetry"),
+        spec: {
+            accessLogging: [{ providers: [{ name: "envoy" }] }],
+            tracing: [{ providers: [{ name: TRACING_PROVIDER }], randomSamplingPercentage: samplingPercentage }],
+        },
+    });
+}
