@@ -1,0 +1,224 @@
+// `npm run --silent policy:check -- [--env dev|staging|prod] [--format text|json|sarif] [--config file] <file.yaml>...`
+// Runs every policy rule over multi-document Kubernetes YAML (stack rules over all files
+// together). Exit codes: 0 no mandatory finding, 1 a mandatory finding, 2 bad usage or input.
+import * as fs from "fs";
+import * as path from "path";
+import { pathToFileURL } from "url";
+import { LineCounter, parseAllDocuments, isMap, isSeq } from "yaml";
+import { z } from "zod";
+import { checkObjects, hasMandatory } from "../policy/check";
+import { catalog, RULES } from "../policy/catalog";
+import { ENVIRONMENTS, effectiveEnforcement, resolveConfig } from "../policy/config";
+import { renderText } from "../policy/report";
+import { toSarif } from "../policy/sarif";
+import type { Environment, Finding, KubeObject, PolicyConfig } from "../policy/rules/types";
+
+export const USAGE = `usage: policy-check [--env dev|staging|prod] [--format text|json|sarif] [--config policy-config.yaml] <file.yaml>...
+       policy-check --list [--format text|json] [--env ...] [--config ...]`;
+
+const FORMATS = ["text", "json", "sarif"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** A usage or input problem: printed as one line, exit code 2, never a stack trace. */
+export class InputError extends Error {}
+
+export interface SourcedObject {
+    object: KubeObject;
+    file: string;
+    line: number;
+}
+
+/** The YAML library's message without its source excerpt ("... at line 2, column 1"). */
+function firstLine(message: string): string {
+    return (message.split("\n")[0] ?? message).replace(/:$/, "");
+}
+
+/** Parses multi-document YAML into Kubernetes objects with their 1-based start lines; `kind: List` is expanded. */
+export function loadYaml(text: string, file: string): SourcedObject[] {
+    const lineCounter = new LineCounter();
+    const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+    if (!Array.isArray(docs)) return []; // an empty stream
+    const out: SourcedObject[] = [];
+    docs.forEach((doc, i) => {
+        const err = doc.errors[0];
+        if (err) throw new InputError(`${file}: invalid YAML in document ${i + 1}: ${firstLine(err.message)}`);
+        const contents = doc.contents;
+        if (contents === null) return; // empty document between separators
+        const lineOf = (node: { range?: [number, number, number] | null } | null | undefined) =>
+            node?.range ? lineCounter.linePos(node.range[0]).line : 1;
+        let value: unknown;
+        try {
+            value = doc.toJS({ maxAliasCount: 100 });
+        } catch (e) {
+            throw new InputError(`${file}: document ${i + 1}: ${(e as Error).message}`);
+        }
+        if (value === null || value === undefined) return;
+        const docLine = lineOf(contents);
+        if (typeof value !== "object" || Array.isArray(value)) throw new InputError(`${file}:${docLine}: document ${i + 1} is not a mapping, so not a Kubernetes object`);
+        const o = value as KubeObject;
+        if (typeof o.kind !== "string" || typeof o.apiVersion !== "string") {
+            throw new InputError(`${file}:${docLine}: document ${i + 1} has no apiVersion/kind, so it is not a Kubernetes object`);
+        }
+        if (o.kind === "List" || (o.kind.endsWith("List") && Array.isArray(o.items))) {
+            const itemsNode = isMap(contents) ? contents.get("items", true) : undefined;
+            const nodes = isSeq(itemsNode) ? itemsNode.items : [];
+            (Array.isArray(o.items) ? o.items : []).forEach((item: unknown, j: number) => {
+                if (item && typeof item === "object" && !Array.isArray(item)) {
+                    out.push({ object: item as KubeObject, file, line: lineOf(nodes[j] as { range?: [number, number, number] } | undefined) });
+                }
+            });
+            return;
+        }
+        out.push({ object: o, file, line: docLine });
+    });
+    return out;
+}
+
+const configSchema = z.object({
+    environment: z.enum(ENVIRONMENTS as [Environment, ...Environment[]]).optional(),
+    rules: z.record(z.string(), z.object({
+        enforcement: z.enum(["mandatory", "advisory", "disabled"]).optional(),
+        exemptNamespaces: z.array(z.string()).optional(),
+    }).strict()).optional(),
+    exemptNamespaces: z.array(z.string()).optional(),
+    ingressNamespaces: z.array(z.string()).optional(),
+    rootNamespace: z.string().optional(),
+    trustedRepositories: z.array(z.string()).optional(),
+    supportedEksVersions: z.array(z.string()).optional(),
+}).strict();
+
+/** Reads and validates a PolicyConfig file (YAML or JSON). */
+export function loadConfig(file: string, read: (f: string) => string): PolicyConfig {
+    const text = readInput(file, read);
+    const docs = parseAllDocuments(text);
+    const doc = Array.isArray(docs) ? docs[0] : undefined;
+    if (doc?.errors[0]) throw new InputError(`${file}: invalid YAML: ${firstLine(doc.errors[0].message)}`);
+    const parsed = configSchema.safeParse(doc ? doc.toJS() ?? {} : {});
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new InputError(`${file}: invalid policy config at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
+    }
+    const unknown = Object.keys(parsed.data.rules ?? {}).filter((id) => !RULES.some((r) => r.id === id));
+    if (unknown.length) throw new InputError(`${file}: unknown rule id(s) in rules: ${unknown.join(", ")}`);
+    return parsed.data as PolicyConfig;
+}
+
+function readInput(file: string, read: (f: string) => string): string {
+    try {
+        return read(file);
+    } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new InputError(`${file}: cannot read: ${err.code === "ENOENT" ? "no such file" : err.message}`);
+    }
+}
+
+interface Args { env?: Environment; format: Format; list: boolean; config?: string; files: string[] }
+
+export function parseArgs(argv: readonly string[]): Args {
+    const args: Args = { format: "text", list: false, files: [] };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i] as string;
+        const value = (): string => {
+            const inline = a.includes("=") ? a.slice(a.indexOf("=") + 1) : undefined;
+            if (inline !== undefined) return inline;
+            const next = argv[++i];
+            if (next === undefined) throw new InputError(`${a} needs a value\n${USAGE}`);
+            return next;
+        };
+        const flag = a.includes("=") ? a.slice(0, a.indexOf("=")) : a;
+        if (flag === "--env") {
+            const v = value();
+            if (!(ENVIRONMENTS as readonly string[]).includes(v)) throw new InputError(`--env must be one of ${ENVIRONMENTS.join(", ")} (got ${v})`);
+            args.env = v as Environment;
+        } else if (flag === "--format") {
+            const v = value();
+            if (!(FORMATS as readonly string[]).includes(v)) throw new InputError(`--format must be one of ${FORMATS.join(", ")} (got ${v})`);
+            args.format = v as Format;
+        } else if (flag === "--config") {
+            args.config = value();
+        } else if (a === "--list") {
+            args.list = true;
+        } else if (a === "-h" || a === "--help") {
+            throw new InputError(USAGE);
+        } else if (a === "--") {
+            args.files.push(...argv.slice(i + 1));
+            break;
+        } else if (a.startsWith("--")) {
+            throw new InputError(`unknown option ${a}\n${USAGE}`);
+        } else {
+            args.files.push(a);
+        }
+    }
+    return args;
+}
+
+export interface Io {
+    stdout(s: string): void;
+    stderr(s: string): void;
+    readFile(file: string): string;
+    cwd: string;
+}
+
+const nodeIo: Io = {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    readFile: (f) => fs.readFileSync(f === "-" ? 0 : f, "utf8"),
+    cwd: process.cwd(),
+};
+
+/** The fields `--format json` prints, in this order. */
+export function toJsonFinding(f: Finding) {
+    return { rule: f.rule, enforcement: f.enforcement, apiVersion: f.apiVersion, kind: f.kind, namespace: f.namespace, name: f.name, message: f.message };
+}
+
+/** Runs the command; returns the exit code instead of exiting so tests can call it. */
+export function main(argv: readonly string[], io: Io = nodeIo): number {
+    try {
+        const args = parseArgs(argv);
+        const config = args.config ? loadConfig(args.config, io.readFile) : {};
+        const resolved = resolveConfig(config, args.env);
+        if (args.list) {
+            const entries = catalog().map((c) => {
+                const level = effectiveEnforcement(c, resolved);
+                return { id: c.id, description: c.description, enforcement: level };
+            });
+            if (args.format === "json") io.stdout(JSON.stringify(entries, null, 2) + "\n");
+            else if (args.format === "sarif") throw new InputError("--list supports --format text or json");
+            else io.stdout(entries.map((e) => `${e.id.padEnd(32)} ${e.enforcement.padEnd(9)} ${e.description}`).join("\n") + "\n");
+            return 0;
+        }
+        if (args.files.length === 0) throw new InputError(`no input files\n${USAGE}`);
+        const sourced: SourcedObject[] = [];
+        for (const file of args.files) sourced.push(...loadYaml(readInput(file, io.readFile), file));
+        const findings = checkObjects(sourced.map((s) => s.object), { env: resolved.environment, config });
+        if (args.format === "json") {
+            io.stdout(JSON.stringify(findings.map(toJsonFinding), null, 2) + "\n");
+        } else if (args.format === "sarif") {
+            const rel = (file: string) => (file === "-" ? "stdin" : path.relative(io.cwd, path.resolve(io.cwd, file)).split(path.sep).join("/"));
+            const first = args.files[0] as string;
+            const log = toSarif(findings, catalog(), {
+                // Findings about something missing point at the first input file.
+                locate: (f) => {
+                    const s = f.index === undefined ? undefined : sourced[f.index];
+                    return s ? { uri: rel(s.file), line: s.line } : { uri: rel(first), line: 1 };
+                },
+                srcRoot: pathToFileURL(io.cwd + path.sep).href,
+            });
+            io.stdout(JSON.stringify(log, null, 2) + "\n");
+        } else {
+            io.stdout(renderText(findings, sourced.length));
+        }
+        return hasMandatory(findings) ? 1 : 0;
+    } catch (e) {
+        if (e instanceof InputError) {
+            io.stderr(`policy-check: ${e.message}\n`);
+            return 2;
+        }
+        io.stderr(`policy-check: internal error: ${(e as Error).message}\n`);
+        return 2;
+    }
+}
+
+if (require.main === module) {
+    process.exitCode = main(process.argv.slice(2));
+}
