@@ -4,7 +4,9 @@
 // Prints one JSON line {"decision","policy","reason"} and exits 0 (DENY included); bad arguments exit 2.
 import { KubeObject } from "../components/k8s";
 import { AuthzDecision, AuthzRequest, evaluateRequest } from "../components/istio/authz";
-import { authorizationPoliciesFrom, buildAuthzMatrix, resolveTarget } from "../components/istio/authz-matrix";
+import { authorizationPoliciesFrom, buildAuthzMatrix, gatewayWorkload, resolveTarget, WorkloadOptions } from "../components/istio/authz-matrix";
+import { gatewaySelector } from "../components/mesh/builders";
+import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE, ISTIO_ROOT_NAMESPACE, TRUST_DOMAIN } from "../components/mesh/topology";
 import { parseArgs, UsageError } from "./lib/args";
 
 const STACKS = ["dev", "staging", "prod"];
@@ -31,6 +33,27 @@ export interface CliResult {
 
 const PRINCIPAL = /^[^/\s]+\/ns\/[^/\s]+\/sa\/[^/\s]+$/;
 const WORKLOAD_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * The ingress gateway is a Helm release, so its pods are not among the manifests; describe it from the
+ * mesh topology so it can be a target (--to istio-ingress/istio-ingressgateway). TLS ends at the gateway,
+ * so 443 is evaluated as HTTP like 80.
+ */
+export const MESH_WORKLOADS: WorkloadOptions = {
+    trustDomain: TRUST_DOMAIN,
+    extraWorkloads: [
+        gatewayWorkload({
+            namespace: INGRESS_NAMESPACE,
+            name: INGRESS_GATEWAY_NAME,
+            labels: gatewaySelector(),
+            trustDomain: TRUST_DOMAIN,
+            ports: [
+                { port: 80, name: "http2", protocol: "HTTP" },
+                { port: 443, name: "https", protocol: "HTTP" },
+            ],
+        }),
+    ],
+};
 
 /** Validates flags; throws UsageError naming the flag. */
 export function parseAuthzArgs(argv: string[]): AuthzCliArgs {
@@ -63,10 +86,10 @@ export function decide(args: AuthzCliArgs, manifests: KubeObject[]): AuthzDecisi
     let target;
     let principal: string | undefined;
     try {
-        target = resolveTarget(args.to, manifests);
+        target = resolveTarget(args.to, manifests, MESH_WORKLOADS);
         if (args.from === "anonymous") principal = undefined;
         else if (PRINCIPAL.test(args.from)) principal = args.from;
-        else principal = resolveTarget(args.from, manifests).principal;
+        else principal = resolveTarget(args.from, manifests, MESH_WORKLOADS).principal;
     } catch (err) {
         throw new UsageError((err as Error).message);
     }
@@ -84,7 +107,7 @@ export function decide(args: AuthzCliArgs, manifests: KubeObject[]): AuthzDecisi
         path: protocol === "HTTP" ? (args.path ?? "/") : undefined,
         host: protocol === "HTTP" ? args.host : undefined,
     };
-    const decision = evaluateRequest(authorizationPoliciesFrom(manifests), request);
+    const decision = evaluateRequest(authorizationPoliciesFrom(manifests), request, { rootNamespace: ISTIO_ROOT_NAMESPACE });
     return notes.length > 0 ? { ...decision, reason: `${decision.reason}; ${notes.join("; ")}` } : decision;
 }
 
@@ -103,7 +126,7 @@ export async function runAuthzCli(argv: string[], load: (stack: string) => Promi
         return { code: 1, stdout: "", stderr: `error: cannot render stack ${args.stack}: ${firstLine(err)}\n` };
     }
     try {
-        if (args.matrix) return { code: 0, stdout: buildAuthzMatrix(manifests), stderr: "" };
+        if (args.matrix) return { code: 0, stdout: buildAuthzMatrix(manifests, { ...MESH_WORKLOADS, rootNamespace: ISTIO_ROOT_NAMESPACE }), stderr: "" };
         const d = decide(args, manifests);
         return { code: 0, stdout: `${JSON.stringify({ decision: d.decision, policy: d.policy, reason: d.reason })}\n`, stderr: "" };
     } catch (err) {

@@ -139,7 +139,8 @@ export function workloadsFromManifests(manifests: KubeObject[], options: Workloa
                 ports: [...ports.values()].sort((a, b) => a.port - b.port),
             };
         })
-        .concat((options.extraWorkloads ?? []).filter((x) => !manifests.some((o) => (o.kind === "Deployment" || o.kind === "StatefulSet") && o.metadata.name === x.name && (o.metadata.namespace ?? "default") === x.namespace)))
+        .concat(options.extraWorkloads ?? [])
+        .filter((w, i, all) => all.findIndex((x) => x.namespace === w.namespace && x.name === w.name) === i)
         .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 }
 

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { authorizationPolicy } from "../../components/istio/builders";
 import { KubeObject } from "../../components/k8s";
 import { CliResult, parseAuthzArgs, runAuthzCli } from "../../scripts/authz";
 import { BACKEND, FRONTEND, paymentsManifests } from "./fixtures";
@@ -57,11 +58,27 @@ describe("authz command", () => {
         assert.match(d.reason, /port 5432 is TCP/);
     });
 
+    it("evaluates the Helm-installed ingress gateway as a target", async () => {
+        const withGatewayPolicy = async (): Promise<KubeObject[]> => [
+            ...paymentsManifests(),
+            authorizationPolicy({
+                name: "deny-admin-at-edge",
+                namespace: "istio-ingress",
+                spec: { selector: { matchLabels: { istio: "ingressgateway" } }, action: "DENY", rules: [{ to: [{ operation: { paths: ["/admin/*"] } }] }] },
+            }),
+        ];
+        const argv = (path: string): string[] => ["--stack", "dev", "--from", "anonymous", "--to", "istio-ingress/istio-ingressgateway", "--port", "443", "--path", path];
+        const denied = json(await runAuthzCli(argv("/admin/users"), withGatewayPolicy));
+        assert.deepEqual([denied.decision, denied.policy], ["DENY", "istio-ingress/deny-admin-at-edge"]);
+        assert.equal(json(await runAuthzCli(argv("/api/payments"), withGatewayPolicy)).decision, "ALLOW");
+    });
+
     it("prints the Markdown matrix with --matrix", async () => {
         const r = await run("--stack dev --matrix");
         assert.equal(r.code, 0);
         assert.match(r.stdout, /^# Authorization matrix\n/);
         assert.match(r.stdout, /## payments\/postgres/);
+        assert.match(r.stdout, /## istio-ingress\/istio-ingressgateway\n\nDeployment, service account `istio-ingressgateway`, ports 80\/HTTP, 443\/HTTP\./);
     });
 
     it("rejects bad arguments with one line and exit code 2", async () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { buildAuthzMatrix, evaluateMatrix, portProtocol, resolveTarget, workloadsFromManifests } from "../../components/istio/authz-matrix";
+import { buildAuthzMatrix, evaluateMatrix, gatewayWorkload, portProtocol, resolveTarget, workloadsFromManifests } from "../../components/istio/authz-matrix";
 import { BACKEND, FRONTEND, INGRESS, paymentsManifests } from "./fixtures";
 
 /** Cell of a Markdown table under "## <target>" for a caller row and a probe column. */
@@ -35,6 +35,15 @@ describe("istio authz matrix", () => {
         assert.equal(pg.kind, "StatefulSet");
         assert.deepEqual(pg.ports, [{ port: 5432, name: "tcp-postgres", protocol: "TCP" }]);
         assert.equal(ws.find((w) => w.name === "batch")!.principal, "cluster.local/ns/payments/sa/default");
+    });
+
+    it("adds hand-described workloads (the Helm-installed gateway) unless a manifest already defines them", () => {
+        const gw = gatewayWorkload({ namespace: "istio-ingress", name: "istio-ingressgateway", labels: { istio: "ingressgateway" }, ports: [{ port: 443, protocol: "HTTP" }] });
+        assert.equal(gw.principal, INGRESS);
+        const ws = workloadsFromManifests(manifests, { extraWorkloads: [gw] });
+        assert.deepEqual(ws.map((w) => w.name).slice(0, 1), ["istio-ingressgateway"]);
+        const shadow = gatewayWorkload({ namespace: "payments", name: "postgres", labels: {}, ports: [] });
+        assert.equal(workloadsFromManifests(manifests, { extraWorkloads: [shadow] }).find((w) => w.name === "postgres")!.kind, "StatefulSet");
     });
 
     it("selects protocols the way Istio does: appProtocol, then port-name prefix", () => {
