@@ -508,6 +508,9 @@ export function evaluateRequest(
     }
     const tcp = (request.protocol ?? (request.method || request.path || request.host || request.headers ? "HTTP" : "TCP")) === "TCP";
     const notes = new Set<string>();
+    if (request.source.principal === undefined && request.source.namespace !== undefined) {
+        notes.add("source.namespace is ignored without a principal: Istio derives it from the peer certificate");
+    }
     const applicable = policies
         .filter((p) => policyAppliesTo(p, request.destination, rootNamespace))
         .filter((p) => {

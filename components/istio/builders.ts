@@ -179,6 +179,7 @@ function checkWeights(name: string, where: string, route: Array<{ destination: {
         }
     });
     // istiod only rejects a zero total and normalises the rest; we insist on 100 so weights read as percentages.
+    if (route.length === 1 && route[0].weight === 0) fail("VirtualService", name, `${where} has a single destination with weight 0`);
     if (route.length > 1) {
         const total = route.reduce((sum, dst) => sum + (dst.weight ?? 0), 0);
         if (total !== 100) fail("VirtualService", name, `${where} weights must sum to 100 (got ${total})`);

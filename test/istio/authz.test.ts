@@ -127,6 +127,17 @@ describe("istio authz evaluator", () => {
             assert.equal(evaluateRequest([allow, deny], req({ method: "GET" })).decision, "ALLOW");
         });
 
+        it("a DENY policy without rules denies nothing", () => {
+            assert.equal(evaluateRequest([ap("deny-nothing", { action: "DENY" })], req()).decision, "ALLOW");
+        });
+
+        it("an anonymous caller's claimed namespace does not count", () => {
+            const p = ap("allow-payments-ns", { rules: [{ from: [{ source: { namespaces: ["payments"] } }] }] });
+            const d = evaluateRequest([p], req({ source: { namespace: "payments" } }));
+            assert.equal(d.decision, "DENY");
+            assert.match(d.reason, /derives it from the peer certificate/);
+        });
+
         it("AUDIT does not change the decision", () => {
             const audit = ap("audit-all", { action: "AUDIT", rules: [{}] });
             assert.equal(evaluateRequest([audit], req()).decision, "ALLOW");

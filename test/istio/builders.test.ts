@@ -86,6 +86,11 @@ describe("istio builders", () => {
             assert.throws(() => virtualService({ name: "vs", namespace: "payments", spec: { hosts: ["backend"], http: [{ route }] } }), /http\[0\]\.route weights must sum to 100 \(got 90\)/);
         });
 
+        it("rejects a lone destination with weight 0 (istiod: total destination weight = 0)", () => {
+            const route = [{ destination: { host: "backend" }, weight: 0 }];
+            assert.throws(() => virtualService({ name: "vs", namespace: "payments", spec: { hosts: ["backend"], http: [{ route }] } }), /single destination with weight 0/);
+        });
+
         it("rejects duplicate DestinationRule subsets and bare Sidecar egress hosts", () => {
             assert.throws(() => destinationRule({ name: "dr", namespace: "payments", spec: { host: "b", subsets: [{ name: "v1" }, { name: "v1" }] } }), /defined twice/);
             assert.throws(() => sidecar({ name: "s", namespace: "payments", spec: { egress: [{ hosts: ["istio-system"] }] } }), /<namespace>\/<host>/);
