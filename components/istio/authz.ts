@@ -97,12 +97,13 @@ const EXACT_KEYS = new Set([
     "destination.port",
     "connection.sni",
 ]);
-const MAP_KEY_PREFIXES = ["request.headers", "request.auth.claims", "experimental.envoy.filters."];
+// Keys of the form a[b] (claims may nest: request.auth.claims[a][b]).
+const MAP_KEY_PREFIXES = ["request.headers", "request.auth.claims"];
 
 function isKnownKey(key: string): boolean {
     if (EXACT_KEYS.has(key)) return true;
     if (key.startsWith("experimental.envoy.filters.")) return /\[.+\]$/.test(key);
-    return MAP_KEY_PREFIXES.some((p) => key.startsWith(p) && /^\[.+\]$/.test(key.slice(p.length).replace(/\]\[/g, "][")));
+    return MAP_KEY_PREFIXES.some((p) => key.startsWith(p) && /^\[.+\]$/.test(key.slice(p.length)));
 }
 
 function validPort(value: string): boolean {
