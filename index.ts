@@ -2,6 +2,7 @@
 import * as aws from "@pulumi/aws";
 import { Cluster } from "./components/cluster";
 import { loadPlatformConfig } from "./components/config";
+import { Mesh } from "./components/mesh";
 import { Network } from "./components/network";
 
 // Parsed and validated before any resource exists: a bad key stops the run with its name.
@@ -22,6 +23,16 @@ const cluster = new Cluster("cluster", {
     privateSubnetIds: network.privateSubnetIds,
 }, providers);
 
+// Istio: base -> istiod -> ingress gateway (NLB). Meshed workloads depend on mesh.ready and label
+// their namespaces with mesh.injectionLabels.
+const mesh = new Mesh("mesh", {
+    environment: config.environment,
+    config: config.mesh,
+    provider: cluster.provider,
+    clusterReady: cluster.ready,
+    lbController: cluster.lbController,
+});
+
 export const environment = config.environment;
 export const region = config.region;
 export const vpcId = network.vpcId;
@@ -30,3 +41,5 @@ export const clusterEndpoint = cluster.endpoint;
 export const oidcProviderArn = cluster.oidcProviderArn;
 export const oidcProviderUrl = cluster.oidcProviderUrl;
 export const kubeconfig = cluster.kubeconfig;
+export const istioRevision = mesh.revision ?? "default";
+export const meshInjectionLabels = mesh.injectionLabels;

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ClusterConfig, clusterSection } from "./cluster/settings";
+import { MeshConfig, meshSection } from "./mesh/settings";
 import { NetworkConfig, networkSection } from "./network/settings";
 import {
     ConfigError,
@@ -31,6 +32,7 @@ export interface PlatformConfig {
     tags: Record<string, string>;
     network: NetworkConfig;
     cluster: ClusterConfig;
+    mesh: MeshConfig;
 }
 
 export const platformKeys = {
@@ -58,6 +60,7 @@ export const CONFIG_SECTIONS: readonly ConfigSection<unknown>[] = [
     { keys: Object.values(platformKeys), read: () => undefined },
     networkSection,
     clusterSection,
+    meshSection,
 ];
 
 export function allKeySpecs(): KeySpec<unknown>[] {
@@ -92,6 +95,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     const tags = reader.get(platformKeys.tags);
     const network = networkSection.read(reader);
     const cluster = clusterSection.read(reader);
+    const mesh = meshSection.read(reader);
 
     const unknown = reader.unknownKeys().map((k) => `${k}: unknown key (not declared in Pulumi.yaml; check its spelling)`);
     const all = [...problems, ...reader.problems, ...unknown];
@@ -106,6 +110,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         tags: { ...tags, Project: "dodo-payments", Environment: environment, ManagedBy: "pulumi", Stack: `${PROJECT}/${raw.stack}` },
         network,
         cluster,
+        mesh,
     };
 }
 

@@ -55,4 +55,8 @@ export const CHARTS = {
         repository: "https://aws.github.io/eks-charts",
         version: "3.5.0",
     },
+    certManager: { chart: "cert-manager", repository: "https://charts.jetstack.io", version: "v1.21.1" },
 } as const satisfies Record<string, HelmChartPin>;
+
+/** PostgreSQL for the payments database: official image, Debian variant (postgres user UID 999). */
+export const POSTGRES_IMAGE = "docker.io/library/postgres:17.9-bookworm";

@@ -219,7 +219,6 @@ export interface GatewayValuesArgs {
     environment: Environment;
     revision?: string;
     replicas: ReplicaRange;
-    sourceRanges: string[];
 }
 
 /** Pod labels the gateway chart selects its pods by (and Gateway objects select them by). */
@@ -227,6 +226,18 @@ export function gatewaySelector(): Record<string, string> {
     return { app: INGRESS_GATEWAY_NAME, ...INGRESS_GATEWAY_SELECTOR };
 }
 
+/** The gateway's ports: 15021 for the NLB health check, 80 and 443 for the Gateway listeners. */
+export const GATEWAY_PORTS = [
+    { name: "status-port", port: GATEWAY_STATUS_PORT, protocol: "TCP", targetPort: GATEWAY_STATUS_PORT },
+    { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
+    { name: "https", port: 443, protocol: "TCP", targetPort: 443 },
+] as const;
+
+/**
+ * The chart's own Service is turned off (`service.type: None`): the Service is gatewayService(),
+ * a Pulumi object, because Pulumi waits for a deleted Service to be gone (the LB controller's
+ * finalizer deletes the NLB first), which a Helm uninstall does not guarantee. See index.ts.
+ */
 export function gatewayValues(args: GatewayValuesArgs): Record<string, unknown> {
     const sizing = MESH_SIZING[args.environment];
     const autoscale = args.replicas.max > args.replicas.min;
@@ -246,19 +257,34 @@ export function gatewayValues(args: GatewayValuesArgs): Record<string, unknown> 
             targetCPUUtilizationPercentage: 80,
         },
         replicaCount: args.replicas.min,
-        // The chart renders it only with more than one replica.
+        // The chart renders it only with more than one replica (a PDB over one pod blocks every drain).
         podDisruptionBudget: args.replicas.min > 1 ? { minAvailable: 1 } : {},
         resources: sizing.gateway,
         topologySpreadConstraints: zoneSpread(args.environment, gatewaySelector()),
-        service: {
-            type: "LoadBalancer",
+        service: { type: "None" },
+    };
+}
+
+/** The ingress gateway's Service: an internet-facing NLB with IP targets on the gateway pods. */
+export function gatewayService(args: { sourceRanges: string[] }): KubeObject {
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+            name: INGRESS_GATEWAY_NAME,
+            namespace: INGRESS_NAMESPACE,
+            labels: standardLabels(INGRESS_GATEWAY_NAME, { ...gatewaySelector(), "app.kubernetes.io/component": "ingress-gateway" }),
             annotations: nlbAnnotations(),
-            loadBalancerSourceRanges: args.sourceRanges,
-            ports: [
-                { name: "status-port", port: GATEWAY_STATUS_PORT, protocol: "TCP", targetPort: GATEWAY_STATUS_PORT },
-                { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
-                { name: "https", port: 443, protocol: "TCP", targetPort: 443 },
-            ],
+        },
+        spec: {
+            type: "LoadBalancer",
+            // Handled by the AWS Load Balancer Controller, never by the in-tree controller (a Classic ELB).
+            loadBalancerClass: "service.k8s.aws/nlb",
+            // IP targets reach the pods directly; NodePorts would only widen the node attack surface.
+            allocateLoadBalancerNodePorts: false,
+            ...(args.sourceRanges.length > 0 ? { loadBalancerSourceRanges: args.sourceRanges } : {}),
+            selector: gatewaySelector(),
+            ports: GATEWAY_PORTS.map((p) => ({ ...p })),
         },
     };
 }

@@ -69,12 +69,14 @@ export const meshKeys = {
         type: "string",
         description: "Istio revision of the active control plane (DNS-1123 label such as 1-30-4); namespaces are then labelled istio.io/rev=<revision>. Unset: one unrevisioned istiod and istio-injection=enabled.",
         schema: revision,
+        optional: true,
     }),
     previousRevision: defineKey<string>({
         key: "mesh.previousRevision",
         type: "string",
         description: "Canary upgrades only: the old Istio revision kept running beside mesh.revision until workloads have moved (\"default\" for an unrevisioned istiod). Its release is ISTIO_PREVIOUS_REVISION_VERSION in components/versions.ts.",
         schema: previousRevision,
+        optional: true,
     }),
     outboundTrafficPolicy: defineKey<OutboundTrafficPolicy>({
         key: "mesh.outboundTrafficPolicy",
