@@ -1,0 +1,248 @@
+import { strict as assert } from "assert";
+import {
+    baseValues,
+    controlPlanes,
+    gatewayService,
+    gatewayValues,
+    istiodReleaseName,
+    istiodValues,
+    MESH_SIZING,
+    meshConfig,
+    meshNamespaces,
+    meshPeerAuthentication,
+    meshTelemetry,
+    nlbAnnotations,
+} from "../../components/mesh/builders";
+import { injectionLabels, INGRESS_GATEWAY_SELECTOR } from "../../components/mesh/topology";
+import { ENVIRONMENTS } from "../../components/settings";
+import { JAEGER_COLLECTOR, TRACING_PROVIDER } from "../../components/tracing";
+import { ISTIO_HUB, ISTIO_VERSION } from "../../components/versions";
+
+const mesh = meshConfig({ outboundTrafficPolicy: "REGISTRY_ONLY", collector: JAEGER_COLLECTOR });
+const istiod = (environment: "dev" | "staging" | "prod", min: number, max: number, revision?: string) =>
+    istiodValues({ environment, revision, version: ISTIO_VERSION, replicas: { min, max }, meshConfig: mesh }) as any;
+const gw = (environment: "dev" | "staging" | "prod", min: number, max: number, revision?: string) =>
+    gatewayValues({ environment, revision, replicas: { min, max } }) as any;
+
+describe("mesh builders", () => {
+    describe("meshConfig", () => {
+        it("writes JSON access logs to stdout", () => {
+            assert.equal(mesh.accessLogFile, "/dev/stdout");
+            assert.equal(mesh.accessLogEncoding, "JSON");
+        });
+
+        it("traces through an OpenTelemetry provider pointing at the shared Jaeger collector", () => {
+            assert.deepEqual(mesh.extensionProviders, [
+                { name: TRACING_PROVIDER, opentelemetry: { service: "jaeger-collector.observability.svc.cluster.local", port: 4317 } },
+            ]);
+        });
+
+        it("holds the app until the proxy is ready, requires TLS 1.3 between proxies and merges slashes", () => {
+            assert.deepEqual(mesh.defaultConfig, { holdApplicationUntilProxyStarts: true });
+            assert.deepEqual(mesh.meshMTLS, { minProtocolVersion: "TLSV1_3" });
+            assert.deepEqual(mesh.pathNormalization, { normalization: "MERGE_SLASHES" });
+        });
+
+        it("takes the outbound traffic policy from config", () => {
+            assert.deepEqual(mesh.outboundTrafficPolicy, { mode: "REGISTRY_ONLY" });
+            assert.deepEqual(meshConfig({ outboundTrafficPolicy: "ALLOW_ANY", collector: JAEGER_COLLECTOR }).outboundTrafficPolicy, { mode: "ALLOW_ANY" });
+        });
+    });
+
+    describe("istiod values", () => {
+        it("pins the image hub and tag to the chart's release", () => {
+            const v = istiod("prod", 2, 5);
+            assert.equal(v.global.hub, "docker.io/istio");
+            assert.equal(v.global.hub, ISTIO_HUB);
+            assert.equal(v.global.tag, ISTIO_VERSION);
+        });
+
+        it("prod: autoscaled from 2 replicas with a PDB, spread across zones", () => {
+            const v = istiod("prod", 2, 5);
+            assert.equal(v.autoscaleEnabled, true);
+            assert.equal(v.autoscaleMin, 2);
+            assert.equal(v.autoscaleMax, 5);
+            assert.deepEqual(v.pdb, { minAvailable: 1 });
+            assert.equal(v.global.defaultPodDisruptionBudget.enabled, true);
+            const zone = v.topologySpreadConstraints.find((c: any) => c.topologyKey === "topology.kubernetes.io/zone");
+            assert.equal(zone.whenUnsatisfiable, "DoNotSchedule");
+            assert.deepEqual(zone.labelSelector.matchLabels, { app: "istiod", "istio.io/rev": "default" });
+            assert.deepEqual(v.resources, MESH_SIZING.prod.istiod);
+        });
+
+        it("dev: one replica without autoscaling and small requests", () => {
+            const v = istiod("dev", 1, 1);
+            assert.equal(v.autoscaleEnabled, false);
+            assert.equal(v.replicaCount, 1);
+            assert.deepEqual(v.resources.requests, { cpu: "100m", memory: "256Mi" });
+            assert.equal(v.topologySpreadConstraints[0].whenUnsatisfiable, "ScheduleAnyway");
+        });
+
+        it("sizes the sidecars per environment in the standard resources shape", () => {
+            for (const env of ENVIRONMENTS) {
+                const r = istiod(env, 2, 3).global.proxy.resources;
+                assert.deepEqual(Object.keys(r).sort(), ["limits", "requests"]);
+                assert.deepEqual(r, MESH_SIZING[env].proxy);
+            }
+            assert.ok(parseInt(MESH_SIZING.dev.proxy.requests.memory) < parseInt(MESH_SIZING.prod.proxy.requests.memory));
+        });
+
+        it("carries the revision and selects its own pods by it", () => {
+            const v = istiod("prod", 2, 5, "1-30-4");
+            assert.equal(v.revision, "1-30-4");
+            assert.deepEqual(v.topologySpreadConstraints[0].labelSelector.matchLabels, { app: "istiod", "istio.io/rev": "1-30-4" });
+            assert.equal(istiod("prod", 2, 5).revision, "");
+        });
+
+        it("sets only keys of the istiod chart, at the top level (never the internal defaults)", () => {
+            const known = ["revision", "autoscaleEnabled", "autoscaleMin", "autoscaleMax", "replicaCount", "resources", "topologySpreadConstraints", "pdb", "meshConfig", "global"];
+            const v = istiod("prod", 2, 5);
+            assert.deepEqual(Object.keys(v).filter((k) => !known.includes(k)), []);
+            assert.deepEqual(Object.keys(v.global).sort(), ["defaultPodDisruptionBudget", "hub", "istioNamespace", "logAsJson", "proxy", "tag"]);
+        });
+    });
+
+    describe("base values", () => {
+        it("points the default validator at the active revision", () => {
+            assert.deepEqual(baseValues(), { defaultRevision: "default", global: { istioNamespace: "istio-system" } });
+            assert.equal(baseValues("1-31-0").defaultRevision, "1-31-0");
+        });
+    });
+
+    describe("gateway values", () => {
+        it("labels the pods istio=ingressgateway so Gateway objects select them", () => {
+            const v = gw("prod", 3, 10);
+            assert.equal(v.labels.istio, "ingressgateway");
+            assert.deepEqual(INGRESS_GATEWAY_SELECTOR, { istio: "ingressgateway" });
+            assert.equal(v.name, "istio-ingressgateway");
+        });
+
+        it("prod: autoscaled from 3 replicas with a PDB, refusing to stack a zone", () => {
+            const v = gw("prod", 3, 10);
+            assert.deepEqual(v.autoscaling, { enabled: true, minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 80 });
+            assert.deepEqual(v.podDisruptionBudget, { minAvailable: 1 });
+            const zone = v.topologySpreadConstraints.find((c: any) => c.topologyKey === "topology.kubernetes.io/zone");
+            assert.equal(zone.whenUnsatisfiable, "DoNotSchedule");
+            assert.deepEqual(zone.labelSelector.matchLabels, { app: "istio-ingressgateway", istio: "ingressgateway" });
+            assert.deepEqual(v.resources, MESH_SIZING.prod.gateway);
+        });
+
+        it("dev: no PDB over a single replica (it would block every node drain)", () => {
+            const v = gw("dev", 1, 2);
+            assert.deepEqual(v.podDisruptionBudget, {});
+            assert.equal(v.autoscaling.minReplicas, 1);
+        });
+
+        it("uses the mesh revision for the gateway's injection", () => {
+            assert.equal(gw("prod", 3, 10, "1-30-4").revision, "1-30-4");
+            assert.equal(gw("prod", 3, 10).revision, "");
+        });
+
+        it("turns the chart's Service off: the NLB Service is a Pulumi object", () => {
+            assert.deepEqual(gw("prod", 3, 10).service, { type: "None" });
+        });
+
+        it("sets only keys the gateway chart's schema allows at the top level", () => {
+            const allowed = ["name", "revision", "labels", "autoscaling", "replicaCount", "podDisruptionBudget", "resources", "topologySpreadConstraints", "service"];
+            assert.deepEqual(Object.keys(gw("prod", 3, 10)).filter((k) => !allowed.includes(k)), []);
+        });
+    });
+
+    describe("gateway Service", () => {
+        const svc = gatewayService({ sourceRanges: [] }) as any;
+
+        it("is an internet-facing NLB with IP targets and cross-zone balancing", () => {
+            const a = svc.metadata.annotations;
+            assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-type"], "external");
+            assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"], "ip");
+            assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internet-facing");
+            assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-attributes"], "load_balancing.cross_zone.enabled=true");
+            assert.equal(svc.spec.type, "LoadBalancer");
+            assert.equal(svc.spec.loadBalancerClass, "service.k8s.aws/nlb");
+        });
+
+        it("health-checks Envoy's readiness on the status port 15021", () => {
+            const a = nlbAnnotations();
+            assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-healthcheck-port"], "15021");
+            assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-healthcheck-path"], "/healthz/ready");
+            assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol"], "http");
+        });
+
+        it("exposes status, http2 and https and selects the gateway pods", () => {
+            assert.deepEqual(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort]), [["status-port", 15021, 15021], ["http2", 80, 80], ["https", 443, 443]]);
+            assert.deepEqual(svc.spec.selector, { app: "istio-ingressgateway", istio: "ingressgateway" });
+            assert.equal(svc.metadata.namespace, "istio-ingress");
+            assert.equal(svc.metadata.name, "istio-ingressgateway");
+        });
+
+        it("restricts sources only when ranges are configured", () => {
+            assert.equal(svc.spec.loadBalancerSourceRanges, undefined);
+            const limited = gatewayService({ sourceRanges: ["203.0.113.0/24"] }) as any;
+            assert.deepEqual(limited.spec.loadBalancerSourceRanges, ["203.0.113.0/24"]);
+        });
+    });
+
+    describe("mesh-wide objects", () => {
+        it("enforces STRICT mTLS mesh-wide: PeerAuthentication default in istio-system, no selector", () => {
+            const pa = meshPeerAuthentication();
+            assert.equal(pa.apiVersion, "security.istio.io/v1");
+            assert.equal(pa.metadata.name, "default");
+            assert.equal(pa.metadata.namespace, "istio-system");
+            assert.deepEqual(pa.spec, { mtls: { mode: "STRICT" } });
+        });
+
+        it("enables envoy access logs and traces at the configured sampling rate", () => {
+            const t = meshTelemetry(1);
+            assert.equal(t.apiVersion, "telemetry.istio.io/v1");
+            assert.equal(t.metadata.namespace, "istio-system");
+            assert.equal(t.spec.selector, undefined);
+            assert.deepEqual(t.spec.accessLogging, [{ providers: [{ name: "envoy" }] }]);
+            assert.deepEqual(t.spec.tracing, [{ providers: [{ name: TRACING_PROVIDER }], randomSamplingPercentage: 1 }]);
+            assert.equal(meshTelemetry(0.5).spec.tracing![0].randomSamplingPercentage, 0.5);
+        });
+
+        it("refuses a sampling percentage outside 0-100", () => {
+            assert.throws(() => meshTelemetry(101), /between 0 and 100/);
+        });
+
+        it("never marks istio-ingress injection-disabled (the gateway's image: auto needs injection)", () => {
+            const [system, ingress] = meshNamespaces();
+            assert.equal(system.metadata.name, "istio-system");
+            assert.equal(ingress.metadata.name, "istio-ingress");
+            assert.notEqual(ingress.metadata.labels?.["istio-injection"], "disabled");
+        });
+    });
+
+    describe("revisions", () => {
+        it("names istiod after its revision", () => {
+            assert.equal(istiodReleaseName(), "istiod");
+            assert.equal(istiodReleaseName("1-30-4"), "istiod-1-30-4");
+        });
+
+        it("labels namespaces istio-injection=enabled without a revision, istio.io/rev=<revision> with one", () => {
+            assert.deepEqual(injectionLabels(undefined), { "istio-injection": "enabled" });
+            assert.deepEqual(injectionLabels("1-30-4"), { "istio.io/rev": "1-30-4" });
+        });
+
+        it("runs one control plane at the pinned release by default", () => {
+            assert.deepEqual(controlPlanes({}, "1.30.4"), [{ revision: undefined, version: "1.30.4", active: true }]);
+        });
+
+        it("keeps the previous revision at its own release during a canary upgrade", () => {
+            assert.deepEqual(controlPlanes({ revision: "1-31-0", previousRevision: "1-30-4" }, "1.31.0", "1.30.4"), [
+                { revision: "1-31-0", version: "1.31.0", active: true },
+                { revision: "1-30-4", version: "1.30.4", active: false },
+            ]);
+        });
+
+        it("maps previousRevision \"default\" to the unrevisioned istiod", () => {
+            const planes = controlPlanes({ revision: "1-31-0", previousRevision: "default" }, "1.31.0", "1.30.4");
+            assert.equal(planes[1].revision, undefined);
+            assert.equal(istiodReleaseName(planes[1].revision), "istiod");
+        });
+
+        it("refuses a previous revision without its pinned release", () => {
+            assert.throws(() => controlPlanes({ revision: "1-31-0", previousRevision: "1-30-4" }, "1.31.0"), /ISTIO_PREVIOUS_REVISION_VERSION/);
+        });
+    });
+});
