@@ -1,22 +1,35 @@
 // npm run synth -- --stack <dev|staging|prod> [--out <dir>]
 // Renders a stack's whole desired state offline and writes resources.json, manifests.yaml and
 // summary.md. Config errors print the message and exit 1 without writing anything.
-import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../components/settings";
 import { parseArgs, UsageError } from "./lib/args";
 import { writeSynth } from "./lib/synth-output";
 import { renderStack, STACKS } from "./lib/render";
 
-const USAGE = "usage: npm run synth -- --stack <dev|staging|prod> [--out <dir>]";
+const USAGE = "usage: npm run synth -- --stack <dev|staging|prod> [--out <dir>] [--set <project:key>=<value> ...]";
 
 async function main(argv: string[]): Promise<number> {
-    const args = parseArgs(argv, { stack: "string", out: "string" }, USAGE);
+    const args = parseArgs(argv, { stack: "string", out: "string", set: "list" }, USAGE);
     const stack = args.stack;
     if (!stack || !(STACKS as readonly string[]).includes(stack)) throw new UsageError(`--stack must be one of ${STACKS.join(", ")}\n${USAGE}`);
     const out = path.resolve(args.out ?? path.join("out", stack));
     const started = process.hrtime.bigint();
-    const render = await renderStack(stack);
+    // --set overrides a stack value for this render only ("what would prod look like with ...").
+    const overrides: Record<string, unknown> = {};
+    for (const entry of args.set ?? []) {
+        const eq = entry.indexOf("=");
+        if (eq < 1) throw new UsageError(`--set expects <project:key>=<value>, got "${entry}"\n${USAGE}`);
+        const raw = entry.slice(eq + 1);
+        let value: unknown = raw;
+        try {
+            value = JSON.parse(raw);
+        } catch {
+            // a plain string
+        }
+        overrides[entry.slice(0, eq)] = value;
+    }
+    const render = await renderStack(stack, { config: overrides });
     const files = await writeSynth(render, out);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(`synth ${stack}: ${render.resources.length} resources, ${render.manifests.length} Kubernetes objects in ${ms.toFixed(0)} ms`);
@@ -41,5 +54,3 @@ main(process.argv.slice(2)).then(
         process.exit(1);
     },
 );
-
-export { fs };

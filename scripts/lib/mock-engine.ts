@@ -184,6 +184,7 @@ export async function runProgram(program: () => unknown, options: RunOptions): P
     pulumi.runtime.setAllConfig(options.config, options.secretKeys ?? []);
 
     let outputs: Record<string, unknown> = {};
+    let exported: unknown;
     try {
         const result = await pulumi.runtime.runInPulumiStack(async () => {
             // Stack transformations run in-process, so they see options the mocks never get.
@@ -202,9 +203,16 @@ export async function runProgram(program: () => unknown, options: RunOptions): P
                 });
                 return undefined;
             });
-            return program();
+            exported = program();
+            return exported;
         });
-        outputs = (result ?? {}) as Record<string, unknown>;
+        outputs = { ...((result ?? {}) as Record<string, unknown>) };
+        // The stack's resolved outputs lose secretness; take it from the exported Outputs.
+        if (exported && typeof exported === "object") {
+            for (const [key, value] of Object.entries(exported as Record<string, unknown>)) {
+                if (pulumi.Output.isInstance(value) && (await (value as unknown as { isSecret: Promise<boolean> }).isSecret)) outputs[key] = SECRET;
+            }
+        }
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
     } finally {

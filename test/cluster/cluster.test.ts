@@ -1,0 +1,133 @@
+import { strict as assert } from "assert";
+import { Cluster } from "../../components/cluster";
+import { ClusterConfig } from "../../components/cluster/settings";
+import { eksAddonVersions } from "../../components/versions";
+import { get, ofType, props, RegisteredResource, runComponent } from "../harness";
+
+const config = (over: Partial<ClusterConfig> = {}): ClusterConfig => ({
+    kubernetesVersion: "1.35",
+    endpointPrivateAccess: true,
+    endpointPublicAccess: false,
+    publicAccessCidrs: [],
+    adminPrincipals: ["arn:aws:iam::123456789012:role/platform-admins"],
+    logRetentionDays: 365,
+    nodeGroups: [{ name: "general", instanceTypes: ["m6i.xlarge"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 9, diskSizeGiB: 100, labels: { team: "platform" }, taints: [] }],
+    ...over,
+});
+
+let prod: RegisteredResource[];
+
+describe("Cluster component", () => {
+    before(async () => {
+        prod = await runComponent(() => new Cluster("cluster", {
+            name: "dodo-prod", environment: "prod", region: "ap-south-1", config: config(), vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+        }), { stack: "prod" });
+    });
+
+    it("encrypts secrets with a rotating KMS key and ships all five control-plane log types", () => {
+        const eks = props<any>(get(prod, "aws:eks/cluster:Cluster", "cluster-eks"));
+        assert.deepEqual(eks.encryptionConfig.resources, ["secrets"]);
+        assert.equal(eks.encryptionConfig.provider.keyArn, "arn:aws:kms:ap-south-1:123456789012:key/cluster-secrets-key-id");
+        assert.equal(props<any>(get(prod, "aws:kms/key:Key", "cluster-secrets")).enableKeyRotation, true);
+        assert.deepEqual(eks.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+        assert.equal(eks.version, "1.35");
+        assert.deepEqual(eks.upgradePolicy, { supportType: "STANDARD" });
+        assert.equal(eks.accessConfig.authenticationMode, "API");
+    });
+
+    it("keeps the API endpoint private when public access is off", () => {
+        const vpc = props<any>(get(prod, "aws:eks/cluster:Cluster", "cluster-eks")).vpcConfig;
+        assert.equal(vpc.endpointPublicAccess, false);
+        assert.equal(vpc.endpointPrivateAccess, true);
+        assert.equal(vpc.publicAccessCidrs, undefined);
+        assert.deepEqual(vpc.subnetIds, ["subnet-a", "subnet-b", "subnet-c"]);
+    });
+
+    it("grants cluster admin to the configured principals through access entries", () => {
+        const assoc = props<any>(get(prod, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "cluster-admin-platform-admins"));
+        assert.equal(assoc.policyArn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
+        assert.equal(assoc.principalArn, "arn:aws:iam::123456789012:role/platform-admins");
+        assert.deepEqual(assoc.accessScope, { type: "cluster" });
+    });
+
+    it("creates the OIDC provider for IRSA from the cluster's issuer", () => {
+        const oidc = props<any>(get(prod, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "cluster-oidc"));
+        assert.equal(oidc.url, "https://oidc.eks.ap-south-1.amazonaws.com/id/DODO-PROD");
+        assert.deepEqual(oidc.clientIdLists, ["sts.amazonaws.com"]);
+    });
+
+    it("runs nodes in private subnets from a launch template that requires IMDSv2", () => {
+        const lt = props<any>(get(prod, "aws:ec2/launchTemplate:LaunchTemplate", "cluster-general"));
+        assert.equal(lt.metadataOptions.httpTokens, "required");
+        assert.equal(lt.metadataOptions.httpPutResponseHopLimit, 1);
+        const ng = props<any>(get(prod, "aws:eks/nodeGroup:NodeGroup", "cluster-general"));
+        assert.deepEqual(ng.subnetIds, ["subnet-a", "subnet-b", "subnet-c"]);
+        assert.deepEqual(ng.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 9 });
+        assert.equal(ng.labels.team, "platform");
+        assert.equal(ng.launchTemplate.id, "cluster-general-id");
+    });
+
+    it("gives nodes only the managed policies they need; the CNI has its own IRSA role", () => {
+        const nodePolicies = ofType(prod, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter((r) => r.name.startsWith("cluster-nodes-"))
+            .map((r) => props<{ policyArn: string }>(r).policyArn)
+            .sort();
+        assert.deepEqual(nodePolicies, ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly", "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"]);
+        const cniTrust = JSON.parse(props<{ assumeRolePolicy: string }>(get(prod, "aws:iam/role:Role", "cluster-vpc-cni")).assumeRolePolicy);
+        assert.match(JSON.stringify(cniTrust), /system:serviceaccount:kube-system:aws-node/);
+    });
+
+    it("pins every add-on to the build published for the cluster's Kubernetes version", () => {
+        const addons = Object.fromEntries(ofType(prod, "aws:eks/addon:Addon").map((r) => [props<any>(r).addonName, props<any>(r).addonVersion]));
+        assert.deepEqual(addons, eksAddonVersions("1.35"));
+        assert.match(addons["kube-proxy"], /^v1\.35\./);
+        const ebs = props<any>(get(prod, "aws:eks/addon:Addon", "cluster-aws-ebs-csi-driver"));
+        assert.equal(ebs.serviceAccountRoleArn, "arn:aws:iam::123456789012:role/cluster-ebs-csi");
+    });
+
+    it("orders add-ons around the nodes: networking first, CoreDNS and EBS CSI once nodes exist", () => {
+        const ng = get(prod, "aws:eks/nodeGroup:NodeGroup", "cluster-general");
+        for (const a of ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]) assert.ok(ng.dependsOn.includes(`aws:eks/addon:Addon::cluster-${a}`), a);
+        for (const a of ["coredns", "aws-ebs-csi-driver"]) assert.ok(get(prod, "aws:eks/addon:Addon", `cluster-${a}`).dependsOn.includes(ng.ref), a);
+    });
+
+    it("opens the istiod webhook port 15017 from the control plane to the nodes", () => {
+        const rule = props<any>(get(prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "cluster-istio-webhook"));
+        assert.equal(rule.fromPort, 15017);
+        assert.equal(rule.toPort, 15017);
+        assert.equal(rule.referencedSecurityGroupId, "sg-dodo-prod-cluster");
+    });
+
+    it("installs the AWS Load Balancer Controller with a pinned chart and an IRSA role for its service account", () => {
+        const release = get(prod, "kubernetes:helm.sh/v3:Release", "cluster-lb-controller");
+        const p = props<any>(release);
+        assert.equal(p.chart, "aws-load-balancer-controller");
+        assert.match(p.version, /^\d+\.\d+\.\d+$/);
+        assert.equal(p.repositoryOpts.repo, "https://aws.github.io/eks-charts");
+        assert.equal(p.values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/cluster-lb-controller");
+        assert.equal(p.values.replicaCount, 2);
+        assert.equal(release.provider, "pulumi:providers:kubernetes::cluster-k8s");
+        const trust = JSON.parse(props<{ assumeRolePolicy: string }>(get(prod, "aws:iam/role:Role", "cluster-lb-controller")).assumeRolePolicy);
+        assert.match(JSON.stringify(trust), /system:serviceaccount:kube-system:aws-load-balancer-controller/);
+        const policy = JSON.parse(props<{ policy: string }>(get(prod, "aws:iam/policy:Policy", "cluster-lb-controller")).policy);
+        assert.ok(policy.Statement.some((s: { Action: string[] }) => [s.Action].flat().includes("elasticloadbalancing:CreateLoadBalancer")));
+    });
+
+    it("hands later components a kubeconfig (secret) and a provider that waits for the nodes", () => {
+        const provider = get(prod, "pulumi:providers:kubernetes", "cluster-k8s");
+        assert.equal(provider.props.kubeconfig, "[secret]");
+        assert.ok(provider.dependsOn.includes("aws:eks/nodeGroup:NodeGroup::cluster-general"));
+        const sc = get(prod, "kubernetes:storage.k8s.io/v1:StorageClass", "storageclass-gp3");
+        assert.equal(props<any>(sc).reclaimPolicy, "Retain");
+    });
+
+    it("opens a public endpoint only to the listed CIDRs", async () => {
+        const rs = await runComponent(() => new Cluster("cluster", {
+            name: "dodo-dev", environment: "dev", region: "ap-south-1", config: config({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"], adminPrincipals: [] }), vpcId: "vpc-1", privateSubnetIds: ["a", "b"],
+        }));
+        const vpc = props<any>(get(rs, "aws:eks/cluster:Cluster", "cluster-eks")).vpcConfig;
+        assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24"]);
+        assert.equal(ofType(rs, "aws:eks/accessEntry:AccessEntry").length, 0);
+        assert.equal(props<any>(get(rs, "kubernetes:storage.k8s.io/v1:StorageClass", "storageclass-gp3")).reclaimPolicy, "Delete");
+    });
+});

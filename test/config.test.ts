@@ -1,0 +1,163 @@
+import { strict as assert } from "assert";
+import { ConfigError, parsePlatformConfig, PlatformConfig } from "../components/config";
+
+const base = { "aws:region": "ap-south-1" };
+
+function parse(stack: string, values: Record<string, string> = {}): PlatformConfig {
+    return parsePlatformConfig({ stack, values: { ...base, ...values } });
+}
+
+function problems(stack: string, values: Record<string, string>): string[] {
+    try {
+        parse(stack, values);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+        return [...err.problems];
+    }
+    assert.fail("expected the config to be rejected");
+}
+
+describe("platform config", () => {
+    describe("environment defaults", () => {
+        it("dev is small and cheap: 2 AZs, one NAT gateway, 2 SPOT nodes", () => {
+            const c = parse("dev");
+            assert.equal(c.environment, "dev");
+            assert.equal(c.network.availabilityZones, 2);
+            assert.equal(c.network.natGateways, "single");
+            assert.equal(c.cluster.nodeGroups[0].capacityType, "SPOT");
+            assert.equal(c.cluster.nodeGroups[0].desiredSize, 2);
+            assert.ok(c.cluster.nodeGroups[0].instanceTypes.every((t) => /large$/.test(t)));
+        });
+
+        it("prod is resilient: 3 AZs, NAT per AZ, 3+ ON_DEMAND nodes, private endpoint, flow logs", () => {
+            const c = parse("prod");
+            assert.equal(c.network.availabilityZones, 3);
+            assert.equal(c.network.natGateways, "perAz");
+            assert.equal(c.network.flowLogs, true);
+            assert.equal(c.cluster.endpointPublicAccess, false);
+            assert.equal(c.cluster.nodeGroups[0].capacityType, "ON_DEMAND");
+            assert.ok(c.cluster.nodeGroups[0].minSize >= 3);
+        });
+
+        it("treats the Pulumi.yaml unset values (0, empty, []) as 'use the environment default'", () => {
+            const c = parse("staging", {
+                "dodo-platform:network.availabilityZones": "0",
+                "dodo-platform:network.vpcCidr": "",
+                "dodo-platform:nodes.instanceTypes": "[]",
+                "dodo-platform:environment": "",
+            });
+            assert.equal(c.environment, "staging");
+            assert.equal(c.network.availabilityZones, 3);
+            assert.equal(c.network.vpcCidr, "10.20.0.0/16");
+            assert.deepEqual(c.cluster.nodeGroups[0].instanceTypes, ["m6i.large", "m5.large"]);
+        });
+
+        it("takes the environment from the `environment` key for other stack names", () => {
+            const c = parse("dev-alice", { "dodo-platform:environment": "dev" });
+            assert.equal(c.environment, "dev");
+            assert.equal(c.name, "dodo-dev-alice");
+        });
+
+        it("applies explicit values and parses labels, taints and tags", () => {
+            const c = parse("dev", {
+                "dodo-platform:nodes.labels": JSON.stringify(["team=payments"]),
+                "dodo-platform:nodes.taints": JSON.stringify(["dedicated=payments:NoSchedule"]),
+                "dodo-platform:tags": JSON.stringify(["CostCenter=42"]),
+            });
+            assert.deepEqual(c.cluster.nodeGroups[0].labels, { team: "payments" });
+            assert.deepEqual(c.cluster.nodeGroups[0].taints, [{ key: "dedicated", value: "payments", effect: "NO_SCHEDULE" }]);
+            assert.equal(c.tags.CostCenter, "42");
+            assert.equal(c.tags.Environment, "dev");
+        });
+    });
+
+    describe("rejects bad input with the full key, what was expected and what was given", () => {
+        it("wrong type", () => {
+            const [p] = problems("dev", { "dodo-platform:network.availabilityZones": "three" });
+            assert.match(p, /^dodo-platform:network\.availabilityZones: expected an integer, got "three"$/);
+        });
+
+        it("out-of-range value", () => {
+            const [p] = problems("dev", { "dodo-platform:network.availabilityZones": "4" });
+            assert.match(p, /dodo-platform:network\.availabilityZones: must be between 2 and 3 \(got 4\)/);
+        });
+
+        it("desired size outside min..max", () => {
+            const [p] = problems("dev", { "dodo-platform:nodes.desiredSize": "7" });
+            assert.match(p, /dodo-platform:nodes\.desiredSize: must be between nodes\.minSize \(2\) and nodes\.maxSize \(4\), got 7/);
+        });
+
+        it("a CIDR that is not a CIDR", () => {
+            const [p] = problems("dev", { "dodo-platform:network.vpcCidr": "10.0.0.0/33" });
+            assert.match(p, /dodo-platform:network\.vpcCidr: expected an IPv4 CIDR.*\(got "10\.0\.0\.0\/33"\)/);
+        });
+
+        it("an unsupported Kubernetes version", () => {
+            const [p] = problems("dev", { "dodo-platform:cluster.kubernetesVersion": "1.29" });
+            assert.match(p, /dodo-platform:cluster\.kubernetesVersion: expected one of 1\.34, 1\.35, 1\.36 \(got "1\.29"\)/);
+        });
+
+        it("an unknown key in the project namespace (a typo)", () => {
+            const [p] = problems("dev", { "dodo-platform:network.natGateway": "single" });
+            assert.equal(p, "dodo-platform:network.natGateway: unknown key (not declared in Pulumi.yaml; check its spelling)");
+        });
+
+        it("a malformed list entry", () => {
+            const [p] = problems("dev", { "dodo-platform:nodes.taints": JSON.stringify(["dedicated=payments:Sometimes"]) });
+            assert.match(p, /dodo-platform:nodes\.taints: \[0\] expected key=value:NoSchedule\|NoExecute\|PreferNoSchedule/);
+        });
+
+        it("a list given as a scalar", () => {
+            const [p] = problems("dev", { "dodo-platform:cluster.adminPrincipals": "arn:aws:iam::123456789012:role/admins" });
+            assert.match(p, /dodo-platform:cluster\.adminPrincipals: expected a list \(YAML sequence\)/);
+        });
+
+        it("a missing or malformed region", () => {
+            assert.deepEqual(
+                (() => {
+                    try {
+                        parsePlatformConfig({ stack: "dev", values: {} });
+                    } catch (e) {
+                        return (e as ConfigError).problems;
+                    }
+                    return [];
+                })(),
+                ["aws:region: required (set it with `pulumi config set aws:region ap-south-1`)"],
+            );
+            assert.match(problems("dev", { "aws:region": "mumbai" })[0], /aws:region: expected an AWS region/);
+        });
+
+        it("a stack name that is no environment, without the environment key", () => {
+            const [p] = problems("sandbox", {});
+            assert.match(p, /dodo-platform:environment: the stack name is "sandbox", so expected one of dev, staging, prod/);
+        });
+
+        it("prod settings weaker than prod needs", () => {
+            const ps = problems("prod", {
+                "dodo-platform:network.natGateways": "single",
+                "dodo-platform:cluster.endpointPublicAccess": "true",
+                "dodo-platform:cluster.publicAccessCidrs": JSON.stringify(["0.0.0.0/0"]),
+                "dodo-platform:nodes.minSize": "2",
+            });
+            assert.ok(ps.some((p) => p.startsWith("dodo-platform:network.natGateways: prod needs one NAT gateway per AZ")), ps.join("\n"));
+            assert.ok(ps.some((p) => p.startsWith("dodo-platform:cluster.publicAccessCidrs: prod's public API endpoint must be restricted")), ps.join("\n"));
+            assert.ok(ps.some((p) => p.startsWith("dodo-platform:nodes.minSize: prod keeps at least 3 nodes")), ps.join("\n"));
+        });
+
+        it("a public endpoint with no CIDRs", () => {
+            const [p] = problems("staging", { "dodo-platform:cluster.endpointPublicAccess": "true" });
+            assert.match(p, /dodo-platform:cluster\.publicAccessCidrs: must list at least one CIDR/);
+        });
+
+        it("reports every problem at once, in one readable message without a stack trace", () => {
+            try {
+                parse("dev", { "dodo-platform:network.availabilityZones": "9", "dodo-platform:nodes.diskSizeGiB": "big" });
+                assert.fail("expected rejection");
+            } catch (err) {
+                const e = err as ConfigError;
+                assert.equal(e.problems.length, 2);
+                assert.match(e.message, /^invalid stack configuration \(2 problems\):\n {2}- /);
+            }
+        });
+    });
+});

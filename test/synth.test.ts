@@ -1,0 +1,91 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { runProgram } from "../scripts/lib/mock-engine";
+import { readStackConfig, renderStack, REPO_ROOT } from "../scripts/lib/render";
+import { synthFiles } from "../scripts/lib/synth-output";
+import { get, ofType, props, renderCached } from "./harness";
+
+describe("offline synth", () => {
+    for (const stack of ["dev", "staging", "prod"] as const) {
+        it(`renders ${stack} with the EKS cluster, node group, OIDC provider, add-ons and LB controller`, async () => {
+            const r = await renderCached(stack);
+            const eks = props<any>(get(r.resources, "aws:eks/cluster:Cluster", "cluster-eks"));
+            assert.deepEqual(eks.encryptionConfig.resources, ["secrets"]);
+            assert.equal(eks.enabledClusterLogTypes.length, 5);
+            assert.equal(props<any>(get(r.resources, "aws:kms/key:Key", "cluster-secrets")).enableKeyRotation, true);
+            assert.equal(props<any>(get(r.resources, "aws:ec2/launchTemplate:LaunchTemplate", "cluster-general")).metadataOptions.httpTokens, "required");
+            get(r.resources, "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "cluster-oidc");
+            assert.equal(ofType(r.resources, "aws:eks/addon:Addon").length, 5);
+            get(r.resources, "kubernetes:helm.sh/v3:Release", "cluster-lb-controller");
+        });
+    }
+
+    it("follows each environment's NAT gateway default", async () => {
+        assert.equal(ofType((await renderCached("dev")).resources, "aws:ec2/natGateway:NatGateway").length, 1);
+        assert.equal(ofType((await renderCached("staging")).resources, "aws:ec2/natGateway:NatGateway").length, 1);
+        assert.equal(ofType((await renderCached("prod")).resources, "aws:ec2/natGateway:NatGateway").length, 3);
+    });
+
+    it("records parent, dependsOn and provider as refs, with unique (type, name) pairs", async () => {
+        const r = await renderCached("prod");
+        const refs = new Set(r.resources.map((x) => x.ref));
+        assert.equal(refs.size, r.resources.length);
+        for (const res of r.resources) {
+            for (const ref of [res.parent, res.provider, ...res.dependsOn]) if (ref) assert.ok(refs.has(ref), `${res.ref} points at unknown ${ref}`);
+        }
+        const sorted = [...r.resources].sort((a, b) => (a.type === b.type ? a.name.localeCompare(b.name) : a.type < b.type ? -1 : 1));
+        assert.deepEqual(r.resources.map((x) => x.ref), sorted.map((x) => x.ref));
+        assert.equal(get(r.resources, "aws:eks/cluster:Cluster", "cluster-eks").provider, "pulumi:providers:aws::aws");
+    });
+
+    it("is deterministic: two renders of one commit give byte-identical files", async () => {
+        const a = synthFiles(await renderStack("staging"));
+        const b = synthFiles(await renderStack("staging"));
+        assert.deepEqual(Object.keys(a), ["resources.json", "manifests.yaml", "summary.md"]);
+        for (const file of Object.keys(a)) assert.equal(a[file], b[file], `${file} differs between runs`);
+    });
+
+    it("redacts secrets, in props and outputs", async () => {
+        const run = await runProgram(() => {
+            const p = new k8s.Provider("p", { kubeconfig: "{}" });
+            new k8s.core.v1.Secret("s", { metadata: { name: "db", namespace: "x" }, stringData: { password: pulumi.secret("hunter2") } }, { provider: p });
+            return { password: pulumi.secret("hunter2") };
+        }, { project: "dodo-platform", stack: "dev", config: {} });
+        const secret = get(run.resources, "kubernetes:core/v1:Secret", "s");
+        assert.equal(secret.props.stringData, "[secret]");
+        assert.doesNotMatch(JSON.stringify(run), /hunter2/);
+        const kubeconfig = get((await renderCached("dev")).resources, "pulumi:providers:kubernetes", "cluster-k8s");
+        assert.equal(kubeconfig.props.kubeconfig, "[secret]");
+    });
+
+    it("reads secure: values and declared secrets missing from the stack file as [secret]", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+        fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  aws:region: ap-south-1\n  dodo-platform:tags:\n    secure: AAABAKx\n");
+        const c = readStackConfig("dev", dir);
+        assert.equal(c.values["dodo-platform:tags"], "[secret]");
+        assert.ok(c.secretKeys.includes("dodo-platform:tags"));
+    });
+
+    it("rejects a bad stack config naming the key, before any resource is registered", async () => {
+        await assert.rejects(renderStack("dev", { config: { "dodo-platform:nodes.desiredSize": 9 } }), (err: Error) => {
+            assert.match(err.message, /dodo-platform:nodes\.desiredSize: must be between nodes\.minSize \(2\) and nodes\.maxSize \(4\), got 9/);
+            return true;
+        });
+    });
+
+    it("as a process: exits 1 with the key named, no stack trace, and writes nothing", () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-out-"));
+        fs.rmSync(out, { recursive: true });
+        const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/synth.ts", "--stack", "dev", "--out", out, "--set", "dodo-platform:network.availabilityZones=7"], { cwd: REPO_ROOT, encoding: "utf8" });
+        assert.equal(res.status, 1, res.stderr);
+        assert.match(res.stderr, /dodo-platform:network\.availabilityZones: must be between 2 and 3 \(got 7\)/);
+        assert.doesNotMatch(res.stderr, /\n\s+at /);
+        assert.equal(fs.existsSync(out), false);
+    });
+});
