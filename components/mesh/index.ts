@@ -17,7 +17,7 @@ import {
     meshTelemetry,
 } from "./builders";
 import { MeshConfig } from "./settings";
-import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE, injectionLabels, ISTIO_ROOT_NAMESPACE } from "./topology";
+import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE, injectionLabels, ISTIO_ROOT_NAMESPACE, revisionRolloutAnnotations } from "./topology";
 
 export interface MeshArgs {
     environment: Environment;
@@ -43,6 +43,8 @@ export class Mesh extends pulumi.ComponentResource {
     readonly revision: string | undefined;
     /** Labels a workload namespace carries to be in the mesh (istio-injection or istio.io/rev). */
     readonly injectionLabels: Record<string, string>;
+    /** Pod-template annotations of meshed workloads: a revision change rolls them onto the new istiod. */
+    readonly rolloutAnnotations: Record<string, string>;
     /** What meshed workloads depend on: the CRDs, every istiod (the injector) and the gateway. */
     readonly ready: pulumi.Resource[];
     readonly base: k8s.helm.v3.Release;
@@ -104,6 +106,7 @@ export class Mesh extends pulumi.ComponentResource {
 
         this.revision = config.revision;
         this.injectionLabels = injectionLabels(config.revision);
+        this.rolloutAnnotations = revisionRolloutAnnotations(config.revision);
         this.ready = [this.base, ...allIstiods, this.gateway, this.gatewayService, peerAuthentication, telemetry];
         this.registerOutputs({
             revision: this.revision,

@@ -24,3 +24,12 @@ export const INGRESS_GATEWAY_PRINCIPAL = principalOf(INGRESS_NAMESPACE, INGRESS_
 export function injectionLabels(revision?: string): Record<string, string> {
     return revision ? { "istio.io/rev": revision } : { "istio-injection": "enabled" };
 }
+
+/**
+ * Pod-template annotation naming the revision whose sidecar a workload runs. Putting it on a
+ * Deployment's pod template makes a change of `mesh.revision` change the template, so the same
+ * `pulumi up` that relabels the namespace also rolls the pods onto the new control plane.
+ */
+export function revisionRolloutAnnotations(revision?: string): Record<string, string> {
+    return { "dodo.dev/istio-revision": revision ?? "default" };
+}

@@ -13,7 +13,7 @@ import {
     meshTelemetry,
     nlbAnnotations,
 } from "../../components/mesh/builders";
-import { injectionLabels, INGRESS_GATEWAY_SELECTOR } from "../../components/mesh/topology";
+import { injectionLabels, INGRESS_GATEWAY_SELECTOR, revisionRolloutAnnotations } from "../../components/mesh/topology";
 import { ENVIRONMENTS } from "../../components/settings";
 import { JAEGER_COLLECTOR, TRACING_PROVIDER } from "../../components/tracing";
 import { ISTIO_HUB, ISTIO_VERSION } from "../../components/versions";
@@ -222,6 +222,11 @@ describe("mesh builders", () => {
         it("labels namespaces istio-injection=enabled without a revision, istio.io/rev=<revision> with one", () => {
             assert.deepEqual(injectionLabels(undefined), { "istio-injection": "enabled" });
             assert.deepEqual(injectionLabels("1-30-4"), { "istio.io/rev": "1-30-4" });
+        });
+
+        it("changes workloads' pod templates when the revision changes, so pulumi up rolls them", () => {
+            assert.deepEqual(revisionRolloutAnnotations(undefined), { "dodo.dev/istio-revision": "default" });
+            assert.deepEqual(revisionRolloutAnnotations("1-31-0"), { "dodo.dev/istio-revision": "1-31-0" });
         });
 
         it("runs one control plane at the pinned release by default", () => {
