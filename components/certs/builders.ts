@@ -1,0 +1,180 @@
+// Pure builders for cert-manager: the chart's values, the Route 53 policy its DNS-01 solver needs,
+// and the ClusterIssuers for each kind of issuer the platform offers.
+import { PolicyDocument } from "../iam";
+import { KubeObject, standardLabels } from "../k8s";
+import { Environment } from "../settings";
+
+export type IssuerKind = "selfSigned" | "letsencrypt-staging" | "letsencrypt";
+
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+/** The controller's ServiceAccount (set explicitly in the values, so the IRSA trust names it). */
+export const CERT_MANAGER_SERVICE_ACCOUNT = "cert-manager";
+
+export const ACME_SERVERS = {
+    "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+    letsencrypt: "https://acme-v02.api.letsencrypt.org/directory",
+} as const;
+
+/** Public resolvers for the DNS-01 self-check: the VPC resolver may answer from a private zone of the same name. */
+export const DNS01_NAMESERVERS = "1.1.1.1:53,8.8.8.8:53";
+
+/**
+ * cert-manager stays out of the mesh: the API server calls its webhook in plaintext TLS (no
+ * sidecar certificate), which STRICT mTLS would refuse, and its ACME/Route 53 calls leave the cluster.
+ */
+export function certManagerNamespace(): KubeObject {
+    return {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+            name: CERT_MANAGER_NAMESPACE,
+            labels: { ...standardLabels(CERT_MANAGER_NAMESPACE, { "app.kubernetes.io/part-of": "dodo-platform" }), "istio-injection": "disabled" },
+        },
+    };
+}
+
+export interface CertManagerValuesInput {
+    environment: Environment;
+    /** IAM role for Route 53 DNS-01 (IRSA); undefined when no ACME issuer is used. */
+    route53RoleArn?: string;
+}
+
+const small = (cpu: string, memory: string, memoryLimit: string) => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
+
+/** Values for the jetstack cert-manager chart (keys as in the pinned chart's values.yaml). */
+export function certManagerValues(input: CertManagerValuesInput): Record<string, unknown> {
+    const ha = input.environment !== "dev";
+    const replicas = ha ? 2 : 1;
+    const pdb = { enabled: ha, maxUnavailable: 1 };
+    const spread = ha
+        ? (component: string) => [
+              {
+                  maxSkew: 1,
+                  topologyKey: "topology.kubernetes.io/zone",
+                  whenUnsatisfiable: "ScheduleAnyway",
+                  labelSelector: { matchLabels: { "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": component } },
+              },
+          ]
+        : () => [];
+    return {
+        crds: { enabled: true, keep: true },
+        replicaCount: replicas,
+        podDisruptionBudget: pdb,
+        topologySpreadConstraints: spread("controller"),
+        resources: small("20m", "96Mi", "256Mi"),
+        serviceAccount: {
+            create: true,
+            name: CERT_MANAGER_SERVICE_ACCOUNT,
+            ...(input.route53RoleArn ? { annotations: { "eks.amazonaws.com/role-arn": input.route53RoleArn } } : {}),
+        },
+        // The projected IRSA token must be readable by the controller's non-root user.
+        ...(input.route53RoleArn ? { securityContext: { fsGroup: 1001 } } : {}),
+        dns01RecursiveNameservers: DNS01_NAMESERVERS,
+        dns01RecursiveNameserversOnly: true,
+        webhook: {
+            replicaCount: replicas,
+            podDisruptionBudget: pdb,
+            topologySpreadConstraints: spread("webhook"),
+            resources: small("10m", "32Mi", "128Mi"),
+        },
+        cainjector: {
+            replicaCount: replicas,
+            podDisruptionBudget: pdb,
+            topologySpreadConstraints: spread("cainjector"),
+            resources: small("10m", "96Mi", "256Mi"),
+        },
+        startupapicheck: { resources: small("10m", "32Mi", "64Mi") },
+    };
+}
+
+/**
+ * What cert-manager's Route 53 solver does, limited to one hosted zone: read the change status,
+ * write and list the challenge records in the zone, and find the zone by name.
+ */
+export function route53Policy(hostedZoneId: string, partition = "aws"): PolicyDocument {
+    if (!/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId)) throw new Error(`hostedZoneId must look like Z0123456789ABC (got "${hostedZoneId}")`);
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "ChangeStatus", Effect: "Allow", Action: "route53:GetChange", Resource: `arn:${partition}:route53:::change/*` },
+            {
+                Sid: "ChallengeRecords",
+                Effect: "Allow",
+                Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                Resource: `arn:${partition}:route53:::hostedzone/${hostedZoneId}`,
+            },
+            { Sid: "FindZone", Effect: "Allow", Action: "route53:ListHostedZonesByName", Resource: "*" },
+        ],
+    };
+}
+
+export interface IssuerInput {
+    kind: IssuerKind;
+    /** ACME only. */
+    email?: string;
+    /** ACME only. */
+    hostedZoneId?: string;
+    /** ACME only: AWS region for the Route 53 client. */
+    region?: string;
+}
+
+export interface Issuers {
+    /** ClusterIssuer (and for the self-signed kind, its CA certificate) objects, in apply order. */
+    objects: KubeObject[];
+    /** Name of the ClusterIssuer that signs host certificates. */
+    issuerName: string;
+}
+
+const labels = (name: string) => standardLabels(name, { "app.kubernetes.io/part-of": "dodo-platform" });
+
+function clusterIssuer(name: string, spec: Record<string, unknown>): KubeObject {
+    return { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name, labels: labels(name) }, spec };
+}
+
+export const SELF_SIGNED = { bootstrap: "dodo-selfsigned", caCertificate: "dodo-root-ca", caIssuer: "dodo-ca" } as const;
+
+/**
+ * dev: a self-signed issuer bootstraps a CA certificate (kept in cert-manager's namespace, where a
+ * ClusterIssuer reads its secret) and a CA issuer signs host certificates, so they can be
+ * trusted by importing one root. Real environments: Let's Encrypt over DNS-01 through Route 53.
+ */
+export function issuers(input: IssuerInput): Issuers {
+    if (input.kind === "selfSigned") {
+        return {
+            issuerName: SELF_SIGNED.caIssuer,
+            objects: [
+                clusterIssuer(SELF_SIGNED.bootstrap, { selfSigned: {} }),
+                {
+                    apiVersion: "cert-manager.io/v1",
+                    kind: "Certificate",
+                    metadata: { name: SELF_SIGNED.caCertificate, namespace: CERT_MANAGER_NAMESPACE, labels: labels(SELF_SIGNED.caCertificate) },
+                    spec: {
+                        isCA: true,
+                        commonName: "Dodo Payments development CA",
+                        secretName: SELF_SIGNED.caCertificate,
+                        duration: "87600h",
+                        privateKey: { algorithm: "ECDSA", size: 256 },
+                        issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: SELF_SIGNED.bootstrap },
+                    },
+                },
+                clusterIssuer(SELF_SIGNED.caIssuer, { ca: { secretName: SELF_SIGNED.caCertificate } }),
+            ],
+        };
+    }
+    const missing = (["email", "hostedZoneId", "region"] as const).filter((k) => !input[k]);
+    if (missing.length > 0) throw new Error(`issuer ${input.kind} needs ${missing.join(", ")}`);
+    return {
+        issuerName: input.kind,
+        objects: [
+            clusterIssuer(input.kind, {
+                acme: {
+                    server: ACME_SERVERS[input.kind],
+                    email: input.email,
+                    privateKeySecretRef: { name: `${input.kind}-account-key` },
+                    // Ambient credentials: the controller's IRSA role, limited to this zone.
+                    solvers: [{ dns01: { route53: { region: input.region, hostedZoneID: input.hostedZoneId } } }],
+                },
+            }),
+        ],
+    };
+}

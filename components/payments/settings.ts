@@ -1,0 +1,345 @@
+// Configuration of the payments stack on the mesh: host and TLS issuer, images per version, the
+// canary weight, replicas, gateway rate limits, circuit breaking and the database.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ConfigReader, ConfigSection, defineKey, fullKey, integerIn, oneOf } from "../settings";
+
+export type TlsIssuerKind = "selfSigned" | "letsencrypt-staging" | "letsencrypt";
+export const TLS_ISSUER_KINDS = ["selfSigned", "letsencrypt-staging", "letsencrypt"] as const;
+
+export interface ReplicaBounds {
+    /** HPA minReplicas and the Deployment's initial replicas. */
+    min: number;
+    /** HPA maxReplicas. */
+    max: number;
+}
+
+export interface TlsConfig {
+    issuer: TlsIssuerKind;
+    /** Route 53 hosted zone for DNS-01; set when issuer is an ACME one. */
+    hostedZoneId?: string;
+    /** ACME account e-mail; set when issuer is an ACME one. */
+    acmeEmail?: string;
+}
+
+export interface CanaryConfig {
+    /** Share of backend traffic for v2, 0-100; v1 gets the rest. */
+    weight: number;
+}
+
+export interface RateLimitConfig {
+    /** Token bucket size: the burst one gateway pod admits. */
+    maxTokens: number;
+    /** Tokens added every fill interval: the sustained rate per gateway pod. */
+    tokensPerFill: number;
+    fillIntervalSeconds: number;
+}
+
+export interface CircuitBreakerConfig {
+    /** Connection pool: max TCP connections to one backend host. */
+    maxConnections: number;
+    /** Connection pool: max requests queued while waiting for a connection. */
+    maxPendingRequests: number;
+    /** Outlier detection: consecutive 5xx before a pod is ejected. */
+    consecutive5xxErrors: number;
+    /** Outlier detection: base ejection time in seconds (multiplied by the number of ejections). */
+    baseEjectionSeconds: number;
+    /** Outlier detection: max share of backend pods ejected at once. */
+    maxEjectionPercent: number;
+}
+
+export interface PaymentsConfig {
+    /** Public host of the environment, e.g. pay.dodopayments.com. */
+    host: string;
+    tls: TlsConfig;
+    images: {
+        frontend: string;
+        backendV1: string;
+        /** Unset: backend-v2 runs the v1 image (an idle canary slot). */
+        backendV2?: string;
+    };
+    canary: CanaryConfig;
+    frontendReplicas: ReplicaBounds;
+    backendReplicas: ReplicaBounds;
+    rateLimit: RateLimitConfig;
+    circuitBreaker: CircuitBreakerConfig;
+    postgres: {
+        storageGiB: number;
+        /** From `pulumi config set --secret`; never in plain text. */
+        password: pulumi.Output<string>;
+    };
+}
+
+/** What the offline synth renders a secret as; accepted in place of a real password there only. */
+export const OFFLINE_SECRET = "[secret]";
+export const MIN_PASSWORD_LENGTH = 16;
+
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+export const hostName = z
+    .string()
+    .refine((h) => !h.includes("*"), { message: "must be one exact host, not a wildcard" })
+    .refine((h) => DNS_NAME.test(h), { message: "expected a lowercase DNS name such as pay.dodopayments.com" });
+
+/**
+ * An image reference pinned by tag or digest. `:latest` and a missing tag are refused: the tag
+ * must say what runs, and a rollback must be able to name the previous one.
+ */
+export function imageProblem(image: string): string | undefined {
+    if (/\s/.test(image) || image.length === 0) return "expected an image reference such as ghcr.io/org/app:1.2.3";
+    if (/@sha256:[a-f0-9]{64}$/.test(image)) return undefined;
+    if (image.includes("@")) return "a digest must be @sha256:<64 hex digits>";
+    const lastSlash = image.lastIndexOf("/");
+    const colon = image.indexOf(":", lastSlash + 1);
+    if (colon < 0) return "has no tag (it would resolve to :latest); pin a tag or a digest";
+    const tag = image.slice(colon + 1);
+    if (tag === "latest") return "uses :latest; pin a version tag or a digest";
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return `has an invalid tag "${tag}"`;
+    return undefined;
+}
+
+export const imageRef = z.string().superRefine((image, ctx) => {
+    const problem = imageProblem(image);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const hostedZoneId = z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "expected a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ" });
+const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: "expected an e-mail address for the ACME account" });
+
+export const paymentsKeys = {
+    host: defineKey({
+        key: "payments.host",
+        type: "string",
+        description: "Public host of the environment (one exact DNS name, e.g. pay.dodopayments.com); the Gateway, the certificate and the edge routes use it.",
+        schema: hostName,
+    }),
+    tlsIssuer: defineKey<TlsIssuerKind>({
+        key: "payments.tls.issuer",
+        type: "string",
+        description: "Who signs the host certificate: selfSigned (an in-cluster CA), letsencrypt-staging or letsencrypt (ACME DNS-01 through Route 53). Default: dev selfSigned, staging letsencrypt-staging, prod letsencrypt.",
+        schema: oneOf(TLS_ISSUER_KINDS),
+        default: { dev: "selfSigned", staging: "letsencrypt-staging", prod: "letsencrypt" },
+    }),
+    hostedZoneId: defineKey({
+        key: "payments.tls.hostedZoneId",
+        type: "string",
+        description: "Route 53 hosted zone (Z...) of payments.host; required with a Let's Encrypt issuer. cert-manager's IAM role may change records in this zone only.",
+        schema: hostedZoneId,
+        optional: true,
+    }),
+    acmeEmail: defineKey({
+        key: "payments.tls.acmeEmail",
+        type: "string",
+        description: "E-mail of the ACME account (expiry notices); required with a Let's Encrypt issuer.",
+        schema: email,
+        optional: true,
+    }),
+    frontendImage: defineKey({
+        key: "payments.frontend.image",
+        type: "string",
+        description: "Frontend image with a version tag or @sha256 digest (never :latest).",
+        schema: imageRef,
+    }),
+    backendV1Image: defineKey({
+        key: "payments.backend.v1.image",
+        type: "string",
+        description: "Image of the stable backend (subset v1), with a version tag or @sha256 digest (never :latest).",
+        schema: imageRef,
+    }),
+    backendV2Image: defineKey({
+        key: "payments.backend.v2.image",
+        type: "string",
+        description: "Image of the canary backend (subset v2). Required when payments.canary.weight > 0; when unset, backend-v2 runs the v1 image.",
+        schema: imageRef,
+        optional: true,
+    }),
+    canaryWeight: defineKey({
+        key: "payments.canary.weight",
+        type: "integer",
+        description: "Percent of backend traffic sent to v2 (0-100); v1 gets the rest. Requests with header x-canary: always go to v2 at any weight.",
+        schema: integerIn(0, 100),
+        default: 0,
+    }),
+    frontendMinReplicas: defineKey({
+        key: "payments.frontend.minReplicas",
+        type: "integer",
+        description: "Minimum frontend replicas (HPA). Default: dev 1, staging 2, prod 3.",
+        schema: integerIn(1, 50),
+        default: { dev: 1, staging: 2, prod: 3 },
+    }),
+    frontendMaxReplicas: defineKey({
+        key: "payments.frontend.maxReplicas",
+        type: "integer",
+        description: "Maximum frontend replicas (HPA). Default: dev 2, staging 4, prod 10.",
+        schema: integerIn(1, 100),
+        default: { dev: 2, staging: 4, prod: 10 },
+    }),
+    backendMinReplicas: defineKey({
+        key: "payments.backend.minReplicas",
+        type: "integer",
+        description: "Minimum replicas of each backend version (HPA). Default: dev 1, staging 2, prod 3.",
+        schema: integerIn(1, 50),
+        default: { dev: 1, staging: 2, prod: 3 },
+    }),
+    backendMaxReplicas: defineKey({
+        key: "payments.backend.maxReplicas",
+        type: "integer",
+        description: "Maximum replicas of each backend version (HPA). Default: dev 2, staging 4, prod 10.",
+        schema: integerIn(1, 100),
+        default: { dev: 2, staging: 4, prod: 10 },
+    }),
+    rateLimitMaxTokens: defineKey({
+        key: "payments.rateLimit.maxTokens",
+        type: "integer",
+        description: "Ingress gateway local rate limit: token bucket size (burst) per gateway pod; excess requests get 429. Default: dev 100, staging 500, prod 2000.",
+        schema: integerIn(1, 1_000_000),
+        default: { dev: 100, staging: 500, prod: 2000 },
+    }),
+    rateLimitTokensPerFill: defineKey({
+        key: "payments.rateLimit.tokensPerFill",
+        type: "integer",
+        description: "Ingress gateway local rate limit: tokens added per fill interval (at most maxTokens). Default: dev 50, staging 250, prod 1000.",
+        schema: integerIn(1, 1_000_000),
+        default: { dev: 50, staging: 250, prod: 1000 },
+    }),
+    rateLimitFillIntervalSeconds: defineKey({
+        key: "payments.rateLimit.fillIntervalSeconds",
+        type: "integer",
+        description: "Ingress gateway local rate limit: fill interval in seconds (1-3600).",
+        schema: integerIn(1, 3600),
+        default: 1,
+    }),
+    maxConnections: defineKey({
+        key: "payments.backend.maxConnections",
+        type: "integer",
+        description: "Circuit breaker: max TCP connections from one client proxy to the backend. Default: dev 100, staging 500, prod 1000.",
+        schema: integerIn(1, 100_000),
+        default: { dev: 100, staging: 500, prod: 1000 },
+    }),
+    maxPendingRequests: defineKey({
+        key: "payments.backend.maxPendingRequests",
+        type: "integer",
+        description: "Circuit breaker: max requests queued for a backend connection before 503. Default: dev 50, staging 250, prod 1000.",
+        schema: integerIn(1, 100_000),
+        default: { dev: 50, staging: 250, prod: 1000 },
+    }),
+    consecutive5xxErrors: defineKey({
+        key: "payments.backend.consecutive5xxErrors",
+        type: "integer",
+        description: "Outlier detection: consecutive 5xx responses before a backend pod is ejected. Default: dev 3, staging 5, prod 5.",
+        schema: integerIn(1, 100),
+        default: { dev: 3, staging: 5, prod: 5 },
+    }),
+    baseEjectionSeconds: defineKey({
+        key: "payments.backend.baseEjectionSeconds",
+        type: "integer",
+        description: "Outlier detection: base ejection time in seconds. Default: dev 15, staging 30, prod 30.",
+        schema: integerIn(1, 3600),
+        default: { dev: 15, staging: 30, prod: 30 },
+    }),
+    maxEjectionPercent: defineKey({
+        key: "payments.backend.maxEjectionPercent",
+        type: "integer",
+        description: "Outlier detection: max percent of backend pods ejected at once. Default: dev 100, staging 50, prod 50.",
+        schema: integerIn(1, 100),
+        default: { dev: 100, staging: 50, prod: 50 },
+    }),
+    postgresStorageGiB: defineKey({
+        key: "payments.postgres.storageGiB",
+        type: "integer",
+        description: "Size of PostgreSQL's gp3 volume in GiB (grow only: EBS volumes cannot shrink). Default: dev 10, staging 20, prod 100.",
+        schema: integerIn(1, 16_384),
+        default: { dev: 10, staging: 20, prod: 100 },
+    }),
+    postgresPassword: defineKey({
+        key: "payments.postgres.password",
+        type: "string",
+        description: `PostgreSQL password of the payments user (at least ${MIN_PASSWORD_LENGTH} characters). Set it with \`pulumi config set --secret dodo-platform:payments.postgres.password <value>\`.`,
+        schema: z.string(),
+        secret: true,
+    }),
+} as const;
+
+const ACME_ISSUERS: readonly TlsIssuerKind[] = ["letsencrypt-staging", "letsencrypt"];
+
+export function isAcme(issuer: TlsIssuerKind): boolean {
+    return ACME_ISSUERS.includes(issuer);
+}
+
+export const paymentsSection: ConfigSection<PaymentsConfig> = {
+    keys: Object.values(paymentsKeys),
+    read(reader: ConfigReader): PaymentsConfig {
+        const k = paymentsKeys;
+        const required = (spec: typeof k.host | typeof k.frontendImage | typeof k.backendV1Image, example: string): string => {
+            const value = reader.get(spec, "optional");
+            if (value === undefined) reader.fail(spec.key, `required (set it with \`pulumi config set ${spec.key} ${example}\`)`);
+            return value ?? "";
+        };
+        const host = required(k.host, "pay.dodopayments.com");
+        const tls: TlsConfig = {
+            issuer: reader.get(k.tlsIssuer),
+            hostedZoneId: reader.get(k.hostedZoneId, "optional"),
+            acmeEmail: reader.get(k.acmeEmail, "optional"),
+        };
+        const images = {
+            frontend: required(k.frontendImage, "ghcr.io/dodopayments/payments-frontend:1.0.0"),
+            backendV1: required(k.backendV1Image, "ghcr.io/dodopayments/payments-backend:1.0.0"),
+            backendV2: reader.get(k.backendV2Image, "optional"),
+        };
+        const canary = { weight: reader.get(k.canaryWeight) };
+        const frontendReplicas = { min: reader.get(k.frontendMinReplicas), max: reader.get(k.frontendMaxReplicas) };
+        const backendReplicas = { min: reader.get(k.backendMinReplicas), max: reader.get(k.backendMaxReplicas) };
+        const rateLimit = {
+            maxTokens: reader.get(k.rateLimitMaxTokens),
+            tokensPerFill: reader.get(k.rateLimitTokensPerFill),
+            fillIntervalSeconds: reader.get(k.rateLimitFillIntervalSeconds),
+        };
+        const circuitBreaker = {
+            maxConnections: reader.get(k.maxConnections),
+            maxPendingRequests: reader.get(k.maxPendingRequests),
+            consecutive5xxErrors: reader.get(k.consecutive5xxErrors),
+            baseEjectionSeconds: reader.get(k.baseEjectionSeconds),
+            maxEjectionPercent: reader.get(k.maxEjectionPercent),
+        };
+        const password = reader.get(k.postgresPassword, "optional");
+
+        if (isAcme(tls.issuer)) {
+            if (!tls.hostedZoneId) reader.fail(k.hostedZoneId.key, `required with payments.tls.issuer ${tls.issuer} (DNS-01 writes the challenge record into this Route 53 zone)`);
+            if (!tls.acmeEmail) reader.fail(k.acmeEmail.key, `required with payments.tls.issuer ${tls.issuer}`);
+        }
+        if (reader.environment === "prod" && tls.issuer !== "letsencrypt") {
+            reader.fail(k.tlsIssuer.key, `prod serves a publicly trusted certificate ("letsencrypt"), got "${tls.issuer}"`);
+        }
+        // The canary rule: v2 may only take traffic when it names its own image.
+        if (canary.weight > 0 && images.backendV2 === undefined) {
+            reader.fail(k.backendV2Image.key, `required when payments.canary.weight > 0 (got weight ${canary.weight}); set the canary image first, or set the weight to 0`);
+        }
+        for (const [what, bounds, minKey, maxKey] of [
+            ["frontend", frontendReplicas, k.frontendMinReplicas.key, k.frontendMaxReplicas.key],
+            ["backend", backendReplicas, k.backendMinReplicas.key, k.backendMaxReplicas.key],
+        ] as const) {
+            if (bounds.min > bounds.max) reader.fail(minKey, `must not exceed ${maxKey} (${bounds.max}), got ${bounds.min}`);
+            if (reader.environment === "prod" && bounds.min < 2) reader.fail(minKey, `prod runs at least 2 ${what} replicas, got ${bounds.min}`);
+        }
+        if (rateLimit.tokensPerFill > rateLimit.maxTokens) {
+            reader.fail(k.rateLimitTokensPerFill.key, `must not exceed payments.rateLimit.maxTokens (${rateLimit.maxTokens}), got ${rateLimit.tokensPerFill}`);
+        }
+        if (password === undefined) {
+            reader.fail(k.postgresPassword.key, `required: run \`pulumi config set --secret ${fullKey(k.postgresPassword.key)} <password>\` (at least ${MIN_PASSWORD_LENGTH} characters)`);
+        } else if (password !== OFFLINE_SECRET && password.length < MIN_PASSWORD_LENGTH) {
+            reader.fail(k.postgresPassword.key, `must be at least ${MIN_PASSWORD_LENGTH} characters (got ${password.length})`);
+        }
+
+        return {
+            host,
+            tls,
+            images,
+            canary,
+            frontendReplicas,
+            backendReplicas,
+            rateLimit,
+            circuitBreaker,
+            postgres: { storageGiB: reader.get(k.postgresStorageGiB), password: pulumi.secret(password ?? "") },
+        };
+    },
+};

@@ -1,0 +1,252 @@
+// Pure builders for the payments traffic: the edge Gateway and its certificate, the edge and
+// in-mesh VirtualServices with the canary split, the backend DestinationRule (subsets and
+// circuit breaking) and the ingress gateway's local rate limit.
+import { destinationRule, envoyFilter, gateway, virtualService, weightedRoutes } from "../istio/builders";
+import { DestinationRuleObject, EnvoyFilterObject, GatewayObject, Headers, HttpMatchRequest, HttpRetry, HttpRoute, VirtualServiceObject } from "../istio/types";
+import { KubeObject, standardLabels } from "../k8s";
+import { INGRESS_GATEWAY_SELECTOR, INGRESS_NAMESPACE } from "../mesh/topology";
+import { Environment } from "../settings";
+import {
+    API_PREFIX,
+    BACKEND,
+    CANARY_HEADER,
+    CANARY_HEADER_VALUE,
+    ENVIRONMENT_HEADER,
+    FRONTEND,
+    GATEWAY_NAME,
+    PART_OF,
+    PAYMENTS_NAMESPACE,
+    serviceHost,
+    TLS_SECRET_NAME,
+} from "./names";
+import { CircuitBreakerConfig, RateLimitConfig } from "./settings";
+
+/** `<namespace>/<name>` of the edge Gateway, as VirtualServices bind to it. */
+export const GATEWAY_REF = `${INGRESS_NAMESPACE}/${GATEWAY_NAME}`;
+
+/** One year, sub-domains included; no `preload` (a commitment the domain owner makes on purpose). */
+export const HSTS_VALUE = "max-age=31536000; includeSubDomains";
+
+/**
+ * Timeouts and retries. Reads (GET) are idempotent: a retry on 5xx or a reset is safe. Writes
+ * (a payment POST) may be retried only when the request provably never reached the backend:
+ * connect failure, refused stream, reset before the request was sent. Setting `retries`
+ * explicitly also replaces Istio's default policy, which retries 503 for every method.
+ */
+export const ROUTE_POLICY = {
+    read: { timeout: "10s", retries: { attempts: 2, perTryTimeout: "4s", retryOn: "5xx,reset,connect-failure,refused-stream" } },
+    // The try timeout equals the route timeout: a slow payment is never cut short and re-sent.
+    write: { timeout: "30s", retries: { attempts: 2, perTryTimeout: "30s", retryOn: "connect-failure,refused-stream,reset-before-request" } },
+    frontend: { timeout: "15s", retries: { attempts: 2, perTryTimeout: "5s", retryOn: "5xx,reset,connect-failure,refused-stream" } },
+} as const satisfies Record<string, { timeout: string; retries: HttpRetry }>;
+
+/** Methods routed with the read policy (the rest of the API gets the write policy). */
+export const IDEMPOTENT_METHODS = ["GET", "HEAD"] as const;
+
+const istioLabels = (name: string) => standardLabels(name);
+
+export interface EdgeInput {
+    /** The environment's public host. */
+    host: string;
+}
+
+/** The edge: HTTPS only for the environment's host, HTTP redirects to HTTPS. */
+export function edgeGateway(input: EdgeInput): GatewayObject {
+    // "<namespace>/<host>": only VirtualServices in the payments namespace may bind this host.
+    const hosts = [`${PAYMENTS_NAMESPACE}/${input.host}`];
+    return gateway({
+        name: GATEWAY_NAME,
+        namespace: INGRESS_NAMESPACE,
+        labels: istioLabels(GATEWAY_NAME),
+        spec: {
+            selector: { ...INGRESS_GATEWAY_SELECTOR },
+            servers: [
+                {
+                    port: { number: 443, name: "https", protocol: "HTTPS" },
+                    hosts,
+                    // credentialName is read from the gateway pods' namespace: the Certificate writes it there.
+                    tls: { mode: "SIMPLE", credentialName: TLS_SECRET_NAME, minProtocolVersion: "TLSV1_2" },
+                },
+                { port: { number: 80, name: "http", protocol: "HTTP" }, hosts, tls: { httpsRedirect: true } },
+            ],
+        },
+    });
+}
+
+/** cert-manager Certificate for the host; the TLS Secret lands next to the gateway pods. */
+export function hostCertificate(input: EdgeInput & { issuerName: string }): KubeObject {
+    return {
+        apiVersion: "cert-manager.io/v1",
+        kind: "Certificate",
+        metadata: { name: TLS_SECRET_NAME, namespace: INGRESS_NAMESPACE, labels: standardLabels(TLS_SECRET_NAME) },
+        spec: {
+            secretName: TLS_SECRET_NAME,
+            secretTemplate: { labels: { "app.kubernetes.io/part-of": PART_OF } },
+            commonName: input.host,
+            dnsNames: [input.host],
+            issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: input.issuerName },
+            privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+        },
+    };
+}
+
+export interface BackendRoutesInput {
+    /** v2's share, 0-100. */
+    canaryWeight: number;
+    /** Extra headers on requests to the backend (the edge sets the environment). */
+    requestHeaders?: Record<string, string>;
+    /** Response headers on every route (the edge sets HSTS). */
+    responseHeaders?: Record<string, string>;
+}
+
+function headerOps(input: { request?: Record<string, string>; response?: Record<string, string> }): Headers | undefined {
+    const h: Headers = {};
+    if (input.request && Object.keys(input.request).length > 0) h.request = { set: { ...input.request } };
+    if (input.response && Object.keys(input.response).length > 0) h.response = { set: { ...input.response } };
+    return Object.keys(h).length > 0 ? h : undefined;
+}
+
+/**
+ * The backend's routes, in evaluation order (first match wins): requests pinned to the canary
+ * with `x-canary: always` first, then the weighted split; reads before writes so each gets its
+ * retry policy. Paths outside /api/ match nothing here.
+ */
+export function backendRoutes(input: BackendRoutesInput): HttpRoute[] {
+    const host = serviceHost(BACKEND.service);
+    const api: HttpMatchRequest = { uri: { prefix: `${API_PREFIX}/` } };
+    const pinned: HttpMatchRequest = { ...api, headers: { [CANARY_HEADER]: { exact: CANARY_HEADER_VALUE } } };
+    const reads = (m: HttpMatchRequest): HttpMatchRequest[] => IDEMPOTENT_METHODS.map((method) => ({ ...m, method: { exact: method } }));
+    const canaryOnly = weightedRoutes(host, BACKEND.port, 100);
+    const split = weightedRoutes(host, BACKEND.port, input.canaryWeight);
+    const headers = headerOps({ request: input.requestHeaders, response: input.responseHeaders });
+    const route = (name: string, match: HttpMatchRequest[], destinations: typeof split, policy: (typeof ROUTE_POLICY)["read" | "write"]): HttpRoute => ({
+        name,
+        match,
+        route: destinations,
+        timeout: policy.timeout,
+        retries: { ...policy.retries },
+        ...(headers ? { headers } : {}),
+    });
+    return [
+        route("api-canary-read", reads(pinned), canaryOnly, ROUTE_POLICY.read),
+        route("api-canary-write", [pinned], canaryOnly, ROUTE_POLICY.write),
+        route("api-read", reads(api), split, ROUTE_POLICY.read),
+        route("api-write", [api], split, ROUTE_POLICY.write),
+    ];
+}
+
+export interface EdgeRoutesInput extends EdgeInput {
+    environment: Environment;
+    canaryWeight: number;
+}
+
+/** Edge routes for the host: /api/ to the backend (canary split), everything else to the frontend. */
+export function edgeVirtualService(input: EdgeRoutesInput): VirtualServiceObject {
+    const hsts = { "strict-transport-security": HSTS_VALUE };
+    return virtualService({
+        name: "payments-edge",
+        namespace: PAYMENTS_NAMESPACE,
+        labels: istioLabels("payments-edge"),
+        spec: {
+            hosts: [input.host],
+            gateways: [GATEWAY_REF],
+            http: [
+                ...backendRoutes({ canaryWeight: input.canaryWeight, requestHeaders: { [ENVIRONMENT_HEADER]: input.environment }, responseHeaders: hsts }),
+                {
+                    name: "frontend",
+                    route: [{ destination: { host: serviceHost(FRONTEND.service), port: { number: FRONTEND.port } } }],
+                    timeout: ROUTE_POLICY.frontend.timeout,
+                    retries: { ...ROUTE_POLICY.frontend.retries },
+                    headers: { response: { set: hsts } },
+                },
+            ],
+        },
+    });
+}
+
+/** In-mesh routes to the backend (frontend -> backend): the same split as the edge. */
+export function backendMeshVirtualService(canaryWeight: number): VirtualServiceObject {
+    return virtualService({
+        name: "backend-canary",
+        namespace: PAYMENTS_NAMESPACE,
+        labels: istioLabels("backend-canary"),
+        spec: {
+            hosts: [serviceHost(BACKEND.service)],
+            gateways: ["mesh"],
+            http: backendRoutes({ canaryWeight }),
+        },
+    });
+}
+
+/** Subsets by `version` and the backend's circuit breaker, shared by both versions. */
+export function backendDestinationRule(cb: CircuitBreakerConfig): DestinationRuleObject {
+    return destinationRule({
+        name: "backend",
+        namespace: PAYMENTS_NAMESPACE,
+        labels: istioLabels("backend"),
+        spec: {
+            host: serviceHost(BACKEND.service),
+            trafficPolicy: {
+                connectionPool: {
+                    tcp: { maxConnections: cb.maxConnections, connectTimeout: "2s" },
+                    http: { http1MaxPendingRequests: cb.maxPendingRequests, http2MaxRequests: cb.maxConnections },
+                },
+                outlierDetection: {
+                    consecutive5xxErrors: cb.consecutive5xxErrors,
+                    interval: "10s",
+                    baseEjectionTime: `${cb.baseEjectionSeconds}s`,
+                    maxEjectionPercent: cb.maxEjectionPercent,
+                },
+            },
+            subsets: [
+                { name: "v1", labels: { version: "v1" } },
+                { name: "v2", labels: { version: "v2" } },
+            ],
+        },
+    });
+}
+
+export const RATE_LIMIT_HEADER = "x-local-rate-limit";
+
+/**
+ * Envoy local rate limit on the ingress gateway pods (no Istio v1 API expresses it, hence the
+ * v1alpha3 EnvoyFilter). One token bucket per gateway pod, shared by every connection that pod
+ * serves: the cluster-wide limit is the configured rate times the gateway replicas. Requests over
+ * the limit get 429 with `x-local-rate-limit: true`.
+ */
+export function ingressRateLimit(limit: RateLimitConfig): EnvoyFilterObject {
+    const enabled = (key: string) => ({ runtime_key: key, default_value: { numerator: 100, denominator: "HUNDRED" } });
+    return envoyFilter({
+        name: "ingress-local-rate-limit",
+        namespace: INGRESS_NAMESPACE,
+        labels: istioLabels("ingress-local-rate-limit"),
+        spec: {
+            workloadSelector: { labels: { ...INGRESS_GATEWAY_SELECTOR } },
+            configPatches: [
+                {
+                    applyTo: "HTTP_FILTER",
+                    match: { context: "GATEWAY", listener: { filterChain: { filter: { name: "envoy.filters.network.http_connection_manager" } } } },
+                    patch: {
+                        operation: "INSERT_BEFORE",
+                        value: {
+                            name: "envoy.filters.http.local_ratelimit",
+                            typed_config: {
+                                "@type": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+                                stat_prefix: "http_local_rate_limiter",
+                                token_bucket: {
+                                    max_tokens: limit.maxTokens,
+                                    tokens_per_fill: limit.tokensPerFill,
+                                    fill_interval: `${limit.fillIntervalSeconds}s`,
+                                },
+                                filter_enabled: enabled("local_rate_limit_enabled"),
+                                filter_enforced: enabled("local_rate_limit_enforced"),
+                                status: { code: "TooManyRequests" },
+                                response_headers_to_add: [{ append_action: "OVERWRITE_IF_EXISTS_OR_ADD", header: { key: RATE_LIMIT_HEADER, value: "true" } }],
+                            },
+                        },
+                    },
+                },
+            ],
+        },
+    });
+}

@@ -1,0 +1,107 @@
+import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as YAML from "yaml";
+import { certManagerNamespace, certManagerValues, issuers, route53Policy } from "../../components/certs/builders";
+import { CHARTS } from "../../components/versions";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("cert-manager builders", () => {
+    describe("chart values", () => {
+        it("installs the CRDs with the release and keeps them on uninstall", () => {
+            assert.deepEqual(certManagerValues({ environment: "dev" }).crds, { enabled: true, keep: true });
+        });
+
+        it("annotates the controller's account with the IRSA role only when one is given", () => {
+            const acme = certManagerValues({ environment: "prod", route53RoleArn: "arn:aws:iam::123456789012:role/dodo-prod-cert-manager" }) as Obj;
+            assert.equal(acme.serviceAccount.name, "cert-manager");
+            assert.equal(acme.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/dodo-prod-cert-manager");
+            assert.equal(acme.securityContext.fsGroup, 1001);
+            const dev = certManagerValues({ environment: "dev" }) as Obj;
+            assert.equal(dev.serviceAccount.annotations, undefined);
+            assert.equal(dev.securityContext, undefined);
+        });
+
+        it("runs two replicas of each part with PDBs outside dev, one in dev", () => {
+            const prod = certManagerValues({ environment: "prod" }) as Obj;
+            for (const part of [prod, prod.webhook, prod.cainjector]) {
+                assert.equal(part.replicaCount, 2);
+                assert.equal(part.podDisruptionBudget.enabled, true);
+            }
+            assert.equal((certManagerValues({ environment: "dev" }) as Obj).replicaCount, 1);
+        });
+
+        it("requests resources for every component", () => {
+            const v = certManagerValues({ environment: "staging" }) as Obj;
+            for (const part of [v, v.webhook, v.cainjector, v.startupapicheck]) assert.ok(part.resources.requests.cpu && part.resources.limits.memory);
+        });
+
+        // Only when the chart's source is on this machine (the mirror of cert-manager/cert-manager).
+        const mirror = "/work/.mirror/cert-manager+cert-manager/repo";
+        const tag = CHARTS.certManager.version;
+        (fs.existsSync(mirror) ? it : it.skip)(`sets only keys that exist in the ${tag} chart's values.yaml`, () => {
+            const chartValues = YAML.parse(execFileSync("git", ["--git-dir", mirror, "show", `${tag}:deploy/charts/cert-manager/values.yaml`], { encoding: "utf8" })) as Obj;
+            // Keys documented but commented out in values.yaml (`+docs:property`).
+            const documented = new Set(["serviceAccount.name", "serviceAccount.annotations", "podDisruptionBudget.maxUnavailable", "webhook.podDisruptionBudget.maxUnavailable", "cainjector.podDisruptionBudget.maxUnavailable", "securityContext.fsGroup"]);
+            const check = (ours: Obj, theirs: Obj | undefined, at: string) => {
+                for (const [k, v] of Object.entries(ours)) {
+                    const key = at ? `${at}.${k}` : k;
+                    if (documented.has(key)) continue;
+                    assert.ok(theirs && k in theirs, `${key} is not a key of the chart's values.yaml`);
+                    if (v && typeof v === "object" && !Array.isArray(v) && theirs![k] && typeof theirs![k] === "object" && Object.keys(theirs![k]).length > 0) check(v as Obj, theirs![k], key);
+                }
+            };
+            check(certManagerValues({ environment: "prod", route53RoleArn: "arn:aws:iam::123456789012:role/x" }) as Obj, chartValues, "");
+        });
+    });
+
+    describe("Route 53 policy", () => {
+        it("lets the solver change records in the configured zone only", () => {
+            const doc = route53Policy("Z0123456789ABCDEFGHIJ");
+            const change = doc.Statement.find((s) => ([] as string[]).concat(s.Action).includes("route53:ChangeResourceRecordSets"))!;
+            assert.equal(change.Resource, "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ");
+            assert.deepEqual(([] as string[]).concat(change.Action).sort(), ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"]);
+            const wildcard = doc.Statement.filter((s) => s.Resource === "*").flatMap((s) => ([] as string[]).concat(s.Action));
+            assert.deepEqual(wildcard, ["route53:ListHostedZonesByName"]);
+            assert.ok(doc.Statement.some((s) => s.Action === "route53:GetChange" && s.Resource === "arn:aws:route53:::change/*"));
+        });
+
+        it("rejects something that is not a zone ID", () => {
+            assert.throws(() => route53Policy("example.com"), /hostedZoneId must look like Z/);
+        });
+    });
+
+    describe("issuers", () => {
+        it("dev: a self-signed issuer bootstraps a CA certificate, and a CA issuer signs hosts", () => {
+            const { objects, issuerName } = issuers({ kind: "selfSigned" });
+            assert.equal(issuerName, "dodo-ca");
+            assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}`), ["ClusterIssuer/dodo-selfsigned", "Certificate/dodo-root-ca", "ClusterIssuer/dodo-ca"]);
+            const ca = objects[1] as Obj;
+            assert.equal(ca.spec.isCA, true);
+            assert.equal(ca.metadata.namespace, "cert-manager");
+            assert.deepEqual((objects[2] as Obj).spec, { ca: { secretName: "dodo-root-ca" } });
+        });
+
+        it("staging and prod: Let's Encrypt's staging or production ACME server with DNS-01 on the zone", () => {
+            for (const [kind, server] of [
+                ["letsencrypt-staging", "https://acme-staging-v02.api.letsencrypt.org/directory"],
+                ["letsencrypt", "https://acme-v02.api.letsencrypt.org/directory"],
+            ] as const) {
+                const { objects, issuerName } = issuers({ kind, email: "platform@dodopayments.com", hostedZoneId: "Z0123456789ABCDEFGHIJ", region: "ap-south-1" });
+                assert.equal(issuerName, kind);
+                const acme = (objects[0] as Obj).spec.acme;
+                assert.equal(acme.server, server);
+                assert.deepEqual(acme.solvers, [{ dns01: { route53: { region: "ap-south-1", hostedZoneID: "Z0123456789ABCDEFGHIJ" } } }]);
+            }
+        });
+
+        it("refuses an ACME issuer without e-mail, zone or region", () => {
+            assert.throws(() => issuers({ kind: "letsencrypt", region: "ap-south-1" }), /needs email, hostedZoneId/);
+        });
+    });
+
+    it("keeps cert-manager's namespace out of the mesh (the API server calls its webhook without mTLS)", () => {
+        assert.equal(certManagerNamespace().metadata.labels!["istio-injection"], "disabled");
+    });
+});

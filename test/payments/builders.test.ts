@@ -1,0 +1,327 @@
+import { strict as assert } from "assert";
+import { HttpRoute, VirtualServiceSpec } from "../../components/istio/types";
+import { KubeObject } from "../../components/k8s";
+import { PaymentsManifests } from "../../components/payments/manifests";
+import { backendRoutes, edgeGateway, HSTS_VALUE, ingressRateLimit, ROUTE_POLICY } from "../../components/payments/traffic";
+import { postgresStatefulSet } from "../../components/payments/workloads";
+import { manifestsFor } from "./fixtures";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function all(m: PaymentsManifests): KubeObject[] {
+    return [m.namespace, ...m.security, ...m.base, ...m.workloads, ...m.scaling, ...m.routing, ...m.ingress, m.certificate];
+}
+
+function find(m: PaymentsManifests, kind: string, name: string): Obj {
+    const found = all(m).find((o) => o.kind === kind && o.metadata.name === name);
+    assert.ok(found, `no ${kind} ${name}; have ${all(m).map((o) => `${o.kind}/${o.metadata.name}`).join(", ")}`);
+    return found as Obj;
+}
+
+const podSpec = (o: Obj): Obj => o.spec.template.spec;
+
+describe("payments builders", () => {
+    const m = manifestsFor("prod");
+
+    describe("namespace", () => {
+        it("carries the mesh's injection label, or the revision label when a revision is set", () => {
+            assert.equal(manifestsFor("dev").namespace.metadata.labels!["istio-injection"], "enabled");
+            const revisioned = manifestsFor("dev", {}, "1-30-4").namespace.metadata.labels!;
+            assert.equal(revisioned["istio.io/rev"], "1-30-4");
+            assert.equal(revisioned["istio-injection"], undefined);
+        });
+
+        it("puts every namespaced object in dodo-payments except the gateway's and the certificate", () => {
+            const elsewhere = all(m).filter((o) => o.metadata.namespace && o.metadata.namespace !== "dodo-payments").map((o) => `${o.kind}/${o.metadata.namespace}`);
+            assert.deepEqual(elsewhere.sort(), ["Certificate/istio-ingress", "EnvoyFilter/istio-ingress", "Gateway/istio-ingress"]);
+        });
+    });
+
+    describe("workloads", () => {
+        const workloads = ["frontend", "backend-v1", "backend-v2", "postgres"].map((n) => find(m, n === "postgres" ? "StatefulSet" : "Deployment", n));
+
+        it("labels frontend v1 and backend v1/v2 with app and version, and selects by them", () => {
+            const labelsOf = (name: string) => find(m, "Deployment", name).spec.template.metadata.labels;
+            assert.deepEqual([labelsOf("frontend").app, labelsOf("frontend").version], ["frontend", "v1"]);
+            assert.deepEqual([labelsOf("backend-v1").app, labelsOf("backend-v1").version], ["backend", "v1"]);
+            assert.deepEqual([labelsOf("backend-v2").app, labelsOf("backend-v2").version], ["backend", "v2"]);
+            assert.deepEqual(find(m, "Deployment", "backend-v2").spec.selector.matchLabels, { app: "backend", version: "v2" });
+        });
+
+        it("runs each backend version's own image", () => {
+            const image = (name: string) => podSpec(find(m, "Deployment", name)).containers[0].image;
+            assert.equal(image("backend-v1"), "ghcr.io/dodopayments/payments-backend:2.7.0");
+            assert.equal(image("backend-v2"), "ghcr.io/dodopayments/payments-backend:2.8.0");
+        });
+
+        it("runs v1's image in backend-v2 when no canary image is set", () => {
+            const idle = manifestsFor("dev", { images: { frontend: "f:1", backendV1: "b:1" }, canary: { weight: 0 } });
+            assert.equal(podSpec(find(idle, "Deployment", "backend-v2")).containers[0].image, "b:1");
+        });
+
+        it("hardens every pod: non-root, read-only root, no escalation, no capabilities, RuntimeDefault seccomp", () => {
+            for (const w of workloads) {
+                const spec = podSpec(w);
+                assert.equal(spec.securityContext.runAsNonRoot, true, w.metadata.name);
+                assert.notEqual(spec.securityContext.runAsUser, 0);
+                assert.notEqual(spec.securityContext.runAsUser, 1337, "1337 is the sidecar's UID");
+                assert.equal(spec.securityContext.seccompProfile.type, "RuntimeDefault");
+                for (const c of spec.containers) {
+                    assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${w.metadata.name}/${c.name}`);
+                    assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+                    assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"]);
+                }
+            }
+        });
+
+        it("probes readiness, liveness and start-up, requests CPU and memory and limits memory", () => {
+            for (const w of workloads) {
+                const c = podSpec(w).containers[0];
+                for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"]) assert.ok(c[probe], `${w.metadata.name} ${probe}`);
+                assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, w.metadata.name);
+            }
+        });
+
+        it("spreads pods across zones, hard outside dev", () => {
+            const zone = (mm: PaymentsManifests) => podSpec(find(mm, "Deployment", "backend-v1")).topologySpreadConstraints.find((t: Obj) => t.topologyKey === "topology.kubernetes.io/zone");
+            assert.equal(zone(m).whenUnsatisfiable, "DoNotSchedule");
+            assert.equal(zone(manifestsFor("dev")).whenUnsatisfiable, "ScheduleAnyway");
+            for (const w of workloads) assert.ok(podSpec(w).topologySpreadConstraints.some((t: Obj) => t.topologyKey === "topology.kubernetes.io/zone"), w.metadata.name);
+        });
+
+        it("mounts writable emptyDirs only at /tmp, plus PostgreSQL's socket directory", () => {
+            const mounts = (w: Obj) => podSpec(w).containers[0].volumeMounts.filter((v: Obj) => podSpec(w).volumes.some((vol: Obj) => vol.name === v.name && vol.emptyDir)).map((v: Obj) => v.mountPath);
+            assert.deepEqual(mounts(find(m, "Deployment", "frontend")), ["/tmp"]);
+            assert.deepEqual(mounts(find(m, "StatefulSet", "postgres")).sort(), ["/tmp", "/var/run/postgresql"]);
+        });
+
+        it("does not mount service account tokens, and the accounts do not automount them", () => {
+            for (const w of workloads) assert.equal(podSpec(w).automountServiceAccountToken, false);
+            for (const sa of ["frontend-sa", "backend-sa", "postgres-sa"]) assert.equal(find(m, "ServiceAccount", sa).automountServiceAccountToken, false);
+            assert.deepEqual(workloads.map((w) => podSpec(w).serviceAccountName), ["frontend-sa", "backend-sa", "backend-sa", "postgres-sa"]);
+        });
+
+        it("gives the backend host, port, database and the password's secret reference", () => {
+            const env = podSpec(find(m, "Deployment", "backend-v1")).containers[0].env as Obj[];
+            const byName = Object.fromEntries(env.map((e) => [e.name, e]));
+            assert.equal(byName.DB_HOST.value, "postgres.dodo-payments.svc.cluster.local");
+            assert.equal(byName.DB_PORT.value, "5432");
+            assert.equal(byName.DB_NAME.value, "payments");
+            assert.deepEqual(byName.DB_PASSWORD.valueFrom, { secretKeyRef: { name: "postgres-credentials", key: "password" } });
+            assert.equal(byName.DB_PASSWORD.value, undefined, "the password is never inlined");
+        });
+
+        it("starts replicas at the HPA minimum", () => {
+            assert.equal(find(m, "Deployment", "frontend").spec.replicas, 2);
+            assert.equal(find(m, "Deployment", "backend-v2").spec.replicas, 2);
+        });
+    });
+
+    describe("PostgreSQL", () => {
+        const sts = postgresStatefulSet({ environment: "prod", image: "docker.io/library/postgres:17.9-bookworm", storageGiB: 100, storageClass: "gp3" });
+
+        it("stores data on a gp3 claim, in a subdirectory of the volume", () => {
+            const claim = (sts.spec as Obj).volumeClaimTemplates[0];
+            assert.equal(claim.spec.storageClassName, "gp3");
+            assert.equal(claim.spec.resources.requests.storage, "100Gi");
+            const env = podSpec(sts as Obj).containers[0].env as Obj[];
+            assert.equal(env.find((e) => e.name === "PGDATA")!.value, "/var/lib/postgresql/data/pgdata");
+        });
+
+        it("runs as the image's postgres user with fsGroup, and probes with pg_isready", () => {
+            const spec = podSpec(sts as Obj);
+            assert.equal(spec.securityContext.runAsUser, 999);
+            assert.equal(spec.securityContext.fsGroup, 999);
+            assert.equal(spec.containers[0].readinessProbe.exec.command[0], "pg_isready");
+        });
+
+        it("takes its password from the Secret, which carries the configured value", () => {
+            const env = podSpec(sts as Obj).containers[0].env as Obj[];
+            assert.deepEqual(env.find((e) => e.name === "POSTGRES_PASSWORD")!.valueFrom.secretKeyRef, { name: "postgres-credentials", key: "password" });
+            assert.equal(find(m, "Secret", "postgres-credentials").stringData.password, "correct-horse-battery-staple");
+        });
+
+        it("keeps its volume when deleted outside dev", () => {
+            assert.equal((sts.spec as Obj).persistentVolumeClaimRetentionPolicy.whenDeleted, "Retain");
+        });
+    });
+
+    describe("services, autoscaling and disruption budgets", () => {
+        it("names ports for Istio protocol selection", () => {
+            const port = (name: string) => find(m, "Service", name).spec.ports[0];
+            assert.deepEqual([port("frontend-service").port, port("frontend-service").name], [80, "http-web"]);
+            assert.deepEqual([port("backend-service").port, port("backend-service").name], [3000, "http-api"]);
+            assert.deepEqual([port("postgres").port, port("postgres").name], [5432, "tcp-postgres"]);
+        });
+
+        it("autoscales frontend and both backend versions with autoscaling/v2 within the configured bounds", () => {
+            const hpas = m.scaling.filter((o) => o.kind === "HorizontalPodAutoscaler") as Obj[];
+            assert.deepEqual(hpas.map((h) => h.metadata.name), ["frontend", "backend-v1", "backend-v2"]);
+            assert.ok(hpas.every((h) => h.apiVersion === "autoscaling/v2"));
+            assert.deepEqual([hpas[1].spec.minReplicas, hpas[1].spec.maxReplicas], [2, 6]);
+        });
+
+        it("has a PDB per workload; the database's blocks voluntary eviction outside dev", () => {
+            const pdbs = m.scaling.filter((o) => o.kind === "PodDisruptionBudget") as Obj[];
+            assert.deepEqual(pdbs.map((p) => p.metadata.name), ["frontend", "backend-v1", "backend-v2", "postgres"]);
+            assert.equal(pdbs[3].spec.maxUnavailable, 0);
+            assert.equal((manifestsFor("dev").scaling.find((o) => o.metadata.name === "postgres" && o.kind === "PodDisruptionBudget") as Obj).spec.maxUnavailable, 1);
+        });
+    });
+
+    describe("edge", () => {
+        it("serves HTTPS with the certificate's secret, TLS 1.2+, the host only, and redirects HTTP", () => {
+            const gw = edgeGateway({ host: "pay.dodopayments.com" }).spec;
+            assert.deepEqual(gw.selector, { istio: "ingressgateway" });
+            const https = gw.servers.find((s) => s.port.number === 443)!;
+            assert.deepEqual(https.tls, { mode: "SIMPLE", credentialName: "dodo-payments-tls", minProtocolVersion: "TLSV1_2" });
+            assert.deepEqual(https.hosts, ["dodo-payments/pay.dodopayments.com"]);
+            const http = gw.servers.find((s) => s.port.number === 80)!;
+            assert.equal(http.tls?.httpsRedirect, true);
+            assert.ok(gw.servers.every((s) => s.hosts.every((h) => !h.includes("*"))));
+        });
+
+        it("issues the host certificate into the gateway's namespace", () => {
+            const cert = m.certificate as Obj;
+            assert.equal(cert.metadata.namespace, "istio-ingress");
+            assert.equal(cert.spec.secretName, "dodo-payments-tls");
+            assert.deepEqual(cert.spec.dnsNames, ["pay.dev.dodopayments.com"]);
+            assert.deepEqual(cert.spec.issuerRef, { group: "cert-manager.io", kind: "ClusterIssuer", name: "dodo-ca" });
+        });
+
+        it("routes /api/ to the backend on 3000 and the rest to the frontend on 80, through the gateway", () => {
+            const vs = find(m, "VirtualService", "payments-edge").spec as VirtualServiceSpec;
+            assert.deepEqual(vs.gateways, ["istio-ingress/dodo-gateway"]);
+            assert.deepEqual(vs.hosts, ["pay.dev.dodopayments.com"]);
+            const api = vs.http!.filter((r) => r.name!.startsWith("api"));
+            assert.ok(api.every((r) => r.match!.every((mm) => "prefix" in mm.uri! && mm.uri.prefix === "/api/")));
+            assert.ok(api.every((r) => r.route!.every((d) => d.destination.host === "backend-service.dodo-payments.svc.cluster.local" && d.destination.port!.number === 3000)));
+            const last = vs.http![vs.http!.length - 1];
+            assert.equal(last.match, undefined, "the frontend route is the catch-all, last");
+            assert.deepEqual(last.route![0].destination, { host: "frontend-service.dodo-payments.svc.cluster.local", port: { number: 80 } });
+        });
+
+        it("sets HSTS on every response and the environment header on backend requests", () => {
+            const vs = find(manifestsFor("staging"), "VirtualService", "payments-edge").spec as VirtualServiceSpec;
+            for (const r of vs.http!) assert.equal(r.headers!.response!.set!["strict-transport-security"], HSTS_VALUE, r.name);
+            for (const r of vs.http!.filter((h) => h.name!.startsWith("api"))) assert.equal(r.headers!.request!.set!["x-dodo-environment"], "staging");
+        });
+
+        it("rate-limits at the ingress gateway with the configured token bucket, answering 429", () => {
+            const ef = ingressRateLimit({ maxTokens: 300, tokensPerFill: 120, fillIntervalSeconds: 2 });
+            assert.equal(ef.apiVersion, "networking.istio.io/v1alpha3");
+            assert.deepEqual(ef.spec.workloadSelector, { labels: { istio: "ingressgateway" } });
+            assert.equal(ef.metadata.namespace, "istio-ingress");
+            const patch = ef.spec.configPatches[0];
+            assert.deepEqual([patch.applyTo, patch.match!.context, patch.patch.operation], ["HTTP_FILTER", "GATEWAY", "INSERT_BEFORE"]);
+            const cfg = (patch.patch.value as Obj).typed_config;
+            assert.equal((patch.patch.value as Obj).name, "envoy.filters.http.local_ratelimit");
+            assert.deepEqual(cfg.token_bucket, { max_tokens: 300, tokens_per_fill: 120, fill_interval: "2s" });
+            assert.equal(cfg.status.code, "TooManyRequests");
+            assert.equal(cfg.response_headers_to_add[0].header.key, "x-local-rate-limit");
+        });
+    });
+
+    describe("canary routing", () => {
+        const weights = (r: HttpRoute) => Object.fromEntries(r.route!.map((d) => [d.destination.subset, d.weight]));
+
+        it("splits by the configured weight, v1 taking the rest, in the edge and in the mesh", () => {
+            for (const name of ["payments-edge", "backend-canary"]) {
+                const vs = find(manifestsFor("dev", { canary: { weight: 35 } }), "VirtualService", name).spec as VirtualServiceSpec;
+                for (const r of vs.http!.filter((h) => h.name === "api-read" || h.name === "api-write")) assert.deepEqual(weights(r), { v1: 65, v2: 35 }, `${name} ${r.name}`);
+            }
+        });
+
+        it("keeps weights summing to 100 at every step of a rollout", () => {
+            for (const w of [0, 1, 50, 99, 100]) {
+                for (const r of backendRoutes({ canaryWeight: w })) assert.equal(r.route!.reduce((s, d) => s + (d.weight ?? 0), 0), 100);
+            }
+        });
+
+        it("sends x-canary: always to v2 first, whatever the weight", () => {
+            const routes = backendRoutes({ canaryWeight: 0 });
+            const pinned = routes.filter((r) => r.match!.some((mm) => mm.headers?.["x-canary"]));
+            assert.deepEqual(pinned.map((r) => r.name), ["api-canary-read", "api-canary-write"]);
+            assert.deepEqual(routes.slice(0, 2).map((r) => r.name), ["api-canary-read", "api-canary-write"], "pinned routes come before the split");
+            for (const r of pinned) {
+                assert.deepEqual(weights(r), { v1: 0, v2: 100 });
+                assert.ok(r.match!.every((mm) => "exact" in mm.headers!["x-canary"] && mm.headers!["x-canary"].exact === "always"));
+            }
+        });
+
+        it("routes the in-mesh backend host for sidecar callers only", () => {
+            const vs = find(m, "VirtualService", "backend-canary").spec as VirtualServiceSpec;
+            assert.deepEqual(vs.hosts, ["backend-service.dodo-payments.svc.cluster.local"]);
+            assert.deepEqual(vs.gateways, ["mesh"]);
+        });
+
+        it("defines subsets v1 and v2 by the version label, with connection limits and outlier detection", () => {
+            const dr = find(m, "DestinationRule", "backend").spec;
+            assert.deepEqual(dr.subsets, [{ name: "v1", labels: { version: "v1" } }, { name: "v2", labels: { version: "v2" } }]);
+            assert.equal(dr.trafficPolicy.connectionPool.tcp.maxConnections, 100);
+            assert.equal(dr.trafficPolicy.connectionPool.http.http1MaxPendingRequests, 50);
+            assert.deepEqual(dr.trafficPolicy.outlierDetection, { consecutive5xxErrors: 3, interval: "10s", baseEjectionTime: "15s", maxEjectionPercent: 100 });
+        });
+    });
+
+    describe("timeouts and retries", () => {
+        const routes = backendRoutes({ canaryWeight: 10 });
+        const methodsOf = (r: HttpRoute) => r.match!.map((mm) => (mm.method && "exact" in mm.method ? mm.method.exact : "*"));
+
+        it("puts a timeout on every route, edge and mesh", () => {
+            for (const name of ["payments-edge", "backend-canary"]) {
+                for (const r of (find(m, "VirtualService", name).spec as VirtualServiceSpec).http!) assert.ok(r.timeout, `${name} ${r.name}`);
+            }
+        });
+
+        it("retries GET and HEAD on 5xx", () => {
+            for (const r of routes.filter((x) => x.name!.endsWith("read"))) {
+                assert.deepEqual([...new Set(methodsOf(r))].sort(), ["GET", "HEAD"]);
+                assert.match(r.retries!.retryOn!, /(^|,)5xx(,|$)/);
+            }
+        });
+
+        it("never retries a payment POST once it may have reached the backend", () => {
+            const writes = routes.filter((x) => x.name!.endsWith("write"));
+            assert.equal(writes.length, 2);
+            for (const r of writes) {
+                const on = r.retries!.retryOn!.split(",").sort();
+                assert.deepEqual(on, ["connect-failure", "refused-stream", "reset-before-request"]);
+                assert.ok(r.retries!.attempts > 0, "explicit retries replace Istio's default, which retries 503");
+                assert.equal(r.retries!.perTryTimeout, r.timeout, "a slow try is never cut short and re-sent");
+            }
+            assert.equal(ROUTE_POLICY.write.retries.retryOn.includes("5xx"), false);
+        });
+
+        it("evaluates reads before writes so a GET gets the read policy", () => {
+            const order = routes.map((r) => r.name);
+            assert.ok(order.indexOf("api-read") < order.indexOf("api-write"));
+            assert.ok(order.indexOf("api-canary-read") < order.indexOf("api-canary-write"));
+        });
+    });
+
+    describe("zero trust", () => {
+        it("enforces STRICT mTLS in the namespace", () => {
+            const pa = find(m, "PeerAuthentication", "default");
+            assert.equal(pa.metadata.namespace, "dodo-payments");
+            assert.deepEqual(pa.spec, { mtls: { mode: "STRICT" } });
+        });
+
+        it("has default-deny (allow nothing) and only ALLOW policies with positive matches", () => {
+            assert.deepEqual(find(m, "AuthorizationPolicy", "default-deny").spec, {});
+            const policies = m.security.filter((o) => o.kind === "AuthorizationPolicy") as Obj[];
+            for (const p of policies.filter((x) => x.metadata.name !== "default-deny")) {
+                assert.equal(p.spec.action, "ALLOW");
+                const text = JSON.stringify(p.spec.rules);
+                assert.doesNotMatch(text, /"not[A-Z]/, `${p.metadata.name} uses a negative match`);
+                assert.doesNotMatch(text, /"\*"/, `${p.metadata.name} has a wildcard principal`);
+                assert.ok(p.spec.rules.every((r: Obj) => r.from?.length > 0), `${p.metadata.name} names its callers`);
+            }
+        });
+
+        it("limits the namespace's proxies to itself, istio-system and the trace collector", () => {
+            const sc = find(m, "Sidecar", "default");
+            assert.deepEqual(sc.spec.egress[0].hosts, ["./*", "istio-system/*", "observability/jaeger-collector.observability.svc.cluster.local"]);
+        });
+    });
+});
