@@ -1,0 +1,82 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { applyObject } from "../apply";
+import { irsaRole, OidcIdentity } from "../cluster/irsa";
+import { Environment } from "../settings";
+import { CHARTS } from "../versions";
+import { CERT_MANAGER_NAMESPACE, CERT_MANAGER_SERVICE_ACCOUNT, certManagerNamespace, certManagerValues, IssuerKind, issuers, route53Policy } from "./builders";
+
+export interface CertManagerArgs {
+    /** Prefix of AWS names, e.g. `dodo-dev`. */
+    name: string;
+    environment: Environment;
+    region: string;
+    /** Which ClusterIssuer signs host certificates (payments.tls.issuer). */
+    issuer: IssuerKind;
+    /** ACME issuers only: the Route 53 zone DNS-01 writes to (the IAM role is limited to it). */
+    hostedZoneId?: string;
+    /** ACME issuers only. */
+    acmeEmail?: string;
+    /** The cluster's OIDC identity, for the IRSA role of the controller. */
+    oidc: OidcIdentity;
+    provider: k8s.Provider;
+    /** What must exist first (nodes, CoreDNS). */
+    dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * cert-manager (Helm, pinned, CRDs included) and the ClusterIssuer chosen by config. For ACME the
+ * controller gets an IRSA role that can only touch the configured hosted zone.
+ */
+export class CertManager extends pulumi.ComponentResource {
+    /** ClusterIssuer that signs host certificates. */
+    readonly issuerName: string;
+    /** The ClusterIssuer objects: a Certificate depends on them. */
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dodo:platform:CertManager", name, {}, opts);
+        const acme = args.issuer !== "selfSigned";
+        const k8sOpts = { parent: this, provider: args.provider };
+
+        const namespace = applyObject(certManagerNamespace(), { ...k8sOpts, dependsOn: args.dependsOn ?? [] });
+
+        let roleArn: pulumi.Output<string> | undefined;
+        const roleDeps: pulumi.Resource[] = [];
+        if (acme) {
+            if (!args.hostedZoneId) throw new Error(`CertManager ${name}: hostedZoneId is required for issuer ${args.issuer}`);
+            const role = irsaRole(`${name}-route53`, args.oidc, CERT_MANAGER_NAMESPACE, CERT_MANAGER_SERVICE_ACCOUNT, { parent: this });
+            const policy = new aws.iam.RolePolicy(`${name}-route53`, {
+                role: role.name,
+                policy: JSON.stringify(route53Policy(args.hostedZoneId)),
+            }, { parent: this });
+            roleArn = role.arn;
+            roleDeps.push(policy);
+        }
+
+        const release = new k8s.helm.v3.Release(`${name}-release`, {
+            name: "cert-manager",
+            chart: CHARTS.certManager.chart,
+            version: CHARTS.certManager.version,
+            repositoryOpts: { repo: CHARTS.certManager.repository },
+            namespace: CERT_MANAGER_NAMESPACE,
+            atomic: true,
+            timeout: 600,
+            values: roleArn
+                ? roleArn.apply((arn) => certManagerValues({ environment: args.environment, route53RoleArn: arn }))
+                : certManagerValues({ environment: args.environment }),
+        }, { ...k8sOpts, dependsOn: [namespace, ...roleDeps] });
+
+        const built = issuers({ kind: args.issuer, email: args.acmeEmail, hostedZoneId: args.hostedZoneId, region: args.region });
+        // In order: the self-signed CA certificate needs its bootstrap issuer, the CA issuer its secret.
+        const applied: pulumi.Resource[] = [];
+        for (const obj of built.objects) {
+            applied.push(applyObject(obj, { ...k8sOpts, dependsOn: [release, ...applied] }));
+        }
+
+        this.issuerName = built.issuerName;
+        this.ready = applied;
+        this.registerOutputs({ issuerName: this.issuerName });
+    }
+}

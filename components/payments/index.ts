@@ -1,0 +1,77 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { applyObject } from "../apply";
+import { KubeObject } from "../k8s";
+import { Environment } from "../settings";
+import { POSTGRES_IMAGE } from "../versions";
+import { paymentsManifests } from "./manifests";
+import { PAYMENTS_NAMESPACE } from "./names";
+import { PaymentsConfig } from "./settings";
+import { GATEWAY_REF } from "./traffic";
+
+export interface PaymentsArgs {
+    environment: Environment;
+    config: PaymentsConfig;
+    provider: k8s.Provider;
+    /** Istio revision that injects the namespace (mesh.revision). Default: the unrevisioned control plane. */
+    revision?: string;
+    /** ClusterIssuer that signs the host certificate (CertManager.issuerName). */
+    issuerName: string;
+    /** StorageClass of PostgreSQL's volume. Default: `gp3` (the cluster's encrypted default class). */
+    storageClass?: string;
+    /** The cluster's readiness and the mesh: Istio's CRDs, injector and the ingress namespace. */
+    dependsOn?: pulumi.Resource[];
+    /** cert-manager and its ClusterIssuer(s): the host Certificate waits for them. */
+    certificateDependsOn?: pulumi.Resource[];
+}
+
+/**
+ * Dodo Payments on the mesh: frontend, backend v1/v2 and PostgreSQL in `dodo-payments`, the
+ * edge Gateway with TLS from cert-manager, canary routing, circuit breaking, rate limiting and
+ * zero-trust policies. Every object comes from paymentsManifests (pure, tested directly).
+ */
+export class Payments extends pulumi.ComponentResource {
+    readonly namespace: string = PAYMENTS_NAMESPACE;
+    readonly host: string;
+    readonly gateway: string = GATEWAY_REF;
+    readonly canaryWeight: number;
+
+    constructor(name: string, args: PaymentsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("dodo:platform:Payments", name, {}, opts);
+        const m = paymentsManifests({
+            environment: args.environment,
+            config: args.config,
+            revision: args.revision,
+            issuerName: args.issuerName,
+            postgresImage: POSTGRES_IMAGE,
+            storageClass: args.storageClass ?? "gp3",
+        });
+        const upstream = args.dependsOn ?? [];
+        const apply = (objs: KubeObject[], dependsOn: pulumi.Resource[], extra: pulumi.CustomResourceOptions = {}) =>
+            objs.map((obj) => applyObject(obj, { parent: this, provider: args.provider, dependsOn, ...extra }));
+
+        const [namespace] = apply([m.namespace], upstream);
+        const inNamespace = [namespace, ...upstream];
+        const security = apply(m.security, inNamespace);
+        const base = apply(m.base, inNamespace);
+        const routing = apply(m.routing, inNamespace);
+        // Workloads start only once mTLS, authorization, routes and their Secret and accounts exist.
+        const workloads = m.workloads.map((obj) =>
+            applyObject(obj, {
+                parent: this,
+                provider: args.provider,
+                dependsOn: [...inNamespace, ...security, ...base, ...routing],
+                // The HPA owns the replica count after creation; `pulumi up` must not reset it.
+                ignoreChanges: obj.kind === "Deployment" ? ["spec.replicas"] : [],
+            }),
+        );
+        apply(m.scaling, [...inNamespace, ...workloads]);
+        const certificate = apply([m.certificate], [...upstream, ...(args.certificateDependsOn ?? [])]);
+        // The Gateway serves the certificate's Secret; the edge VirtualService binds to it.
+        apply(m.ingress, [...upstream, ...certificate]);
+
+        this.host = args.config.host;
+        this.canaryWeight = args.config.canary.weight;
+        this.registerOutputs({ namespace: this.namespace, host: this.host, gateway: this.gateway, canaryWeight: this.canaryWeight });
+    }
+}
