@@ -1,0 +1,68 @@
+// npm run bench [-- --runs N]
+// Speed targets live here, not in timed tests. Times the offline synth of each stack as whole
+// processes (median of N runs) and the policy checker's throughput, and prints the figures.
+//
+// Reference: a comparable CDK EKS Blueprints app synthesizes in 1.06 s median on this kind of
+// machine (90 resources, no Istio objects). Target: prod synth at most half of that.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseArgs } from "./lib/args";
+import { REPO_ROOT, STACKS } from "./lib/render";
+
+const CDK_REFERENCE_SECONDS = 1.06;
+const SYNTH_TARGET_SECONDS = CDK_REFERENCE_SECONDS / 2;
+const POLICY_TARGET_OBJECTS_PER_SECOND = 20_000;
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function timeSynth(stack: string, runs: number): { seconds: number[]; resources: number; objects: number } {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${stack}-`));
+    const seconds: number[] = [];
+    let line = "";
+    for (let i = 0; i < runs; i++) {
+        const start = process.hrtime.bigint();
+        const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/synth.ts", "--stack", stack, "--out", out], { cwd: REPO_ROOT, encoding: "utf8" });
+        seconds.push(Number(process.hrtime.bigint() - start) / 1e9);
+        if (res.status !== 0) throw new Error(`synth ${stack} failed:\n${res.stderr}`);
+        line = res.stdout.split("\n")[0];
+    }
+    fs.rmSync(out, { recursive: true, force: true });
+    const m = /(\d+) resources, (\d+) Kubernetes objects/.exec(line);
+    return { seconds, resources: m ? Number(m[1]) : 0, objects: m ? Number(m[2]) : 0 };
+}
+
+async function main(): Promise<void> {
+    const args = parseArgs(process.argv.slice(2), { runs: "string" }, "usage: npm run bench [-- --runs N]");
+    const runs = Number(args.runs ?? 5);
+    console.log(`# Benchmarks (${os.cpus().length} cores, Node ${process.version}, ${runs} runs each)\n`);
+    console.log("## Offline synth, whole process (ts-node transpile-only)\n");
+    console.log("| stack | resources | k8s objects | median s | min s | max s | target s |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for (const stack of STACKS) {
+        const r = timeSynth(stack, runs);
+        const target = stack === "prod" ? SYNTH_TARGET_SECONDS.toFixed(2) : "";
+        console.log(`| ${stack} | ${r.resources} | ${r.objects} | ${median(r.seconds).toFixed(2)} | ${Math.min(...r.seconds).toFixed(2)} | ${Math.max(...r.seconds).toFixed(2)} | ${target} |`);
+    }
+    const policyBench = path.join(__dirname, "bench-policy.ts");
+    if (fs.existsSync(policyBench)) {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { benchPolicyChecker } = require(policyBench) as { benchPolicyChecker(): Promise<{ objects: number; seconds: number; objectsPerSecond: number }[]> };
+        console.log("\n## Policy checker over generated objects\n");
+        console.log(`| objects | seconds | objects/s | target objects/s |`);
+        console.log("| ---: | ---: | ---: | ---: |");
+        for (const r of await benchPolicyChecker()) {
+            console.log(`| ${r.objects} | ${r.seconds.toFixed(3)} | ${Math.round(r.objectsPerSecond)} | ${POLICY_TARGET_OBJECTS_PER_SECOND} |`);
+        }
+    }
+}
+
+main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+});
