@@ -7,7 +7,7 @@ import { Environment, PerEnvironment } from "../settings";
 import { collectorHost, OtlpCollector, TRACING_PROVIDER } from "../tracing";
 import { ISTIO_HUB } from "../versions";
 import { DEFAULT_REVISION, MeshConfig, OutboundTrafficPolicy, ReplicaRange } from "./settings";
-import { INGRESS_GATEWAY_NAME, INGRESS_GATEWAY_SELECTOR, INGRESS_NAMESPACE, ISTIO_ROOT_NAMESPACE } from "./topology";
+import { INGRESS_GATEWAY_NAME, INGRESS_GATEWAY_SELECTOR, INGRESS_NAMESPACE, injectionLabels, ISTIO_ROOT_NAMESPACE } from "./topology";
 
 /** Kubernetes resource requirements, in the shape every chart's `resources` takes. */
 export interface Resources {
@@ -228,7 +228,8 @@ export function gatewaySelector(): Record<string, string> {
 
 /** The gateway's ports: 15021 for the NLB health check, 80 and 443 for the Gateway listeners. */
 export const GATEWAY_PORTS = [
-    { name: "status-port", port: GATEWAY_STATUS_PORT, protocol: "TCP", targetPort: GATEWAY_STATUS_PORT },
+    // Istio's name for it; appProtocol says what the name does not (only the NLB health check calls it).
+    { name: "status-port", port: GATEWAY_STATUS_PORT, protocol: "TCP", targetPort: GATEWAY_STATUS_PORT, appProtocol: "tcp" },
     { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
     { name: "https", port: 443, protocol: "TCP", targetPort: 443 },
 ] as const;
@@ -292,16 +293,18 @@ export function gatewayService(args: { sourceRanges: string[] }): KubeObject {
 // ---------------------------------------------------------------- objects
 
 /**
- * The two namespaces the mesh owns. istio-ingress carries no injection label: the gateway pods opt
- * in themselves (`sidecar.istio.io/inject` and `istio.io/rev` from the chart), and `image: auto`
- * needs that injection, so the namespace must never say `istio-injection=disabled`.
+ * The two namespaces the mesh owns. The gateway's `image: auto` is filled in by sidecar injection,
+ * so istio-ingress carries the same injection label as workload namespaces (never
+ * `istio-injection=disabled`); the chart labels the gateway pods with the same revision.
+ * istio-system runs no sidecars.
  */
-export function meshNamespaces(): KubeObject[] {
-    return [ISTIO_ROOT_NAMESPACE, INGRESS_NAMESPACE].map((name) => ({
+export function meshNamespaces(revision?: string): KubeObject[] {
+    const namespace = (name: string, extra: Record<string, string>): KubeObject => ({
         apiVersion: "v1",
         kind: "Namespace",
-        metadata: { name, labels: standardLabels(name, { "app.kubernetes.io/component": "service-mesh" }) },
-    }));
+        metadata: { name, labels: standardLabels(name, { "app.kubernetes.io/component": "service-mesh", ...extra }) },
+    });
+    return [namespace(ISTIO_ROOT_NAMESPACE, {}), namespace(INGRESS_NAMESPACE, injectionLabels(revision))];
 }
 
 /** `default` in the root namespace, no selector: every workload in the mesh accepts mTLS only. */

@@ -71,7 +71,7 @@ export class Mesh extends pulumi.ComponentResource {
                 timeout: 600,
             }, on(dependsOn));
 
-        const [systemNs, ingressNs] = meshNamespaces().map((ns) => applyObject(ns, on(args.clusterReady)));
+        const [systemNs, ingressNs] = meshNamespaces(config.revision).map((ns) => applyObject(ns, on(args.clusterReady)));
 
         this.base = release(`${name}-base`, CHARTS.istioBase, "istio-base", ISTIO_ROOT_NAMESPACE, baseValues(config.revision), [systemNs]);
 

@@ -170,6 +170,7 @@ describe("mesh builders", () => {
 
         it("exposes status, http2 and https and selects the gateway pods", () => {
             assert.deepEqual(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort]), [["status-port", 15021, 15021], ["http2", 80, 80], ["https", 443, 443]]);
+            assert.equal(svc.spec.ports[0].appProtocol, "tcp");
             assert.deepEqual(svc.spec.selector, { app: "istio-ingressgateway", istio: "ingressgateway" });
             assert.equal(svc.metadata.namespace, "istio-ingress");
             assert.equal(svc.metadata.name, "istio-ingressgateway");
@@ -205,11 +206,15 @@ describe("mesh builders", () => {
             assert.throws(() => meshTelemetry(101), /between 0 and 100/);
         });
 
-        it("never marks istio-ingress injection-disabled (the gateway's image: auto needs injection)", () => {
+        it("enables injection in istio-ingress (the gateway's image: auto needs it), following the revision", () => {
             const [system, ingress] = meshNamespaces();
             assert.equal(system.metadata.name, "istio-system");
+            assert.equal(system.metadata.labels?.["istio-injection"], undefined);
             assert.equal(ingress.metadata.name, "istio-ingress");
-            assert.notEqual(ingress.metadata.labels?.["istio-injection"], "disabled");
+            assert.equal(ingress.metadata.labels?.["istio-injection"], "enabled");
+            const revisioned = meshNamespaces("1-30-4")[1].metadata.labels!;
+            assert.equal(revisioned["istio.io/rev"], "1-30-4");
+            assert.equal(revisioned["istio-injection"], undefined);
         });
     });
 
