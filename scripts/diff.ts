@@ -47,8 +47,8 @@ function run(cmd: string, args: string[], options: { cwd: string; stdin?: NodeJS
         const child = spawn(cmd, args, { cwd: options.cwd, stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
         if (options.stdin && child.stdin) options.stdin.pipe(child.stdin);
         child.on("error", reject);
         child.on("close", (status) => resolve({ status, stdout, stderr }));
