@@ -1,0 +1,102 @@
+import { strict as assert } from "node:assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ISTIO_VERSION } from "../../components/versions";
+import { buildKey, checkIstioPin, goModReplaces, goModRequires, IstioReleasePin, readIstioReleases, TOOLS_DIR, toolsCacheRoot } from "../../scripts/lib/validate-tools";
+
+const GO_MOD = `// comment
+module example/tools
+
+go 1.25.9
+
+require istio.io/istio v0.0.0-20260826214018-9739e10eb9d7
+
+require (
+	github.com/spf13/cobra v1.10.1 // indirect
+	istio.io/api v1.30.4-0.20260824163423-69099aec2678 // indirect
+)
+
+tool istio.io/istio/istioctl/cmd/istioctl
+
+replace istio.io/client-go v1.30.4-0.20260824164123-eb36a3f6cac0 => istio.io/client-go v1.30.4
+
+replace (
+	istio.io/api v1.30.4-0.20260824163423-69099aec2678 => istio.io/api v1.30.3
+	example.com/local => ../local
+)
+`;
+
+const PIN: IstioReleasePin = {
+    module: "istio.io/istio",
+    version: "v0.0.0-20260826214018-9739e10eb9d7",
+    branch: "release-1.30",
+    apiVersion: "v1.30.4-0.20260824163423-69099aec2678",
+};
+
+describe("validate: tool pins", () => {
+    it("reads require lines in single-line and block form", () => {
+        const r = goModRequires(GO_MOD);
+        assert.equal(r.get("istio.io/istio"), "v0.0.0-20260826214018-9739e10eb9d7");
+        assert.equal(r.get("github.com/spf13/cobra"), "v1.10.1");
+        assert.equal(r.get("istio.io/api"), "v1.30.4-0.20260824163423-69099aec2678");
+        assert.equal(r.get("tool"), undefined);
+    });
+
+    it("reads replace directives in single-line and block form", () => {
+        const r = goModReplaces(GO_MOD);
+        assert.equal(r.get("istio.io/client-go@v1.30.4-0.20260824164123-eb36a3f6cac0"), "istio.io/client-go@v1.30.4");
+        assert.equal(r.get("istio.io/api@v1.30.4-0.20260824163423-69099aec2678"), "istio.io/api@v1.30.3");
+        assert.equal(r.get("example.com/local"), "../local");
+    });
+
+    it("accepts a consistent pin: release mapped, go.mod requires that pseudo-version, upstream api from the same release", () => {
+        assert.deepEqual(checkIstioPin("1.30.4", { "1.30.4": PIN }, GO_MOD, PIN.apiVersion), []);
+    });
+
+    it("fails when the mesh's Istio release has no entry in the release map", () => {
+        const problems = checkIstioPin("1.31.0", { "1.30.4": PIN }, GO_MOD);
+        assert.equal(problems.length, 1);
+        assert.match(problems[0], /pins Istio 1\.31\.0, but tools\/istio-releases\.json has no entry/);
+    });
+
+    it("fails when tools/istioctl/go.mod requires another istio commit than the map says", () => {
+        const other = GO_MOD.replace("require istio.io/istio v0.0.0-20260826214018-9739e10eb9d7", "require istio.io/istio v0.0.0-20260827124520-eed52ebb66ad");
+        assert.match(checkIstioPin("1.30.4", { "1.30.4": PIN }, other).join("\n"), /requires istio\.io\/istio v0\.0\.0-20260827124520-eed52ebb66ad, but .* maps Istio 1\.30\.4 to v0\.0\.0-20260826214018/);
+    });
+
+    it("fails when the recorded istio.io/api is not from the same release line", () => {
+        const wrong = { ...PIN, apiVersion: "v1.31.0-rc.0.0.20260824154656-b943409680a7" };
+        assert.match(checkIstioPin("1.30.4", { "1.30.4": wrong }, GO_MOD).join("\n"), /not from the v1\.30\.4 line/);
+    });
+
+    it("fails when the pinned commit's own go.mod requires another istio.io/api (wrong commit for the release)", () => {
+        assert.match(checkIstioPin("1.30.4", { "1.30.4": PIN }, GO_MOD, "v1.31.0").join("\n"), /is not the Istio 1\.30\.4 release commit/);
+    });
+
+    it("the committed tools pin the same Istio release as the mesh (components/versions.ts)", () => {
+        const goMod = fs.readFileSync(path.join(TOOLS_DIR, "istioctl", "go.mod"), "utf8");
+        assert.deepEqual(checkIstioPin(ISTIO_VERSION, readIstioReleases(), goMod), []);
+    });
+
+    it("every tool module has a go.sum, so builds are verified and need nothing but the module proxy", () => {
+        for (const tool of ["istioctl", "kubectl-validate"]) {
+            assert.ok(fs.existsSync(path.join(TOOLS_DIR, tool, "go.sum")), `tools/${tool}/go.sum`);
+        }
+    });
+
+    it("keys a build by everything that changes the binary, readable by tool and version", () => {
+        const a = buildKey("istioctl", "1.30.4", ["go.mod", "go.sum", "go1.26"]);
+        assert.match(a, /^istioctl-1\.30\.4-[0-9a-f]{12}$/);
+        assert.equal(buildKey("istioctl", "1.30.4", ["go.mod", "go.sum", "go1.26"]), a);
+        assert.notEqual(buildKey("istioctl", "1.30.4", ["go.mod", "go.sum changed", "go1.26"]), a);
+        assert.notEqual(buildKey("istioctl", "1.30.4", ["go.mod", "go.sum", "go1.27"]), a);
+        // Inputs are delimited: moving text between inputs changes the key.
+        assert.notEqual(buildKey("x", "1", ["ab", "c"]), buildKey("x", "1", ["a", "bc"]));
+    });
+
+    it("caches outside the repo: $DODO_TOOLS_CACHE, else $XDG_CACHE_HOME, else ~/.cache", () => {
+        assert.equal(toolsCacheRoot({ DODO_TOOLS_CACHE: "/c/tools", XDG_CACHE_HOME: "/x" }), "/c/tools");
+        assert.equal(toolsCacheRoot({ XDG_CACHE_HOME: "/x" }), "/x/dodo-platform-tools");
+        assert.match(toolsCacheRoot({}), /\/\.cache\/dodo-platform-tools$/);
+    });
+});
