@@ -4,7 +4,8 @@
 import * as path from "path";
 import { ConfigError } from "../components/settings";
 import { parseArgs, UsageError } from "./lib/args";
-import { writeSynth } from "./lib/synth-output";
+import { writeFiles } from "./lib/synth-output";
+import { allSynthFiles } from "./lib/synth-sections";
 import { renderStack, STACKS } from "./lib/render";
 
 const USAGE = "usage: npm run synth -- --stack <dev|staging|prod> [--out <dir>] [--set <project:key>=<value> ...]";
@@ -30,7 +31,7 @@ async function main(argv: string[]): Promise<number> {
         overrides[entry.slice(0, eq)] = value;
     }
     const render = await renderStack(stack, { config: overrides });
-    const files = await writeSynth(render, out);
+    const files = writeFiles(allSynthFiles(render), out);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     console.log(`synth ${stack}: ${render.resources.length} resources, ${render.manifests.length} Kubernetes objects in ${ms.toFixed(0)} ms`);
     for (const f of files) console.log(`  ${path.relative(process.cwd(), f)}`);

@@ -1,10 +1,21 @@
 import { strict as assert } from "assert";
 import { ConfigError, parsePlatformConfig, PlatformConfig } from "../components/config";
+import { readStackConfig } from "../scripts/lib/render";
 
-const base = { "aws:region": "ap-south-1" };
+// Each test starts from what the CLI would pass for the environment's stack file (required keys
+// such as hosts and images included), minus the keys the stack file sets, so defaults show.
+function base(env: string): Record<string, string> {
+    const file = ["dev", "staging", "prod"].includes(env) ? env : "dev";
+    const { values } = readStackConfig(file);
+    const fromDefaults = { ...values };
+    for (const k of ["dodo-platform:network.flowLogs", "dodo-platform:cluster.endpointPublicAccess", "dodo-platform:cluster.publicAccessCidrs", "dodo-platform:nodes.minSize", "dodo-platform:nodes.desiredSize", "dodo-platform:nodes.maxSize"]) {
+        delete fromDefaults[k];
+    }
+    return file === "dev" ? { ...fromDefaults, "dodo-platform:network.flowLogs": "false" } : fromDefaults;
+}
 
 function parse(stack: string, values: Record<string, string> = {}): PlatformConfig {
-    return parsePlatformConfig({ stack, values: { ...base, ...values } });
+    return parsePlatformConfig({ stack, values: { ...base(stack), ...values } });
 }
 
 function problems(stack: string, values: Record<string, string>): string[] {
@@ -116,7 +127,8 @@ describe("platform config", () => {
             assert.deepEqual(
                 (() => {
                     try {
-                        parsePlatformConfig({ stack: "dev", values: {} });
+                        const { "aws:region": _region, ...withoutRegion } = base("dev");
+                        parsePlatformConfig({ stack: "dev", values: withoutRegion });
                     } catch (e) {
                         return (e as ConfigError).problems;
                     }

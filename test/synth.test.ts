@@ -5,6 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as YAML from "yaml";
 import { runProgram } from "../scripts/lib/mock-engine";
 import { readStackConfig, renderStack, REPO_ROOT } from "../scripts/lib/render";
 import { synthFiles } from "../scripts/lib/synth-output";
@@ -66,7 +67,9 @@ describe("offline synth", () => {
     it("reads secure: values and declared secrets missing from the stack file as [secret]", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  aws:region: ap-south-1\n  dodo-platform:tags:\n    secure: AAABAKx\n");
+        const dev = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+        dev.config["dodo-platform:tags"] = { secure: "AAABAKx" };
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify(dev));
         const c = readStackConfig("dev", dir);
         assert.equal(c.values["dodo-platform:tags"], "[secret]");
         assert.ok(c.secretKeys.includes("dodo-platform:tags"));

@@ -102,13 +102,8 @@ export function synthFiles(render: Render, sections: SummarySection[] = []): Rec
     };
 }
 
-/** Summary sections and extra files every synth writes; capabilities register theirs here. */
-export const SUMMARY_SECTIONS: SummarySection[] = [];
-export const EXTRA_FILES: ((render: Render) => Record<string, string>)[] = [];
-
-export async function writeSynth(render: Render, outDir: string): Promise<string[]> {
-    const files: Record<string, string> = { ...synthFiles(render, SUMMARY_SECTIONS) };
-    for (const extra of EXTRA_FILES) Object.assign(files, extra(render));
+/** Writes the files into `outDir` (created when missing). */
+export function writeFiles(files: Record<string, string>, outDir: string): string[] {
     fs.mkdirSync(outDir, { recursive: true });
     return Object.entries(files).map(([name, content]) => {
         const file = path.join(outDir, name);

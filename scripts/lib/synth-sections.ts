@@ -1,0 +1,27 @@
+// What the synth adds to the bare render: the policy verdict and the authorization matrix.
+import { buildAuthzMatrix } from "../../components/istio/authz-matrix";
+import { checkPulumiResources } from "../../policy/check";
+import { renderMarkdownVerdict } from "../../policy/report";
+import type { Environment, Finding } from "../../policy/rules/types";
+import { Render } from "./render";
+import { SummarySection, synthFiles } from "./synth-output";
+
+function environmentOf(render: Render): Environment {
+    const env = render.outputs.environment;
+    return env === "dev" || env === "staging" || env === "prod" ? env : "prod";
+}
+
+/** Every policy rule over the stack's resources, as the CrossGuard pack runs them for this environment. */
+export function policyFindings(render: Render): Finding[] {
+    return checkPulumiResources(render.resources, { env: environmentOf(render) });
+}
+
+export const policySection: SummarySection = (render) => `## Policy checks\n\n${renderMarkdownVerdict(policyFindings(render), { title: render.stack })}`;
+
+/** All files of a synth: resources.json, manifests.yaml, summary.md and authz-matrix.md. */
+export function allSynthFiles(render: Render): Record<string, string> {
+    return {
+        ...synthFiles(render, [policySection]),
+        "authz-matrix.md": buildAuthzMatrix(render.manifests),
+    };
+}
