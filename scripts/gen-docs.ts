@@ -32,7 +32,7 @@ function code(value: unknown): string {
 
 /** The Default column: a constant, one value per environment, or what happens when unset. */
 export function defaultCell(spec: KeySpec<unknown>): string {
-    if (spec.secret) return "none (secret: `pulumi config set --secret`)";
+    if (spec.secret) return "none (required secret: `pulumi config set --secret`)";
     if (isPerEnvironment(spec.default)) {
         const d = spec.default;
         return ENVIRONMENTS.map((e) => `${e}: ${code(d[e])}`).join("<br>");

@@ -1,0 +1,233 @@
+import { strict as assert } from "assert";
+import Ajv from "ajv";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { STACKS } from "../../scripts/lib/render";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const WORKFLOWS = path.join(ROOT, ".github", "workflows");
+const SCHEMA = path.join(__dirname, "fixtures", "github-workflow.schema.json");
+
+type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string };
+type Job = {
+    "runs-on"?: string;
+    needs?: string | string[];
+    if?: string;
+    uses?: string;
+    with?: Record<string, unknown>;
+    environment?: string | { name: string };
+    permissions?: Record<string, string> | string;
+    strategy?: { matrix?: { stack?: string[] } };
+    concurrency?: { group: string; "cancel-in-progress"?: boolean };
+    steps?: Step[];
+};
+type Workflow = {
+    name: string;
+    on: Record<string, unknown>;
+    permissions?: Record<string, string> | string;
+    concurrency?: { group: string; "cancel-in-progress"?: boolean };
+    env?: Record<string, string>;
+    jobs: Record<string, Job>;
+};
+
+const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
+const text = (f: string) => fs.readFileSync(path.join(WORKFLOWS, f), "utf8");
+const load = (f: string) => YAML.parse(text(f)) as Workflow;
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps ?? []);
+const usesOf = (job: Job, action: string) => (job.steps ?? []).filter((s) => s.uses?.startsWith(`${action}@`));
+
+describe("delivery: workflow hygiene", () => {
+    it("has the pull-request, comment, deploy and reusable pulumi-up workflows", () => {
+        assert.deepEqual(files, ["deploy.yml", "pull-request-comment.yml", "pull-request.yml", "pulumi-up.yml"]);
+    });
+
+    describe("validates against GitHub's workflow schema (SchemaStore, kept offline)", () => {
+        // The schema is draft-07 (Ajv's default); it uses `properties` without `type`, which
+        // Ajv's strict mode flags as a style issue, so strict mode is off for this document.
+        const ajv = new Ajv({ strict: false, allErrors: true });
+        const validate = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA, "utf8")) as object);
+
+        for (const f of files) {
+            it(`${f} is valid`, () => {
+                const ok = validate(load(f));
+                assert.ok(ok, `${f}: ${ajv.errorsText(validate.errors, { separator: "\n" })}`);
+            });
+        }
+
+        it("rejects a workflow with a misspelt job key or a bad permission (the validator can fail)", () => {
+            assert.equal(validate({ on: "push", jobs: { a: { "runs_on": "ubuntu-24.04", steps: [{ run: "true" }] } } }), false);
+            assert.equal(validate({ on: "push", jobs: { a: { "runs-on": "ubuntu-24.04", permissions: { "id-token": "admin" }, steps: [{ run: "true" }] } } }), false);
+            assert.equal(validate({ on: "push", jobs: { a: { "runs-on": "ubuntu-24.04", steps: [{ run: "true" }] } } }), true);
+        });
+    });
+
+    it("pins every action to a full commit SHA with its release in a comment", () => {
+        for (const f of files) {
+            for (const line of text(f).split("\n").filter((l) => /^\s*(-\s+)?uses:/.test(l))) {
+                if (/uses:\s+\.\/\.github\/workflows\//.test(line)) continue; // reusable workflow in this repo
+                assert.match(line, /uses:\s+[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/, `${f}: ${line.trim()}`);
+            }
+        }
+    });
+
+    it("grants nothing at workflow level and names each job's permissions", () => {
+        for (const f of files) {
+            const w = load(f);
+            assert.deepEqual(w.permissions, {}, `${f}: top-level permissions`);
+            for (const [name, job] of Object.entries(w.jobs)) {
+                assert.equal(typeof job.permissions, "object", `${f}: job ${name} has no explicit permissions`);
+                for (const [scope, level] of Object.entries(job.permissions as Record<string, string>)) {
+                    assert.notEqual(level, "write-all", `${f}: ${name}.${scope}`);
+                }
+            }
+        }
+    });
+
+    it("asks for an OIDC token only in jobs that assume an AWS role (or call the job that does), and never uses access keys", () => {
+        for (const f of files) {
+            assert.doesNotMatch(text(f), /aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/, f);
+            for (const [name, job] of Object.entries(load(f).jobs)) {
+                const oidc = (job.permissions as Record<string, string>)["id-token"] === "write";
+                const assumes = usesOf(job, "aws-actions/configure-aws-credentials").length > 0 || job.uses === "./.github/workflows/pulumi-up.yml";
+                assert.equal(oidc, assumes, `${f}: job ${name}`);
+                for (const s of usesOf(job, "aws-actions/configure-aws-credentials")) {
+                    assert.equal(s.with?.["role-to-assume"], "${{ vars.AWS_ROLE_ARN }}", `${f}: ${name} takes its role from the environment`);
+                }
+            }
+        }
+    });
+
+    it("never expands ${{ }} inside shell scripts (values reach scripts through env)", () => {
+        for (const f of files) {
+            for (const s of steps(load(f))) if (s.run) assert.doesNotMatch(s.run, /\$\{\{/, `${f}: ${s.run.split("\n")[0]}`);
+        }
+    });
+
+    it("does not persist the checkout token", () => {
+        for (const f of files) {
+            for (const s of steps(load(f)).filter((x) => x.uses?.startsWith("actions/checkout@"))) assert.equal(s.with?.["persist-credentials"], false, f);
+        }
+    });
+
+    it("sets up Node from .nvmrc (24) and installs with npm ci", () => {
+        assert.equal(fs.readFileSync(path.join(ROOT, ".nvmrc"), "utf8").trim(), "24");
+        for (const f of files) {
+            for (const [name, job] of Object.entries(load(f).jobs)) {
+                const node = usesOf(job, "actions/setup-node");
+                if (node.length === 0) continue;
+                assert.equal(node[0]?.with?.["node-version-file"], ".nvmrc", `${f}: ${name}`);
+                assert.ok((job.steps ?? []).some((s) => s.run === "npm ci"), `${f}: ${name} runs npm ci`);
+            }
+        }
+    });
+
+    it("installs the Pulumi CLI release that matches @pulumi/pulumi in package.json", () => {
+        const sdk = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
+        for (const f of ["pull-request.yml", "pulumi-up.yml"]) assert.equal(load(f).env?.PULUMI_VERSION, sdk, f);
+        for (const f of files) {
+            for (const s of steps(load(f)).filter((x) => x.uses?.startsWith("pulumi/actions@"))) assert.equal(s.with?.["pulumi-version"], "${{ env.PULUMI_VERSION }}", f);
+        }
+    });
+});
+
+describe("delivery: pull-request workflow", () => {
+    const w = load("pull-request.yml");
+
+    it("runs on pull requests to main; a new push cancels the previous run of the same pull request", () => {
+        assert.deepEqual(w.on, { pull_request: { branches: ["main"] } });
+        assert.deepEqual(w.concurrency, { group: "pull-request-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
+    });
+
+    it("installs, type checks and tests before anything renders or previews", () => {
+        assert.deepEqual((w.jobs.test?.steps ?? []).filter((s) => s.run).map((s) => s.run), ["npm ci", "npm test"]);
+        assert.equal(w.jobs.render?.needs, "test");
+        assert.equal(w.jobs.preview?.needs, "test");
+    });
+
+    it("previews every stack as a matrix with the policy pack, in that stack's preview environment", () => {
+        const job = w.jobs.preview!;
+        assert.deepEqual(job.strategy?.matrix?.stack, [...STACKS]);
+        assert.equal(job.environment, "${{ matrix.stack }}-preview");
+        assert.deepEqual(job.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
+        const preview = (job.steps ?? []).find((s) => s.id === "preview")!;
+        assert.match(preview.run ?? "", /pulumi preview .*--policy-pack policy/);
+        assert.ok(usesOf(job, "pulumi/actions").length === 1, "the CLI comes from pulumi/actions");
+    });
+
+    it("posts one preview comment per stack, found again by its header so later runs edit it", () => {
+        const sticky = usesOf(w.jobs.preview!, "marocchino/sticky-pull-request-comment");
+        assert.equal(sticky.length, 1);
+        assert.equal(sticky[0]?.with?.header, "pulumi-preview-${{ matrix.stack }}");
+        // Posted after a failed preview too: a mandatory policy violation is what reviewers must see.
+        assert.match(sticky[0]?.if ?? "", /always\(\)/);
+    });
+
+    it("skips the cloud preview for forks, which get no secrets; the credential-free diff runs for all", () => {
+        assert.equal(w.jobs.preview?.if, "github.event.pull_request.head.repo.full_name == github.repository");
+        assert.equal(w.jobs.render?.if, undefined);
+    });
+
+    it("renders each stack offline, uploads its policy findings as SARIF per stack and keeps the diff", () => {
+        const job = w.jobs.render!;
+        assert.deepEqual(job.strategy?.matrix?.stack, [...STACKS]);
+        const runs = (job.steps ?? []).map((s) => s.run ?? "").join("\n");
+        assert.match(runs, /npm run --silent synth -- --stack "\$STACK"/);
+        assert.match(runs, /policy:check -- --env "\$STACK" --format sarif "out\/\$STACK\/manifests\.yaml" > "policy-\$STACK\.sarif"/);
+        assert.match(runs, /npm run --silent diff -- --stack "\$STACK" --base "origin\/\$BASE_REF"/);
+        const sarif = usesOf(job, "github/codeql-action/upload-sarif");
+        assert.deepEqual(sarif[0]?.with, { sarif_file: "policy-${{ matrix.stack }}.sarif", category: "policy-${{ matrix.stack }}" });
+        assert.equal((job.permissions as Record<string, string>)["security-events"], "write");
+        assert.equal(usesOf(job, "actions/upload-artifact")[0]?.with?.name, "desired-state-diff-${{ matrix.stack }}");
+    });
+});
+
+describe("delivery: diff comment workflow", () => {
+    const w = load("pull-request-comment.yml");
+    const job = w.jobs["diff-comment"]!;
+
+    it("runs after the pull-request workflow and never checks out the pull request's code", () => {
+        assert.deepEqual(w.on, { workflow_run: { workflows: ["pull-request"], types: ["completed"] } });
+        assert.equal(usesOf(job, "actions/checkout").length, 0);
+        assert.equal(usesOf(job, "actions/setup-node").length, 0);
+    });
+
+    it("checks the pull request number against the rendered commit before posting one comment per stack", () => {
+        const check = (job.steps ?? []).find((s) => s.id === "pr")!;
+        assert.match(check.run ?? "", /\*\[!0-9\]\*/);
+        assert.match(check.run ?? "", /"\$head" != "\$HEAD_SHA"/);
+        const sticky = usesOf(job, "marocchino/sticky-pull-request-comment");
+        assert.equal(sticky[0]?.with?.header, "desired-state-diff-${{ matrix.stack }}");
+        assert.equal(sticky[0]?.with?.number, "${{ steps.pr.outputs.number }}");
+    });
+});
+
+describe("delivery: deploy workflow", () => {
+    const w = load("deploy.yml");
+    const up = load("pulumi-up.yml");
+
+    it("runs on pushes to main and never cancels a promotion halfway", () => {
+        assert.deepEqual(w.on.push, { branches: ["main"] });
+        assert.equal(w.concurrency?.["cancel-in-progress"], false);
+    });
+
+    it("promotes dev, then staging, then prod, after the tests", () => {
+        assert.equal(w.jobs.dev?.needs, "test");
+        assert.equal(w.jobs.staging?.needs, "dev");
+        assert.equal(w.jobs.prod?.needs, "staging");
+        for (const stack of STACKS) {
+            assert.equal(w.jobs[stack]?.uses, "./.github/workflows/pulumi-up.yml");
+            assert.deepEqual(w.jobs[stack]?.with, { stack });
+        }
+    });
+
+    it("runs pulumi up with the policy pack in the stack's GitHub environment, one update per stack at a time", () => {
+        const job = up.jobs.up!;
+        assert.equal(job.environment, "${{ inputs.stack }}");
+        assert.deepEqual(job.concurrency, { group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
+        const pulumi = usesOf(job, "pulumi/actions")[0];
+        assert.equal(pulumi?.with?.command, "up");
+        assert.equal(pulumi?.with?.policyPacks, "policy");
+        assert.equal(pulumi?.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+    });
+});
