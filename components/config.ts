@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ClusterConfig, clusterSection } from "./cluster/settings";
 import { MeshConfig, meshSection } from "./mesh/settings";
 import { NetworkConfig, networkSection } from "./network/settings";
+import { ObservabilityConfig, observabilitySection } from "./observability/settings";
 import {
     ConfigError,
     ConfigReader,
@@ -33,6 +34,7 @@ export interface PlatformConfig {
     network: NetworkConfig;
     cluster: ClusterConfig;
     mesh: MeshConfig;
+    observability: ObservabilityConfig;
 }
 
 export const platformKeys = {
@@ -61,6 +63,7 @@ export const CONFIG_SECTIONS: readonly ConfigSection<unknown>[] = [
     networkSection,
     clusterSection,
     meshSection,
+    observabilitySection,
 ];
 
 export function allKeySpecs(): KeySpec<unknown>[] {
@@ -96,6 +99,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     const network = networkSection.read(reader);
     const cluster = clusterSection.read(reader);
     const mesh = meshSection.read(reader);
+    const observability = observabilitySection.read(reader);
 
     const unknown = reader.unknownKeys().map((k) => `${k}: unknown key (not declared in Pulumi.yaml; check its spelling)`);
     const all = [...problems, ...reader.problems, ...unknown];
@@ -111,6 +115,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         network,
         cluster,
         mesh,
+        observability,
     };
 }
 

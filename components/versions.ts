@@ -56,6 +56,13 @@ export const CHARTS = {
         version: "3.5.0",
     },
     certManager: { chart: "cert-manager", repository: "https://charts.jetstack.io", version: "v1.21.1" },
+    // Observability (components/observability); values checked against each chart's values.yaml at these versions.
+    kubePrometheusStack: { chart: "kube-prometheus-stack", repository: "https://prometheus-community.github.io/helm-charts", version: "88.5.3" },
+    grafana: { chart: "grafana", repository: "https://grafana-community.github.io/helm-charts", version: "12.11.1" },
+    loki: { chart: "loki", repository: "https://grafana-community.github.io/helm-charts", version: "18.11.0" },
+    alloy: { chart: "alloy", repository: "https://grafana.github.io/helm-charts", version: "1.11.1" },
+    jaeger: { chart: "jaeger", repository: "https://jaegertracing.github.io/helm-charts", version: "4.11.1" },
+    kialiServer: { chart: "kiali-server", repository: "https://kiali.org/helm-charts", version: "2.29.0" },
 } as const satisfies Record<string, HelmChartPin>;
 
 /** PostgreSQL for the payments database: official image, Debian variant (postgres user UID 999). */

@@ -1,0 +1,136 @@
+import { strict as assert } from "assert";
+import {
+    backend5xxRatio,
+    envoyPodMonitor,
+    ISTIO_METRIC_LABELS,
+    ISTIO_METRICS,
+    istioRecordingRules,
+    istiodAlerts,
+    istiodServiceMonitor,
+    paymentsAlerts,
+} from "../../components/observability/monitors";
+import { KubeObject } from "../../components/k8s";
+import { at } from "./fixtures";
+
+interface Rule {
+    alert?: string;
+    record?: string;
+    expr: string;
+    for?: string;
+    labels?: Record<string, string>;
+}
+
+function rules(obj: KubeObject): Rule[] {
+    return (at(obj, "spec.groups") as { rules: Rule[] }[]).flatMap((g) => g.rules);
+}
+
+function alert(obj: KubeObject, name: string): Rule {
+    const found = rules(obj).find((r) => r.alert === name);
+    assert.ok(found, `no alert ${name}`);
+    return found;
+}
+
+/** Metric selectors `name{label="v", ...}` in a PromQL expression. */
+function selectors(expr: string): { metric: string; labels: string[] }[] {
+    return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}/g)].map((m) => ({
+        metric: m[1],
+        labels: [...m[2].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g)].map((l) => l[1]),
+    }));
+}
+
+const THRESHOLDS = { backend5xxPercent: 1, backendP99LatencyMs: 500, canaryMarginPercent: 2 };
+
+describe("Istio scraping, recording rules and alerts", () => {
+    it("scrapes every Envoy (sidecars and gateways) on the merged-metrics port 15020 at /stats/prometheus", () => {
+        const pm = envoyPodMonitor();
+        assert.equal(pm.apiVersion, "monitoring.coreos.com/v1");
+        assert.equal(pm.kind, "PodMonitor");
+        assert.deepEqual(at(pm, "spec.namespaceSelector"), { any: true });
+        const endpoint = (at(pm, "spec.podMetricsEndpoints") as Record<string, unknown>[])[0];
+        assert.equal(endpoint.path, "/stats/prometheus");
+        const relabel = endpoint.relabelings as Record<string, unknown>[];
+        assert.deepEqual(relabel[0], { action: "keep", sourceLabels: ["__meta_kubernetes_pod_container_name"], regex: "istio-proxy" });
+        const addresses = relabel.filter((r) => r.targetLabel === "__address__").map((r) => r.replacement);
+        assert.deepEqual(addresses, ["[$1]:15020", "$1:15020"]);
+    });
+
+    it("scrapes istiod's http-monitoring port (15014) in istio-system, whatever its revision", () => {
+        const sm = istiodServiceMonitor();
+        assert.equal(sm.kind, "ServiceMonitor");
+        assert.deepEqual(at(sm, "spec.selector"), { matchLabels: { istio: "pilot" } });
+        assert.deepEqual(at(sm, "spec.namespaceSelector"), { matchNames: ["istio-system"] });
+        assert.deepEqual(at(sm, "spec.endpoints"), [{ port: "http-monitoring", interval: "15s" }]);
+        assert.deepEqual(at(sm, "spec.targetLabels"), ["app"]);
+    });
+
+    it("records Istio's workload: aggregations of every standard request and TCP metric", () => {
+        const recorded = rules(istioRecordingRules());
+        const names = recorded.map((r) => r.record);
+        for (const m of ["istio_requests_total", "istio_request_duration_milliseconds_bucket", "istio_tcp_sent_bytes_total"]) {
+            assert.ok(names.includes(`workload:${m}`), m);
+        }
+        for (const r of recorded) {
+            assert.equal(r.expr, `sum without(instance, pod) (${r.record!.slice("workload:".length)})`);
+        }
+    });
+
+    describe("payments backend alerts", () => {
+        const obj = paymentsAlerts(THRESHOLDS);
+
+        it("fires on the backend's 5xx ratio above the environment's threshold", () => {
+            const rule = alert(obj, "BackendHigh5xxRatio");
+            assert.match(rule.expr, /istio_requests_total\{reporter="destination", destination_workload_namespace="dodo-payments", destination_app="backend", response_code=~"5\.\."\}/);
+            assert.match(rule.expr, /\) > 0\.01$/);
+            assert.equal(rule.labels!.severity, "critical");
+        });
+
+        it("fires on the backend's p99 latency above the environment's threshold", () => {
+            const rule = alert(obj, "BackendHighP99Latency");
+            assert.match(rule.expr, /^histogram_quantile\(0\.99, sum by \(le\) \(rate\(istio_request_duration_milliseconds_bucket\{/);
+            assert.match(rule.expr, / > 500$/);
+        });
+
+        it("guards the canary: v2's 5xx ratio clearly above v1's, with enough v2 traffic to judge", () => {
+            const rule = alert(obj, "BackendCanaryErrorRatio");
+            assert.ok(rule.expr.includes(`(${backend5xxRatio("v2")}) - on() ((${backend5xxRatio("v1")}) or on() vector(0)) > 0.02`));
+            assert.match(rule.expr, /and on\(\) sum\(rate\(istio_requests_total\{[^}]*destination_version="v2"\}\[5m\]\)\) > 0\.1$/);
+            assert.equal(rule.labels!.version, "v2");
+        });
+
+        it("moves thresholds with the environment's config", () => {
+            const loose = paymentsAlerts({ backend5xxPercent: 5, backendP99LatencyMs: 2000, canaryMarginPercent: 5 });
+            assert.match(alert(loose, "BackendHigh5xxRatio").expr, / > 0\.05$/);
+            assert.match(alert(loose, "BackendHighP99Latency").expr, / > 2000$/);
+        });
+    });
+
+    it("alerts when proxies reject configuration pushed by istiod", () => {
+        const rule = alert(istiodAlerts(), "IstiodConfigRejected");
+        assert.equal(rule.expr, "sum by (type) (increase(pilot_total_xds_rejects[10m])) > 0");
+    });
+
+    it("uses only Istio's real metric and label names in every rule", () => {
+        const all = [...rules(paymentsAlerts(THRESHOLDS)), ...rules(istiodAlerts()), ...rules(istioRecordingRules())];
+        const metrics = new Set<string>(ISTIO_METRICS);
+        const labels = new Set<string>(ISTIO_METRIC_LABELS);
+        let checked = 0;
+        for (const r of all) {
+            for (const s of selectors(r.expr)) {
+                assert.ok(metrics.has(s.metric), `${r.alert ?? r.record}: unknown metric ${s.metric}`);
+                for (const l of s.labels) assert.ok(labels.has(l), `${r.alert ?? r.record}: ${s.metric} has no label ${l}`);
+                checked++;
+            }
+            for (const m of r.expr.matchAll(/\b(istio_[a-z_]+|pilot_[a-z_]+)\b/g)) assert.ok(metrics.has(m[1]), `${r.alert ?? r.record}: unknown metric ${m[1]}`);
+        }
+        assert.ok(checked >= 8, `only ${checked} selectors checked`);
+    });
+
+    it("puts every monitor and rule in the observability namespace with readable names", () => {
+        const objs = [envoyPodMonitor(), istiodServiceMonitor(), istioRecordingRules(), paymentsAlerts(THRESHOLDS), istiodAlerts()];
+        assert.deepEqual(objs.map((o) => o.metadata.name), ["envoy-stats", "istiod", "istio-recording-rules", "payments-backend-slo", "istiod-config-rejects"]);
+        for (const o of objs) {
+            assert.equal(o.metadata.namespace, "observability");
+            assert.equal(o.metadata.labels!["app.kubernetes.io/part-of"], "dodo-payments");
+        }
+    });
+});
