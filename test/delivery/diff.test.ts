@@ -191,7 +191,15 @@ describe("delivery: diff command between commits", function () {
     this.timeout(180_000);
 
     it("refuses a base commit that predates the offline synth, naming it", async () => {
-        const root = spawnSync("git", ["rev-list", "--max-parents=0", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).stdout.trim().split("\n")[0];
+        // A commit of the empty tree stands for history before the synth (works in shallow clones too).
+        const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+        const made = spawnSync("git", ["commit-tree", EMPTY_TREE, "-m", "before the synth"], {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+            env: { ...process.env, GIT_AUTHOR_NAME: "test", GIT_AUTHOR_EMAIL: "test@example.com", GIT_COMMITTER_NAME: "test", GIT_COMMITTER_EMAIL: "test@example.com" },
+        });
+        assert.equal(made.status, 0, made.stderr);
+        const root = made.stdout.trim();
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dodo-diff-test-"));
         try {
             await assert.rejects(renderAtCommit(root, "dev", tmp), new RegExp(`${root.slice(0, 12)} has no offline synth`));
