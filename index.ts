@@ -4,6 +4,8 @@ import { Cluster } from "./components/cluster";
 import { loadPlatformConfig } from "./components/config";
 import { Mesh } from "./components/mesh";
 import { Network } from "./components/network";
+import { Payments } from "./components/payments";
+import { CertManager } from "./components/certs";
 
 // Parsed and validated before any resource exists: a bad key stops the run with its name.
 const config = loadPlatformConfig();
@@ -33,6 +35,31 @@ const mesh = new Mesh("mesh", {
     lbController: cluster.lbController,
 });
 
+// TLS for the edge: cert-manager and the ClusterIssuer chosen by payments.tls.issuer (a dev CA, or
+// Let's Encrypt over Route 53 DNS-01 with an IRSA role limited to the hosted zone).
+const certManager = new CertManager("cert-manager", {
+    name: config.name,
+    environment: config.environment,
+    region: config.region,
+    issuer: config.payments.tls.issuer,
+    hostedZoneId: config.payments.tls.hostedZoneId,
+    acmeEmail: config.payments.tls.acmeEmail,
+    oidc: cluster.oidc,
+    provider: cluster.provider,
+    dependsOn: cluster.ready,
+}, providers);
+
+// Payments on the mesh: workloads, edge Gateway + certificate, canary routes, zero-trust policies.
+const payments = new Payments("payments", {
+    environment: config.environment,
+    config: config.payments,
+    provider: cluster.provider,
+    revision: mesh.revision,
+    issuerName: certManager.issuerName,
+    dependsOn: [...cluster.ready, ...mesh.ready],
+    certificateDependsOn: certManager.ready,
+});
+
 export const environment = config.environment;
 export const region = config.region;
 export const vpcId = network.vpcId;
@@ -43,3 +70,7 @@ export const oidcProviderUrl = cluster.oidcProviderUrl;
 export const kubeconfig = cluster.kubeconfig;
 export const istioRevision = mesh.revision ?? "default";
 export const meshInjectionLabels = mesh.injectionLabels;
+export const paymentsHost = payments.host;
+export const paymentsGateway = payments.gateway;
+export const paymentsCanaryWeight = payments.canaryWeight;
+export const certificateIssuer = certManager.issuerName;

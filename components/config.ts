@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ClusterConfig, clusterSection } from "./cluster/settings";
 import { MeshConfig, meshSection } from "./mesh/settings";
 import { NetworkConfig, networkSection } from "./network/settings";
+import { PaymentsConfig, paymentsSection } from "./payments/settings";
 import { ObservabilityConfig, observabilitySection } from "./observability/settings";
 import {
     ConfigError,
@@ -34,6 +35,7 @@ export interface PlatformConfig {
     network: NetworkConfig;
     cluster: ClusterConfig;
     mesh: MeshConfig;
+    payments: PaymentsConfig;
     observability: ObservabilityConfig;
 }
 
@@ -63,6 +65,7 @@ export const CONFIG_SECTIONS: readonly ConfigSection<unknown>[] = [
     networkSection,
     clusterSection,
     meshSection,
+    paymentsSection,
     observabilitySection,
 ];
 
@@ -99,6 +102,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     const network = networkSection.read(reader);
     const cluster = clusterSection.read(reader);
     const mesh = meshSection.read(reader);
+    const payments = paymentsSection.read(reader);
     const observability = observabilitySection.read(reader);
 
     const unknown = reader.unknownKeys().map((k) => `${k}: unknown key (not declared in Pulumi.yaml; check its spelling)`);
@@ -115,6 +119,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         network,
         cluster,
         mesh,
+        payments,
         observability,
     };
 }

@@ -81,9 +81,9 @@ export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): Payments
             postgresService(),
         ],
         workloads: [
-            postgresStatefulSet({ environment, image: input.postgresImage, storageGiB: config.postgres.storageGiB, storageClass: input.storageClass }),
-            ...BACKEND_VERSIONS.map((version) => backendDeployment({ environment, version, image: images[version], replicas: config.backendReplicas })),
-            frontendDeployment({ environment, image: config.images.frontend, replicas: config.frontendReplicas }),
+            postgresStatefulSet({ environment, revision: input.revision, image: input.postgresImage, storageGiB: config.postgres.storageGiB, storageClass: input.storageClass }),
+            ...BACKEND_VERSIONS.map((version) => backendDeployment({ environment, revision: input.revision, version, image: images[version], replicas: config.backendReplicas })),
+            frontendDeployment({ environment, revision: input.revision, image: config.images.frontend, replicas: config.frontendReplicas }),
         ],
         scaling: [
             horizontalPodAutoscaler(FRONTEND.app, FRONTEND.app, config.frontendReplicas),

@@ -1,7 +1,7 @@
 // Pure builders for the payments workloads: namespace, service accounts, Deployments, the
 // PostgreSQL StatefulSet, Services, HPAs and PDBs. Plain objects in, Kubernetes objects out.
 import { KubeObject, standardLabels } from "../k8s";
-import { injectionLabels } from "../mesh/topology";
+import { injectionLabels, revisionRolloutAnnotations } from "../mesh/topology";
 import { Environment } from "../settings";
 import {
     APP_UID,
@@ -137,6 +137,7 @@ interface AppDeploymentInput {
     env: Record<string, unknown>[];
     size: ContainerSize;
     environment: Environment;
+    revision?: string;
 }
 
 function appDeployment(input: AppDeploymentInput): KubeObject {
@@ -155,8 +156,12 @@ function appDeployment(input: AppDeploymentInput): KubeObject {
             template: {
                 metadata: {
                     labels: podLabels,
-                    // The app may call its dependencies at start-up: only once its sidecar is ready.
-                    annotations: { "proxy.istio.io/config": JSON.stringify({ holdApplicationUntilProxyStarts: true }) },
+                    annotations: {
+                        // The app may call its dependencies at start-up: only once its sidecar is ready.
+                        "proxy.istio.io/config": JSON.stringify({ holdApplicationUntilProxyStarts: true }),
+                        // A new mesh revision changes the template, so pods move to the new sidecar.
+                        ...revisionRolloutAnnotations(input.revision),
+                    },
                 },
                 spec: {
                     serviceAccountName: input.serviceAccount,
@@ -187,6 +192,8 @@ function appDeployment(input: AppDeploymentInput): KubeObject {
 
 export interface FrontendInput {
     environment: Environment;
+    /** Istio revision injecting the namespace (rolls the pods when it changes). */
+    revision?: string;
     image: string;
     replicas: ReplicaBounds;
 }
@@ -203,6 +210,7 @@ export function frontendDeployment(input: FrontendInput): KubeObject {
         containerPort: FRONTEND.containerPort,
         size: SIZES[input.environment].frontend,
         environment: input.environment,
+        revision: input.revision,
         env: [
             { name: "PORT", value: String(FRONTEND.containerPort) },
             // Server-side calls go through the sidecar, so the mesh routes (and the canary) apply.
@@ -214,6 +222,7 @@ export function frontendDeployment(input: FrontendInput): KubeObject {
 
 export interface BackendInput {
     environment: Environment;
+    revision?: string;
     version: BackendVersion;
     image: string;
     replicas: ReplicaBounds;
@@ -242,6 +251,7 @@ export function backendDeployment(input: BackendInput): KubeObject {
         containerPort: BACKEND.containerPort,
         size: SIZES[input.environment].backend,
         environment: input.environment,
+        revision: input.revision,
         env: [
             { name: "PORT", value: String(BACKEND.containerPort) },
             { name: "APP_VERSION", value: input.version },
@@ -329,6 +339,7 @@ export function postgresSecret<P>(password: P): KubeObject {
 
 export interface PostgresInput {
     environment: Environment;
+    revision?: string;
     image: string;
     storageGiB: number;
     /** StorageClass of the data volume (the cluster's encrypted gp3 class). */
@@ -354,7 +365,7 @@ export function postgresStatefulSet(input: PostgresInput): KubeObject {
             // dev volumes go with the stack; staging and prod keep the data if the StatefulSet is deleted.
             persistentVolumeClaimRetentionPolicy: { whenDeleted: input.environment === "dev" ? "Delete" : "Retain", whenScaled: "Retain" },
             template: {
-                metadata: { labels: podLabels },
+                metadata: { labels: podLabels, annotations: revisionRolloutAnnotations(input.revision) },
                 spec: {
                     serviceAccountName: POSTGRES.serviceAccount,
                     automountServiceAccountToken: false,

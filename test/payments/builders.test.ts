@@ -31,6 +31,12 @@ describe("payments builders", () => {
             assert.equal(revisioned["istio-injection"], undefined);
         });
 
+        it("rolls every pod onto a new mesh revision by naming it in the pod template", () => {
+            const annotated = (mm: PaymentsManifests) => mm.workloads.map((w) => (w as Obj).spec.template.metadata.annotations["dodo.dev/istio-revision"]);
+            assert.deepEqual(annotated(manifestsFor("dev")), ["default", "default", "default", "default"]);
+            assert.deepEqual(annotated(manifestsFor("dev", {}, "1-30-4")), ["1-30-4", "1-30-4", "1-30-4", "1-30-4"]);
+        });
+
         it("puts every namespaced object in dodo-payments except the gateway's and the certificate", () => {
             const elsewhere = all(m).filter((o) => o.metadata.namespace && o.metadata.namespace !== "dodo-payments").map((o) => `${o.kind}/${o.metadata.namespace}`);
             assert.deepEqual(elsewhere.sort(), ["Certificate/istio-ingress", "EnvoyFilter/istio-ingress", "Gateway/istio-ingress"]);
