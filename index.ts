@@ -4,6 +4,7 @@ import { Cluster } from "./components/cluster";
 import { loadPlatformConfig } from "./components/config";
 import { Mesh } from "./components/mesh";
 import { Network } from "./components/network";
+import { Observability } from "./components/observability";
 import { Payments } from "./components/payments";
 import { CertManager } from "./components/certs";
 
@@ -60,6 +61,20 @@ const payments = new Payments("payments", {
     certificateDependsOn: certManager.ready,
 });
 
+// Observability: Prometheus (+ Istio monitors, SLO alerts), Grafana, Loki + Alloy, Jaeger (the
+// mesh's OTLP collector, JAEGER_COLLECTOR) and Kiali, in the `observability` namespace.
+const observability = new Observability("observability", {
+    name: config.name,
+    environment: config.environment,
+    region: config.region,
+    config: config.observability,
+    provider: cluster.provider,
+    oidc: cluster.oidc,
+    clusterReady: cluster.ready,
+    meshReady: mesh.ready,
+    meshRevision: mesh.revision,
+}, providers);
+
 export const environment = config.environment;
 export const region = config.region;
 export const vpcId = network.vpcId;
@@ -74,3 +89,6 @@ export const paymentsHost = payments.host;
 export const paymentsGateway = payments.gateway;
 export const paymentsCanaryWeight = payments.canaryWeight;
 export const certificateIssuer = certManager.issuerName;
+export const observabilityNamespace = observability.namespace;
+export const lokiBucket = observability.lokiBucket ?? "none: logs stay on Loki's volume (observability.loki.storage=filesystem)";
+export const portForward = observability.portForward;
