@@ -34,7 +34,7 @@ export interface RenderSnapshot {
 }
 
 export interface FieldChange {
-    /** Dotted path with array indexes, e.g. `spec.http[0].route[1].weight`. */
+    /** Dotted path; list entries by index or, for named entries, by name: `spec.http[name=api-read].route[1].weight`. */
     path: string;
     /** undefined when the field did not exist on that side. */
     before?: unknown;
@@ -106,8 +106,9 @@ function childPath(parent: string, key: string): string {
 }
 
 /**
- * The leaf fields that differ between two JSON values. Objects are compared key by key, arrays
- * index by index (a list that grows shows its new entries; one that shrinks, the removed ones).
+ * The leaf fields that differ between two JSON values. Objects are compared key by key, lists of
+ * named entries name by name, other lists index by index (a list that grows shows its new
+ * entries; one that shrinks, the removed ones).
  */
 export function changedFields(before: unknown, after: unknown, path = ""): FieldChange[] {
     if (isPlainObject(before) && isPlainObject(after)) {
@@ -115,6 +116,14 @@ export function changedFields(before: unknown, after: unknown, path = ""): Field
         return keys.flatMap((k) => changedFields(before[k], after[k], childPath(path, k)));
     }
     if (Array.isArray(before) && Array.isArray(after)) {
+        // Lists of named entries (routes, containers, ports, env) are matched by name, so
+        // inserting one route does not show every later route as changed.
+        if (namedEntries(before) && namedEntries(after)) {
+            const b = new Map(before.map((e) => [e.name, e]));
+            const a = new Map(after.map((e) => [e.name, e]));
+            const names = [...new Set([...b.keys(), ...a.keys()])];
+            return names.flatMap((n) => changedFields(b.get(n), a.get(n), `${path}[name=${n}]`));
+        }
         const out: FieldChange[] = [];
         for (let i = 0; i < Math.max(before.length, after.length); i++) {
             const p = `${path}[${i}]`;
@@ -129,6 +138,17 @@ export function changedFields(before: unknown, after: unknown, path = ""): Field
     if (before !== undefined) change.before = before;
     if (after !== undefined) change.after = after;
     return [change];
+}
+
+/** Every entry an object with a distinct string `name`. */
+function namedEntries(list: unknown[]): list is { name: string }[] {
+    if (list.length === 0) return false;
+    const names = new Set<string>();
+    for (const e of list) {
+        if (!isPlainObject(e) || typeof e.name !== "string" || names.has(e.name)) return false;
+        names.add(e.name);
+    }
+    return true;
 }
 
 function resourceKey(r: ResourceEntry): string {

@@ -170,6 +170,14 @@ describe("delivery: credential-free diff of two renders", () => {
         assert.deepEqual(changedFields({ "app.kubernetes.io/name": "a" }, { "app.kubernetes.io/name": "b" }), [{ path: '"app.kubernetes.io/name"', before: "a", after: "b" }]);
     });
 
+    it("matches named list entries by name, so an inserted route does not shift the others", () => {
+        const route = (name: string, weight: number) => ({ name, route: [{ destination: { host: "backend" }, weight }] });
+        assert.deepEqual(changedFields({ http: [route("api-read", 90), route("api-write", 90)] }, { http: [route("api-canary", 100), route("api-read", 80), route("api-write", 90)] }), [
+            { path: "http[name=api-read].route[0].weight", before: 90, after: 80 },
+            { path: "http[name=api-canary]", after: route("api-canary", 100) },
+        ]);
+    });
+
     it("caps the fields listed per object so a rewritten Helm values tree stays readable", () => {
         const before: ResourceEntry = { type: "kubernetes:helm.sh/v3:Release", name: "istiod", props: { values: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, i])) } };
         const after: ResourceEntry = { ...before, props: { values: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, i + 1])) } };
