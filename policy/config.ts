@@ -34,11 +34,26 @@ export function isEnvironment(v: unknown): v is Environment {
     return typeof v === "string" && (ENVIRONMENTS as readonly string[]).includes(v);
 }
 
-export function resolveConfig(config: PolicyConfig = {}, env?: Environment): ResolvedConfig {
-    const environment = env ?? config.environment ?? "prod";
-    if (!isEnvironment(environment)) {
-        throw new Error(`policy config environment must be one of dev, staging, prod (got ${String(environment)})`);
+const STRICTNESS: Record<Environment, number> = { dev: 0, staging: 1, prod: 2 };
+
+/**
+ * The environment to enforce when several sources name one (CLI flag, stack tag, environment
+ * variable, config): the strictest wins, so a dev config file used on prod cannot relax prod.
+ * Nothing stated means prod.
+ */
+export function strictestEnvironment(...stated: (string | undefined)[]): Environment {
+    let out: Environment | undefined;
+    for (const s of stated) {
+        if (s === undefined || s === "") continue;
+        if (!isEnvironment(s)) throw new Error(`policy environment must be one of dev, staging, prod (got ${JSON.stringify(s)})`);
+        if (out === undefined || STRICTNESS[s] > STRICTNESS[out]) out = s;
     }
+    return out ?? "prod";
+}
+
+/** Fills in defaults. An `env` argument and `config.environment` combine: the strictest wins. */
+export function resolveConfig(config: PolicyConfig = {}, env?: Environment): ResolvedConfig {
+    const environment = strictestEnvironment(env, config.environment);
     return {
         environment,
         rules: config.rules ?? {},
@@ -64,4 +79,78 @@ export function effectiveEnforcement(rule: Pick<Rule, "id" | "enforcement">, con
 export function exemptNamespaces(rule: Rule, config: ResolvedConfig): ReadonlySet<string> {
     const base = rule.defaultExemptNamespaces?.(config) ?? [];
     return new Set([...base, ...(config.rules[rule.id]?.exemptNamespaces ?? [])]);
+}
+
+// ---- The CrossGuard pack-config format, shared by `pulumi preview --policy-pack-config` and the CLI ----
+
+/** Settings one policy accepts in the pack config, besides enforcementLevel. */
+export interface PackPolicySettings {
+    enforcementLevel?: ConfiguredEnforcement | "remediate";
+    environment?: Environment;
+    exemptNamespaces?: string[];
+    rootNamespace?: string;
+    ingressNamespaces?: string[];
+    trustedRepositories?: string[];
+    supportedEksVersions?: string[];
+}
+
+/** `{ "all": "<level>", "<rule-id>": "<level>" | { enforcementLevel, ...settings } }`, as Pulumi reads it. */
+export type PackConfig = Record<string, ConfiguredEnforcement | "remediate" | PackPolicySettings>;
+
+const LEVELS = ["mandatory", "advisory", "disabled", "remediate"];
+const LIST_KEYS = ["exemptNamespaces", "ingressNamespaces", "trustedRepositories", "supportedEksVersions"] as const;
+
+/**
+ * Converts a pack config (JSON or YAML already parsed) into the checker's PolicyConfig, with
+ * the same precedence Pulumi applies (a rule's own level over "all"). Throws on anything it
+ * does not understand, naming the key.
+ */
+export function fromPackConfig(pack: unknown, ruleIds: readonly string[]): PolicyConfig {
+    if (typeof pack !== "object" || pack === null || Array.isArray(pack)) throw new Error("policy pack config must be an object keyed by rule id");
+    const entries = Object.entries(pack as Record<string, unknown>);
+    const rules: NonNullable<PolicyConfig["rules"]> = {};
+    const environments: string[] = [];
+    const shared: Pick<PolicyConfig, "rootNamespace" | "ingressNamespaces" | "trustedRepositories" | "supportedEksVersions"> = {};
+    const levelOf = (key: string, v: unknown): ConfiguredEnforcement => {
+        if (typeof v !== "string" || !LEVELS.includes(v)) throw new Error(`${key}: enforcementLevel must be one of ${LEVELS.join(", ")} (got ${JSON.stringify(v)})`);
+        return v === "remediate" ? "mandatory" : (v as ConfiguredEnforcement); // our rules do not remediate
+    };
+    let all: ConfiguredEnforcement | undefined;
+    for (const [key, value] of entries) {
+        if (key !== "all" && !ruleIds.includes(key)) throw new Error(`${key}: not a rule id of this pack`);
+        if (typeof value === "string") {
+            if (key === "all") all = levelOf(key, value);
+            else rules[key] = { ...rules[key], enforcement: levelOf(key, value) };
+            continue;
+        }
+        if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${key}: must be an enforcement level or an object`);
+        const v = value as Record<string, unknown>;
+        for (const k of Object.keys(v)) {
+            if (!["enforcementLevel", "environment", "rootNamespace", ...LIST_KEYS].includes(k)) throw new Error(`${key}.${k}: unknown setting`);
+        }
+        if (v.enforcementLevel !== undefined) {
+            if (key === "all") all = levelOf(`${key}.enforcementLevel`, v.enforcementLevel);
+            else rules[key] = { ...rules[key], enforcement: levelOf(`${key}.enforcementLevel`, v.enforcementLevel) };
+        }
+        if (v.environment !== undefined) {
+            if (!isEnvironment(v.environment)) throw new Error(`${key}.environment must be one of dev, staging, prod (got ${JSON.stringify(v.environment)})`);
+            environments.push(v.environment);
+        }
+        for (const k of LIST_KEYS) {
+            const list = v[k];
+            if (list === undefined) continue;
+            if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new Error(`${key}.${k} must be a list of strings`);
+            if (k === "exemptNamespaces") rules[key] = { ...rules[key], exemptNamespaces: list as string[] };
+            else shared[k] = list as string[];
+        }
+        if (v.rootNamespace !== undefined) {
+            if (typeof v.rootNamespace !== "string" || v.rootNamespace === "") throw new Error(`${key}.rootNamespace must be a namespace name`);
+            if (shared.rootNamespace !== undefined && shared.rootNamespace !== v.rootNamespace) throw new Error(`${key}.rootNamespace disagrees with another rule's (${shared.rootNamespace})`);
+            shared.rootNamespace = v.rootNamespace;
+        }
+    }
+    if (all !== undefined) {
+        for (const id of ruleIds) if (rules[id]?.enforcement === undefined) rules[id] = { ...rules[id], enforcement: all };
+    }
+    return { ...shared, rules, ...(environments.length ? { environment: strictestEnvironment(...environments) } : {}) };
 }

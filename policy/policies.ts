@@ -6,7 +6,7 @@ import {
 } from "@pulumi/policy";
 import { RULES } from "./catalog";
 import { indexObjects, runRule } from "./check";
-import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, isEnvironment, resolveConfig } from "./config";
+import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, resolveConfig, strictestEnvironment } from "./config";
 import type { Environment, Finding, KubeObject, PolicyConfig, PulumiResource, ResolvedConfig, Rule } from "./rules/types";
 
 /** Environment variable naming the environment when a policy's config does not. */
@@ -42,7 +42,7 @@ function configSchema(rule: Rule): PolicyConfigSchema {
             environment: {
                 type: "string",
                 enum: [...ENVIRONMENTS],
-                description: `dev, staging or prod. Unset: $${ENVIRONMENT_VARIABLE}, else prod. Outside dev a mandatory rule reports as mandatory whatever its enforcementLevel says.`,
+                description: `dev, staging or prod. The strictest of this, the ${ENVIRONMENT_TAG} stack tag and $${ENVIRONMENT_VARIABLE} applies; none means prod. Outside dev a mandatory rule reports as mandatory whatever its enforcementLevel says.`,
             },
             exemptNamespaces: stringList("Namespaces this rule ignores, in addition to its defaults."),
             ...(RULE_SETTINGS[rule.id] ?? {}),
@@ -50,12 +50,21 @@ function configSchema(rule: Rule): PolicyConfigSchema {
     };
 }
 
-/** The pure config for one policy run, from its CrossGuard config and the environment variable. */
-export function toPolicyConfig(rule: Rule, raw: PackPolicyConfig, envVar: string | undefined = process.env[ENVIRONMENT_VARIABLE]): ResolvedConfig {
-    const environment = raw.environment ?? (envVar === undefined || envVar === "" ? "prod" : envVar);
-    if (!isEnvironment(environment)) {
-        throw new Error(`${ENVIRONMENT_VARIABLE} / policy config environment must be dev, staging or prod (got ${JSON.stringify(environment)})`);
-    }
+/** Stack tag naming the stack's environment (`pulumi stack tag set dodo:environment prod`). */
+export const ENVIRONMENT_TAG = "dodo:environment";
+
+/**
+ * The pure config for one policy run. The environment is the strictest of the stack tag, the
+ * environment variable and the policy's config (nothing stated means prod), so a dev config
+ * file applied to a prod stack cannot relax it.
+ */
+export function toPolicyConfig(
+    rule: Rule,
+    raw: PackPolicyConfig,
+    stackTags: ReadonlyMap<string, string> = new Map(),
+    envVar: string | undefined = process.env[ENVIRONMENT_VARIABLE],
+): ResolvedConfig {
+    const environment = strictestEnvironment(stackTags.get(ENVIRONMENT_TAG), envVar, raw.environment);
     const config: PolicyConfig = {
         environment,
         // Enforcement is applied by the engine (and forced below outside dev); exemptions are ours.
@@ -122,7 +131,7 @@ function resourcePolicy(rule: Rule & { scope: "object" }): ResourceValidationPol
         configSchema: configSchema(rule),
         validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
             if (rule.target === "pulumi" && !rule.types.includes(args.type)) return;
-            const config = toPolicyConfig(rule, args.getConfig<PackPolicyConfig>());
+            const config = toPolicyConfig(rule, args.getConfig<PackPolicyConfig>(), args.stackTags);
             unlessUnknown(() => {
                 let findings: Finding[];
                 if (rule.target === "kubernetes") {
@@ -148,7 +157,7 @@ function stackPolicy(rule: Rule & { scope: "stack" }): StackValidationPolicy {
         enforcementLevel: rule.enforcement,
         configSchema: configSchema(rule),
         validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
-            const config = toPolicyConfig(rule, args.getConfig<PackPolicyConfig>());
+            const config = toPolicyConfig(rule, args.getConfig<PackPolicyConfig>(), args.stackTags);
             const objects: KubeObject[] = [];
             const urns: PolicyResource["urn"][] = [];
             for (const r of args.resources) {

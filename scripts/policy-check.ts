@@ -1,19 +1,18 @@
-// `npm run --silent policy:check -- [--env dev|staging|prod] [--format text|json|sarif] [--config file] <file.yaml>...`
+// `npm run --silent policy:check -- [--env dev|staging|prod] [--format text|json|sarif] [--config pack-config.json] <file.yaml>...`
 // Runs every policy rule over multi-document Kubernetes YAML (stack rules over all files
 // together). Exit codes: 0 no mandatory finding, 1 a mandatory finding, 2 bad usage or input.
 import * as fs from "fs";
 import * as path from "path";
 import { pathToFileURL } from "url";
 import { LineCounter, parseAllDocuments, isMap, isSeq } from "yaml";
-import { z } from "zod";
 import { checkObjects, hasMandatory } from "../policy/check";
 import { catalog, RULES } from "../policy/catalog";
-import { ENVIRONMENTS, effectiveEnforcement, resolveConfig } from "../policy/config";
+import { ENVIRONMENTS, effectiveEnforcement, fromPackConfig, resolveConfig } from "../policy/config";
 import { renderText } from "../policy/report";
 import { toSarif } from "../policy/sarif";
 import type { Environment, Finding, KubeObject, PolicyConfig } from "../policy/rules/types";
 
-export const USAGE = `usage: policy-check [--env dev|staging|prod] [--format text|json|sarif] [--config policy-config.yaml] <file.yaml>...
+export const USAGE = `usage: policy-check [--env dev|staging|prod] [--format text|json|sarif] [--config policy/config/<env>.json] <file.yaml>...
        policy-check --list [--format text|json] [--env ...] [--config ...]`;
 
 const FORMATS = ["text", "json", "sarif"] as const;
@@ -74,33 +73,17 @@ export function loadYaml(text: string, file: string): SourcedObject[] {
     return out;
 }
 
-const configSchema = z.object({
-    environment: z.enum(ENVIRONMENTS as [Environment, ...Environment[]]).optional(),
-    rules: z.record(z.string(), z.object({
-        enforcement: z.enum(["mandatory", "advisory", "disabled"]).optional(),
-        exemptNamespaces: z.array(z.string()).optional(),
-    }).strict()).optional(),
-    exemptNamespaces: z.array(z.string()).optional(),
-    ingressNamespaces: z.array(z.string()).optional(),
-    rootNamespace: z.string().optional(),
-    trustedRepositories: z.array(z.string()).optional(),
-    supportedEksVersions: z.array(z.string()).optional(),
-}).strict();
-
-/** Reads and validates a PolicyConfig file (YAML or JSON). */
+/** Reads a pack config (the file `pulumi preview --policy-pack-config` takes; JSON or YAML). */
 export function loadConfig(file: string, read: (f: string) => string): PolicyConfig {
     const text = readInput(file, read);
     const docs = parseAllDocuments(text);
     const doc = Array.isArray(docs) ? docs[0] : undefined;
     if (doc?.errors[0]) throw new InputError(`${file}: invalid YAML: ${firstLine(doc.errors[0].message)}`);
-    const parsed = configSchema.safeParse(doc ? doc.toJS() ?? {} : {});
-    if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new InputError(`${file}: invalid policy config at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
+    try {
+        return fromPackConfig(doc ? doc.toJS() ?? {} : {}, RULES.map((r) => r.id));
+    } catch (e) {
+        throw new InputError(`${file}: ${(e as Error).message}`);
     }
-    const unknown = Object.keys(parsed.data.rules ?? {}).filter((id) => !RULES.some((r) => r.id === id));
-    if (unknown.length) throw new InputError(`${file}: unknown rule id(s) in rules: ${unknown.join(", ")}`);
-    return parsed.data as PolicyConfig;
 }
 
 function readInput(file: string, read: (f: string) => string): string {

@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { checkObjects, checkPulumiResources, hasMandatory, toKubeObject } from "../../policy/check";
 import { catalog, RULES } from "../../policy/catalog";
-import { effectiveEnforcement, resolveConfig } from "../../policy/config";
+import { effectiveEnforcement, fromPackConfig, resolveConfig, strictestEnvironment } from "../../policy/config";
 import { deployment, hardenedContainer, istio, ns, podSpec } from "./helpers";
 
 const REQUIRED_IDS = [
@@ -49,7 +51,7 @@ describe("policy: catalog and checker", () => {
     });
 
     it("rejects an unknown environment in the config", () => {
-        assert.throws(() => resolveConfig({ environment: "qa" as never }), /dev, staging, prod \(got qa\)/);
+        assert.throws(() => resolveConfig({ environment: "qa" as never }), /dev, staging, prod \(got "qa"\)/);
     });
 
     it("records each finding's position in the input", () => {
@@ -82,5 +84,47 @@ describe("policy: catalog and checker", () => {
             "k8s-pdb Deployment backend",
         ]);
         assert.equal(f.find((x) => x.rule === "k8s-pdb")!.index, 1);
+    });
+
+    describe("pack config (the file pulumi --policy-pack-config and policy-check --config share)", () => {
+        const ids = RULES.map((r) => r.id);
+        it("maps levels, settings and 'all' with Pulumi's precedence", () => {
+            const c = fromPackConfig({
+                all: "advisory",
+                "k8s-probes": { enforcementLevel: "disabled", environment: "dev", exemptNamespaces: ["batch"] },
+                "istio-mtls-strict": "remediate",
+                "helm-trusted-repository": { trustedRepositories: ["https://charts.example.com"] },
+                "istio-mesh-wide-strict": { rootNamespace: "mesh-root" },
+            }, ids);
+            assert.equal(c.environment, "dev");
+            assert.deepEqual(c.rules!["k8s-probes"], { enforcement: "disabled", exemptNamespaces: ["batch"] });
+            assert.equal(c.rules!["istio-mtls-strict"]!.enforcement, "mandatory");
+            assert.equal(c.rules!["k8s-pdb"]!.enforcement, "advisory");
+            assert.deepEqual(c.trustedRepositories, ["https://charts.example.com"]);
+            assert.equal(c.rootNamespace, "mesh-root");
+        });
+        it("rejects unknown rules, settings and levels, naming the key", () => {
+            assert.throws(() => fromPackConfig({ "k8s-probez": "advisory" }, ids), /k8s-probez: not a rule id/);
+            assert.throws(() => fromPackConfig({ "k8s-probes": { enforcement: "advisory" } }, ids), /k8s-probes.enforcement: unknown setting/);
+            assert.throws(() => fromPackConfig({ "k8s-probes": "off" }, ids), /k8s-probes: enforcementLevel must be one of/);
+            assert.throws(() => fromPackConfig({ "k8s-probes": { exemptNamespaces: "a" } }, ids), /must be a list of strings/);
+            assert.throws(() => fromPackConfig([], ids), /must be an object/);
+        });
+        it("the strictest stated environment wins and nothing stated means prod", () => {
+            assert.equal(strictestEnvironment(), "prod");
+            assert.equal(strictestEnvironment("dev", undefined, ""), "dev");
+            assert.equal(strictestEnvironment("dev", "prod"), "prod");
+            assert.equal(strictestEnvironment("staging", "dev"), "staging");
+            assert.equal(resolveConfig({ environment: "dev" }, "prod").environment, "prod");
+        });
+        it("the shipped example configs load", () => {
+            const load = (env: string) => fromPackConfig(JSON.parse(fs.readFileSync(path.join(__dirname, "../../policy/config", `${env}.json`), "utf8")), ids);
+            assert.equal(resolveConfig(load("dev")).environment, "dev");
+            assert.equal(load("dev").rules!["k8s-probes"]!.enforcement, "advisory");
+            for (const env of ["staging", "prod"]) {
+                const c = resolveConfig(load(env));
+                assert.ok(RULES.every((r) => effectiveEnforcement(r, c) === "mandatory"), env);
+            }
+        });
     });
 });

@@ -86,12 +86,12 @@ describe("policy: policy-check CLI", () => {
     });
 
     it("lets dev downgrade a mandatory rule through --config, but not prod", () => {
-        const config = "rules:\n  istio-no-injection-opt-out: { enforcement: advisory }\n  istio-dr-tls-not-disabled: { enforcement: disabled }\n";
-        const files = { "dev.yaml": config };
-        const dev = cli(["--env", "dev", "--config", "dev.yaml", `${FIX}/compliant.yaml`, `${FIX}/violations.yaml`], files);
+        const config = JSON.stringify({ "istio-no-injection-opt-out": "advisory", "istio-dr-tls-not-disabled": { enforcementLevel: "disabled" } });
+        const files = { "dev.json": config };
+        const dev = cli(["--env", "dev", "--config", "dev.json", `${FIX}/compliant.yaml`, `${FIX}/violations.yaml`], files);
         assert.equal(dev.code, 0, dev.stdout);
         assert.match(dev.stdout, /WARN  istio-no-injection-opt-out  CronJob payments\/settlement-report/);
-        const prod = cli(["--env", "prod", "--config", "dev.yaml", `${FIX}/compliant.yaml`, `${FIX}/violations.yaml`], files);
+        const prod = cli(["--env", "prod", "--config", "dev.json", `${FIX}/compliant.yaml`, `${FIX}/violations.yaml`], files);
         assert.equal(prod.code, 1);
     });
 
@@ -106,7 +106,7 @@ describe("policy: policy-check CLI", () => {
         const notK8s = cli(["values.yaml"], { "values.yaml": "replicaCount: 2\n" });
         assert.match(notK8s.stderr, /values\.yaml:1: document 1 has no apiVersion\/kind/);
         assert.equal(cli(["--format", "xml", "a.yaml"]).code, 2);
-        assert.equal(cli(["--config", "c.yaml", "a.yaml"], { "c.yaml": "rules:\n  no-such-rule: {}\n", "a.yaml": "" }).stderr, "policy-check: c.yaml: unknown rule id(s) in rules: no-such-rule\n");
+        assert.equal(cli(["--config", "c.yaml", "a.yaml"], { "c.yaml": "no-such-rule: advisory\n", "a.yaml": "" }).stderr, "policy-check: c.yaml: no-such-rule: not a rule id of this pack\n");
     });
 
     it("--list --format json prints the catalog with id, description and enforcement", () => {

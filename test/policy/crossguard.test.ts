@@ -181,8 +181,18 @@ describe("policy: CrossGuard adapters", () => {
             assert.equal(validate(helm, {}, release, "kubernetes:helm.sh/v3:Release").length, 1);
             assert.equal(validate(helm, { trustedRepositories: ["https://charts.example.com"] }, release, "kubernetes:helm.sh/v3:Release").length, 0);
         });
+        it("a dev config cannot relax a stack tagged prod: the strictest environment wins", () => {
+            process.env[ENVIRONMENT_VARIABLE] = "dev";
+            const calls: unknown[][] = [];
+            const args = {
+                type: "kubernetes:apps/v1:Deployment", props: noProbes, urn: "u", name: "x", stackTags: new Map([["dodo:environment", "prod"]]),
+                opts: {}, isType: () => false, asType: () => undefined, getConfig: () => ({ environment: "dev" }), notApplicable: (): never => { throw new Error(); },
+            };
+            void (probes.validateResource as (a: unknown, r: ReportViolation) => void)(args, ((...a: unknown[]) => calls.push(a)) as unknown as ReportViolation);
+            assert.equal((calls[0]![0] as { enforcementLevel: string }).enforcementLevel, "mandatory");
+        });
         it("refuses an unknown environment loudly", () => {
-            assert.throws(() => validate(probes, { environment: "qa" }), /must be dev, staging or prod \(got "qa"\)/);
+            assert.throws(() => validate(probes, { environment: "qa" }), /must be one of dev, staging, prod \(got "qa"\)/);
         });
         it("stack policies honour the same config", () => {
             const pdb = policies.find((p) => p.name === "k8s-pdb") as StackValidationPolicy;
