@@ -7,6 +7,7 @@ import { Network } from "./components/network";
 import { Observability } from "./components/observability";
 import { Payments } from "./components/payments";
 import { CertManager } from "./components/certs";
+import { loadBalancerHostname } from "./components/payments/dns";
 
 // Parsed and validated before any resource exists: a bad key stops the run with its name.
 const config = loadPlatformConfig();
@@ -59,7 +60,11 @@ const payments = new Payments("payments", {
     issuerName: certManager.issuerName,
     dependsOn: [...cluster.ready, ...mesh.ready],
     certificateDependsOn: certManager.ready,
-});
+    // Real environments publish the host: a CNAME to the gateway's NLB in the ACME hosted zone.
+    dns: config.payments.tls.hostedZoneId
+        ? { hostedZoneId: config.payments.tls.hostedZoneId, target: loadBalancerHostname(mesh.gatewayService) }
+        : undefined,
+}, providers);
 
 // Observability: Prometheus (+ Istio monitors, SLO alerts), Grafana, Loki + Alloy, Jaeger (the
 // mesh's OTLP collector, JAEGER_COLLECTOR) and Kiali, in the `observability` namespace.

@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { applyObject } from "../apply";
@@ -23,6 +24,11 @@ export interface PaymentsArgs {
     dependsOn?: pulumi.Resource[];
     /** cert-manager and its ClusterIssuer(s): the host Certificate waits for them. */
     certificateDependsOn?: pulumi.Resource[];
+    /**
+     * Publish the host in Route 53 as a CNAME to the ingress gateway's load balancer. Default: no
+     * record (dev with its private CA: resolve the host yourself, see docs/payments.md).
+     */
+    dns?: { hostedZoneId: pulumi.Input<string>; target: pulumi.Input<string> };
 }
 
 /**
@@ -69,6 +75,16 @@ export class Payments extends pulumi.ComponentResource {
         const certificate = apply([m.certificate], [...upstream, ...(args.certificateDependsOn ?? [])]);
         // The Gateway serves the certificate's Secret; the edge VirtualService binds to it.
         apply(m.ingress, [...upstream, ...certificate]);
+
+        if (args.dns) {
+            new aws.route53.Record(`${name}-host`, {
+                zoneId: args.dns.hostedZoneId,
+                name: args.config.host,
+                type: "CNAME",
+                ttl: 300,
+                records: [args.dns.target],
+            }, { parent: this });
+        }
 
         this.host = args.config.host;
         this.canaryWeight = args.config.canary.weight;

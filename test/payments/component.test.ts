@@ -31,6 +31,7 @@ function program(issuer: "selfSigned" | "letsencrypt") {
             revision: "1-30-4",
             issuerName: certs.issuerName,
             certificateDependsOn: certs.ready,
+            dns: issuer === "letsencrypt" ? { hostedZoneId: "Z0123456789ABCDEFGHIJ", target: "k8s-istioing-abc.elb.ap-south-1.amazonaws.com" } : undefined,
         });
     };
 }
@@ -134,6 +135,12 @@ describe("Payments and CertManager components", () => {
         it("binds the Gateway after its certificate so it never serves without a secret", () => {
             const gw = byKindName(prod, "Gateway", "dodo-gateway")!;
             assert.ok(gw.dependsOn.includes(byKindName(prod, "Certificate", "dodo-payments-tls")!.ref));
+        });
+
+        it("publishes the host as a CNAME to the gateway's load balancer when a hosted zone is given", () => {
+            const record = props<Obj>(get(prod, "aws:route53/record:Record", "payments-host"));
+            assert.deepEqual([record.zoneId, record.name, record.type, record.records], ["Z0123456789ABCDEFGHIJ", "pay.dodopayments.com", "CNAME", ["k8s-istioing-abc.elb.ap-south-1.amazonaws.com"]]);
+            assert.equal(ofType(dev, "aws:route53/record:Record").length, 0);
         });
 
         it("routes the configured canary weight", () => {
