@@ -1,0 +1,455 @@
+// The platform's resource footprint: the CPU and memory every workload it installs asks for, per
+// stack, so a reader sees what a cluster must hold before anything else runs on it. Counted from
+// the render alone: Deployments, StatefulSets and DaemonSets the program creates (with the Istio
+// sidecar each injected pod gets), and the values given to each Helm chart the platform knows.
+import { KubeObject } from "../../components/k8s";
+import { RegisteredResource } from "./mock-engine";
+import { Render } from "./render";
+
+export interface Quantity {
+    /** CPU in millicores. */
+    cpu: number;
+    /** Memory in bytes. */
+    memory: number;
+}
+
+export interface FootprintItem {
+    /** What runs, e.g. `payments backend-v1` or `kube-prometheus-stack: prometheus`. */
+    component: string;
+    namespace: string;
+    /** Where the numbers come from: an object the program creates or a chart's values. */
+    source: "manifest" | "helm";
+    kind: "Deployment" | "StatefulSet" | "DaemonSet";
+    /** Replicas (the HPA's minimum when one scales it), or nodes for a DaemonSet. */
+    pods: number;
+    /** Per pod, containers plus the Istio sidecar when injected. */
+    perPod: { requests: Quantity; limits: Quantity };
+    /** Containers of the pod without a CPU or memory limit. */
+    unlimited: { cpu: number; memory: number };
+    /** The Istio sidecar's share of perPod (injected pods only). */
+    sidecar?: { requests: Quantity; limits: Quantity };
+}
+
+export interface NotCounted {
+    what: string;
+    namespace: string;
+    reason: string;
+}
+
+export interface FootprintReport {
+    stack: string;
+    /** Nodes DaemonSets run on: the node groups' desired sizes. */
+    nodes: number;
+    /** Instance types of the node groups, for a reader comparing the totals with what the nodes hold. */
+    instanceTypes: string[];
+    items: FootprintItem[];
+    notCounted: NotCounted[];
+    total: { requests: Quantity; limits: Quantity; pods: number };
+    byNamespace: { namespace: string; requests: Quantity; pods: number }[];
+}
+
+// ---------------------------------------------------------------- quantities
+
+const MEMORY_SUFFIX: Record<string, number> = {
+    "": 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
+};
+
+/** Kubernetes CPU quantity ("250m", "1", "0.5", 2) in millicores. */
+export function parseCpu(value: unknown): number {
+    if (value === undefined || value === null || value === "") return 0;
+    const s = String(value).trim();
+    const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(s);
+    if (!m) throw new Error(`not a CPU quantity: ${JSON.stringify(value)}`);
+    return m[2] === "m" ? Number(m[1]) : Math.round(Number(m[1]) * 1000);
+}
+
+/** Kubernetes memory quantity ("128Mi", "1Gi", "512M", 1073741824) in bytes. */
+export function parseMemory(value: unknown): number {
+    if (value === undefined || value === null || value === "") return 0;
+    const s = String(value).trim();
+    const m = /^(\d+(?:\.\d+)?)(?:e(\d+))?(k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(s);
+    if (!m) throw new Error(`not a memory quantity: ${JSON.stringify(value)}`);
+    return Math.round(Number(m[1]) * (m[2] ? 10 ** Number(m[2]) : 1) * MEMORY_SUFFIX[m[3] ?? ""]);
+}
+
+const ZERO: Quantity = { cpu: 0, memory: 0 };
+
+function add(a: Quantity, b: Quantity): Quantity {
+    return { cpu: a.cpu + b.cpu, memory: a.memory + b.memory };
+}
+
+function times(a: Quantity, n: number): Quantity {
+    return { cpu: a.cpu * n, memory: a.memory * n };
+}
+
+function max(a: Quantity, b: Quantity): Quantity {
+    return { cpu: Math.max(a.cpu, b.cpu), memory: Math.max(a.memory, b.memory) };
+}
+
+interface ResourceSpec {
+    requests?: { cpu?: unknown; memory?: unknown };
+    limits?: { cpu?: unknown; memory?: unknown };
+}
+
+interface ContainerFootprint {
+    requests: Quantity;
+    limits: Quantity;
+    unlimited: { cpu: number; memory: number };
+}
+
+function container(resources: unknown): ContainerFootprint {
+    const r = (resources ?? {}) as ResourceSpec;
+    // Kubernetes defaults a missing request to the limit.
+    const limits = { cpu: parseCpu(r.limits?.cpu), memory: parseMemory(r.limits?.memory) };
+    const requests = {
+        cpu: r.requests?.cpu !== undefined ? parseCpu(r.requests.cpu) : limits.cpu,
+        memory: r.requests?.memory !== undefined ? parseMemory(r.requests.memory) : limits.memory,
+    };
+    return { requests, limits, unlimited: { cpu: limits.cpu === 0 ? 1 : 0, memory: limits.memory === 0 ? 1 : 0 } };
+}
+
+function sum(containers: ContainerFootprint[]): ContainerFootprint {
+    return containers.reduce(
+        (acc, c) => ({
+            requests: add(acc.requests, c.requests),
+            limits: add(acc.limits, c.limits),
+            unlimited: { cpu: acc.unlimited.cpu + c.unlimited.cpu, memory: acc.unlimited.memory + c.unlimited.memory },
+        }),
+        { requests: ZERO, limits: ZERO, unlimited: { cpu: 0, memory: 0 } },
+    );
+}
+
+// ---------------------------------------------------------------- workloads the program creates
+
+interface PodSpec {
+    containers?: { resources?: unknown }[];
+    initContainers?: { resources?: unknown; restartPolicy?: string }[];
+}
+
+/**
+ * A pod's effective requests as the scheduler computes them: app containers plus restartable
+ * (sidecar) init containers, or the largest ordinary init container if that is bigger.
+ */
+export function podFootprint(spec: PodSpec): ContainerFootprint {
+    const inits = spec.initContainers ?? [];
+    const running = sum([...(spec.containers ?? []), ...inits.filter((c) => c.restartPolicy === "Always")].map((c) => container(c.resources)));
+    const ordinary = inits.filter((c) => c.restartPolicy !== "Always").map((c) => container(c.resources));
+    const biggestInit = ordinary.reduce((acc, c) => max(acc, c.requests), ZERO);
+    return { ...running, requests: max(running.requests, biggestInit) };
+}
+
+/** Sidecar resources the mesh gives every injected pod: istiod's `global.proxy.resources`. */
+function proxyResources(resources: RegisteredResource[]): unknown {
+    const istiod = helmReleases(resources).find((r) => r.chart === "istiod" && !r.values.revision) ?? helmReleases(resources).find((r) => r.chart === "istiod");
+    return at(istiod?.values, "global.proxy.resources");
+}
+
+function injectedNamespaces(manifests: KubeObject[]): Set<string> {
+    return new Set(
+        manifests
+            .filter((m) => m.kind === "Namespace")
+            .filter((m) => {
+                const labels = m.metadata.labels ?? {};
+                return labels["istio-injection"] === "enabled" || (labels["istio.io/rev"] !== undefined && labels["istio-injection"] !== "disabled");
+            })
+            .map((m) => m.metadata.name),
+    );
+}
+
+/** The sidecar for one pod, honouring the per-pod annotations Istio's injector reads. */
+function sidecarFor(template: Record<string, unknown>, proxy: unknown): ContainerFootprint {
+    const annotations = (at(template, "metadata.annotations") ?? {}) as Record<string, string>;
+    const base = (proxy ?? {}) as ResourceSpec;
+    return container({
+        requests: {
+            cpu: annotations["sidecar.istio.io/proxyCPU"] ?? base.requests?.cpu,
+            memory: annotations["sidecar.istio.io/proxyMemory"] ?? base.requests?.memory,
+        },
+        limits: {
+            cpu: annotations["sidecar.istio.io/proxyCPULimit"] ?? base.limits?.cpu,
+            memory: annotations["sidecar.istio.io/proxyMemoryLimit"] ?? base.limits?.memory,
+        },
+    });
+}
+
+function isInjected(template: Record<string, unknown>, namespace: string, injected: Set<string>): boolean {
+    const optOut = (o: unknown) => String(o).toLowerCase() === "false";
+    const labels = (at(template, "metadata.labels") ?? {}) as Record<string, string>;
+    const annotations = (at(template, "metadata.annotations") ?? {}) as Record<string, string>;
+    if (optOut(labels["sidecar.istio.io/inject"]) || optOut(annotations["sidecar.istio.io/inject"])) return false;
+    return injected.has(namespace) || labels["sidecar.istio.io/inject"] === "true";
+}
+
+function hpaMinimum(manifests: KubeObject[], kind: string, namespace: string, name: string): number | undefined {
+    const hpa = manifests.find(
+        (m) =>
+            m.kind === "HorizontalPodAutoscaler" &&
+            (m.metadata.namespace ?? "default") === namespace &&
+            at(m, "spec.scaleTargetRef.kind") === kind &&
+            at(m, "spec.scaleTargetRef.name") === name,
+    );
+    const min = at(hpa, "spec.minReplicas");
+    return hpa ? (typeof min === "number" ? min : 1) : undefined;
+}
+
+function manifestItems(render: Render, nodes: number, proxy: unknown): FootprintItem[] {
+    const injected = injectedNamespaces(render.manifests);
+    return render.manifests
+        .filter((m): m is KubeObject & { kind: FootprintItem["kind"] } => ["Deployment", "StatefulSet", "DaemonSet"].includes(m.kind))
+        .map((m) => {
+            const namespace = m.metadata.namespace ?? "default";
+            const template = (at(m, "spec.template") ?? {}) as Record<string, unknown>;
+            const pod = podFootprint((template.spec ?? {}) as PodSpec);
+            const replicas = typeof at(m, "spec.replicas") === "number" ? (at(m, "spec.replicas") as number) : 1;
+            const pods = m.kind === "DaemonSet" ? nodes : (hpaMinimum(render.manifests, m.kind, namespace, m.metadata.name) ?? replicas);
+            const sidecar = isInjected(template, namespace, injected) ? sidecarFor(template, proxy) : undefined;
+            const total = sidecar ? sum([pod, sidecar]) : pod;
+            return {
+                component: m.metadata.name,
+                namespace,
+                source: "manifest" as const,
+                kind: m.kind,
+                pods,
+                perPod: { requests: total.requests, limits: total.limits },
+                unlimited: total.unlimited,
+                ...(sidecar ? { sidecar: { requests: sidecar.requests, limits: sidecar.limits } } : {}),
+            };
+        });
+}
+
+// ---------------------------------------------------------------- Helm releases
+
+interface HelmRelease {
+    name: string;
+    namespace: string;
+    chart: string;
+    values: Record<string, unknown>;
+}
+
+function at(value: unknown, path: string): unknown {
+    return path.split(".").reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), value);
+}
+
+function helmReleases(resources: RegisteredResource[]): HelmRelease[] {
+    return resources
+        .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
+        .map((r) => {
+            const p = r.props as { name?: string; namespace?: string; chart?: string; values?: Record<string, unknown> };
+            return { name: p.name ?? r.name, namespace: p.namespace ?? "default", chart: p.chart ?? "", values: p.values ?? {} };
+        });
+}
+
+/** One workload of a chart: how many pods and which value paths hold each container's resources. */
+interface ChartWorkload {
+    component: string;
+    kind: FootprintItem["kind"];
+    pods: number;
+    /** Resources of each container of the pod (undefined: the chart's default, unknown here). */
+    containers: unknown[];
+}
+
+function num(value: unknown, fallback: number): number {
+    return typeof value === "number" ? value : fallback;
+}
+
+function enabled(value: unknown, fallback = true): boolean {
+    return typeof value === "boolean" ? value : fallback;
+}
+
+/**
+ * The value paths of the charts the platform installs, at the pinned versions. A chart missing
+ * here is listed as "not counted" rather than guessed.
+ */
+const CHART_WORKLOADS: Record<string, (v: Record<string, unknown>, nodes: number) => ChartWorkload[]> = {
+    base: () => [],
+    istiod: (v) => [
+        { component: "istiod", kind: "Deployment", pods: v.autoscaleEnabled === false ? num(v.replicaCount, 1) : num(v.autoscaleMin, 1), containers: [v.resources] },
+    ],
+    gateway: (v) => [
+        {
+            component: "gateway",
+            kind: "Deployment",
+            pods: enabled(at(v, "autoscaling.enabled")) ? num(at(v, "autoscaling.minReplicas"), 1) : num(v.replicaCount, 1),
+            containers: [v.resources],
+        },
+    ],
+    "aws-load-balancer-controller": (v) => [{ component: "controller", kind: "Deployment", pods: num(v.replicaCount, 2), containers: [v.resources] }],
+    "cert-manager": (v) => [
+        { component: "controller", kind: "Deployment", pods: num(v.replicaCount, 1), containers: [v.resources] },
+        { component: "webhook", kind: "Deployment", pods: num(at(v, "webhook.replicaCount"), 1), containers: [at(v, "webhook.resources")] },
+        ...(enabled(at(v, "cainjector.enabled"))
+            ? [{ component: "cainjector", kind: "Deployment" as const, pods: num(at(v, "cainjector.replicaCount"), 1), containers: [at(v, "cainjector.resources")] }]
+            : []),
+    ],
+    "kube-prometheus-stack": (v, nodes) => {
+        const reloader = at(v, "prometheusOperator.prometheusConfigReloader.resources");
+        const out: ChartWorkload[] = [];
+        if (enabled(at(v, "prometheusOperator.enabled"))) {
+            out.push({ component: "prometheus-operator", kind: "Deployment", pods: 1, containers: [at(v, "prometheusOperator.resources")] });
+        }
+        if (enabled(at(v, "prometheus.enabled"))) {
+            out.push({ component: "prometheus", kind: "StatefulSet", pods: num(at(v, "prometheus.prometheusSpec.replicas"), 1), containers: [at(v, "prometheus.prometheusSpec.resources"), reloader] });
+        }
+        if (enabled(at(v, "alertmanager.enabled"))) {
+            out.push({ component: "alertmanager", kind: "StatefulSet", pods: num(at(v, "alertmanager.alertmanagerSpec.replicas"), 1), containers: [at(v, "alertmanager.alertmanagerSpec.resources"), reloader] });
+        }
+        if (enabled(at(v, "kubeStateMetrics.enabled"))) {
+            out.push({ component: "kube-state-metrics", kind: "Deployment", pods: num(at(v, "kube-state-metrics.replicas"), 1), containers: [at(v, "kube-state-metrics.resources")] });
+        }
+        if (enabled(at(v, "nodeExporter.enabled"))) {
+            out.push({ component: "node-exporter", kind: "DaemonSet", pods: nodes, containers: [at(v, "prometheus-node-exporter.resources")] });
+        }
+        return out;
+    },
+    grafana: (v) => [
+        {
+            component: "grafana",
+            kind: "Deployment",
+            pods: num(v.replicas, 1),
+            containers: [v.resources, ...(enabled(at(v, "sidecar.dashboards.enabled"), false) || enabled(at(v, "sidecar.datasources.enabled"), false) ? [at(v, "sidecar.resources")] : [])],
+        },
+    ],
+    loki: (v) => [{ component: "single-binary", kind: "StatefulSet", pods: num(at(v, "singleBinary.replicas"), 0), containers: [at(v, "singleBinary.resources")] }],
+    alloy: (v, nodes) => [
+        {
+            component: "alloy",
+            kind: at(v, "controller.type") === "deployment" ? "Deployment" : at(v, "controller.type") === "statefulset" ? "StatefulSet" : "DaemonSet",
+            pods: at(v, "controller.type") === "daemonset" || at(v, "controller.type") === undefined ? nodes : num(at(v, "controller.replicas"), 1),
+            containers: [at(v, "alloy.resources"), ...(enabled(at(v, "configReloader.enabled")) ? [at(v, "configReloader.resources")] : [])],
+        },
+    ],
+    jaeger: (v) => [{ component: "jaeger", kind: "Deployment", pods: num(at(v, "jaeger.replicas"), 1), containers: [at(v, "jaeger.resources")] }],
+    "kiali-server": (v) => [{ component: "kiali", kind: "Deployment", pods: num(at(v, "deployment.replicas"), 1), containers: [at(v, "deployment.resources")] }],
+};
+
+function helmItems(render: Render, nodes: number, notCounted: NotCounted[]): FootprintItem[] {
+    const items: FootprintItem[] = [];
+    for (const release of helmReleases(render.resources)) {
+        const known = CHART_WORKLOADS[release.chart];
+        if (!known) {
+            notCounted.push({ what: `${release.name} (chart ${release.chart})`, namespace: release.namespace, reason: "chart not known to the footprint" });
+            continue;
+        }
+        for (const w of known(release.values, nodes)) {
+            if (w.pods === 0) continue;
+            const missing = w.containers.filter((c) => c === undefined || (typeof c === "object" && c !== null && Object.keys(c).length === 0)).length;
+            if (missing > 0) {
+                notCounted.push({ what: `${release.name}: ${w.component}`, namespace: release.namespace, reason: `${missing} container(s) without resources in the values (chart default)` });
+            }
+            const pod = sum(w.containers.map(container));
+            items.push({
+                component: `${release.name}: ${w.component}`,
+                namespace: release.namespace,
+                source: "helm",
+                kind: w.kind,
+                pods: w.pods,
+                perPod: { requests: pod.requests, limits: pod.limits },
+                unlimited: pod.unlimited,
+            });
+        }
+    }
+    return items;
+}
+
+// ---------------------------------------------------------------- report
+
+const EKS_ADDON = "aws:eks/addon:Addon";
+
+export function footprint(render: Render): FootprintReport {
+    const nodeGroups = render.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+    const nodes = nodeGroups.reduce((n, r) => n + num(at(r.props, "scalingConfig.desiredSize"), 0), 0);
+    const instanceTypes = [...new Set(nodeGroups.flatMap((r) => (at(r.props, "instanceTypes") ?? []) as string[]))];
+    const notCounted: NotCounted[] = [];
+    const items = [...manifestItems(render, nodes, proxyResources(render.resources)), ...helmItems(render, nodes, notCounted)].sort((a, b) =>
+        a.namespace === b.namespace ? (a.component < b.component ? -1 : 1) : a.namespace < b.namespace ? -1 : 1,
+    );
+    for (const addon of render.resources.filter((r) => r.type === EKS_ADDON)) {
+        notCounted.push({ what: `EKS add-on ${String((addon.props as { addonName?: string }).addonName)}`, namespace: "kube-system", reason: "sized by AWS (managed add-on)" });
+    }
+
+    let requests = ZERO;
+    let limits = ZERO;
+    let pods = 0;
+    const namespaces = new Map<string, { requests: Quantity; pods: number }>();
+    for (const item of items) {
+        requests = add(requests, times(item.perPod.requests, item.pods));
+        limits = add(limits, times(item.perPod.limits, item.pods));
+        pods += item.pods;
+        const ns = namespaces.get(item.namespace) ?? { requests: ZERO, pods: 0 };
+        namespaces.set(item.namespace, { requests: add(ns.requests, times(item.perPod.requests, item.pods)), pods: ns.pods + item.pods });
+    }
+    return {
+        stack: render.stack,
+        nodes,
+        instanceTypes,
+        items,
+        notCounted,
+        total: { requests, limits, pods },
+        byNamespace: [...namespaces.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([namespace, v]) => ({ namespace, ...v })),
+    };
+}
+
+// ---------------------------------------------------------------- markdown
+
+export function formatCpu(millicores: number): string {
+    if (millicores === 0) return "0";
+    return millicores < 1000 ? `${millicores}m` : `${Number((millicores / 1000).toFixed(2))}`;
+}
+
+export function formatMemory(bytes: number): string {
+    const gi = bytes / 1024 ** 3;
+    if (gi >= 1) return `${Number(gi.toFixed(2))}Gi`;
+    return `${Number((bytes / 1024 ** 2).toFixed(0))}Mi`;
+}
+
+function limit(value: number, unlimited: number, format: (n: number) => string): string {
+    if (unlimited === 0) return format(value);
+    return value === 0 ? "none" : `${format(value)} + ${unlimited} unlimited`;
+}
+
+export function footprintMarkdown(report: FootprintReport): string {
+    const r = report.total.requests;
+    const unlimitedCpu = report.items.reduce((n, i) => n + (i.unlimited.cpu > 0 ? i.pods : 0), 0);
+    const injected = report.items.filter((i) => i.sidecar);
+    const sidecarPods = injected.reduce((n, i) => n + i.pods, 0);
+    const lines = [
+        "## Footprint",
+        "",
+        `What the platform asks the scheduler for in \`${report.stack}\`: **${formatCpu(r.cpu)} CPU and ${formatMemory(r.memory)} memory requested by ${report.total.pods} pods** ` +
+            `(limits: ${formatMemory(report.total.limits.memory)} memory; CPU limits on some containers only). ` +
+            `DaemonSets count once per node (${report.nodes} nodes, the node groups' desired size${report.instanceTypes.length > 0 ? `, of ${report.instanceTypes.join(" / ")}` : ""}); autoscaled workloads count at their minimum.` +
+            (sidecarPods > 0 ? ` ${sidecarPods} pods get an Istio sidecar, included below.` : ""),
+        "",
+        "| namespace | pods | CPU requests | memory requests |",
+        "| --- | ---: | ---: | ---: |",
+        ...report.byNamespace.map((n) => `| ${n.namespace} | ${n.pods} | ${formatCpu(n.requests.cpu)} | ${formatMemory(n.requests.memory)} |`),
+        `| **total** | **${report.total.pods}** | **${formatCpu(r.cpu)}** | **${formatMemory(r.memory)}** |`,
+        "",
+        "| workload | namespace | kind | pods | CPU request / pod | memory request / pod | CPU limit / pod | memory limit / pod |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        ...report.items.map(
+            (i) =>
+                `| ${i.component}${i.sidecar ? " (+ sidecar)" : ""} | ${i.namespace} | ${i.kind} | ${i.pods} | ${formatCpu(i.perPod.requests.cpu)} | ${formatMemory(i.perPod.requests.memory)} | ` +
+                `${limit(i.perPod.limits.cpu, i.unlimited.cpu, formatCpu)} | ${limit(i.perPod.limits.memory, i.unlimited.memory, formatMemory)} |`,
+        ),
+        "",
+    ];
+    if (unlimitedCpu > 0) lines.push(`${unlimitedCpu} pods have a container without a CPU limit (by design: throttling servers only adds latency; requests reserve their share).`, "");
+    if (report.notCounted.length > 0) {
+        lines.push("Not counted:", "", ...report.notCounted.map((n) => `- ${n.what} (${n.namespace}): ${n.reason}`), "");
+    }
+    return lines.join("\n");
+}
+
+/** The summary section the synth writes (registered in scripts/lib/synth-output.ts). */
+export function footprintSection(render: Render): string {
+    return footprintMarkdown(footprint(render));
+}
