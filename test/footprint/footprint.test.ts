@@ -50,7 +50,7 @@ function fixture(): Render {
         release("mystery", "mystery-chart", "observability", { replicas: 5 }),
         resource("aws:eks/addon:Addon", "coredns", { addonName: "coredns" }),
     ];
-    return { stack: "test", resources, manifests, outputs: {} };
+    return { stack: "test", resources, manifests, outputs: {}, missingSecrets: [] };
 }
 
 describe("footprint", () => {
