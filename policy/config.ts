@@ -17,6 +17,8 @@ export const DEFAULT_TRUSTED_REPOSITORIES = [
     "https://charts.jetstack.io",
     "https://prometheus-community.github.io/helm-charts",
     "https://grafana.github.io/helm-charts",
+    // Grafana's OSS Loki and Grafana charts moved here in March 2026 (grafana/loki#20705).
+    "https://grafana-community.github.io/helm-charts",
     "https://jaegertracing.github.io/helm-charts",
     "https://kiali.org/helm-charts",
 ] as const;

@@ -5,6 +5,7 @@ import type { Finding } from "./rules/types";
 /** `Deployment payments/backend`, `aws:eks/cluster:Cluster dodo-prod`, or `PeerAuthentication in istio-system` for a missing object. */
 export function describeObject(f: Pick<Finding, "kind" | "namespace" | "name">): string {
     if (!f.name) return f.namespace ? `${f.kind} in ${f.namespace}` : f.kind;
+    if (f.kind === "Namespace") return `Namespace ${f.name}`;
     return `${f.kind} ${f.namespace ? `${f.namespace}/` : ""}${f.name}`;
 }
 

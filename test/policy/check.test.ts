@@ -28,6 +28,11 @@ describe("policy: catalog and checker", () => {
         assert.deepEqual(catalog().filter((c) => c.scope === "stack").map((c) => c.id).sort(), [...STACK_IDS].sort());
     });
 
+    it("the README documents every rule", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "../../policy/README.md"), "utf8");
+        for (const id of REQUIRED_IDS) assert.ok(readme.includes(`| \`${id}\` |`), id);
+    });
+
     it("mandatory rules stay mandatory in prod and staging; only dev may downgrade or disable them", () => {
         const rule = RULES.find((r) => r.id === "k8s-probes")!;
         const rules = { "k8s-probes": { enforcement: "advisory" as const } };
@@ -36,6 +41,13 @@ describe("policy: catalog and checker", () => {
         assert.equal(effectiveEnforcement(rule, resolveConfig({ rules }, "dev")), "advisory");
         assert.equal(effectiveEnforcement(rule, resolveConfig({ rules: { "k8s-probes": { enforcement: "disabled" } } }, "dev")), "disabled");
         assert.equal(effectiveEnforcement(rule, resolveConfig({ rules: { "k8s-probes": { enforcement: "disabled" } } })), "mandatory", "no environment means prod");
+    });
+
+    it("an advisory rule stays advisory unless the config raises it, in any environment", () => {
+        const advisory = { id: "x-advisory", enforcement: "advisory" as const };
+        assert.equal(effectiveEnforcement(advisory, resolveConfig({}, "prod")), "advisory");
+        assert.equal(effectiveEnforcement(advisory, resolveConfig({ rules: { "x-advisory": { enforcement: "mandatory" } } }, "dev")), "mandatory");
+        assert.equal(effectiveEnforcement(advisory, resolveConfig({ rules: { "x-advisory": { enforcement: "disabled" } } }, "prod")), "disabled");
     });
 
     it("applies the downgrade to findings, so a dev run with only advisory findings passes", () => {
