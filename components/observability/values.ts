@@ -226,6 +226,7 @@ export function lokiValues(input: LokiInput): Record<string, unknown> {
     const size = OBSERVABILITY_SIZING[input.environment];
     const s3 = input.config.storage === "s3";
     if (s3 && (!input.bucket || !input.roleArn)) throw new Error("lokiValues: s3 storage needs the bucket and the IRSA role ARN");
+    // One bucket: chunks live under the tenant's prefix, index under index/, (unused) rules under rules/.
     const storage = s3
         ? { type: "s3", bucketNames: { chunks: input.bucket, ruler: input.bucket, admin: input.bucket }, s3: { region: input.region } }
         : { type: "filesystem" };
@@ -241,8 +242,6 @@ export function lokiValues(input: LokiInput): Record<string, unknown> {
                 ],
             },
             storage,
-            // Rules are Prometheus's job here; Loki's ruler keeps its (empty) rule store on disk.
-            rulerConfig: { storage: { type: "local", local: { directory: "/var/loki/rules" } } },
             limits_config: { retention_period: `${input.config.retentionDays * 24}h`, allow_structured_metadata: true },
             compactor: {
                 retention_enabled: true,
