@@ -37,6 +37,12 @@ const mesh = new Mesh("mesh", {
     lbController: cluster.lbController,
 });
 
+// The public zone of the host, looked up by name (real environments; dev uses an in-cluster CA).
+const zoneName = config.payments.tls.hostedZone;
+const hostedZone = zoneName
+    ? { name: zoneName, zoneId: aws.route53.getZoneOutput({ name: zoneName, privateZone: false }, { provider: awsProvider }).zoneId }
+    : undefined;
+
 // TLS for the edge: cert-manager and the ClusterIssuer chosen by payments.tls.issuer (a dev CA, or
 // Let's Encrypt over Route 53 DNS-01 with an IRSA role limited to the hosted zone).
 const certManager = new CertManager("cert-manager", {
@@ -44,7 +50,7 @@ const certManager = new CertManager("cert-manager", {
     environment: config.environment,
     region: config.region,
     issuer: config.payments.tls.issuer,
-    hostedZoneId: config.payments.tls.hostedZoneId,
+    hostedZone,
     acmeEmail: config.payments.tls.acmeEmail,
     oidc: cluster.oidc,
     provider: cluster.provider,
@@ -61,9 +67,7 @@ const payments = new Payments("payments", {
     dependsOn: [...cluster.ready, ...mesh.ready],
     certificateDependsOn: certManager.ready,
     // Real environments publish the host: a CNAME to the gateway's NLB in the ACME hosted zone.
-    dns: config.payments.tls.hostedZoneId
-        ? { hostedZoneId: config.payments.tls.hostedZoneId, target: loadBalancerHostname(mesh.gatewayService) }
-        : undefined,
+    dns: hostedZone ? { hostedZoneId: hostedZone.zoneId, target: loadBalancerHostname(mesh.gatewayService) } : undefined,
 }, providers);
 
 // Observability: Prometheus (+ Istio monitors, SLO alerts), Grafana, Loki + Alloy, Jaeger (the

@@ -112,8 +112,8 @@ export interface IssuerInput {
     kind: IssuerKind;
     /** ACME only. */
     email?: string;
-    /** ACME only. */
-    hostedZoneId?: string;
+    /** ACME only: the hosted zone's domain; the solver answers challenges for names in it. */
+    dnsZone?: string;
     /** ACME only: AWS region for the Route 53 client. */
     region?: string;
 }
@@ -161,7 +161,7 @@ export function issuers(input: IssuerInput): Issuers {
             ],
         };
     }
-    const missing = (["email", "hostedZoneId", "region"] as const).filter((k) => !input[k]);
+    const missing = (["email", "dnsZone", "region"] as const).filter((k) => !input[k]);
     if (missing.length > 0) throw new Error(`issuer ${input.kind} needs ${missing.join(", ")}`);
     return {
         issuerName: input.kind,
@@ -171,8 +171,9 @@ export function issuers(input: IssuerInput): Issuers {
                     server: ACME_SERVERS[input.kind],
                     email: input.email,
                     privateKeySecretRef: { name: `${input.kind}-account-key` },
-                    // Ambient credentials: the controller's IRSA role, limited to this zone.
-                    solvers: [{ dns01: { route53: { region: input.region, hostedZoneID: input.hostedZoneId } } }],
+                    // Ambient credentials: the controller's IRSA role, limited to this zone; the
+                    // solver finds the zone by name (route53:ListHostedZonesByName).
+                    solvers: [{ selector: { dnsZones: [input.dnsZone] }, dns01: { route53: { region: input.region } } }],
                 },
             }),
         ],

@@ -15,7 +15,7 @@ export interface CertManagerArgs {
     /** Which ClusterIssuer signs host certificates (payments.tls.issuer). */
     issuer: IssuerKind;
     /** ACME issuers only: the Route 53 zone DNS-01 writes to (the IAM role is limited to it). */
-    hostedZoneId?: string;
+    hostedZone?: { name: string; zoneId: pulumi.Input<string> };
     /** ACME issuers only. */
     acmeEmail?: string;
     /** The cluster's OIDC identity, for the IRSA role of the controller. */
@@ -45,11 +45,11 @@ export class CertManager extends pulumi.ComponentResource {
         let roleArn: pulumi.Output<string> | undefined;
         const roleDeps: pulumi.Resource[] = [];
         if (acme) {
-            if (!args.hostedZoneId) throw new Error(`CertManager ${name}: hostedZoneId is required for issuer ${args.issuer}`);
+            if (!args.hostedZone) throw new Error(`CertManager ${name}: hostedZone is required for issuer ${args.issuer}`);
             const role = irsaRole(`${name}-route53`, args.oidc, CERT_MANAGER_NAMESPACE, CERT_MANAGER_SERVICE_ACCOUNT, { parent: this });
             const policy = new aws.iam.RolePolicy(`${name}-route53`, {
                 role: role.name,
-                policy: JSON.stringify(route53Policy(args.hostedZoneId)),
+                policy: pulumi.output(args.hostedZone.zoneId).apply((zoneId) => JSON.stringify(route53Policy(zoneId))),
             }, { parent: this });
             roleArn = role.arn;
             roleDeps.push(policy);
@@ -68,7 +68,7 @@ export class CertManager extends pulumi.ComponentResource {
                 : certManagerValues({ environment: args.environment }),
         }, { ...k8sOpts, dependsOn: [namespace, ...roleDeps] });
 
-        const built = issuers({ kind: args.issuer, email: args.acmeEmail, hostedZoneId: args.hostedZoneId, region: args.region });
+        const built = issuers({ kind: args.issuer, email: args.acmeEmail, dnsZone: args.hostedZone?.name, region: args.region });
         // In order: the self-signed CA certificate needs its bootstrap issuer, the CA issuer its secret.
         const applied: pulumi.Resource[] = [];
         for (const obj of built.objects) {

@@ -16,8 +16,8 @@ export interface ReplicaBounds {
 
 export interface TlsConfig {
     issuer: TlsIssuerKind;
-    /** Route 53 hosted zone for DNS-01; set when issuer is an ACME one. */
-    hostedZoneId?: string;
+    /** Public Route 53 hosted zone (a domain) holding payments.host; set when issuer is an ACME one. */
+    hostedZone?: string;
     /** ACME account e-mail; set when issuer is an ACME one. */
     acmeEmail?: string;
 }
@@ -103,7 +103,6 @@ export const imageRef = z.string().superRefine((image, ctx) => {
     if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
-const hostedZoneId = z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "expected a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ" });
 const email = z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: "expected an e-mail address for the ACME account" });
 
 export const paymentsKeys = {
@@ -120,11 +119,11 @@ export const paymentsKeys = {
         schema: oneOf(TLS_ISSUER_KINDS),
         default: { dev: "selfSigned", staging: "letsencrypt-staging", prod: "letsencrypt" },
     }),
-    hostedZoneId: defineKey({
-        key: "payments.tls.hostedZoneId",
+    hostedZone: defineKey({
+        key: "payments.tls.hostedZone",
         type: "string",
-        description: "Route 53 hosted zone (Z...) of payments.host; required with a Let's Encrypt issuer. cert-manager's IAM role may change records in this zone only.",
-        schema: hostedZoneId,
+        description: "Public Route 53 hosted zone (its domain, e.g. dodopayments.com) that holds payments.host; required with a Let's Encrypt issuer. The zone is looked up by name; cert-manager's IAM role may change records in it only, and the host's DNS record is written there.",
+        schema: hostName,
         optional: true,
     }),
     acmeEmail: defineKey({
@@ -278,7 +277,7 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
         const host = required(k.host, "pay.dodopayments.com");
         const tls: TlsConfig = {
             issuer: reader.get(k.tlsIssuer),
-            hostedZoneId: reader.get(k.hostedZoneId, "optional"),
+            hostedZone: reader.get(k.hostedZone, "optional"),
             acmeEmail: reader.get(k.acmeEmail, "optional"),
         };
         const images = {
@@ -304,7 +303,10 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
         const password = reader.get(k.postgresPassword, "optional");
 
         if (isAcme(tls.issuer)) {
-            if (!tls.hostedZoneId) reader.fail(k.hostedZoneId.key, `required with payments.tls.issuer ${tls.issuer} (DNS-01 writes the challenge record into this Route 53 zone)`);
+            if (!tls.hostedZone) reader.fail(k.hostedZone.key, `required with payments.tls.issuer ${tls.issuer} (DNS-01 writes the challenge record into this Route 53 zone)`);
+            else if (host && host !== tls.hostedZone && !host.endsWith(`.${tls.hostedZone}`)) {
+                reader.fail(k.hostedZone.key, `must be payments.host's zone: "${host}" is not in "${tls.hostedZone}"`);
+            }
             if (!tls.acmeEmail) reader.fail(k.acmeEmail.key, `required with payments.tls.issuer ${tls.issuer}`);
         }
         if (reader.environment === "prod" && tls.issuer !== "letsencrypt") {

@@ -1,6 +1,7 @@
 // Runs a Pulumi program in-process under mocks and records every resource it registers, with
 // its inputs, parent, dependsOn and provider. The offline synth and the test harness share it.
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 
 export interface RegisteredResource {
     type: string;
@@ -138,6 +139,12 @@ function mockCall(token: string, inputs: Record<string, unknown>, region: string
             return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "MOCK", id: MOCK_ACCOUNT };
+        case "aws:route53/getZone:getZone": {
+            // A stable, zone-ID-shaped value derived from the name.
+            const name = String(inputs.name ?? "");
+            const id = `Z${createHash("sha256").update(name).digest("hex").toUpperCase().slice(0, 20)}`;
+            return { zoneId: id, name, id, arn: `arn:aws:route53:::hostedzone/${id}`, privateZone: false, nameServers: [] };
+        }
         case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         default:

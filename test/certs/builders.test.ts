@@ -88,16 +88,16 @@ describe("cert-manager builders", () => {
                 ["letsencrypt-staging", "https://acme-staging-v02.api.letsencrypt.org/directory"],
                 ["letsencrypt", "https://acme-v02.api.letsencrypt.org/directory"],
             ] as const) {
-                const { objects, issuerName } = issuers({ kind, email: "platform@dodopayments.com", hostedZoneId: "Z0123456789ABCDEFGHIJ", region: "ap-south-1" });
+                const { objects, issuerName } = issuers({ kind, email: "platform@dodopayments.com", dnsZone: "dodopayments.com", region: "ap-south-1" });
                 assert.equal(issuerName, kind);
                 const acme = (objects[0] as Obj).spec.acme;
                 assert.equal(acme.server, server);
-                assert.deepEqual(acme.solvers, [{ dns01: { route53: { region: "ap-south-1", hostedZoneID: "Z0123456789ABCDEFGHIJ" } } }]);
+                assert.deepEqual(acme.solvers, [{ selector: { dnsZones: ["dodopayments.com"] }, dns01: { route53: { region: "ap-south-1" } } }]);
             }
         });
 
         it("refuses an ACME issuer without e-mail, zone or region", () => {
-            assert.throws(() => issuers({ kind: "letsencrypt", region: "ap-south-1" }), /needs email, hostedZoneId/);
+            assert.throws(() => issuers({ kind: "letsencrypt", region: "ap-south-1" }), /needs email, dnsZone/);
         });
     });
 

@@ -18,7 +18,7 @@ function program(issuer: "selfSigned" | "letsencrypt") {
             environment: "prod",
             region: "ap-south-1",
             issuer,
-            hostedZoneId: "Z0123456789ABCDEFGHIJ",
+            hostedZone: { name: "dodopayments.com", zoneId: "Z0123456789ABCDEFGHIJ" },
             acmeEmail: "platform@dodopayments.com",
             oidc,
             provider,

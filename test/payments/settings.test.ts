@@ -9,7 +9,7 @@ export const REQUIRED: Record<string, string> = {
     "payments.backend.v1.image": "ghcr.io/dodopayments/payments-backend:2.7.0",
     "payments.postgres.password": "correct-horse-battery-staple",
 };
-const ACME = { "payments.tls.hostedZoneId": "Z0123456789ABCDEFGHIJ", "payments.tls.acmeEmail": "platform@dodopayments.com" };
+const ACME = { "payments.tls.hostedZone": "dodopayments.com", "payments.tls.acmeEmail": "platform@dodopayments.com" };
 
 function read(environment: Environment, values: Record<string, string | undefined>): { config: PaymentsConfig; problems: string[] } {
     const merged = { ...REQUIRED, ...(environment === "dev" ? {} : ACME), ...values };
@@ -46,7 +46,7 @@ describe("payments config", () => {
         it("staging: Let's Encrypt staging over DNS-01, two replicas", () => {
             const c = accepted("staging");
             assert.equal(c.tls.issuer, "letsencrypt-staging");
-            assert.equal(c.tls.hostedZoneId, "Z0123456789ABCDEFGHIJ");
+            assert.equal(c.tls.hostedZone, "dodopayments.com");
             assert.deepEqual(c.backendReplicas, { min: 2, max: 4 });
         });
 
@@ -115,13 +115,13 @@ describe("payments config", () => {
         });
 
         it("requires a hosted zone and an ACME e-mail with Let's Encrypt", () => {
-            rejected("staging", { "payments.tls.hostedZoneId": undefined }, "payments.tls.hostedZoneId", /required with payments.tls.issuer letsencrypt-staging/);
+            rejected("staging", { "payments.tls.hostedZone": undefined }, "payments.tls.hostedZone", /required with payments.tls.issuer letsencrypt-staging/);
             rejected("staging", { "payments.tls.acmeEmail": undefined }, "payments.tls.acmeEmail", /required/);
-            rejected("dev", { "payments.tls.issuer": "letsencrypt" }, "payments.tls.hostedZoneId", /required/);
+            rejected("dev", { "payments.tls.issuer": "letsencrypt" }, "payments.tls.hostedZone", /required/);
         });
 
         it("validates the hosted zone ID format", () => {
-            rejected("staging", { "payments.tls.hostedZoneId": "example.com" }, "payments.tls.hostedZoneId", /expected a Route 53 hosted zone ID/);
+            rejected("staging", { "payments.tls.hostedZone": "example.com" }, "payments.tls.hostedZone", /is not in "example\.com"/);
         });
 
         it("keeps prod on the production Let's Encrypt issuer", () => {
