@@ -86,7 +86,8 @@ export const istioAuthzDefaultDeny: KubeStackRule = {
     check(index, ctx) {
         const allowNothing = new Set<string>();
         for (const ap of index.byKind("AuthorizationPolicy")) {
-            if (!isIstio(ap, "AuthorizationPolicy")) continue;
+            // A dry-run policy is only logged, never enforced, so it denies nothing.
+            if (!isIstio(ap, "AuthorizationPolicy") || ap.metadata?.annotations?.["istio.io/dry-run"] === "true") continue;
             const spec = obj(ap.spec);
             if (isAllowPolicy(spec) && !hasSelector(spec) && arr(spec.rules).length === 0) allowNothing.add(namespaceOf(ap));
         }
@@ -118,9 +119,9 @@ export const istioAuthzDefaultDeny: KubeStackRule = {
     },
 };
 
-/** A `*` principal/namespace, or a whole trust domain (`cluster.local/*`), constrains nothing. */
+/** A `*` principal/namespace, a whole trust domain (`cluster.local/*`) or an all-addresses block constrains nothing. */
 function matchesAnyone(v: string): boolean {
-    return v === "*" || /^[^/]*\/\*$/.test(v);
+    return v === "*" || /^[^/]*\/\*$/.test(v) || v === "0.0.0.0/0" || v === "::/0";
 }
 
 const SOURCE_FIELDS = ["principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks",
@@ -131,7 +132,7 @@ function sourceConstrains(source: Obj): boolean {
     for (const f of SOURCE_FIELDS) {
         const values = strs(source[f]);
         if (values.length === 0) continue;
-        if ((f === "principals" || f === "namespaces") && values.every(matchesAnyone)) continue;
+        if ((f === "principals" || f === "namespaces" || f === "ipBlocks" || f === "remoteIpBlocks") && values.every(matchesAnyone)) continue;
         return true;
     }
     return false;

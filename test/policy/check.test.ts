@@ -5,6 +5,7 @@ import { checkObjects, checkPulumiResources, hasMandatory, toKubeObject } from "
 import { catalog, RULES } from "../../policy/catalog";
 import { effectiveEnforcement, fromPackConfig, resolveConfig, strictestEnvironment } from "../../policy/config";
 import { deployment, hardenedContainer, istio, ns, podSpec } from "./helpers";
+import { loadPackConfigFile, shippedPackConfig } from "../../policy/config-files";
 
 const REQUIRED_IDS = [
     "istio-mtls-strict", "istio-mesh-wide-strict", "istio-authz-default-deny", "istio-authz-no-allow-all", "istio-authz-safe-patterns",
@@ -128,6 +129,12 @@ describe("policy: catalog and checker", () => {
             assert.equal(strictestEnvironment("dev", "prod"), "prod");
             assert.equal(strictestEnvironment("staging", "dev"), "staging");
             assert.equal(resolveConfig({ environment: "dev" }, "prod").environment, "prod");
+        });
+        it("shippedPackConfig applies dev's downgrades to checkPulumiResources; a bad file names itself", () => {
+            const d = { type: "kubernetes:apps/v1:Deployment", name: "x", props: deployment("x", "payments", podSpec([hardenedContainer("app", { livenessProbe: undefined })]), { replicas: 1 }) as Record<string, unknown> };
+            assert.equal(checkPulumiResources([d], { env: "dev", config: shippedPackConfig("dev"), only: ["k8s-probes"] })[0]!.enforcement, "advisory");
+            assert.equal(checkPulumiResources([d], { env: "prod", config: shippedPackConfig("dev"), only: ["k8s-probes"] })[0]!.enforcement, "mandatory");
+            assert.throws(() => loadPackConfigFile(path.join(__dirname, "fixtures/compliant.yaml")), /compliant\.yaml: Unexpected token/);
         });
         it("the shipped example configs load", () => {
             const load = (env: string) => fromPackConfig(JSON.parse(fs.readFileSync(path.join(__dirname, "../../policy/config", `${env}.json`), "utf8")), ids);

@@ -82,6 +82,11 @@ describe("policy: mesh rules", () => {
             const withSelector = istio("AuthorizationPolicy", "y", "payments", { selector: { matchLabels: { app: "backend" } } });
             assert.equal(run("istio-authz-default-deny", [ns("payments"), backend, withRules, withSelector]).length, 1);
         });
+        it("does not count a dry-run allow-nothing policy, which enforces nothing", () => {
+            const dryRun = allowNothing("payments");
+            dryRun.metadata!.annotations = { "istio.io/dry-run": "true" };
+            assert.equal(run("istio-authz-default-deny", [ns("payments"), backend, dryRun]).length, 1);
+        });
         it("ignores namespaces outside the mesh", () => {
             assert.deepEqual(run("istio-authz-default-deny", [ns("tools", {}), deployment("x", "tools")]), []);
         });
@@ -98,6 +103,7 @@ describe("policy: mesh rules", () => {
         it("flags sources that are only * principals or namespaces", () => {
             assert.equal(run("istio-authz-no-allow-all", [ap([{ from: [{ source: { principals: ["*"], namespaces: ["*"] } }] }])]).length, 1);
             assert.equal(run("istio-authz-no-allow-all", [ap([{ from: [{ source: { principals: ["cluster.local/*"] } }] }])]).length, 1);
+            assert.equal(run("istio-authz-no-allow-all", [ap([{ from: [{ source: { ipBlocks: ["0.0.0.0/0", "::/0"] } }] }])]).length, 1);
         });
         it("passes a rule naming a service account", () => {
             const rule = { from: [{ source: { principals: ["cluster.local/ns/payments/sa/frontend"] } }], to: [{ operation: { methods: ["GET"], paths: ["/api/*"] } }] };
