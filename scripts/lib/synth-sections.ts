@@ -1,8 +1,9 @@
-// What the synth adds to the bare render: the policy verdict and the authorization matrix.
+// What the synth adds to the bare render: the footprint, the policy verdict and the authorization matrix.
 import { buildAuthzMatrix } from "../../components/istio/authz-matrix";
 import { checkPulumiResources } from "../../policy/check";
 import { renderMarkdownVerdict } from "../../policy/report";
 import type { Environment, Finding } from "../../policy/rules/types";
+import { footprintSection } from "./footprint";
 import { Render } from "./render";
 import { SummarySection, synthFiles } from "./synth-output";
 
@@ -21,7 +22,7 @@ export const policySection: SummarySection = (render) => `## Policy checks\n\n${
 /** All files of a synth: resources.json, manifests.yaml, summary.md and authz-matrix.md. */
 export function allSynthFiles(render: Render): Record<string, string> {
     return {
-        ...synthFiles(render, [policySection]),
+        ...synthFiles(render, [footprintSection, policySection]),
         "authz-matrix.md": buildAuthzMatrix(render.manifests),
     };
 }
