@@ -32,6 +32,24 @@ describe("policy: workload rules", () => {
         assert.deepEqual(run("k8s-probes", [gw]), []);
     });
 
+    it("an ingress gateway Deployment as the istio/gateway chart renders it passes the mesh and hardening rules", () => {
+        const gw: KubeObject = {
+            apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "istio-ingressgateway", namespace: "istio-ingress" },
+            spec: { replicas: 1, selector: { matchLabels: { istio: "ingressgateway" } }, template: {
+                metadata: { labels: { istio: "ingressgateway", "sidecar.istio.io/inject": "true" }, annotations: { "inject.istio.io/templates": "gateway" } },
+                spec: {
+                    securityContext: { sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }], seccompProfile: { type: "RuntimeDefault" } },
+                    containers: [{
+                        name: "istio-proxy", image: "auto", ports: [{ containerPort: 15090, name: "http-envoy-prom" }],
+                        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2000m", memory: "1024Mi" } },
+                        securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337, capabilities: { drop: ["ALL"] } },
+                    }],
+                },
+            } },
+        };
+        for (const rule of [...CONTAINER_RULES, "istio-uid-not-1337", "istio-no-injection-opt-out"]) assert.deepEqual(run(rule, [gw]), [], rule);
+    });
+
     it("istio-init's NET_ADMIN/NET_RAW and root are allowed only for the real istio-init", () => {
         const fake = { ...istioInit, image: "busybox:1.36" };
         const d = deployment("backend", "payments", podSpec([hardenedContainer()], { initContainers: [fake] }));
