@@ -124,8 +124,8 @@ function matchesAnyone(v: string): boolean {
     return v === "*" || /^[^/]*\/\*$/.test(v) || v === "0.0.0.0/0" || v === "::/0";
 }
 
-const SOURCE_FIELDS = ["principals", "requestPrincipals", "namespaces", "ipBlocks", "remoteIpBlocks",
-    "notPrincipals", "notRequestPrincipals", "notNamespaces", "notIpBlocks", "notRemoteIpBlocks"] as const;
+const SOURCE_FIELDS = ["principals", "requestPrincipals", "namespaces", "serviceAccounts", "ipBlocks", "remoteIpBlocks",
+    "notPrincipals", "notRequestPrincipals", "notNamespaces", "notServiceAccounts", "notIpBlocks", "notRemoteIpBlocks"] as const;
 const SOURCE_CONDITION = /^(source\.|remote\.|request\.auth\.)/;
 
 function sourceConstrains(source: Obj): boolean {

@@ -108,6 +108,7 @@ describe("policy: mesh rules", () => {
         it("passes a rule naming a service account", () => {
             const rule = { from: [{ source: { principals: ["cluster.local/ns/payments/sa/frontend"] } }], to: [{ operation: { methods: ["GET"], paths: ["/api/*"] } }] };
             assert.deepEqual(run("istio-authz-no-allow-all", [ap([rule])]), []);
+            assert.deepEqual(run("istio-authz-no-allow-all", [ap([{ from: [{ source: { serviceAccounts: ["frontend"] } }] }])]), [], "serviceAccounts (Istio 1.25+) is a source constraint");
         });
         it("leaves DENY policies alone", () => {
             assert.deepEqual(run("istio-authz-no-allow-all", [ap([{}], "DENY")]), []);
