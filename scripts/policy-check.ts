@@ -21,6 +21,8 @@ type Format = (typeof FORMATS)[number];
 /** A usage or input problem: printed as one line, exit code 2, never a stack trace. */
 export class InputError extends Error {}
 
+class HelpRequested extends Error {}
+
 export interface SourcedObject {
     object: KubeObject;
     file: string;
@@ -122,7 +124,7 @@ export function parseArgs(argv: readonly string[]): Args {
         } else if (a === "--list") {
             args.list = true;
         } else if (a === "-h" || a === "--help") {
-            throw new InputError(USAGE);
+            throw new HelpRequested(USAGE);
         } else if (a === "--") {
             args.files.push(...argv.slice(i + 1));
             break;
@@ -193,6 +195,10 @@ export function main(argv: readonly string[], io: Io = nodeIo): number {
         }
         return hasMandatory(findings) ? 1 : 0;
     } catch (e) {
+        if (e instanceof HelpRequested) {
+            io.stdout(`${USAGE}\n`);
+            return 0;
+        }
         if (e instanceof InputError) {
             io.stderr(`policy-check: ${e.message}\n`);
             return 2;

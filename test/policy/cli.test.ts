@@ -106,6 +106,10 @@ describe("policy: policy-check CLI", () => {
         const notK8s = cli(["values.yaml"], { "values.yaml": "replicaCount: 2\n" });
         assert.match(notK8s.stderr, /values\.yaml:1: document 1 has no apiVersion\/kind/);
         assert.equal(cli(["--format", "xml", "a.yaml"]).code, 2);
+        assert.match(cli([]).stderr, /^policy-check: no input files\nusage: /);
+        const help = cli(["--help"]);
+        assert.equal(help.code, 0);
+        assert.match(help.stdout, /^usage: policy-check/);
         assert.equal(cli(["--config", "c.yaml", "a.yaml"], { "c.yaml": "no-such-rule: advisory\n", "a.yaml": "" }).stderr, "policy-check: c.yaml: no-such-rule: not a rule id of this pack\n");
     });
 
