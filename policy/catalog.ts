@@ -28,6 +28,11 @@ export function catalog(): CatalogEntry[] {
     return RULES.map((r) => ({ id: r.id, description: r.description, enforcement: r.enforcement, scope: r.scope, target: r.target }));
 }
 
+/** The area a rule belongs to, from its id prefix (used for tags in CrossGuard and SARIF). */
+export function ruleArea(id: string): "istio" | "kubernetes" | "helm" | "aws" {
+    return id.startsWith("istio-") ? "istio" : id.startsWith("k8s-") ? "kubernetes" : id.startsWith("helm-") ? "helm" : "aws";
+}
+
 export function ruleById(id: string): Rule | undefined {
     return RULES.find((r) => r.id === id);
 }

@@ -4,7 +4,7 @@ import {
     Policies, PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy,
     StackValidationArgs, StackValidationPolicy, UnknownValueError,
 } from "@pulumi/policy";
-import { RULES } from "./catalog";
+import { RULES, ruleArea } from "./catalog";
 import { indexObjects, runRule } from "./check";
 import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, resolveConfig, strictestEnvironment } from "./config";
 import type { Environment, Finding, KubeObject, PolicyConfig, PulumiResource, ResolvedConfig, Rule } from "./rules/types";
@@ -111,6 +111,18 @@ function report(reportViolation: ReportViolation, rule: Rule, config: ResolvedCo
     }
 }
 
+/** Fields Pulumi Cloud shows with each policy. */
+function metadata(rule: Rule) {
+    return {
+        name: rule.id,
+        description: rule.description,
+        enforcementLevel: rule.enforcement,
+        severity: rule.enforcement === "mandatory" ? ("high" as const) : ("medium" as const),
+        tags: ["security", ruleArea(rule.id)],
+        configSchema: configSchema(rule),
+    };
+}
+
 /** Runs `fn`, treating a read of a value unknown during preview as "cannot judge yet". */
 function unlessUnknown(fn: () => void): void {
     try {
@@ -125,10 +137,7 @@ const EMPTY_INDEX = indexObjects([]);
 
 function resourcePolicy(rule: Rule & { scope: "object" }): ResourceValidationPolicy {
     return {
-        name: rule.id,
-        description: rule.description,
-        enforcementLevel: rule.enforcement,
-        configSchema: configSchema(rule),
+        ...metadata(rule),
         validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
             if (rule.target === "pulumi" && !rule.types.includes(args.type)) return;
             const config = toPolicyConfig(rule, args.getConfig<PackPolicyConfig>(), args.stackTags);
@@ -152,10 +161,7 @@ function resourcePolicy(rule: Rule & { scope: "object" }): ResourceValidationPol
 
 function stackPolicy(rule: Rule & { scope: "stack" }): StackValidationPolicy {
     return {
-        name: rule.id,
-        description: rule.description,
-        enforcementLevel: rule.enforcement,
-        configSchema: configSchema(rule),
+        ...metadata(rule),
         validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
             const config = toPolicyConfig(rule, args.getConfig<PackPolicyConfig>(), args.stackTags);
             const objects: KubeObject[] = [];

@@ -3,7 +3,7 @@
 // startLine for every result, and reads partialFingerprints to keep alerts stable.
 import { createHash } from "crypto";
 import type { Finding } from "./rules/types";
-import type { CatalogEntry } from "./catalog";
+import { ruleArea, type CatalogEntry } from "./catalog";
 import { describeObject } from "./report";
 
 export interface SarifRegion { startLine: number }
@@ -58,8 +58,7 @@ function pascal(id: string): string {
 }
 
 function tagsFor(id: string): string[] {
-    const area = id.startsWith("istio-") ? "istio" : id.startsWith("k8s-") ? "kubernetes" : id.startsWith("helm-") ? "helm" : "aws";
-    return ["security", area];
+    return ["security", ruleArea(id)];
 }
 
 export function toSarif(findings: readonly Finding[], rules: readonly CatalogEntry[], options: SarifOptions): SarifLog {

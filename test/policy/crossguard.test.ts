@@ -77,7 +77,10 @@ describe("policy: CrossGuard adapters", () => {
             assert.equal("validateStack" in p, rule.scope === "stack", p.name);
             assert.equal(p.enforcementLevel, rule.enforcement);
             assert.ok(p.configSchema?.properties.environment && p.configSchema.properties.exemptNamespaces, p.name);
+            assert.equal(p.severity, "high");
+            assert.ok(p.tags?.includes("security"));
         }
+        assert.deepEqual(policies.find((p) => p.name === "istio-vs-weights")!.tags, ["security", "istio"]);
         const helm = policies.find((p) => p.name === "helm-trusted-repository")!;
         assert.ok(Array.isArray(helm.configSchema!.properties.trustedRepositories!.default));
     });
