@@ -579,7 +579,7 @@ export const istioServicePortNames: KubeObjectRule = {
 
 export const istioUidNot1337: KubeObjectRule = {
     id: "istio-uid-not-1337",
-    description: "Application containers do not run as UID 1337, the sidecar proxy's UID (its traffic bypasses interception).",
+    description: "Application containers do not run as UID (or GID) 1337, the sidecar proxy's, whose traffic bypasses interception.",
     enforcement: "mandatory",
     target: "kubernetes",
     scope: "object",
@@ -590,8 +590,11 @@ export const istioUidNot1337: KubeObjectRule = {
         const out: Violation[] = [];
         for (const cv of containersOf(tpl.spec)) {
             if (cv.istio) continue; // the proxy and its init/validation containers run as 1337 by design
-            if (effectiveSecurity(tpl.spec, cv.c, "runAsUser") === 1337) {
-                out.push(violation(o, `container "${cv.name}" runs as UID 1337, which iptables exempts from the sidecar: its traffic skips mTLS and policy`));
+            // istio-iptables returns early for both --uid-owner 1337 and --gid-owner 1337.
+            for (const [field, what] of [["runAsUser", "UID"], ["runAsGroup", "GID"]] as const) {
+                if (effectiveSecurity(tpl.spec, cv.c, field) === 1337) {
+                    out.push(violation(o, `container "${cv.name}" runs as ${what} 1337, which iptables exempts from the sidecar: its traffic skips mTLS and policy`));
+                }
             }
         }
         return out;

@@ -175,7 +175,7 @@ export function containersOf(spec: Obj): ContainerView[] {
 }
 
 /** Container-level securityContext field, falling back to the pod's where Kubernetes inherits it. */
-export function effectiveSecurity(spec: Obj, c: Obj, field: "runAsUser" | "runAsNonRoot" | "seccompProfile"): unknown {
+export function effectiveSecurity(spec: Obj, c: Obj, field: "runAsUser" | "runAsGroup" | "runAsNonRoot" | "seccompProfile"): unknown {
     const own = obj(c.securityContext);
     if (has(own, field)) return own[field];
     return obj(spec.securityContext)[field];

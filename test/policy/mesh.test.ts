@@ -286,6 +286,10 @@ describe("policy: mesh rules", () => {
             const d = deployment("backend", "payments", podSpec([hardenedContainer("app", { securityContext: {} })], { securityContext: { runAsUser: 1337 } }));
             assert.match(run("istio-uid-not-1337", [d])[0]!.message, /container "app" runs as UID 1337/);
         });
+        it("flags GID 1337 too (istio-iptables also exempts --gid-owner 1337)", () => {
+            const d = deployment("backend", "payments", podSpec([hardenedContainer("app", { securityContext: { runAsUser: 10001, runAsGroup: 1337 } })]));
+            assert.match(run("istio-uid-not-1337", [d])[0]!.message, /runs as GID 1337/);
+        });
         it("does not flag Istio's proxy and init containers, even as native sidecars", () => {
             const proxy = { name: "istio-proxy", image: "docker.io/istio/proxyv2:1.29.0", restartPolicy: "Always", securityContext: { runAsUser: 1337 } };
             const init = { name: "istio-validation", image: "docker.io/istio/proxyv2:1.29.0", securityContext: { runAsUser: 1337 } };
