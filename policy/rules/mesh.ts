@@ -181,6 +181,11 @@ export function unsafePath(p: string): string | undefined {
     if (/\/\//.test(body)) return "contains // (Istio merges slashes)";
     if (/(^|\/)\.\.?(\/|$)/.test(body)) return "contains a . or .. segment (Istio resolves them)";
     // `*` may only be a prefix/suffix wildcard, or a whole `{*}`/`{**}` template segment.
+    if (/\{\*\*?\}/.test(p)) {
+        const segments = p.split("/");
+        if (segments.some((seg) => /\{\*\*?\}/.test(seg) && seg !== "{*}" && seg !== "{**}")) return "uses {*} or {**} inside a segment (they must be whole segments)";
+        if (segments.slice(0, -1).includes("{**}")) return "uses {**} before the last segment (Istio allows it only last)";
+    }
     const stripped = body.replace(/\{\*\*?\}/g, "").replace(/\*$/, "");
     if (stripped.includes("*")) return "uses * in the middle (only prefix, suffix or {*}/{**} segments are supported)";
     return undefined;

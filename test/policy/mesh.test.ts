@@ -132,7 +132,7 @@ describe("policy: mesh rules", () => {
             ]), []);
         });
         it("flags paths that Istio normalization rewrites", () => {
-            for (const p of ["/a//b", "/a/./b", "/a/../b", "/a%2Fb", "/a\\b", "a/b", "/a?x=1", "/a/*/b"]) {
+            for (const p of ["/a//b", "/a/./b", "/a/../b", "/a%2Fb", "/a\\b", "a/b", "/a?x=1", "/a/*/b", "/a{*}/b", "/a/{**}/b"]) {
                 assert.ok(unsafePath(p), `expected ${p} to be unsafe`);
             }
             for (const p of ["*", "/api/*", "*.json", "/api/{*}/x", "/api/{**}", "/exact"]) assert.equal(unsafePath(p), undefined, p);
