@@ -1,6 +1,7 @@
 // What the synth adds to the bare render: the footprint, the policy verdict and the authorization matrix.
 import { buildAuthzMatrix } from "../../components/istio/authz-matrix";
 import { checkPulumiResources } from "../../policy/check";
+import { shippedPackConfig } from "../../policy/config-files";
 import { renderMarkdownVerdict } from "../../policy/report";
 import type { Environment, Finding } from "../../policy/rules/types";
 import { footprintSection } from "./footprint";
@@ -12,9 +13,10 @@ function environmentOf(render: Render): Environment {
     return env === "dev" || env === "staging" || env === "prod" ? env : "prod";
 }
 
-/** Every policy rule over the stack's resources, as the CrossGuard pack runs them for this environment. */
+/** Every policy rule over the stack's resources, with the pack config CrossGuard gets for this environment. */
 export function policyFindings(render: Render): Finding[] {
-    return checkPulumiResources(render.resources, { env: environmentOf(render) });
+    const env = environmentOf(render);
+    return checkPulumiResources(render.resources, { env, config: shippedPackConfig(env) });
 }
 
 export const policySection: SummarySection = (render) => `## Policy checks\n\n${renderMarkdownVerdict(policyFindings(render), { title: render.stack })}`;

@@ -131,15 +131,15 @@ describe("policy: catalog and checker", () => {
             assert.equal(resolveConfig({ environment: "dev" }, "prod").environment, "prod");
         });
         it("shippedPackConfig applies dev's downgrades to checkPulumiResources; a bad file names itself", () => {
-            const d = { type: "kubernetes:apps/v1:Deployment", name: "x", props: deployment("x", "payments", podSpec([hardenedContainer("app", { livenessProbe: undefined })]), { replicas: 1 }) as Record<string, unknown> };
-            assert.equal(checkPulumiResources([d], { env: "dev", config: shippedPackConfig("dev"), only: ["k8s-probes"] })[0]!.enforcement, "advisory");
-            assert.equal(checkPulumiResources([d], { env: "prod", config: shippedPackConfig("dev"), only: ["k8s-probes"] })[0]!.enforcement, "mandatory");
+            const d = { type: "aws:eks/cluster:Cluster", name: "x", props: { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } } };
+            assert.equal(checkPulumiResources([d], { env: "dev", config: shippedPackConfig("dev"), only: ["eks-endpoint-restricted"] })[0]!.enforcement, "advisory");
+            assert.equal(checkPulumiResources([d], { env: "prod", config: shippedPackConfig("dev"), only: ["eks-endpoint-restricted"] })[0]!.enforcement, "mandatory");
             assert.throws(() => loadPackConfigFile(path.join(__dirname, "fixtures/compliant.yaml")), /compliant\.yaml: Unexpected token/);
         });
         it("the shipped example configs load", () => {
             const load = (env: string) => fromPackConfig(JSON.parse(fs.readFileSync(path.join(__dirname, "../../policy/config", `${env}.json`), "utf8")), ids);
             assert.equal(resolveConfig(load("dev")).environment, "dev");
-            assert.equal(load("dev").rules!["k8s-probes"]!.enforcement, "advisory");
+            assert.equal(load("dev").rules!["eks-endpoint-restricted"]!.enforcement, "advisory");
             for (const env of ["staging", "prod"]) {
                 const c = resolveConfig(load(env));
                 assert.ok(RULES.every((r) => effectiveEnforcement(r, c) === "mandatory"), env);

@@ -7,6 +7,7 @@ import type { Policies, ReportViolation, ResourceValidationPolicy, StackValidati
 import { buildPolicies, ENVIRONMENT_VARIABLE, kubeObjectFromResource } from "../../policy/policies";
 import { RULES } from "../../policy/catalog";
 import { deployment, istio, podSpec } from "./helpers";
+import { renderCached } from "../harness";
 
 /* eslint-disable @typescript-eslint/no-var-requires */
 const server = require("@pulumi/policy/server") as {
@@ -214,5 +215,19 @@ describe("policy: CrossGuard adapters", () => {
         assert.equal(o.apiVersion, "v1");
         assert.equal(o.metadata!.name, "n");
         assert.throws(() => o.status, /read status/);
+    });
+
+    it("runs over the captured prod render through the engine's analyze paths: only the namespaces the shipped config exempts are reported", async function () {
+        this.timeout(60_000);
+        const custom = (await renderCached("prod")).resources.filter((r) => r.custom);
+        const diags = (await Promise.all(custom.map((r) => analyze(r.type, r.name, r.props)))).flat();
+        diags.push(...(await analyzeStack(custom)));
+        const reported = [...new Set(diags.map((d) => `${d.level} ${d.policy} ${d.message.split("\n").pop()}`))].sort();
+        // Without the shipped config (policy/config/prod.json) these two namespaces are flagged:
+        // they stay out of the mesh on purpose (webhooks the API server calls; the observability stack).
+        assert.deepEqual(reported, [
+            "mandatory istio-namespace-injection Namespace cert-manager/cert-manager: namespace has istio-injection=disabled; pods here get no sidecar",
+            "mandatory istio-namespace-injection Namespace observability/observability: namespace has istio-injection=disabled; pods here get no sidecar",
+        ]);
     });
 });
