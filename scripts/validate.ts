@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
 
     if (!args["no-synth"]) {
         // The synth command itself (not its internals): validation sees exactly what `npm run synth` writes.
-        const synth = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "scripts", "synth.ts"), "--stack", stack, "--out", out], {
+        const synth = spawnSync(process.execPath, ["-r", path.join(REPO_ROOT, "scripts", "lib", "register-ts.js"), path.join(REPO_ROOT, "scripts", "synth.ts"), "--stack", stack, "--out", out], {
             cwd: REPO_ROOT,
             stdio: ["ignore", "inherit", "inherit"],
         });

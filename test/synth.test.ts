@@ -85,7 +85,7 @@ describe("offline synth", () => {
     it("as a process: exits 1 with the key named, no stack trace, and writes nothing", () => {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-out-"));
         fs.rmSync(out, { recursive: true });
-        const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/synth.ts", "--stack", "dev", "--out", out, "--set", "dodo-platform:network.availabilityZones=7"], { cwd: REPO_ROOT, encoding: "utf8" });
+        const res = spawnSync(process.execPath, ["-r", "./scripts/lib/register-ts.js", "scripts/synth.ts", "--stack", "dev", "--out", out, "--set", "dodo-platform:network.availabilityZones=7"], { cwd: REPO_ROOT, encoding: "utf8" });
         assert.equal(res.status, 1, res.stderr);
         assert.match(res.stderr, /dodo-platform:network\.availabilityZones: must be between 2 and 3 \(got 7\)/);
         assert.doesNotMatch(res.stderr, /\n\s+at /);
