@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseArgs, UsageError } from "./lib/args";
+import { parseArgs, runCommand, UsageError } from "./lib/args";
 import { diffMarkdown, diffRenders, EMPTY_SNAPSHOT, RenderSnapshot, snapshotFromSynth } from "./lib/diff";
 import { renderStack, REPO_ROOT, STACKS } from "./lib/render";
 import { manifestsYaml, resourcesJson } from "./lib/synth-output";
@@ -126,21 +126,4 @@ async function main(argv: string[]): Promise<number> {
     }
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (err: unknown) => {
-            if (err instanceof UsageError) {
-                console.error(err.message);
-                process.exit(2);
-            }
-            const e = err as Error;
-            if (err instanceof RenderFailure || e?.name === "ConfigError" || e?.name === "RunError" || e?.constructor?.name === "RunError") {
-                console.error(`diff: ${e.message}`);
-                process.exit(1);
-            }
-            console.error(`diff failed: ${e?.stack ?? String(err)}`);
-            process.exit(1);
-        },
-    );
-}
+if (require.main === module) runCommand("diff", main, (err) => err instanceof RenderFailure);

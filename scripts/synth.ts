@@ -2,8 +2,7 @@
 // Renders a stack's whole desired state offline and writes resources.json, manifests.yaml and
 // summary.md. Config errors print the message and exit 1 without writing anything.
 import * as path from "path";
-import { ConfigError } from "../components/settings";
-import { parseArgs, UsageError } from "./lib/args";
+import { parseArgs, runCommand, UsageError } from "./lib/args";
 import { writeFiles } from "./lib/synth-output";
 import { allSynthFiles } from "./lib/synth-sections";
 import { renderStack, STACKS } from "./lib/render";
@@ -38,20 +37,4 @@ async function main(argv: string[]): Promise<number> {
     return 0;
 }
 
-main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        if (err instanceof UsageError) {
-            console.error(err.message);
-            process.exit(2);
-        }
-        // The program turns ConfigError into a RunError: both carry the full, key-naming message.
-        const e = err as Error;
-        if (err instanceof ConfigError || e?.name === "RunError" || e?.constructor?.name === "RunError") {
-            console.error(`error: ${e.message}`);
-            process.exit(1);
-        }
-        console.error(`synth failed: ${e?.stack ?? String(err)}`);
-        process.exit(1);
-    },
-);
+runCommand("synth", main);

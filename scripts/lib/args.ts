@@ -37,3 +37,31 @@ export function parseArgs<S extends FlagSpec>(argv: string[], spec: S, usage: st
     }
     return out as ParsedArgs<S>;
 }
+
+/** Errors whose message is the whole story: a config problem, or the program's RunError. */
+function isMessageOnly(err: unknown): boolean {
+    const e = err as { name?: string; constructor?: { name?: string } } | undefined;
+    // The program turns ConfigError into a RunError: both carry the full, key-naming message.
+    return e?.name === "ConfigError" || e?.name === "RunError" || e?.constructor?.name === "RunError";
+}
+
+/**
+ * Runs a command's `main` and exits with its code. A UsageError prints the usage and exits 2;
+ * config errors and the command's own expected failures print their message alone and exit 1;
+ * anything else is a bug, so it prints the stack.
+ */
+export function runCommand(name: string, main: (argv: string[]) => Promise<number>, expected: (err: unknown) => boolean = () => false): void {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (err: unknown) => {
+            if (err instanceof UsageError) {
+                console.error(err.message);
+                process.exit(2);
+            }
+            const e = err as Error;
+            if (isMessageOnly(err) || expected(err)) console.error(`${name}: ${e.message}`);
+            else console.error(`${name} failed: ${e?.stack ?? String(err)}`);
+            process.exit(1);
+        },
+    );
+}
