@@ -15,17 +15,25 @@ import { KubeObject } from "../components/k8s";
 import { ISTIO_VERSION } from "../components/versions";
 import { parseArgs, UsageError } from "./lib/args";
 import { readStackConfig, REPO_ROOT, STACKS } from "./lib/render";
-import { meshConfigOf, schemaInputs, schemaVersion, yamlStream } from "./lib/validate-inputs";
-import { decide, Finding, formatReport, parseIstioctlOutput, parseKubectlValidateOutput, parseWaivers, ToolRun, WaiverFileError } from "./lib/validate-report";
-import { builtInGroupVersions, buildTools, ToolBuildError } from "./lib/validate-tools";
+import { goYaml, meshConfigOf, schemaInputs, schemaVersion, yamlStream } from "./lib/validate-inputs";
+import { decide, Finding, formatReport, parseIstioctlOutput, parseKubectlValidateOutput, parseWaivers, SELF_CHECK, selfCheckProblems, ToolRun, WaiverFileError } from "./lib/validate-report";
+import { BuiltTools, builtInGroupVersions, buildTools, ToolBuildError } from "./lib/validate-tools";
 
 const USAGE = "usage: npm run validate -- --stack <dev|staging|prod> [--out <dir>] [--no-synth]";
-export const WAIVERS_FILE = path.join(REPO_ROOT, "validation-waivers.yaml");
+const WAIVERS_FILE = path.join(REPO_ROOT, "validation-waivers.yaml");
+const SELF_CHECK_FIXTURE = path.join(REPO_ROOT, "test", "validate", "fixtures", "known-bad.yaml");
 
 class SynthError extends Error {
     constructor(message: string) {
         super(message);
         this.name = "SynthError";
+    }
+}
+
+class SelfCheckError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "SelfCheckError";
     }
 }
 
@@ -81,16 +89,34 @@ async function main(argv: string[]): Promise<number> {
             : `tools: reused from cache (checked in ${tools.totalSeconds.toFixed(1)} s)`,
     );
 
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), `dodo-validate-${stack}-`));
+    const wanted = readStackConfig(stack).values["dodo-platform:cluster.kubernetesVersion"] ?? "";
+    const k8s = schemaVersion(wanted, tools.embeddedKubernetesVersions);
+
+    // The tools must find the defects planted in the fixture before their silence on the stack means anything.
+    const fixture = YAML.parseAllDocuments(fs.readFileSync(SELF_CHECK_FIXTURE, "utf8"))
+        .map((d) => d.toJS() as KubeObject | null)
+        .filter((o): o is KubeObject => o !== null && typeof o === "object");
+    const self = runTools(tools, fixture, undefined, k8s.version);
+    const selfProblems = selfCheckProblems(self.findings);
+    if (selfProblems.length > 0) throw new SelfCheckError(`tool self-check failed:\n  ${selfProblems.join("\n  ")}`);
+    console.log(`self-check: both tools reported all ${SELF_CHECK.length} defects planted in ${path.relative(REPO_ROOT, SELF_CHECK_FIXTURE)}`);
+
+    const { findings, runs } = runTools(tools, manifests, meshConfigOf(resources as never), k8s.version, k8s.note);
+    const verdict = decide(findings, waivers, stack);
+    console.log(formatReport(stack, runs, verdict));
+    return verdict.exitCode;
+}
+
+/** Runs both tools over `manifests` in a scratch folder, offline. */
+function runTools(tools: BuiltTools, manifests: KubeObject[], mesh: Record<string, unknown> | undefined, k8sVersion: string, note?: string): { findings: Finding[]; runs: ToolRun[] } {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "dodo-validate-"));
     try {
         const env = offlineEnv(work);
         const findings: Finding[] = [];
         const runs: ToolRun[] = [];
 
         // kubectl-validate: one object per file, Istio CRDs from the pinned istio.io/istio module.
-        const wanted = readStackConfig(stack).values["dodo-platform:cluster.kubernetesVersion"] ?? "";
-        const k8s = schemaVersion(wanted, tools.embeddedKubernetesVersions);
-        const inputs = schemaInputs(manifests, builtInGroupVersions(tools.kubectlValidate.moduleDir, k8s.version));
+        const inputs = schemaInputs(manifests, builtInGroupVersions(tools.kubectlValidate.moduleDir, k8sVersion));
         const objDir = path.join(work, "objects");
         const crdDir = path.join(work, "crds");
         fs.mkdirSync(objDir);
@@ -103,13 +129,13 @@ async function main(argv: string[]): Promise<number> {
             objects[file] = f.object;
         }
         if (inputs.files.length > 0) {
-            const r = run(tools.kubectlValidate.bin, ["--version", k8s.version, "--local-crds", crdDir, "-o", "json", objDir], env);
+            const r = run(tools.kubectlValidate.bin, ["--version", k8sVersion, "--local-crds", crdDir, "-o", "json", objDir], env);
             findings.push(...parseKubectlValidateOutput(r.stdout, objects));
         }
         runs.push({
             tool: "kubectl-validate",
-            version: `${tools.kubectlValidate.version}, Kubernetes ${k8s.version} schemas`,
-            input: `${inputs.files.length} objects (${inputs.builtIn} built-in, ${inputs.istio} Istio against Istio ${ISTIO_VERSION} CRDs)${k8s.note ? `; note: ${k8s.note}` : ""}`,
+            version: `${tools.kubectlValidate.version}, Kubernetes ${k8sVersion} schemas`,
+            input: `${inputs.files.length} objects (${inputs.builtIn} built-in, ${inputs.istio} Istio against Istio ${ISTIO_VERSION} CRDs)${note ? `; note: ${note}` : ""}`,
             skipped: inputs.skipped,
         });
 
@@ -117,10 +143,9 @@ async function main(argv: string[]): Promise<number> {
         const all = path.join(work, "manifests.yaml");
         fs.writeFileSync(all, yamlStream(manifests));
         const istioArgs = ["analyze", "--use-kube=false", "--all-namespaces", "--output", "json", "--output-threshold", "Info", "--istioNamespace", "istio-system"];
-        const mesh = meshConfigOf(resources as never);
         if (mesh) {
             const meshFile = path.join(work, "mesh.yaml");
-            fs.writeFileSync(meshFile, YAML.stringify(mesh));
+            fs.writeFileSync(meshFile, goYaml(mesh));
             istioArgs.push("--meshConfigFile", meshFile);
         }
         const ir = run(tools.istioctl.bin, [...istioArgs, all], env);
@@ -132,10 +157,7 @@ async function main(argv: string[]): Promise<number> {
             input: `analyze --use-kube=false over ${manifests.length} objects, ${mesh ? "with the istiod release's meshConfig" : "with Istio's default mesh config (no istiod release in this stack)"}`,
             skipped: [],
         });
-
-        const verdict = decide(findings, waivers, stack);
-        console.log(formatReport(stack, runs, verdict));
-        return verdict.exitCode;
+        return { findings, runs };
     } finally {
         fs.rmSync(work, { recursive: true, force: true });
     }
@@ -149,7 +171,7 @@ main(process.argv.slice(2)).then(
             process.exit(2);
         }
         const e = err as Error;
-        if (err instanceof WaiverFileError || err instanceof ToolBuildError || err instanceof SynthError) console.error(`error: ${e.message}`);
+        if (err instanceof WaiverFileError || err instanceof ToolBuildError || err instanceof SynthError || err instanceof SelfCheckError) console.error(`error: ${e.message}`);
         else console.error(`validate failed: ${e?.stack ?? String(err)}`);
         process.exit(1);
     },

@@ -13,6 +13,14 @@ export function isIstioGroup(group: string): boolean {
     return group === "istio.io" || group.endsWith(".istio.io");
 }
 
+/**
+ * YAML for the Go tools. They read YAML 1.1, where unquoted y/n/yes/no/on/off are booleans;
+ * the 1.1 option quotes such strings so a namespace "y" or a value "on" stays a string.
+ */
+export function goYaml(o: unknown): string {
+    return YAML.stringify(o, { lineWidth: 0, version: "1.1" });
+}
+
 export function idOf(o: KubeObject): string {
     return objectId(o.kind, o.metadata.name, o.metadata.namespace);
 }
@@ -58,7 +66,7 @@ export function schemaInputs(manifests: KubeObject[], builtInGroupVersions: Read
             .join("-")
             .toLowerCase()
             .replace(/[^a-z0-9.-]+/g, "_");
-        files.push({ file: `${String(i).padStart(4, "0")}-${slug}.yaml`, object: idOf(o), yaml: YAML.stringify(o, { lineWidth: 0 }) });
+        files.push({ file: `${String(i).padStart(4, "0")}-${slug}.yaml`, object: idOf(o), yaml: goYaml(o) });
     });
     return {
         files,
@@ -72,7 +80,7 @@ export function schemaInputs(manifests: KubeObject[], builtInGroupVersions: Read
 
 /** All objects as one multi-document YAML stream (what istioctl analyze reads). */
 export function yamlStream(manifests: KubeObject[]): string {
-    return manifests.map((o) => `---\n${YAML.stringify(o, { lineWidth: 0 })}`).join("");
+    return manifests.map((o) => `---\n${goYaml(o)}`).join("");
 }
 
 /**

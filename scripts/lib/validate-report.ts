@@ -21,6 +21,8 @@ export function objectId(kind: string, name: string, namespace?: string): string
     return namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
 }
 
+const ISTIO_LOG_LINE = /^\d{4}-\d\d-\d\dT[\d:.]+Z\t(debug|info|warn|error|fatal)\t/;
+
 function asLevel(level: unknown): Level {
     return level === "Error" || level === "Warning" || level === "Info" ? level : "Error";
 }
@@ -31,7 +33,13 @@ function asLevel(level: unknown): Level {
  * ("Error(s) adding files"); that becomes an Error finding so it can never pass silently.
  */
 export function parseIstioctlOutput(stdout: string, stderr: string): Finding[] {
-    const text = stdout.trim();
+    // istioctl's logger writes to stdout too ("<RFC3339>\twarn\tfile\terror processing ..."); the
+    // same problems are summed up on stderr as "Error(s) adding files", handled below.
+    const text = stdout
+        .split("\n")
+        .filter((l) => !ISTIO_LOG_LINE.test(l))
+        .join("\n")
+        .trim();
     let messages: unknown;
     try {
         messages = text === "" ? [] : JSON.parse(text);
@@ -84,7 +92,10 @@ export function parseKubectlValidateOutput(stdout: string, objects: Record<strin
                 findings.push({ tool: "kubectl-validate", code: s.reason || "Invalid", level: "Error", object, message: s.message ?? "validation failed" });
                 continue;
             }
-            for (const c of causes) {
+            // The API server adds this cause whenever schema errors stopped CEL rules from running;
+            // it says nothing on its own, so it is dropped when the real causes are listed.
+            const real = causes.filter((c) => !(c.message ?? "").includes("some validation rules were not checked because the object was invalid"));
+            for (const c of real.length > 0 ? real : causes) {
                 const message = c.field && !(c.message ?? "").startsWith(c.field) ? `${c.field}: ${c.message ?? ""}` : (c.message ?? "");
                 findings.push({ tool: "kubectl-validate", code: c.reason || s.reason || "Invalid", level: "Error", object, message });
             }
@@ -217,4 +228,41 @@ export function formatReport(stack: string, runs: ToolRun[], verdict: Verdict): 
     for (const w of verdict.unusedWaivers) out.push(`  note: waiver ${w.tool} ${w.code} "${w.object}" matched nothing in ${stack}; delete it if the finding is gone`);
     out.push(verdict.exitCode === 0 ? `validate ${stack}: OK (0 unwaived findings)` : `validate ${stack}: FAILED (${verdict.unwaived.length} unwaived finding(s))`);
     return out.join("\n");
+}
+
+// ---- self-check ------------------------------------------------------------------------------
+
+/** A finding a tool must report on test/validate/fixtures/known-bad.yaml. */
+export interface Expected {
+    tool: ToolName;
+    object: string;
+    code?: string;
+    messageIncludes?: string;
+}
+
+/** One per defect in the fixture; see the comments there. */
+export const SELF_CHECK: readonly Expected[] = [
+    { tool: "istioctl", code: "IST0101", object: "VirtualService validate-self-check/routes-to-missing-gateway" },
+    { tool: "kubectl-validate", code: "FieldValueTypeInvalid", object: "Deployment validate-self-check/replicas-not-a-number" },
+    { tool: "kubectl-validate", code: "FieldValueNotSupported", object: "AuthorizationPolicy validate-self-check/action-not-in-enum" },
+    { tool: "kubectl-validate", object: "DestinationRule validate-self-check/misspelt-field", messageIncludes: "unknown field" },
+];
+
+/**
+ * Problems when a tool failed to report a defect it must see: a clean report from a tool that
+ * cannot find known defects is worthless, so validation stops instead.
+ */
+export function selfCheckProblems(findings: Finding[], expected: readonly Expected[] = SELF_CHECK): string[] {
+    return expected
+        .filter(
+            (e) =>
+                !findings.some(
+                    (f) =>
+                        f.tool === e.tool &&
+                        f.object === e.object &&
+                        (e.code === undefined || f.code === e.code) &&
+                        (e.messageIncludes === undefined || f.message.includes(e.messageIncludes)),
+                ),
+        )
+        .map((e) => `${e.tool} did not report ${e.code ?? `"${e.messageIncludes}"`} on ${e.object} in test/validate/fixtures/known-bad.yaml`);
 }

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as YAML from "yaml";
 import { KubeObject } from "../../components/k8s";
 import { RegisteredResource } from "../../scripts/lib/mock-engine";
-import { apiGroup, meshConfigOf, schemaInputs, schemaVersion, yamlStream } from "../../scripts/lib/validate-inputs";
+import { apiGroup, goYaml, meshConfigOf, schemaInputs, schemaVersion, yamlStream } from "../../scripts/lib/validate-inputs";
 
 function obj(apiVersion: string, kind: string, name: string, namespace?: string): KubeObject {
     return { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } } as KubeObject;
@@ -53,6 +53,14 @@ describe("validate: tool inputs", () => {
         const got = schemaInputs([obj("policy/v1beta1", "PodDisruptionBudget", "backend", "payments")], BUILT_IN);
         assert.deepEqual(got.files, []);
         assert.equal(got.skipped[0].kind, "policy/v1beta1 PodDisruptionBudget");
+    });
+
+    it("quotes strings the Go tools would read as YAML 1.1 booleans (a namespace \"y\", a value \"on\")", () => {
+        const text = goYaml({ metadata: { namespace: "y" }, data: { flag: "on", answer: "no", port: 8080 } });
+        assert.match(text, /namespace: "y"/);
+        assert.match(text, /flag: "on"/);
+        assert.match(text, /answer: "no"/);
+        assert.match(text, /port: 8080/);
     });
 
     it("writes every object into one YAML stream for istioctl", () => {

@@ -10,6 +10,8 @@ import {
     parseIstioctlOutput,
     parseKubectlValidateOutput,
     parseWaivers,
+    SELF_CHECK,
+    selfCheckProblems,
     Waiver,
     WaiverFileError,
     waiverMatches,
@@ -61,6 +63,14 @@ describe("validate: tool output", () => {
         assert.match(got[0].message, /bad port/);
     });
 
+    it("ignores istioctl log lines interleaved with the JSON on stdout", () => {
+        const stdout = [
+            '2026-11-21T14:48:18.819203Z\twarn\tfile\terror processing manifests.yaml[1]: failed parsing JSON - skipping',
+            JSON.stringify([{ code: "IST0101", level: "Error", origin: "Gateway istio-ingress/payments", message: 'Referenced selector not found: "istio=ingressgateway"' }]),
+        ].join("\n");
+        assert.deepEqual(parseIstioctlOutput(stdout, ""), [finding()]);
+    });
+
     it("refuses istioctl output that is not JSON instead of reporting it as clean", () => {
         assert.throws(() => parseIstioctlOutput("Error: unknown flag --foo", ""), /not JSON/);
     });
@@ -93,6 +103,27 @@ describe("validate: tool output", () => {
             { tool: "kubectl-validate", code: "FieldValueInvalid", level: "Error", object: "Deployment payments/backend", message: "spec.replicas: Invalid value: -1" },
             { tool: "kubectl-validate", code: "BadRequest", level: "Error", object: "ConfigMap payments/x", message: 'strict decoding error: unknown field "dat"' },
         ]);
+    });
+
+    it("drops the API server's 'rules were not checked' cause when real causes are listed", () => {
+        const stdout = JSON.stringify({
+            f: [
+                {
+                    status: "Failure",
+                    reason: "Invalid",
+                    details: {
+                        causes: [
+                            { reason: "FieldValueNotSupported", message: 'Unsupported value: "ALOW"', field: "spec.action" },
+                            { reason: "FieldValueInvalid", message: "Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation", field: "<nil>" },
+                        ],
+                    },
+                },
+            ],
+        });
+        assert.deepEqual(
+            parseKubectlValidateOutput(stdout, { f: "AuthorizationPolicy payments/x" }).map((f) => f.code),
+            ["FieldValueNotSupported"],
+        );
     });
 
     it("refuses kubectl-validate output that is not a JSON object", () => {
@@ -200,5 +231,29 @@ describe("validate: verdict", () => {
         assert.match(text, /1 unwaived finding\(s\):\n {2}Error {3}\[FieldValueRequired\] \(Deployment payments\/backend\) spec\.selector: Required value/);
         assert.match(text, /1 waived finding\(s\)/);
         assert.match(text, /validate staging: FAILED \(1 unwaived finding\(s\)\)$/);
+    });
+});
+
+describe("validate: tool self-check", () => {
+    const planted: Finding[] = SELF_CHECK.map((e) => ({ tool: e.tool, code: e.code ?? "FieldValueInvalid", level: "Error", object: e.object, message: e.messageIncludes ?? "x" }));
+
+    it("passes when every planted defect is reported", () => {
+        assert.deepEqual(selfCheckProblems(planted), []);
+    });
+
+    it("names each planted defect a tool stayed silent about", () => {
+        const problems = selfCheckProblems(planted.filter((f) => f.tool !== "istioctl"));
+        assert.deepEqual(problems, ["istioctl did not report IST0101 on VirtualService validate-self-check/routes-to-missing-gateway in test/validate/fixtures/known-bad.yaml"]);
+    });
+
+    it("does not accept the right object with the wrong code", () => {
+        const wrong = planted.map((f) => (f.tool === "istioctl" ? { ...f, code: "IST0132" } : f));
+        assert.equal(selfCheckProblems(wrong).length, 1);
+    });
+
+    it("plants every expected defect in the fixture, one object each", () => {
+        const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(__dirname, "fixtures", "known-bad.yaml"), "utf8")).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string } });
+        const ids = docs.map((o) => objectId(o.kind, o.metadata.name, o.metadata.namespace));
+        for (const e of SELF_CHECK) assert.ok(ids.includes(e.object), e.object);
     });
 });
