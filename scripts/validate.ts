@@ -13,7 +13,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { KubeObject } from "../components/k8s";
 import { ISTIO_VERSION } from "../components/versions";
-import { parseArgs, UsageError } from "./lib/args";
+import { parseArgs, runCommand, UsageError } from "./lib/args";
 import { readStackConfig, REPO_ROOT, STACKS } from "./lib/render";
 import { goYaml, meshConfigOf, schemaInputs, schemaVersion, yamlStream } from "./lib/validate-inputs";
 import { decide, Finding, formatReport, parseIstioctlOutput, parseKubectlValidateOutput, parseWaivers, SELF_CHECK, selfCheckProblems, ToolRun, WaiverFileError } from "./lib/validate-report";
@@ -163,16 +163,4 @@ function runTools(tools: BuiltTools, manifests: KubeObject[], mesh: Record<strin
     }
 }
 
-main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-        if (err instanceof UsageError) {
-            console.error(err.message);
-            process.exit(2);
-        }
-        const e = err as Error;
-        if (err instanceof WaiverFileError || err instanceof ToolBuildError || err instanceof SynthError || err instanceof SelfCheckError) console.error(`error: ${e.message}`);
-        else console.error(`validate failed: ${e?.stack ?? String(err)}`);
-        process.exit(1);
-    },
-);
+runCommand("validate", main, (err) => err instanceof WaiverFileError || err instanceof ToolBuildError || err instanceof SynthError || err instanceof SelfCheckError);

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as YAML from "yaml";
 import { runProgram } from "../scripts/lib/mock-engine";
 import { readStackConfig, renderStack, REPO_ROOT } from "../scripts/lib/render";
-import { synthFiles } from "../scripts/lib/synth-output";
+import { manifestsYaml, synthFiles } from "../scripts/lib/synth-output";
 import { get, ofType, props, renderCached } from "./harness";
 
 describe("offline synth", () => {
@@ -49,6 +49,13 @@ describe("offline synth", () => {
         const b = synthFiles(await renderStack("staging"));
         assert.deepEqual(Object.keys(a), ["resources.json", "manifests.yaml", "summary.md"]);
         for (const file of Object.keys(a)) assert.equal(a[file], b[file], `${file} differs between runs`);
+    });
+
+    it("quotes strings that YAML 1.1 readers (kubectl, istioctl) would take for booleans", () => {
+        const yaml = manifestsYaml({ manifests: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", labels: { a: "on", b: "y" } }, data: { c: "no" } }] } as never);
+        assert.match(yaml, /a: "on"/);
+        assert.match(yaml, /b: "y"/);
+        assert.match(yaml, /c: "no"/);
     });
 
     it("redacts secrets, in props and outputs", async () => {

@@ -222,6 +222,9 @@ export function ingressRateLimit(limit: RateLimitConfig): EnvoyFilterObject {
         labels: istioLabels("ingress-local-rate-limit"),
         spec: {
             workloadSelector: { labels: { ...INGRESS_GATEWAY_SELECTOR } },
+            // A relative insert needs an explicit priority to be applied in a stable order
+            // (istioctl IST0151); positive runs after any filter left at the default 0.
+            priority: 10,
             configPatches: [
                 {
                     applyTo: "HTTP_FILTER",

@@ -35,7 +35,8 @@ export function manifestsYaml(render: Render): string {
     return render.manifests
         .map((m) => {
             const { apiVersion, kind, metadata, ...rest } = m;
-            return YAML.stringify({ apiVersion, kind, metadata: sortKeys(metadata), ...(sortKeys(rest) as object) }, { lineWidth: 0 });
+            // YAML 1.1 quoting: Go consumers (kubectl, istioctl) read a bare `on` or `y` as a boolean.
+            return YAML.stringify({ apiVersion, kind, metadata: sortKeys(metadata), ...(sortKeys(rest) as object) }, { lineWidth: 0, version: "1.1" });
         })
         .map((doc) => `---\n${doc}`)
         .join("");

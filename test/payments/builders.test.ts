@@ -220,6 +220,7 @@ describe("payments builders", () => {
             assert.equal(ef.metadata.namespace, "istio-ingress");
             const patch = ef.spec.configPatches[0];
             assert.deepEqual([patch.applyTo, patch.match!.context, patch.patch.operation], ["HTTP_FILTER", "GATEWAY", "INSERT_BEFORE"]);
+            assert.ok((ef.spec.priority ?? 0) > 0, "a relative insert needs a non-zero priority (istioctl IST0151)");
             const cfg = (patch.patch.value as Obj).typed_config;
             assert.equal((patch.patch.value as Obj).name, "envoy.filters.http.local_ratelimit");
             assert.deepEqual(cfg.token_bucket, { max_tokens: 300, tokens_per_fill: 120, fill_interval: "2s" });
