@@ -13,7 +13,13 @@ import { loadBalancerHostname } from "./components/payments/dns";
 const config = loadPlatformConfig();
 
 // Every AWS resource of the stack is created through this provider, so all carry the tags.
-const awsProvider = new aws.Provider("aws", { region: config.region as aws.Region, defaultTags: { tags: config.tags } });
+const awsProvider = new aws.Provider("aws", {
+    region: config.region as aws.Region,
+    profile: config.aws.profile,
+    // A prod stack cannot land in the wrong account by accident.
+    allowedAccountIds: config.aws.allowedAccountIds.length > 0 ? config.aws.allowedAccountIds : undefined,
+    defaultTags: { tags: config.tags },
+});
 const providers = { providers: [awsProvider] };
 
 const network = new Network("network", { name: config.name, config: config.network }, providers);
@@ -25,6 +31,8 @@ const cluster = new Cluster("cluster", {
     config: config.cluster,
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
+    tags: config.tags,
+    awsProfile: config.aws.profile,
 }, providers);
 
 // Istio: base -> istiod -> ingress gateway (NLB). Meshed workloads depend on mesh.ready and label

@@ -28,6 +28,8 @@ export interface PlatformConfig {
     /** Stack name, e.g. `dev`; a second stack of one environment gets its own names. */
     stack: string;
     region: string;
+    /** The stack's AWS provider settings from the `aws:` namespace, passed to the explicit provider. */
+    aws: { profile?: string; allowedAccountIds: string[] };
     /** Prefix of AWS and cluster names: `dodo-<stack>`. */
     name: string;
     /** Tags on every AWS resource (through the provider's default tags). */
@@ -57,7 +59,11 @@ export const platformKeys = {
 } as const;
 
 const REGION_KEY = "aws:region";
-const region = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, { message: "expected an AWS region such as ap-south-1" });
+// The blueprint builds `arn:aws:` ARNs: regions of the commercial partition only.
+const region = z
+    .string()
+    .regex(/^[a-z]{2}-[a-z]+-\d$/, { message: "expected an AWS region such as ap-south-1" })
+    .refine((r) => !r.startsWith("cn-") && !r.includes("-gov-") && !r.includes("-iso"), { message: "the blueprint supports the commercial aws partition only" });
 
 /** Every section of the configuration; Pulumi.yaml is generated from their keys. */
 export const CONFIG_SECTIONS: readonly ConfigSection<unknown>[] = [
@@ -90,13 +96,34 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         throw new ConfigError([`${fullKey(platformKeys.environment.key)}: ${where}expected one of ${ENVIRONMENTS.join(", ")}, got "${envRaw}"`]);
     }
     const environment = envParsed.data;
+    // A stack named after an environment cannot borrow another one's defaults (or skip prod's checks).
+    if ((ENVIRONMENTS as readonly string[]).includes(raw.stack) && environment !== raw.stack) {
+        throw new ConfigError([`${fullKey(platformKeys.environment.key)}: stack "${raw.stack}" is the ${raw.stack} environment; got "${environment}"`]);
+    }
+    if (!/^[a-z0-9][a-z0-9-]{0,20}$/.test(raw.stack)) {
+        throw new ConfigError([`stack name "${raw.stack}": expected lowercase letters, digits and hyphens (at most 21), since AWS names derive from it`]);
+    }
     const reader = new ConfigReader(environment, raw.values);
     reader.get(platformKeys.environment, "optional");
 
     const regionRaw = raw.values[REGION_KEY];
     const regionParsed = region.safeParse(regionRaw);
     if (regionRaw === undefined) problems.push(`${REGION_KEY}: required (set it with \`pulumi config set aws:region ap-south-1\`)`);
-    else if (!regionParsed.success) problems.push(`${REGION_KEY}: expected an AWS region such as ap-south-1 (got "${regionRaw}")`);
+    else if (!regionParsed.success) problems.push(`${REGION_KEY}: ${regionParsed.error.issues[0].message} (got "${regionRaw}")`);
+
+    const profile = raw.values["aws:profile"] || undefined;
+    let allowedAccountIds: string[] = [];
+    const accountsRaw = raw.values["aws:allowedAccountIds"];
+    if (accountsRaw !== undefined) {
+        let parsed: unknown;
+        try {
+            parsed = JSON.parse(accountsRaw);
+        } catch {
+            parsed = undefined;
+        }
+        if (Array.isArray(parsed) && parsed.every((a) => typeof a === "string" && /^\d{12}$/.test(a))) allowedAccountIds = parsed as string[];
+        else problems.push(`aws:allowedAccountIds: expected a list of 12-digit AWS account IDs (got ${accountsRaw})`);
+    }
 
     const tags = reader.get(platformKeys.tags);
     const network = networkSection.read(reader);
@@ -114,6 +141,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         environment,
         stack: raw.stack,
         region: regionRaw!,
+        aws: { profile, allowedAccountIds },
         name,
         tags: { ...tags, Project: "dodo-payments", Environment: environment, ManagedBy: "pulumi", Stack: `${PROJECT}/${raw.stack}` },
         network,

@@ -43,7 +43,8 @@ export interface KeySpec<T> {
 export function unsetSentinel(type: ConfigValueType): string | number | [] | undefined {
     switch (type) {
         case "integer":
-            return 0;
+            // -1 is never a meaningful count, size or percentage, so an explicit 0 stays an error.
+            return -1;
         case "string":
             return "";
         case "array":
@@ -196,14 +197,34 @@ export interface ConfigSection<T> {
 
 // Reusable value schemas, with messages that say what was expected.
 
-export const ipv4Cidr = z.string().refine(isIpv4Cidr, { message: "expected an IPv4 CIDR such as 10.0.0.0/16" });
+export const ipv4Cidr = z
+    .string()
+    .refine(isIpv4Cidr, { message: "expected an IPv4 CIDR such as 10.0.0.0/16" })
+    .superRefine((value, ctx) => {
+        const network = ipv4HostBitsProblem(value);
+        if (network) ctx.addIssue({ code: "custom", message: `has host bits set; did you mean ${network}?` });
+    });
 
 export function isIpv4Cidr(value: string): boolean {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(value);
+    // No leading zeros: some parsers read 010 as octal.
+    const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\/(\d{1,2})$/.exec(value);
     if (!m) return false;
     const octets = m.slice(1, 5).map(Number);
     const prefix = Number(m[5]);
     return octets.every((o) => o >= 0 && o <= 255) && prefix >= 0 && prefix <= 32;
+}
+
+/** The CIDR's network address when host bits are set (10.10.1.0/16 -> 10.10.0.0/16), else undefined. */
+export function ipv4HostBitsProblem(value: string): string | undefined {
+    if (!isIpv4Cidr(value)) return undefined;
+    const [address, prefixText] = value.split("/");
+    const octets = address.split(".").map(Number);
+    const prefix = Number(prefixText);
+    const numeric = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3];
+    const size = 2 ** (32 - prefix);
+    if (numeric % size === 0) return undefined;
+    const network = numeric - (numeric % size);
+    return `${[24, 16, 8, 0].map((s) => Math.floor(network / 2 ** s) % 256).join(".")}/${prefix}`;
 }
 
 export function isIpv6Cidr(value: string): boolean {
@@ -227,15 +248,50 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
     return z.enum(values, { message: `expected one of ${values.join(", ")}` });
 }
 
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Problem with a Kubernetes label key (`[prefix/]name`), or undefined when it is valid. */
+export function labelKeyProblem(key: string): string | undefined {
+    const parts = key.split("/");
+    if (parts.length > 2) return "a label key has at most one '/'";
+    const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+    if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return `label key prefix "${prefix}" is not a DNS subdomain`;
+    if (!LABEL_NAME.test(name)) return `label name "${name}" must be 1-63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric`;
+    return undefined;
+}
+
+/** Problem with a Kubernetes label value, or undefined when it is valid (empty is allowed). */
+export function labelValueProblem(value: string): string | undefined {
+    return value === "" || LABEL_NAME.test(value) ? undefined : `label value "${value}" must be at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric`;
+}
+
+export type KeyValueKind = "label" | "tag";
+
+function keyValueProblem(kind: KeyValueKind, key: string, value: string): string | undefined {
+    if (kind === "label") return labelKeyProblem(key) ?? labelValueProblem(value);
+    if (key.toLowerCase().startsWith("aws:")) return `tag keys starting with "aws:" are reserved by AWS`;
+    if (key.length > 128 || value.length > 256) return "AWS tags allow keys up to 128 and values up to 256 characters";
+    return undefined;
+}
+
 /** `key=value` entries (labels, tags) parsed into a map; the schema rejects malformed entries. */
-export function keyValueList(what: string): z.ZodType<Record<string, string>> {
+export function keyValueList(what: KeyValueKind): z.ZodType<Record<string, string>> {
     return z
         .array(z.string())
         .superRefine((items, ctx) => {
+            const seen = new Set<string>();
             items.forEach((item, i) => {
-                if (!/^[^=\s]+=[^\s]*$/.test(item)) {
+                const eq = item.indexOf("=");
+                if (eq < 1 || /\s/.test(item.slice(0, eq))) {
                     ctx.addIssue({ code: "custom", path: [i], message: `expected a ${what} as key=value, got ${show(item)}` });
+                    return;
                 }
+                const key = item.slice(0, eq);
+                const problem = keyValueProblem(what, key, item.slice(eq + 1));
+                if (problem) ctx.addIssue({ code: "custom", path: [i], message: problem });
+                if (seen.has(key)) ctx.addIssue({ code: "custom", path: [i], message: `${what} ${key} is given twice` });
+                seen.add(key);
             });
         })
         .transform((items) => Object.fromEntries(items.map((i) => [i.slice(0, i.indexOf("=")), i.slice(i.indexOf("=") + 1)])));

@@ -10,7 +10,7 @@ export const PULUMI_YAML = path.resolve(__dirname, "..", "Pulumi.yaml");
 
 const HEADER = `# Generated config section: edit the key declarations in components/**/settings.ts and
 # components/config.ts, then run \`npm run gen:config\`. Keys whose default depends on the
-# environment are declared with an "unset" default (0, "" or []): the program then applies the
+# environment are declared with an "unset" default (-1, "" or []): the program then applies the
 # environment's default named in the description. Keys with no default are required.
 `;
 

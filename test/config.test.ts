@@ -50,9 +50,9 @@ describe("platform config", () => {
             assert.ok(c.cluster.nodeGroups[0].minSize >= 3);
         });
 
-        it("treats the Pulumi.yaml unset values (0, empty, []) as 'use the environment default'", () => {
+        it("treats the Pulumi.yaml unset values (-1, empty, []) as 'use the environment default'", () => {
             const c = parse("staging", {
-                "dodo-platform:network.availabilityZones": "0",
+                "dodo-platform:network.availabilityZones": "-1",
                 "dodo-platform:network.vpcCidr": "",
                 "dodo-platform:nodes.instanceTypes": "[]",
                 "dodo-platform:environment": "",
@@ -88,9 +88,36 @@ describe("platform config", () => {
             assert.match(p, /^dodo-platform:network\.availabilityZones: expected an integer, got "three"$/);
         });
 
-        it("out-of-range value", () => {
+        it("out-of-range value, an explicit 0 included (0 is not the unset value)", () => {
             const [p] = problems("dev", { "dodo-platform:network.availabilityZones": "4" });
             assert.match(p, /dodo-platform:network\.availabilityZones: must be between 2 and 3 \(got 4\)/);
+            assert.match(problems("dev", { "dodo-platform:nodes.minSize": "0" })[0], /dodo-platform:nodes\.minSize: must be between 1 and 100 \(got 0\)/);
+        });
+
+        it("a CIDR with host bits set, or with leading zeros", () => {
+            assert.match(problems("dev", { "dodo-platform:network.vpcCidr": "10.10.1.0/16" })[0], /dodo-platform:network\.vpcCidr: has host bits set; did you mean 10\.10\.0\.0\/16\?/);
+            assert.match(problems("dev", { "dodo-platform:network.vpcCidr": "010.0.0.0/16" })[0], /expected an IPv4 CIDR/);
+        });
+
+        it("an arm64 instance type for the x86_64 node AMI", () => {
+            assert.match(problems("dev", { "dodo-platform:nodes.instanceTypes": JSON.stringify(["m6i.large", "m6g.large"]) })[0], /nodes\.instanceTypes: \[1\] is a Graviton \(arm64\) type/);
+        });
+
+        it("label, taint and tag keys Kubernetes or AWS would refuse, and duplicate admins", () => {
+            assert.match(problems("dev", { "dodo-platform:nodes.labels": JSON.stringify(["a/b/c=x"]) })[0], /nodes\.labels: \[0\] a label key has at most one '\/'/);
+            assert.match(problems("dev", { "dodo-platform:nodes.taints": JSON.stringify(["-bad=x:NoSchedule"]) })[0], /nodes\.taints: \[0\] taint name "-bad"/);
+            assert.match(problems("dev", { "dodo-platform:tags": JSON.stringify(["aws:owner=me"]) })[0], /tags: \[0\] tag keys starting with "aws:" are reserved/);
+            const arn = "arn:aws:iam::123456789012:role/admins";
+            assert.match(problems("dev", { "dodo-platform:cluster.adminPrincipals": JSON.stringify([arn, arn]) })[0], /cluster\.adminPrincipals: \[1\] arn:aws:iam::123456789012:role\/admins is listed twice/);
+        });
+
+        it("an environment other than the stack's own name (prod cannot borrow dev's defaults)", () => {
+            const [p] = problems("prod", { "dodo-platform:environment": "dev" });
+            assert.equal(p, 'dodo-platform:environment: stack "prod" is the prod environment; got "dev"');
+        });
+
+        it("a region outside the commercial partition", () => {
+            assert.match(problems("dev", { "aws:region": "cn-north-1" })[0], /aws:region: the blueprint supports the commercial aws partition only/);
         });
 
         it("desired size outside min..max", () => {

@@ -25,8 +25,8 @@ describe("Pulumi.yaml config schema", () => {
         const doc = YAML.parse(projectFile()) as { config: Record<string, { default?: unknown }> };
         for (const spec of allKeySpecs().filter((s) => isPerEnvironment(s.default))) {
             assert.ok("default" in doc.config[spec.key], `${spec.key} would be required by the CLI`);
-            assert.ok([0, "", "[]"].includes(JSON.stringify(doc.config[spec.key].default) === "[]" ? "[]" : (doc.config[spec.key].default as string)));
+            assert.ok([-1, "", "[]"].includes(JSON.stringify(doc.config[spec.key].default) === "[]" ? "[]" : (doc.config[spec.key].default as string)));
         }
-        assert.equal(doc.config["network.availabilityZones"].default, 0);
+        assert.equal(doc.config["network.availabilityZones"].default, -1);
     });
 });

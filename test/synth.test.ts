@@ -6,8 +6,9 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as YAML from "yaml";
-import { runProgram } from "../scripts/lib/mock-engine";
-import { readStackConfig, renderStack, REPO_ROOT } from "../scripts/lib/render";
+import { registeredBeforeFailure, runProgram } from "../scripts/lib/mock-engine";
+import { offlineSecret, readStackConfig, renderStack, REPO_ROOT } from "../scripts/lib/render";
+import { allSynthFiles } from "../scripts/lib/synth-sections";
 import { manifestsYaml, synthFiles } from "../scripts/lib/synth-output";
 import { get, ofType, props, renderCached } from "./harness";
 
@@ -71,22 +72,50 @@ describe("offline synth", () => {
         assert.equal(kubeconfig.props.kubeconfig, "[secret]");
     });
 
-    it("reads secure: values and declared secrets missing from the stack file as [secret]", () => {
+    it("reads secure: values and declared secrets missing from the stack file as secrets; refuses committed plaintext ones", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
         const dev = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
         dev.config["dodo-platform:tags"] = { secure: "AAABAKx" };
         fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify(dev));
         const c = readStackConfig("dev", dir);
-        assert.equal(c.values["dodo-platform:tags"], "[secret]");
+        assert.equal(c.values["dodo-platform:tags"], offlineSecret("dodo-platform:tags"));
         assert.ok(c.secretKeys.includes("dodo-platform:tags"));
+        assert.ok(c.missingSecrets.includes("dodo-platform:payments.postgres.password"));
+        assert.ok(c.secretKeys.includes("dodo-platform:payments.postgres.password"));
+        dev.config["dodo-platform:payments.postgres.password"] = "committed-in-plaintext-oops";
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify(dev));
+        assert.throws(() => readStackConfig("dev", dir), /dodo-platform:payments\.postgres\.password: must be encrypted as it's secret/);
+    });
+
+    it("never writes a secret's value into any synth file (canary values)", async () => {
+        const canaries = { "dodo-platform:payments.postgres.password": "canary-postgres-7f3a9c1e5b", "dodo-platform:observability.grafana.adminPassword": "canary-grafana-2d8e4b6a0c" };
+        const files = allSynthFiles(await renderStack("prod", { config: canaries }));
+        for (const [name, content] of Object.entries(files)) {
+            for (const value of Object.values(canaries)) assert.ok(!content.includes(value), `${name} leaks ${value}`);
+        }
+        assert.match(files["resources.json"], /"\[secret\]"/);
     });
 
     it("rejects a bad stack config naming the key, before any resource is registered", async () => {
         await assert.rejects(renderStack("dev", { config: { "dodo-platform:nodes.desiredSize": 9 } }), (err: Error) => {
             assert.match(err.message, /dodo-platform:nodes\.desiredSize: must be between nodes\.minSize \(2\) and nodes\.maxSize \(4\), got 9/);
+            assert.equal(registeredBeforeFailure(err), 0, "no resource may be registered before the config is valid");
             return true;
         });
+    });
+
+    it("as two separate processes writes byte-identical files", () => {
+        const outs = [0, 1].map(() => {
+            const out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-det-"));
+            const res = spawnSync(process.execPath, ["-r", "./scripts/lib/register-ts.js", "scripts/synth.ts", "--stack", "prod", "--out", out], { cwd: REPO_ROOT, encoding: "utf8" });
+            assert.equal(res.status, 0, res.stderr);
+            return out;
+        });
+        const names = fs.readdirSync(outs[0]).sort();
+        assert.deepEqual(names, fs.readdirSync(outs[1]).sort());
+        assert.ok(names.includes("authz-matrix.md"));
+        for (const name of names) assert.ok(fs.readFileSync(path.join(outs[0], name)).equals(fs.readFileSync(path.join(outs[1], name))), `${name} differs between processes`);
     });
 
     it("as a process: exits 1 with the key named, no stack trace, and writes nothing", () => {

@@ -1,4 +1,5 @@
 // Pure builders for the cluster: names and shapes of what the Cluster component registers.
+import { createHash } from "crypto";
 import { KubeObject } from "../k8s";
 import { NodeGroupConfig } from "./settings";
 
@@ -15,6 +16,8 @@ export interface KubeconfigInput {
     endpoint: string;
     certificateAuthorityData: string;
     region: string;
+    /** AWS CLI profile the token is minted with (the stack's `aws:profile`), if any. */
+    profile?: string;
 }
 
 /** A kubeconfig that authenticates with `aws eks get-token`, so no credentials are stored in it. */
@@ -34,6 +37,8 @@ export function kubeconfig(input: KubeconfigInput): Record<string, unknown> {
                         apiVersion: "client.authentication.k8s.io/v1beta1",
                         command: "aws",
                         args: ["eks", "get-token", "--cluster-name", input.clusterName, "--region", input.region, "--output", "json"],
+                        // Same identity as the AWS provider, or Kubernetes and AWS calls disagree on who we are.
+                        ...(input.profile ? { env: [{ name: "AWS_PROFILE", value: input.profile }] } : {}),
                         interactiveMode: "Never",
                     },
                 },
@@ -43,7 +48,7 @@ export function kubeconfig(input: KubeconfigInput): Record<string, unknown> {
 }
 
 /** Launch template data for nodes: IMDSv2 only, and hop limit 1 so pods cannot reach the node's credentials. */
-export function nodeLaunchTemplate(clusterName: string, group: NodeGroupConfig) {
+export function nodeLaunchTemplate(clusterName: string, group: NodeGroupConfig, tags: Record<string, string> = {}) {
     return {
         metadataOptions: {
             httpEndpoint: "enabled",
@@ -58,9 +63,10 @@ export function nodeLaunchTemplate(clusterName: string, group: NodeGroupConfig) 
                 ebs: { volumeSize: group.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
             },
         ],
+        // Provider default tags do not reach instances launched by the node group: tag them here.
         tagSpecifications: [
-            { resourceType: "instance", tags: { Name: `${clusterName}-${group.name}` } },
-            { resourceType: "volume", tags: { Name: `${clusterName}-${group.name}` } },
+            { resourceType: "instance", tags: { ...tags, Name: `${clusterName}-${group.name}` } },
+            { resourceType: "volume", tags: { ...tags, Name: `${clusterName}-${group.name}` } },
         ],
     };
 }
@@ -89,6 +95,8 @@ export interface LbControllerValuesInput {
     vpcId: string;
     roleArn: string;
     replicas: number;
+    /** Tags for the load balancers and target groups the controller creates. */
+    tags: Record<string, string>;
 }
 
 export const LB_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller";
@@ -110,6 +118,7 @@ export function lbControllerValues(input: LbControllerValuesInput): Record<strin
             annotations: { "eks.amazonaws.com/role-arn": input.roleArn },
         },
         enableServiceMutatorWebhook: false,
+        defaultTags: input.tags,
         podDisruptionBudget: { maxUnavailable: 1 },
         resources: {
             requests: { cpu: "50m", memory: "128Mi" },
@@ -124,4 +133,21 @@ export function lbControllerValues(input: LbControllerValuesInput): Record<strin
             },
         ],
     };
+}
+
+/** EBS CSI add-on settings: volumes it creates carry the stack's tags. */
+export function ebsCsiConfiguration(tags: Record<string, string>): string {
+    return JSON.stringify({ controller: { extraVolumeTags: tags } });
+}
+
+/** Pulumi name of an admin access entry: readable and unique per ARN. */
+export function adminEntryName(principalArn: string): string {
+    const last = principalArn.split("/").pop()!.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40);
+    return `${last}-${createHash("sha256").update(principalArn).digest("hex").slice(0, 8)}`;
+}
+
+/** The preview-time check that whoever runs Pulumi can still reach the cluster afterwards. */
+export function deployerAccessProblem(callerArn: string, admins: readonly string[]): string | undefined {
+    if (admins.length === 0 || admins.includes(callerArn)) return undefined;
+    return `dodo-platform:cluster.adminPrincipals does not list ${callerArn}, the identity running Pulumi: it would lose access to the cluster. Add it, or run Pulumi as one of: ${admins.join(", ")}`;
 }

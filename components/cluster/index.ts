@@ -9,7 +9,10 @@ import { CHARTS, eksAddonVersions, EksAddonName } from "../versions";
 import lbControllerPolicy from "./aws-load-balancer-controller-policy.json";
 import {
     ADMIN_ACCESS_POLICY,
+    adminEntryName,
     CONTROL_PLANE_LOG_TYPES,
+    deployerAccessProblem,
+    ebsCsiConfiguration,
     gp3StorageClass,
     ISTIO_WEBHOOK_PORT,
     kubeconfig,
@@ -27,6 +30,10 @@ export interface ClusterArgs {
     config: ClusterConfig;
     vpcId: pulumi.Input<string>;
     privateSubnetIds: pulumi.Input<string>[];
+    /** Tags for what AWS creates on the cluster's behalf (instances, volumes, load balancers). */
+    tags: Record<string, string>;
+    /** The stack's `aws:profile`, so the kubeconfig mints tokens as the same identity. */
+    awsProfile?: string;
 }
 
 /**
@@ -55,11 +62,12 @@ export class Cluster extends pulumi.ComponentResource {
         const parent = { parent: this };
         const isProd = args.environment === "prod";
 
+        // prod refuses `pulumi destroy` of the cluster and its key until someone unprotects them.
         const secretsKey = new aws.kms.Key(`${name}-secrets`, {
             description: `${args.name} EKS secrets envelope encryption`,
             enableKeyRotation: true,
             deletionWindowInDays: isProd ? 30 : 7,
-        }, parent);
+        }, { parent: this, protect: isProd });
         new aws.kms.Alias(`${name}-secrets`, { name: `alias/${args.name}-eks-secrets`, targetKeyId: secretsKey.keyId }, parent);
 
         const clusterRole = new aws.iam.Role(`${name}-control-plane`, {
@@ -88,11 +96,14 @@ export class Cluster extends pulumi.ComponentResource {
             },
             encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
             enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
-            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            // Admins are explicit access entries below; an implicit creator grant would depend on
+            // who happened to run the first `pulumi up`.
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
             upgradePolicy: { supportType: "STANDARD" },
             // Add-ons below are EKS-managed and pinned; EKS must not install unmanaged copies.
             bootstrapSelfManagedAddons: false,
-        }, { parent: this, dependsOn: [clusterPolicy, logGroup] });
+            deletionProtection: isProd,
+        }, { parent: this, dependsOn: [clusterPolicy, logGroup], protect: isProd });
 
         const issuer = cluster.identities.apply((ids) => ids[0].oidcs[0].issuer);
         const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {
@@ -104,16 +115,28 @@ export class Cluster extends pulumi.ComponentResource {
         const serviceAccountRole = (roleName: string, namespace: string, serviceAccount: string) =>
             irsaRole(`${name}-${roleName}`, this.oidc, namespace, serviceAccount, parent);
 
-        for (const admin of config.adminPrincipals) {
-            const id = admin.split("/").pop()!.toLowerCase().replace(/[^a-z0-9-]/g, "-");
-            const entry = new aws.eks.AccessEntry(`${name}-admin-${id}`, { clusterName: cluster.name, principalArn: admin, type: "STANDARD" }, parent);
-            new aws.eks.AccessPolicyAssociation(`${name}-admin-${id}`, {
+        // The identity running Pulumi (for an assumed role: the role itself, path included).
+        const caller = aws.getCallerIdentityOutput({}, { parent: this });
+        const deployer = aws.iam.getSessionContextOutput({ arn: caller.arn }, { parent: this }).issuerArn;
+        const admins: { id: string; principalArn: pulumi.Input<string> }[] =
+            config.adminPrincipals.length === 0
+                ? [{ id: "deployer", principalArn: deployer }]
+                : config.adminPrincipals.map((arn) => ({ id: adminEntryName(arn), principalArn: arn }));
+        const adminAccess = admins.map(({ id, principalArn }) => {
+            const entry = new aws.eks.AccessEntry(`${name}-admin-${id}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, parent);
+            return new aws.eks.AccessPolicyAssociation(`${name}-admin-${id}`, {
                 clusterName: cluster.name,
-                principalArn: admin,
+                principalArn,
                 policyArn: ADMIN_ACCESS_POLICY,
                 accessScope: { type: "cluster" },
             }, { parent: this, dependsOn: [entry] });
-        }
+        });
+        // Fails the preview, not the apply, when the caller would lock itself out.
+        const deployerChecked = deployer.apply((arn) => {
+            const problem = deployerAccessProblem(arn, config.adminPrincipals);
+            if (problem) throw new pulumi.RunError(problem);
+            return arn;
+        });
 
         // Nodes carry the EKS cluster security group (control plane <-> node traffic) plus this
         // one, whose explicit rule keeps istiod's webhook reachable from the API server.
@@ -123,6 +146,17 @@ export class Cluster extends pulumi.ComponentResource {
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "all egress" }],
             tags: { Name: `${args.name}-nodes` },
         }, parent);
+        // Reaching a private endpoint takes a route into the VPC and this rule on the cluster SG.
+        config.apiAccessCidrs.forEach((cidr, i) => {
+            new aws.vpc.SecurityGroupIngressRule(`${name}-api-access-${i}`, {
+                securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+                cidrIpv4: cidr,
+                ipProtocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                description: `Kubernetes API from ${cidr}`,
+            }, parent);
+        });
         new aws.vpc.SecurityGroupIngressRule(`${name}-istio-webhook`, {
             securityGroupId: nodeSg.id,
             referencedSecurityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
@@ -133,12 +167,13 @@ export class Cluster extends pulumi.ComponentResource {
         }, parent);
 
         const addonVersions = eksAddonVersions(config.kubernetesVersion);
-        const addon = (addonName: EksAddonName, dependsOn: pulumi.Resource[], serviceAccountRoleArn?: pulumi.Input<string>) =>
+        const addon = (addonName: EksAddonName, dependsOn: pulumi.Resource[], serviceAccountRoleArn?: pulumi.Input<string>, configurationValues?: string) =>
             new aws.eks.Addon(`${name}-${addonName}`, {
                 clusterName: cluster.name,
                 addonName,
                 addonVersion: addonVersions[addonName],
                 serviceAccountRoleArn,
+                configurationValues,
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "OVERWRITE",
             }, { parent: this, dependsOn });
@@ -159,7 +194,7 @@ export class Cluster extends pulumi.ComponentResource {
         );
 
         const nodeGroups = config.nodeGroups.map((group) => {
-            const lt = nodeLaunchTemplate(args.name, group);
+            const lt = nodeLaunchTemplate(args.name, group, args.tags);
             const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-${group.name}`, {
                 namePrefix: `${args.name}-${group.name}-`,
                 description: `${args.name} ${group.name} nodes`,
@@ -198,20 +233,18 @@ export class Cluster extends pulumi.ComponentResource {
             policyArn: managedPolicyArn("service-role/AmazonEBSCSIDriverPolicy"),
         }, parent);
         const coredns = addon("coredns", nodeGroups);
-        const ebsCsi = addon("aws-ebs-csi-driver", [...nodeGroups, ebsPolicy], ebsRole.arn);
+        const ebsCsi = addon("aws-ebs-csi-driver", [...nodeGroups, ebsPolicy], ebsRole.arn, ebsCsiConfiguration(args.tags));
 
         this.kubeconfig = pulumi.secret(
             pulumi
-                .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
+                .all([cluster.name, cluster.endpoint, cluster.certificateAuthority, deployerChecked])
                 .apply(([clusterName, endpoint, ca]) =>
-                    JSON.stringify(kubeconfig({ clusterName, endpoint, certificateAuthorityData: ca.data ?? "", region: args.region })),
+                    JSON.stringify(kubeconfig({ clusterName, endpoint, certificateAuthorityData: ca.data ?? "", region: args.region, profile: args.awsProfile })),
                 ),
         );
-        this.provider = new k8s.Provider(`${name}-k8s`, {
-            kubeconfig: this.kubeconfig,
-            // Lets `pulumi destroy` finish when the cluster is already gone.
-            deleteUnreachable: true,
-        }, { parent: this, dependsOn: [...nodeGroups] });
+        // Admin access first: the provider authenticates as the deployer. (When the cluster is
+        // already gone, finish a destroy with PULUMI_K8S_DELETE_UNREACHABLE=true; see README.)
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: [...nodeGroups, ...adminAccess] });
 
         const storageClass = applyObject(gp3StorageClass(isProd ? "Retain" : "Delete"), { parent: this, provider: this.provider, dependsOn: [ebsCsi] });
 
@@ -230,7 +263,7 @@ export class Cluster extends pulumi.ComponentResource {
             atomic: true,
             timeout: 600,
             values: pulumi.all([lbRole.arn, args.vpcId]).apply(([roleArn, vpcId]) =>
-                lbControllerValues({ clusterName: args.name, region: args.region, vpcId, roleArn, replicas: isProd ? 2 : 1 }),
+                lbControllerValues({ clusterName: args.name, region: args.region, vpcId, roleArn, replicas: isProd ? 2 : 1, tags: args.tags }),
             ),
         }, { parent: this, provider: this.provider, dependsOn: [lbAttach, coredns] });
 

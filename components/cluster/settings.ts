@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { anyCidr, ConfigReader, ConfigSection, defineKey, integerIn, keyValueList, oneOf } from "../settings";
+import { anyCidr, ConfigReader, ConfigSection, defineKey, integerIn, ipv4Cidr, keyValueList, labelKeyProblem, labelValueProblem, oneOf } from "../settings";
 import { logRetentionDays } from "../network/settings";
 import { DEFAULT_KUBERNETES_VERSION, KubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS } from "../versions";
 
@@ -30,8 +30,13 @@ export interface ClusterConfig {
     endpointPublicAccess: boolean;
     /** CIDRs allowed to reach a public endpoint; required (non-empty) when it is on. */
     publicAccessCidrs: string[];
-    /** IAM role or user ARNs given cluster-admin through EKS access entries. */
+    /**
+     * IAM role or user ARNs given cluster-admin through EKS access entries. Empty: the identity
+     * running Pulumi is the one admin; otherwise it must be one of them (checked at preview).
+     */
     adminPrincipals: string[];
+    /** Private CIDRs (VPN, peered VPCs, CI runners) allowed to reach the private API endpoint. */
+    apiAccessCidrs: string[];
     logRetentionDays: number;
     nodeGroups: NodeGroupConfig[];
 }
@@ -42,7 +47,17 @@ const iamPrincipalArn = z
         message: "expected an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admins",
     });
 
-const instanceType = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "expected an EC2 instance type such as m6i.large" });
+/** Graviton (arm64) families: a1, and a `g` in the suffix after the generation (m6g, c7gn, t4g, x2gd). */
+export function isArmInstanceType(type: string): boolean {
+    const m = /^([a-z]+)(\d+)([a-z-]*)\./.exec(type);
+    return m !== null && (m[1] === "a" || m[3].includes("g"));
+}
+
+// The node group runs the x86_64 AL2023 AMI, so arm64 types would fail to launch.
+const instanceType = z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: "expected an EC2 instance type such as m6i.large" })
+    .refine((t) => !isArmInstanceType(t), { message: "is a Graviton (arm64) type; the nodes run the x86_64 AL2023 AMI" });
 
 const TAINT_EFFECTS: Record<string, TaintEffect> = {
     NoSchedule: "NO_SCHEDULE",
@@ -58,7 +73,10 @@ const taintList = z
             const m = /^([^=:\s]+)=([^:\s]*):(\w+)$/.exec(item);
             if (!m || !(m[3] in TAINT_EFFECTS)) {
                 ctx.addIssue({ code: "custom", path: [i], message: `expected key=value:NoSchedule|NoExecute|PreferNoSchedule, got "${item}"` });
+                return;
             }
+            const problem = labelKeyProblem(m[1]) ?? labelValueProblem(m[2]);
+            if (problem) ctx.addIssue({ code: "custom", path: [i], message: problem.replace(/^label/, "taint") });
         });
     })
     .transform((items) =>
@@ -100,8 +118,21 @@ export const clusterKeys = {
     adminPrincipals: defineKey({
         key: "cluster.adminPrincipals",
         type: "array",
-        description: "IAM role/user ARNs granted cluster admin through EKS access entries (the identity running Pulumi is admin too).",
-        schema: z.array(iamPrincipalArn),
+        description: "IAM role/user ARNs granted cluster admin through EKS access entries. Empty: whoever runs Pulumi is the one admin. Otherwise list every identity that runs Pulumi for this stack (CI deploy role, platform admins); the preview fails if the caller is not listed.",
+        schema: z.array(iamPrincipalArn).superRefine((arns, ctx) => {
+            const seen = new Set<string>();
+            arns.forEach((arn, i) => {
+                if (seen.has(arn)) ctx.addIssue({ code: "custom", path: [i], message: `${arn} is listed twice` });
+                seen.add(arn);
+            });
+        }),
+        default: [],
+    }),
+    apiAccessCidrs: defineKey({
+        key: "cluster.apiAccessCidrs",
+        type: "array",
+        description: "Private IPv4 CIDRs (VPN, peered VPCs, self-hosted CI runners) allowed to reach the private API endpoint on 443. Whoever runs Pulumi against a private-only cluster must come from one of them.",
+        schema: z.array(ipv4Cidr),
         default: [],
     }),
     logRetentionDays: defineKey({
@@ -190,6 +221,7 @@ export const clusterSection: ConfigSection<ClusterConfig> = {
             endpointPublicAccess: reader.get(k.endpointPublicAccess),
             publicAccessCidrs: reader.get(k.publicAccessCidrs),
             adminPrincipals: reader.get(k.adminPrincipals),
+            apiAccessCidrs: reader.get(k.apiAccessCidrs),
             logRetentionDays: reader.get(k.logRetentionDays),
             nodeGroups: [nodes],
         };

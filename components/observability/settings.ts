@@ -44,8 +44,6 @@ export interface ObservabilityConfig {
     alerts: AlertThresholds;
 }
 
-/** What the offline synth hands the program for a secret the stack file does not set. */
-export const OFFLINE_SECRET = "[secret]";
 export const MIN_GRAFANA_PASSWORD_LENGTH = 16;
 
 /** A percentage given as a string, so stacks can say "0.5"; Pulumi.yaml has no number type. */
@@ -188,7 +186,7 @@ export const observabilitySection: ConfigSection<ObservabilityConfig> = {
 
         if (password === undefined) {
             reader.fail(k.grafanaAdminPassword.key, `required: run \`pulumi config set --secret ${fullKey(k.grafanaAdminPassword.key)} <password>\` (at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters)`);
-        } else if (password !== OFFLINE_SECRET && password.length < MIN_GRAFANA_PASSWORD_LENGTH) {
+        } else if (password.length < MIN_GRAFANA_PASSWORD_LENGTH) {
             reader.fail(k.grafanaAdminPassword.key, `must be at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters (got ${password.length})`);
         }
         if (reader.environment !== "dev") {

@@ -70,8 +70,6 @@ export interface PaymentsConfig {
     };
 }
 
-/** What the offline synth renders a secret as; accepted in place of a real password there only. */
-export const OFFLINE_SECRET = "[secret]";
 export const MIN_PASSWORD_LENGTH = 16;
 
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -328,7 +326,7 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
         }
         if (password === undefined) {
             reader.fail(k.postgresPassword.key, `required: run \`pulumi config set --secret ${fullKey(k.postgresPassword.key)} <password>\` (at least ${MIN_PASSWORD_LENGTH} characters)`);
-        } else if (password !== OFFLINE_SECRET && password.length < MIN_PASSWORD_LENGTH) {
+        } else if (password.length < MIN_PASSWORD_LENGTH) {
             reader.fail(k.postgresPassword.key, `must be at least ${MIN_PASSWORD_LENGTH} characters (got ${password.length})`);
         }
 

@@ -32,6 +32,8 @@ export interface RunOptions {
 
 export const SECRET = "[secret]";
 export const MOCK_ACCOUNT = "123456789012";
+/** Who "runs Pulumi" under mocks: a role, as a CI deploy job would. */
+export const MOCK_DEPLOYER_ROLE = `arn:aws:iam::${MOCK_ACCOUNT}:role/dodo-platform-deployer`;
 
 // How the SDK marks a secret value once it is deserialized in the mock monitor.
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -138,7 +140,14 @@ function mockCall(token: string, inputs: Record<string, unknown>, region: string
         case "aws:index/getRegion:getRegion":
             return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
         case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "MOCK", id: MOCK_ACCOUNT };
+            return { accountId: MOCK_ACCOUNT, arn: `arn:aws:sts::${MOCK_ACCOUNT}:assumed-role/dodo-platform-deployer/ci`, userId: "MOCK:ci", id: MOCK_ACCOUNT };
+        case "aws:iam/getSessionContext:getSessionContext": {
+            const arn = String(inputs.arn ?? "");
+            const role = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+            return role
+                ? { arn, issuerArn: `arn:aws:iam::${role[1]}:role/${role[2]}`, issuerName: role[2], sessionName: role[3], issuerId: "MOCK", id: arn }
+                : { arn, issuerArn: arn, issuerName: arn.split("/").pop(), sessionName: "", issuerId: "MOCK", id: arn };
+        }
         case "aws:route53/getZone:getZone": {
             // A stable, zone-ID-shaped value derived from the name.
             const name = String(inputs.name ?? "");
@@ -150,6 +159,16 @@ function mockCall(token: string, inputs: Record<string, unknown>, region: string
         default:
             throw new Error(`no mock for invoke ${token} (inputs ${JSON.stringify(inputs)}); add one in scripts/lib/mock-engine.ts`);
     }
+}
+
+/** How many resources the program had registered when it failed (config errors: none). */
+export function registeredBeforeFailure(err: unknown): number | undefined {
+    return (err as { resourcesRegistered?: number } | undefined)?.resourcesRegistered;
+}
+
+function withRegistered(err: unknown, count: number): unknown {
+    if (err !== null && typeof err === "object") Object.defineProperty(err, "resourcesRegistered", { value: count, enumerable: false });
+    return err;
 }
 
 interface Recorded {
@@ -222,10 +241,12 @@ export async function runProgram(program: () => unknown, options: RunOptions): P
         }
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    } catch (err) {
+        throw withRegistered(err, seen.length);
     } finally {
         process.removeListener("unhandledRejection", onRejection);
     }
-    if (failures.length > 0) throw failures[0];
+    if (failures.length > 0) throw withRegistered(failures[0], seen.length);
 
     const resources: RegisteredResource[] = [];
     const refs = new Set<string>();

@@ -6,7 +6,8 @@ import * as YAML from "yaml";
 import { allKeySpecs } from "../../components/config";
 import { KubeObject } from "../../components/k8s";
 import { ConfigError, fullKey, PROJECT } from "../../components/settings";
-import { RegisteredResource, runProgram, SECRET } from "./mock-engine";
+import { createHash } from "crypto";
+import { RegisteredResource, runProgram } from "./mock-engine";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const STACKS = ["dev", "staging", "prod"] as const;
@@ -54,34 +55,52 @@ export function readStackConfig(stack: string, root = REPO_ROOT, override?: Reco
     const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.relative(root, stackFile)} (stacks: ${STACKS.join(", ")})`);
     const stackDoc = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-    const entries = { ...(stackDoc.config ?? {}), ...(override ?? {}) };
-    for (const [key, value] of Object.entries(entries)) {
-        const k = namespaced(key);
-        if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
-            values[k] = SECRET;
-            secretKeys.push(k);
-        } else if (value === null || value === undefined) {
-            delete values[k];
-        } else {
-            values[k] = configString(value);
+    const declaredSecret = new Set(allKeySpecs().filter((s) => s.secret).map((s) => fullKey(s.key)));
+    const plaintextSecrets: string[] = [];
+    const apply = (entries: Record<string, unknown>, fromStackFile: boolean) => {
+        for (const [key, value] of Object.entries(entries)) {
+            const k = namespaced(key);
+            if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
+                // The ciphertext cannot be read offline; any valid value will do, outputs show "[secret]".
+                values[k] = offlineSecret(k);
+                secretKeys.push(k);
+            } else if (value === null || value === undefined) {
+                delete values[k];
+            } else {
+                if (declaredSecret.has(k)) {
+                    if (fromStackFile) plaintextSecrets.push(k);
+                    secretKeys.push(k);
+                }
+                values[k] = configString(value);
+            }
         }
+    };
+    apply(stackDoc.config ?? {}, true);
+    apply(override ?? {}, false);
+    if (plaintextSecrets.length > 0) {
+        // The CLI refuses these too; a committed plaintext secret must not pass CI.
+        throw new ConfigError(plaintextSecrets.map((k) => `${k}: must be encrypted as it's secret (set it with \`pulumi config set --secret ${k} <value>\`)`));
     }
     const missing = required.filter((k) => values[k] === undefined);
     if (missing.length > 0) {
         throw new ConfigError(missing.map((k) => `${k}: required (no default in Pulumi.yaml); set it in Pulumi.${stack}.yaml or with \`pulumi config set\``));
     }
     // Secrets are set per stack with `pulumi config set --secret` and never committed; offline,
-    // a declared secret the stack file lacks renders as "[secret]" like a stored one.
+    // a declared secret the stack file lacks gets a placeholder and renders as "[secret]".
     const missingSecrets: string[] = [];
-    for (const spec of allKeySpecs()) {
-        const k = fullKey(spec.key);
-        if (spec.secret && values[k] === undefined) {
-            values[k] = SECRET;
+    for (const k of declaredSecret) {
+        if (values[k] === undefined) {
+            values[k] = offlineSecret(k);
             secretKeys.push(k);
             missingSecrets.push(k);
         }
     }
-    return { values, secretKeys, missingSecrets };
+    return { values, secretKeys: [...new Set(secretKeys)], missingSecrets };
+}
+
+/** A stable stand-in for a secret the offline render cannot know; valid for any length rule. */
+export function offlineSecret(key: string): string {
+    return `offline-${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
 }
 
 /** Kubernetes objects the program creates directly (not Helm releases, not providers). */

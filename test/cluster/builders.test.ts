@@ -35,13 +35,14 @@ describe("cluster builders", () => {
     });
 
     it("LB controller values name the cluster, region, VPC and IRSA role and keep the Service webhook off", () => {
-        const v = lbControllerValues({ clusterName: "dodo-dev", region: "ap-south-1", vpcId: "vpc-1", roleArn: "arn:role", replicas: 2 }) as Record<string, any>;
+        const v = lbControllerValues({ clusterName: "dodo-dev", region: "ap-south-1", vpcId: "vpc-1", roleArn: "arn:role", replicas: 2, tags: { CostCenter: "42" } }) as Record<string, any>;
         assert.equal(v.clusterName, "dodo-dev");
         assert.equal(v.region, "ap-south-1");
         assert.equal(v.vpcId, "vpc-1");
         assert.equal(v.replicaCount, 2);
         assert.equal(v.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:role");
         assert.equal(v.enableServiceMutatorWebhook, false);
+        assert.deepEqual(v.defaultTags, { CostCenter: "42" });
     });
 
     it("IRSA trust policy admits only one service account of one issuer, for the STS audience", () => {

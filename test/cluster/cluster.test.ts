@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import { Cluster } from "../../components/cluster";
 import { ClusterConfig } from "../../components/cluster/settings";
-import { eksAddonVersions } from "../../components/versions";
+import { eksAddonVersions, SUPPORTED_KUBERNETES_VERSIONS } from "../../components/versions";
+import { MOCK_DEPLOYER_ROLE } from "../../scripts/lib/mock-engine";
 import { get, ofType, props, RegisteredResource, runComponent } from "../harness";
 
 const config = (over: Partial<ClusterConfig> = {}): ClusterConfig => ({
@@ -9,7 +10,8 @@ const config = (over: Partial<ClusterConfig> = {}): ClusterConfig => ({
     endpointPrivateAccess: true,
     endpointPublicAccess: false,
     publicAccessCidrs: [],
-    adminPrincipals: ["arn:aws:iam::123456789012:role/platform-admins"],
+    adminPrincipals: ["arn:aws:iam::123456789012:role/platform-admins", MOCK_DEPLOYER_ROLE],
+    apiAccessCidrs: ["10.100.0.0/16"],
     logRetentionDays: 365,
     nodeGroups: [{ name: "general", instanceTypes: ["m6i.xlarge"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 9, diskSizeGiB: 100, labels: { team: "platform" }, taints: [] }],
     ...over,
@@ -21,6 +23,7 @@ describe("Cluster component", () => {
     before(async () => {
         prod = await runComponent(() => new Cluster("cluster", {
             name: "dodo-prod", environment: "prod", region: "ap-south-1", config: config(), vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+            tags: { CostCenter: "platform-prod", DataClassification: "pci" },
         }), { stack: "prod" });
     });
 
@@ -43,11 +46,50 @@ describe("Cluster component", () => {
         assert.deepEqual(vpc.subnetIds, ["subnet-a", "subnet-b", "subnet-c"]);
     });
 
-    it("grants cluster admin to the configured principals through access entries", () => {
-        const assoc = props<any>(get(prod, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "cluster-admin-platform-admins"));
-        assert.equal(assoc.policyArn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
-        assert.equal(assoc.principalArn, "arn:aws:iam::123456789012:role/platform-admins");
-        assert.deepEqual(assoc.accessScope, { type: "cluster" });
+    it("grants cluster admin to exactly the configured principals through access entries, not to the creator implicitly", () => {
+        const assocs = ofType(prod, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((r) => props<any>(r));
+        assert.deepEqual(assocs.map((a) => a.principalArn).sort(), ["arn:aws:iam::123456789012:role/dodo-platform-deployer", "arn:aws:iam::123456789012:role/platform-admins"]);
+        for (const a of assocs) {
+            assert.equal(a.policyArn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
+            assert.deepEqual(a.accessScope, { type: "cluster" });
+        }
+        assert.equal(props<any>(get(prod, "aws:eks/cluster:Cluster", "cluster-eks")).accessConfig.bootstrapClusterCreatorAdminPermissions, false);
+        const provider = get(prod, "pulumi:providers:kubernetes", "cluster-k8s");
+        for (const a of ofType(prod, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")) assert.ok(provider.dependsOn.includes(a.ref), `provider waits for ${a.name}`);
+    });
+
+    it("makes the identity running Pulumi the admin when no principals are configured", async () => {
+        const rs = await runComponent(() => new Cluster("cluster", {
+            name: "dodo-dev", environment: "dev", region: "ap-south-1", config: config({ adminPrincipals: [] }), vpcId: "vpc-1", privateSubnetIds: ["a", "b"], tags: {},
+        }));
+        const entries = ofType(rs, "aws:eks/accessEntry:AccessEntry");
+        assert.deepEqual(entries.map((e) => [e.name, props<any>(e).principalArn]), [["cluster-admin-deployer", MOCK_DEPLOYER_ROLE]]);
+    });
+
+    it("fails the preview when the caller is not among the configured admins (it would lock itself out)", async () => {
+        await assert.rejects(
+            runComponent(() => new Cluster("cluster", {
+                name: "dodo-dev", environment: "dev", region: "ap-south-1", config: config({ adminPrincipals: ["arn:aws:iam::123456789012:role/someone-else"] }), vpcId: "vpc-1", privateSubnetIds: ["a", "b"], tags: {},
+            })),
+            /cluster\.adminPrincipals does not list arn:aws:iam::123456789012:role\/dodo-platform-deployer, the identity running Pulumi/,
+        );
+    });
+
+    it("protects the prod cluster and its key from deletion", () => {
+        assert.equal(props<any>(get(prod, "aws:eks/cluster:Cluster", "cluster-eks")).deletionProtection, true);
+    });
+
+    it("opens the private endpoint to the configured private networks only", () => {
+        const rules = ofType(prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.name.startsWith("cluster-api-access-"));
+        assert.deepEqual(rules.map((r) => [props<any>(r).cidrIpv4, props<any>(r).fromPort, props<any>(r).securityGroupId]), [["10.100.0.0/16", 443, "sg-dodo-prod-cluster"]]);
+    });
+
+    it("tags instances, volumes and load balancers that AWS creates for the cluster", () => {
+        const lt = props<any>(get(prod, "aws:ec2/launchTemplate:LaunchTemplate", "cluster-general"));
+        for (const spec of lt.tagSpecifications) assert.equal(spec.tags.DataClassification, "pci", spec.resourceType);
+        const ebs = props<any>(get(prod, "aws:eks/addon:Addon", "cluster-aws-ebs-csi-driver"));
+        assert.equal(JSON.parse(ebs.configurationValues).controller.extraVolumeTags.CostCenter, "platform-prod");
+        assert.equal(props<any>(get(prod, "kubernetes:helm.sh/v3:Release", "cluster-lb-controller")).values.defaultTags.DataClassification, "pci");
     });
 
     it("creates the OIDC provider for IRSA from the cluster's issuer", () => {
@@ -60,8 +102,12 @@ describe("Cluster component", () => {
         const lt = props<any>(get(prod, "aws:ec2/launchTemplate:LaunchTemplate", "cluster-general"));
         assert.equal(lt.metadataOptions.httpTokens, "required");
         assert.equal(lt.metadataOptions.httpPutResponseHopLimit, 1);
+        assert.deepEqual(lt.vpcSecurityGroupIds, ["sg-dodo-prod-cluster", "cluster-nodes-id"], "nodes keep the EKS cluster security group");
         const ng = props<any>(get(prod, "aws:eks/nodeGroup:NodeGroup", "cluster-general"));
         assert.deepEqual(ng.subnetIds, ["subnet-a", "subnet-b", "subnet-c"]);
+        assert.equal(ng.amiType, "AL2023_x86_64_STANDARD");
+        assert.equal(ng.capacityType, "ON_DEMAND");
+        assert.deepEqual(ng.instanceTypes, ["m6i.xlarge"]);
         assert.deepEqual(ng.scalingConfig, { minSize: 3, desiredSize: 3, maxSize: 9 });
         assert.equal(ng.labels.team, "platform");
         assert.equal(ng.launchTemplate.id, "cluster-general-id");
@@ -77,10 +123,12 @@ describe("Cluster component", () => {
         assert.match(JSON.stringify(cniTrust), /system:serviceaccount:kube-system:aws-node/);
     });
 
-    it("pins every add-on to the build published for the cluster's Kubernetes version", () => {
+    it("pins every add-on to an eksbuild; kube-proxy follows the cluster's minor version", () => {
         const addons = Object.fromEntries(ofType(prod, "aws:eks/addon:Addon").map((r) => [props<any>(r).addonName, props<any>(r).addonVersion]));
-        assert.deepEqual(addons, eksAddonVersions("1.35"));
+        assert.deepEqual(Object.keys(addons).sort(), ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]);
+        for (const v of Object.values(addons)) assert.match(v as string, /^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
         assert.match(addons["kube-proxy"], /^v1\.35\./);
+        for (const k of SUPPORTED_KUBERNETES_VERSIONS) assert.ok(eksAddonVersions(k)["kube-proxy"].startsWith(`v${k}.`), k);
         const ebs = props<any>(get(prod, "aws:eks/addon:Addon", "cluster-aws-ebs-csi-driver"));
         assert.equal(ebs.serviceAccountRoleArn, "arn:aws:iam::123456789012:role/cluster-ebs-csi");
     });
@@ -123,11 +171,14 @@ describe("Cluster component", () => {
 
     it("opens a public endpoint only to the listed CIDRs", async () => {
         const rs = await runComponent(() => new Cluster("cluster", {
-            name: "dodo-dev", environment: "dev", region: "ap-south-1", config: config({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"], adminPrincipals: [] }), vpcId: "vpc-1", privateSubnetIds: ["a", "b"],
+            name: "dodo-dev", environment: "dev", region: "ap-south-1", config: config({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"], adminPrincipals: [], nodeGroups: [{ ...config().nodeGroups[0], capacityType: "SPOT", taints: [{ key: "dedicated", value: "payments", effect: "NO_SCHEDULE" }] }] }), vpcId: "vpc-1", privateSubnetIds: ["a", "b"], tags: {},
         }));
         const vpc = props<any>(get(rs, "aws:eks/cluster:Cluster", "cluster-eks")).vpcConfig;
         assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24"]);
-        assert.equal(ofType(rs, "aws:eks/accessEntry:AccessEntry").length, 0);
+        const ng = props<any>(get(rs, "aws:eks/nodeGroup:NodeGroup", "cluster-general"));
+        assert.equal(ng.capacityType, "SPOT");
+        assert.deepEqual(ng.taints, [{ key: "dedicated", value: "payments", effect: "NO_SCHEDULE" }]);
+        assert.equal(props<any>(get(rs, "aws:eks/cluster:Cluster", "cluster-eks")).deletionProtection, false);
         assert.equal(props<any>(get(rs, "kubernetes:storage.k8s.io/v1:StorageClass", "storageclass-gp3")).reclaimPolicy, "Delete");
     });
 });

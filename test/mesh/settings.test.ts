@@ -49,7 +49,7 @@ describe("mesh config", () => {
         });
 
         it("treats Pulumi.yaml's empty placeholders as unset", () => {
-            const c = accepted("prod", { "mesh.revision": "", "mesh.previousRevision": "", "mesh.tracing.samplingPercentage": "", "mesh.gateway.minReplicas": "0" });
+            const c = accepted("prod", { "mesh.revision": "", "mesh.previousRevision": "", "mesh.tracing.samplingPercentage": "", "mesh.gateway.minReplicas": "-1" });
             assert.equal(c.revision, undefined);
             assert.equal(c.previousRevision, undefined);
             assert.equal(c.tracingSamplingPercentage, 1);

@@ -59,7 +59,7 @@ describe("payments config", () => {
         });
 
         it("treats Pulumi.yaml's unset values as the environment default", () => {
-            const c = accepted("staging", { "payments.tls.issuer": "", "payments.backend.minReplicas": "0", "payments.backend.v2.image": "" });
+            const c = accepted("staging", { "payments.tls.issuer": "", "payments.backend.minReplicas": "-1", "payments.backend.v2.image": "" });
             assert.equal(c.tls.issuer, "letsencrypt-staging");
             assert.equal(c.backendReplicas.min, 2);
             assert.equal(c.images.backendV2, undefined);
@@ -149,8 +149,8 @@ describe("payments config", () => {
             rejected("dev", { "payments.postgres.password": "short" }, "payments.postgres.password", /at least 16 characters \(got 5\)/);
         });
 
-        it("accepts the offline synth's secret marker", () => {
-            accepted("dev", { "payments.postgres.password": "[secret]" });
+        it("treats the string [secret] as the 8-character password it is (too short)", () => {
+            rejected("dev", { "payments.postgres.password": "[secret]" }, "payments.postgres.password", /at least 16 characters/);
         });
 
         it("is handed on as a secret Output", () => {
