@@ -50,6 +50,11 @@ export const CHARTS = {
     istioBase: { chart: "base", repository: ISTIO_CHARTS, version: ISTIO_VERSION },
     istiod: { chart: "istiod", repository: ISTIO_CHARTS, version: ISTIO_VERSION },
     istioGateway: { chart: "gateway", repository: ISTIO_CHARTS, version: ISTIO_VERSION },
+    metricsServer: {
+        chart: "metrics-server",
+        repository: "https://kubernetes-sigs.github.io/metrics-server/",
+        version: "3.13.1",
+    },
     awsLoadBalancerController: {
         chart: "aws-load-balancer-controller",
         repository: "https://aws.github.io/eks-charts",

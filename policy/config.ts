@@ -14,6 +14,7 @@ export const DEFAULT_ROOT_NAMESPACE = "istio-system";
 export const DEFAULT_TRUSTED_REPOSITORIES = [
     "https://istio-release.storage.googleapis.com/charts",
     "https://aws.github.io/eks-charts",
+    "https://kubernetes-sigs.github.io/metrics-server/",
     "https://charts.jetstack.io",
     "https://prometheus-community.github.io/helm-charts",
     "https://grafana.github.io/helm-charts",

@@ -60,7 +60,7 @@ describe("platform config", () => {
             assert.equal(c.environment, "staging");
             assert.equal(c.network.availabilityZones, 3);
             assert.equal(c.network.vpcCidr, "10.20.0.0/16");
-            assert.deepEqual(c.cluster.nodeGroups[0].instanceTypes, ["m6i.large", "m5.large"]);
+            assert.deepEqual(c.cluster.nodeGroups[0].instanceTypes, ["m6i.xlarge", "m5.xlarge"]);
         });
 
         it("takes the environment from the `environment` key for other stack names", () => {

@@ -151,3 +151,23 @@ export function deployerAccessProblem(callerArn: string, admins: readonly string
     if (admins.length === 0 || admins.includes(callerArn)) return undefined;
     return `dodo-platform:cluster.adminPrincipals does not list ${callerArn}, the identity running Pulumi: it would lose access to the cluster. Add it, or run Pulumi as one of: ${admins.join(", ")}`;
 }
+
+/**
+ * Values for the metrics-server chart: the resource metrics API every HorizontalPodAutoscaler
+ * reads (EKS does not ship it). Two replicas and a PDB in prod so autoscaling survives a drain.
+ */
+export function metricsServerValues(replicas: number): Record<string, unknown> {
+    return {
+        replicas,
+        podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
+        resources: { requests: { cpu: "100m", memory: "200Mi" }, limits: { cpu: "1", memory: "400Mi" } },
+        topologySpreadConstraints: [
+            {
+                maxSkew: 1,
+                topologyKey: "topology.kubernetes.io/zone",
+                whenUnsatisfiable: "ScheduleAnyway",
+                labelSelector: { matchLabels: { "app.kubernetes.io/name": "metrics-server" } },
+            },
+        ],
+    };
+}

@@ -18,6 +18,7 @@ import {
     kubeconfig,
     LB_CONTROLLER_SERVICE_ACCOUNT,
     lbControllerValues,
+    metricsServerValues,
     nodeLaunchTemplate,
 } from "./builders";
 import { ClusterConfig } from "./settings";
@@ -267,12 +268,24 @@ export class Cluster extends pulumi.ComponentResource {
             ),
         }, { parent: this, provider: this.provider, dependsOn: [lbAttach, coredns] });
 
+        // The resource metrics API: without it every HorizontalPodAutoscaler stays at its minimum.
+        const metricsServer = new k8s.helm.v3.Release(`${name}-metrics-server`, {
+            name: "metrics-server",
+            chart: CHARTS.metricsServer.chart,
+            version: CHARTS.metricsServer.version,
+            repositoryOpts: { repo: CHARTS.metricsServer.repository },
+            namespace: "kube-system",
+            atomic: true,
+            timeout: 600,
+            values: metricsServerValues(isProd ? 2 : 1),
+        }, { parent: this, provider: this.provider, dependsOn: [coredns] });
+
         this.clusterName = cluster.name;
         this.endpoint = cluster.endpoint;
         this.oidcProviderArn = oidc.arn;
         this.oidcProviderUrl = oidc.url;
         this.nodeSecurityGroupId = nodeSg.id;
-        this.ready = [...nodeGroups, coredns, ebsCsi, storageClass, this.lbController];
+        this.ready = [...nodeGroups, coredns, ebsCsi, storageClass, this.lbController, metricsServer];
         this.registerOutputs({
             clusterName: this.clusterName,
             endpoint: this.endpoint,

@@ -145,9 +145,9 @@ export const clusterKeys = {
     instanceTypes: defineKey({
         key: "nodes.instanceTypes",
         type: "array",
-        description: "EC2 instance types of the managed node group (several types help SPOT capacity). Default: dev t3.large/t3a.large/m5.large, staging m6i.large/m5.large, prod m6i.xlarge/m5.xlarge.",
+        description: "EC2 instance types (x86_64) of the managed node group; several types help SPOT capacity. Sized so the whole platform fits at the desired size (see the synth summary's footprint). Default: dev t3.large/t3a.large/m5.large, staging m6i.xlarge/m5.xlarge, prod m6i.2xlarge/m5.2xlarge.",
         schema: z.array(instanceType).min(1, { message: "must list at least one instance type" }),
-        default: { dev: ["t3.large", "t3a.large", "m5.large"], staging: ["m6i.large", "m5.large"], prod: ["m6i.xlarge", "m5.xlarge"] },
+        default: { dev: ["t3.large", "t3a.large", "m5.large"], staging: ["m6i.xlarge", "m5.xlarge"], prod: ["m6i.2xlarge", "m5.2xlarge"] },
     }),
     capacityType: defineKey<CapacityType>({
         key: "nodes.capacityType",

@@ -282,6 +282,7 @@ const CHART_WORKLOADS: Record<string, (v: Record<string, unknown>, nodes: number
         },
     ],
     "aws-load-balancer-controller": (v) => [{ component: "controller", kind: "Deployment", pods: num(v.replicaCount, 2), containers: [v.resources] }],
+    "metrics-server": (v) => [{ component: "metrics-server", kind: "Deployment", pods: num(v.replicas, 1), containers: [v.resources] }],
     "cert-manager": (v) => [
         { component: "controller", kind: "Deployment", pods: num(v.replicaCount, 1), containers: [v.resources] },
         { component: "webhook", kind: "Deployment", pods: num(at(v, "webhook.replicaCount"), 1), containers: [at(v, "webhook.resources")] },

@@ -161,6 +161,15 @@ describe("Cluster component", () => {
         assert.ok(policy.Statement.some((s: { Action: string[] }) => [s.Action].flat().includes("elasticloadbalancing:CreateLoadBalancer")));
     });
 
+    it("serves the resource metrics API the autoscalers need (metrics-server, pinned, HA in prod)", () => {
+        const release = get(prod, "kubernetes:helm.sh/v3:Release", "cluster-metrics-server");
+        const p = props<any>(release);
+        assert.deepEqual([p.chart, p.namespace, p.repositoryOpts.repo], ["metrics-server", "kube-system", "https://kubernetes-sigs.github.io/metrics-server/"]);
+        assert.match(p.version, /^\d+\.\d+\.\d+$/);
+        assert.equal(p.values.replicas, 2);
+        assert.deepEqual(p.values.podDisruptionBudget, { enabled: true, maxUnavailable: 1 });
+    });
+
     it("hands later components a kubeconfig (secret) and a provider that waits for the nodes", () => {
         const provider = get(prod, "pulumi:providers:kubernetes", "cluster-k8s");
         assert.equal(provider.props.kubeconfig, "[secret]");
