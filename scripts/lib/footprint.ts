@@ -1,7 +1,9 @@
 // The platform's resource footprint: the CPU and memory every workload it installs asks for, per
 // stack, so a reader sees what a cluster must hold before anything else runs on it. Counted from
 // the render alone: Deployments, StatefulSets and DaemonSets the program creates (with the Istio
-// sidecar each injected pod gets), and the values given to each Helm chart the platform knows.
+// sidecar each injected pod gets), the values given to each Helm chart the platform knows, and the
+// EKS managed add-ons at their published default requests (estimates: AWS sizes them). Then what
+// the node groups can hold: allocatable CPU, memory and pods per instance type, as EKS computes them.
 import { KubeObject } from "../../components/k8s";
 import { RegisteredResource } from "./mock-engine";
 import { Render } from "./render";
@@ -17,8 +19,8 @@ export interface FootprintItem {
     /** What runs, e.g. `payments backend-v1` or `kube-prometheus-stack: prometheus`. */
     component: string;
     namespace: string;
-    /** Where the numbers come from: an object the program creates or a chart's values. */
-    source: "manifest" | "helm";
+    /** Where the numbers come from: an object the program creates, a chart's values, or an EKS add-on's defaults. */
+    source: "manifest" | "helm" | "eks-addon";
     kind: "Deployment" | "StatefulSet" | "DaemonSet";
     /** Replicas (the HPA's minimum when one scales it), or nodes for a DaemonSet. */
     pods: number;
@@ -28,6 +30,8 @@ export interface FootprintItem {
     unlimited: { cpu: number; memory: number };
     /** The Istio sidecar's share of perPod (injected pods only). */
     sidecar?: { requests: Quantity; limits: Quantity };
+    /** The numbers are the add-on's published defaults, not values this program sets. */
+    estimate?: boolean;
 }
 
 export interface NotCounted {
@@ -46,6 +50,20 @@ export interface FootprintReport {
     notCounted: NotCounted[];
     total: { requests: Quantity; limits: Quantity; pods: number };
     byNamespace: { namespace: string; requests: Quantity; pods: number }[];
+    /** What the nodes can hold, for the smallest configured instance type (undefined: a type not in NODE_TYPES). */
+    capacity?: NodeCapacity;
+}
+
+export interface NodeCapacity {
+    /** The instance type with the least allocatable CPU, memory or pods (each taken at its minimum). */
+    instanceType: string;
+    perNode: Allocatable;
+    nodes: number;
+    total: Allocatable;
+    /** Requests and pods within total. */
+    fits: boolean;
+    /** The pod with the largest requests fits on one node. */
+    largestPodFits: boolean;
 }
 
 // ---------------------------------------------------------------- quantities
@@ -360,6 +378,158 @@ function helmItems(render: Render, nodes: number, notCounted: NotCounted[]): Foo
     return items;
 }
 
+
+// ---------------------------------------------------------------- EKS managed add-ons
+
+/**
+ * Requests of the EKS managed add-ons this platform installs (components/cluster), at their
+ * defaults: AWS sizes them, the program sets only the EBS CSI driver's volume tags. Sources: the
+ * add-ons' Helm charts (aws-vpc-cni: aws-node 25m CPU; eks-pod-identity-agent: no requests;
+ * aws-ebs-csi-driver: 10m/40Mi per container, memory limit 256Mi) and the EKS CoreDNS and
+ * kube-proxy manifests (CoreDNS 2 x 100m/70Mi, limit 170Mi; kube-proxy 100m). Container counts of
+ * the EBS CSI pods (controller: plugin, provisioner, attacher, snapshotter, resizer, liveness
+ * probe; node: plugin, registrar, liveness probe) are the driver's default layout, and giving each
+ * sidecar the plugin's 10m/40Mi is an estimate. A new add-on version can move these.
+ */
+interface AddonWorkload {
+    component: string;
+    kind: FootprintItem["kind"];
+    /** Fixed replicas; undefined: a DaemonSet, one per node. */
+    replicas?: number;
+    containers: { requests: { cpu?: string; memory?: string }; limits?: { cpu?: string; memory?: string } }[];
+}
+
+const EBS_CSI_CONTAINER = { requests: { cpu: "10m", memory: "40Mi" }, limits: { memory: "256Mi" } };
+
+export const EKS_ADDON_DEFAULTS: Record<string, AddonWorkload[]> = {
+    coredns: [{ component: "coredns", kind: "Deployment", replicas: 2, containers: [{ requests: { cpu: "100m", memory: "70Mi" }, limits: { memory: "170Mi" } }] }],
+    "kube-proxy": [{ component: "kube-proxy", kind: "DaemonSet", containers: [{ requests: { cpu: "100m" } }] }],
+    "vpc-cni": [{ component: "aws-node", kind: "DaemonSet", containers: [{ requests: { cpu: "25m" } }] }],
+    "eks-pod-identity-agent": [{ component: "eks-pod-identity-agent", kind: "DaemonSet", containers: [{ requests: {} }] }],
+    "aws-ebs-csi-driver": [
+        { component: "ebs-csi-controller", kind: "Deployment", replicas: 2, containers: Array(6).fill(EBS_CSI_CONTAINER) },
+        { component: "ebs-csi-node", kind: "DaemonSet", containers: Array(3).fill(EBS_CSI_CONTAINER) },
+    ],
+};
+
+function addonItems(render: Render, nodes: number, notCounted: NotCounted[]): FootprintItem[] {
+    const items: FootprintItem[] = [];
+    for (const addon of render.resources.filter((r) => r.type === EKS_ADDON)) {
+        const name = String((addon.props as { addonName?: string }).addonName);
+        const workloads = EKS_ADDON_DEFAULTS[name];
+        if (!workloads) {
+            notCounted.push({ what: `EKS add-on ${name}`, namespace: "kube-system", reason: "add-on not known to the footprint" });
+            continue;
+        }
+        for (const w of workloads) {
+            const pod = sum(w.containers.map(container));
+            items.push({
+                component: `${name}: ${w.component}`,
+                namespace: "kube-system",
+                source: "eks-addon",
+                kind: w.kind,
+                pods: w.replicas ?? nodes,
+                perPod: { requests: pod.requests, limits: pod.limits },
+                unlimited: pod.unlimited,
+                estimate: true,
+            });
+        }
+    }
+    return items;
+}
+
+// ---------------------------------------------------------------- what the nodes hold
+
+export interface Allocatable {
+    /** Millicores. */
+    cpu: number;
+    /** Bytes. */
+    memory: number;
+    pods: number;
+}
+
+/**
+ * The instance types the stacks use: vCPUs, memory, and the VPC CNI's ENI limits (network
+ * interfaces, IPv4 addresses per interface; EC2's published limits for each type). Add a row when
+ * a stack configures a new type; test/footprint fails until it is here.
+ */
+export const NODE_TYPES: Record<string, { vcpu: number; memoryGiB: number; enis: number; ipsPerEni: number }> = {
+    "t3.large": { vcpu: 2, memoryGiB: 8, enis: 3, ipsPerEni: 12 },
+    "t3a.large": { vcpu: 2, memoryGiB: 8, enis: 3, ipsPerEni: 12 },
+    "t3.xlarge": { vcpu: 4, memoryGiB: 16, enis: 4, ipsPerEni: 15 },
+    "m5.large": { vcpu: 2, memoryGiB: 8, enis: 3, ipsPerEni: 10 },
+    "m5.xlarge": { vcpu: 4, memoryGiB: 16, enis: 4, ipsPerEni: 15 },
+    "m5.2xlarge": { vcpu: 8, memoryGiB: 32, enis: 4, ipsPerEni: 15 },
+    "m6i.large": { vcpu: 2, memoryGiB: 8, enis: 3, ipsPerEni: 10 },
+    "m6i.xlarge": { vcpu: 4, memoryGiB: 16, enis: 4, ipsPerEni: 15 },
+    "m6i.2xlarge": { vcpu: 8, memoryGiB: 32, enis: 4, ipsPerEni: 15 },
+};
+
+/**
+ * Share of the nominal memory the kubelet reports as capacity: firmware and the kernel keep the
+ * rest (an m5.large's 8 GiB shows as ~7.6 GiB). An estimate on the safe side.
+ */
+const MEMORY_CAPACITY_SHARE = 0.94;
+/** The kubelet's hard eviction threshold on EKS AMIs (memory.available<100Mi). */
+const EVICTION_HARD_MEMORY = 100 * MEMORY_SUFFIX.Mi;
+
+/** Max pods per node without prefix delegation: ENIs x (IPs per ENI - 1) + 2 (host-network pods). */
+export function maxPods(type: string): number {
+    const t = NODE_TYPES[type];
+    if (!t) throw new Error(`instance type ${type} is not in NODE_TYPES (scripts/lib/footprint.ts)`);
+    return t.enis * (t.ipsPerEni - 1) + 2;
+}
+
+/** EKS's kube-reserved CPU: 6% of the first core, 1% of the second, 0.5% of the next two, 0.25% of the rest. */
+export function reservedCpu(vcpu: number): number {
+    const tiers: [number, number][] = [[1, 0.06], [1, 0.01], [2, 0.005], [Infinity, 0.0025]];
+    let left = vcpu;
+    let reserved = 0;
+    for (const [cores, share] of tiers) {
+        const n = Math.min(left, cores);
+        reserved += n * 1000 * share;
+        left -= n;
+    }
+    return Math.round(reserved);
+}
+
+/** EKS's kube-reserved memory: 255 MiB plus 11 MiB per pod the node can run. */
+export function reservedMemory(type: string): number {
+    return (255 + 11 * maxPods(type)) * MEMORY_SUFFIX.Mi;
+}
+
+/** What the scheduler can place on one node of the type. */
+export function allocatable(type: string): Allocatable {
+    const t = NODE_TYPES[type];
+    if (!t) throw new Error(`instance type ${type} is not in NODE_TYPES (scripts/lib/footprint.ts)`);
+    return {
+        cpu: t.vcpu * 1000 - reservedCpu(t.vcpu),
+        memory: Math.floor(t.memoryGiB * MEMORY_SUFFIX.Gi * MEMORY_CAPACITY_SHARE) - reservedMemory(type) - EVICTION_HARD_MEMORY,
+        pods: maxPods(type),
+    };
+}
+
+/** The node group's floor: each dimension at the smallest of its instance types (any may be launched). */
+function capacity(instanceTypes: string[], nodes: number, items: FootprintItem[], total: { requests: Quantity; pods: number }): NodeCapacity | undefined {
+    if (instanceTypes.length === 0 || instanceTypes.some((t) => !NODE_TYPES[t])) return undefined;
+    const each = instanceTypes.map((t) => ({ type: t, a: allocatable(t) }));
+    const perNode: Allocatable = {
+        cpu: Math.min(...each.map((e) => e.a.cpu)),
+        memory: Math.min(...each.map((e) => e.a.memory)),
+        pods: Math.min(...each.map((e) => e.a.pods)),
+    };
+    const smallest = [...each].sort((x, y) => x.a.cpu - y.a.cpu || x.a.memory - y.a.memory || x.a.pods - y.a.pods)[0].type;
+    const all: Allocatable = { cpu: perNode.cpu * nodes, memory: perNode.memory * nodes, pods: perNode.pods * nodes };
+    return {
+        instanceType: smallest,
+        perNode,
+        nodes,
+        total: all,
+        fits: total.requests.cpu <= all.cpu && total.requests.memory <= all.memory && total.pods <= all.pods,
+        largestPodFits: items.every((i) => i.perPod.requests.cpu <= perNode.cpu && i.perPod.requests.memory <= perNode.memory),
+    };
+}
+
 // ---------------------------------------------------------------- report
 
 const EKS_ADDON = "aws:eks/addon:Addon";
@@ -369,12 +539,9 @@ export function footprint(render: Render): FootprintReport {
     const nodes = nodeGroups.reduce((n, r) => n + num(at(r.props, "scalingConfig.desiredSize"), 0), 0);
     const instanceTypes = [...new Set(nodeGroups.flatMap((r) => (at(r.props, "instanceTypes") ?? []) as string[]))];
     const notCounted: NotCounted[] = [];
-    const items = [...manifestItems(render, nodes, proxyResources(render.resources)), ...helmItems(render, nodes, notCounted)].sort((a, b) =>
-        a.namespace === b.namespace ? (a.component < b.component ? -1 : 1) : a.namespace < b.namespace ? -1 : 1,
+    const items = [...manifestItems(render, nodes, proxyResources(render.resources)), ...helmItems(render, nodes, notCounted), ...addonItems(render, nodes, notCounted)].sort(
+        (a, b) => (a.namespace === b.namespace ? (a.component < b.component ? -1 : 1) : a.namespace < b.namespace ? -1 : 1),
     );
-    for (const addon of render.resources.filter((r) => r.type === EKS_ADDON)) {
-        notCounted.push({ what: `EKS add-on ${String((addon.props as { addonName?: string }).addonName)}`, namespace: "kube-system", reason: "sized by AWS (managed add-on)" });
-    }
 
     let requests = ZERO;
     let limits = ZERO;
@@ -387,14 +554,16 @@ export function footprint(render: Render): FootprintReport {
         const ns = namespaces.get(item.namespace) ?? { requests: ZERO, pods: 0 };
         namespaces.set(item.namespace, { requests: add(ns.requests, times(item.perPod.requests, item.pods)), pods: ns.pods + item.pods });
     }
+    const total = { requests, limits, pods };
     return {
         stack: render.stack,
         nodes,
         instanceTypes,
         items,
         notCounted,
-        total: { requests, limits, pods },
+        total,
         byNamespace: [...namespaces.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([namespace, v]) => ({ namespace, ...v })),
+        capacity: capacity(instanceTypes, nodes, items, total),
     };
 }
 
@@ -418,16 +587,25 @@ function limit(value: number, unlimited: number, format: (n: number) => string):
 
 export function footprintMarkdown(report: FootprintReport): string {
     const r = report.total.requests;
-    const unlimitedCpu = report.items.reduce((n, i) => n + (i.unlimited.cpu > 0 ? i.pods : 0), 0);
+    const unlimitedCpu = report.items.filter((i) => i.unlimited.cpu > 0);
+    const unlimitedOwn = unlimitedCpu.filter((i) => i.source !== "eks-addon");
     const injected = report.items.filter((i) => i.sidecar);
     const sidecarPods = injected.reduce((n, i) => n + i.pods, 0);
+    const c = report.capacity;
     const lines = [
         "## Footprint",
         "",
         `What the platform asks the scheduler for in \`${report.stack}\`: **${formatCpu(r.cpu)} CPU and ${formatMemory(r.memory)} memory requested by ${report.total.pods} pods** ` +
-            `(limits: ${formatMemory(report.total.limits.memory)} memory; CPU limits on some containers only). ` +
+            `(limits: ${formatCpu(report.total.limits.cpu)} CPU, ${formatMemory(report.total.limits.memory)} memory), EKS add-ons included at their default requests. ` +
             `DaemonSets count once per node (${report.nodes} nodes, the node groups' desired size${report.instanceTypes.length > 0 ? `, of ${report.instanceTypes.join(" / ")}` : ""}); autoscaled workloads count at their minimum.` +
             (sidecarPods > 0 ? ` ${sidecarPods} pods get an Istio sidecar, included below.` : ""),
+        "",
+        c
+            ? `Allocatable on ${c.nodes} nodes, each dimension at the smallest of ${report.instanceTypes.join(" / ")} (EKS's reserved CPU and memory, VPC CNI max pods): ` +
+              `${formatCpu(c.total.cpu)} CPU, ${formatMemory(c.total.memory)} memory, ${c.total.pods} pods. ` +
+              `Requests use ${percent(r.cpu, c.total.cpu)} of the CPU, ${percent(r.memory, c.total.memory)} of the memory and ${percent(report.total.pods, c.total.pods)} of the pod slots: ` +
+              (c.fits && c.largestPodFits ? "**fits**." : "**does not fit**.")
+            : `Allocatable: unknown for ${report.instanceTypes.join(" / ") || "no node group"} (add the type to NODE_TYPES in scripts/lib/footprint.ts).`,
         "",
         "| namespace | pods | CPU requests | memory requests |",
         "| --- | ---: | ---: | ---: |",
@@ -438,16 +616,23 @@ export function footprintMarkdown(report: FootprintReport): string {
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
         ...report.items.map(
             (i) =>
-                `| ${i.component}${i.sidecar ? " (+ sidecar)" : ""} | ${i.namespace} | ${i.kind} | ${i.pods} | ${formatCpu(i.perPod.requests.cpu)} | ${formatMemory(i.perPod.requests.memory)} | ` +
+                `| ${i.component}${i.sidecar ? " (+ sidecar)" : ""}${i.estimate ? " (EKS add-on default)" : ""} | ${i.namespace} | ${i.kind} | ${i.pods} | ${formatCpu(i.perPod.requests.cpu)} | ${formatMemory(i.perPod.requests.memory)} | ` +
                 `${limit(i.perPod.limits.cpu, i.unlimited.cpu, formatCpu)} | ${limit(i.perPod.limits.memory, i.unlimited.memory, formatMemory)} |`,
         ),
         "",
     ];
-    if (unlimitedCpu > 0) lines.push(`${unlimitedCpu} pods have a container without a CPU limit (by design: throttling servers only adds latency; requests reserve their share).`, "");
+    if (unlimitedOwn.length > 0) {
+        lines.push(`Containers without a CPU limit in values this program sets: ${unlimitedOwn.map((i) => `${i.component} (${i.namespace})`).join(", ")}.`, "");
+    }
+    if (unlimitedCpu.length > unlimitedOwn.length) lines.push("The EKS add-ons keep AWS's defaults, which set no CPU limits.", "");
     if (report.notCounted.length > 0) {
         lines.push("Not counted:", "", ...report.notCounted.map((n) => `- ${n.what} (${n.namespace}): ${n.reason}`), "");
     }
     return lines.join("\n");
+}
+
+function percent(part: number, whole: number): string {
+    return `${Math.round((100 * part) / whole)} %`;
 }
 
 /** The summary section the synth writes (registered in scripts/lib/synth-output.ts). */

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { KubeObject } from "../../components/k8s";
-import { footprint, footprintMarkdown, formatCpu, formatMemory, parseCpu, parseMemory, podFootprint } from "../../scripts/lib/footprint";
+import { allocatable, footprint, footprintMarkdown, formatCpu, formatMemory, maxPods, NODE_TYPES, parseCpu, parseMemory, podFootprint, reservedCpu } from "../../scripts/lib/footprint";
 import { RegisteredResource } from "../../scripts/lib/mock-engine";
 import { Render } from "../../scripts/lib/render";
 import { renderCached } from "../harness";
@@ -49,6 +49,8 @@ function fixture(): Render {
         release("alloy", "alloy", "observability", { controller: { type: "daemonset" }, alloy: { resources: small }, configReloader: { resources: { requests: { cpu: "10m", memory: "32Mi" } } } }),
         release("mystery", "mystery-chart", "observability", { replicas: 5 }),
         resource("aws:eks/addon:Addon", "coredns", { addonName: "coredns" }),
+        resource("aws:eks/addon:Addon", "kube-proxy", { addonName: "kube-proxy" }),
+        resource("aws:eks/addon:Addon", "someday", { addonName: "someday-addon" }),
     ];
     return { stack: "test", resources, manifests, outputs: {}, missingSecrets: [] };
 }
@@ -97,29 +99,74 @@ describe("footprint", () => {
         assert.deepEqual(byName["alloy: alloy"].perPod.requests, { cpu: 110, memory: 160 * Mi });
     });
 
+    it("counts the EKS add-ons at their default requests: CoreDNS twice, kube-proxy on every node", () => {
+        const byName = Object.fromEntries(footprint(fixture()).items.map((i) => [i.component, i]));
+        assert.equal(byName["coredns: coredns"].pods, 2);
+        assert.deepEqual(byName["coredns: coredns"].perPod.requests, { cpu: 100, memory: 70 * Mi });
+        assert.equal(byName["kube-proxy: kube-proxy"].pods, 2, "one per node");
+        assert.equal(byName["kube-proxy: kube-proxy"].perPod.requests.cpu, 100);
+        assert.equal(byName["kube-proxy: kube-proxy"].estimate, true);
+        assert.equal(byName["kube-proxy: kube-proxy"].namespace, "kube-system");
+    });
+
     it("totals requests and limits over all pods, and per namespace", () => {
         const report = footprint(fixture());
-        // api 3x150m, batch 2x100m, debug 1x100m, istiod 2x100m, alloy 2x110m
-        assert.equal(report.total.requests.cpu, 450 + 200 + 100 + 200 + 220);
-        assert.equal(report.total.pods, 3 + 2 + 1 + 2 + 2);
+        // api 3x150m, batch 2x100m, debug 1x100m, istiod 2x100m, alloy 2x110m, coredns 2x100m, kube-proxy 2x100m
+        assert.equal(report.total.requests.cpu, 450 + 200 + 100 + 200 + 220 + 200 + 200);
+        assert.equal(report.total.pods, 3 + 2 + 1 + 2 + 2 + 2 + 2);
         const shop = report.byNamespace.find((n) => n.namespace === "shop")!;
         assert.deepEqual(shop.requests, { cpu: 650, memory: (3 * 192 + 2 * 128) * Mi });
         assert.equal(report.total.limits.cpu, 3 * 1000, "only the sidecars set CPU limits");
     });
 
-    it("lists charts it cannot size and managed add-ons as not counted, instead of guessing", () => {
+    it("lists charts and add-ons it cannot size as not counted, instead of guessing", () => {
         const report = footprint(fixture());
         assert.deepEqual(
             report.notCounted.map((n) => n.what),
-            ["mystery (chart mystery-chart)", "EKS add-on coredns"],
+            ["mystery (chart mystery-chart)", "EKS add-on someday-addon"],
         );
+    });
+
+    it("computes a node's allocatable as EKS does: reserved CPU by tiers, 255Mi + 11Mi per pod, ENI-limited pods", () => {
+        assert.equal(reservedCpu(2), 70);
+        assert.equal(reservedCpu(4), 80);
+        assert.equal(reservedCpu(8), 90);
+        assert.equal(maxPods("t3.large"), 35);
+        assert.equal(maxPods("m5.large"), 29);
+        assert.equal(maxPods("m6i.2xlarge"), 58);
+        const a = allocatable("t3.large");
+        assert.equal(a.cpu, 1930);
+        assert.ok(a.memory < 8 * Gi - (255 + 11 * 35 + 100) * Mi, "less than nominal memory minus EKS's reservation and eviction threshold");
+        assert.ok(a.memory > 6 * Gi);
+        assert.throws(() => allocatable("x9.huge"), /not in NODE_TYPES/);
+    });
+
+    it("compares the requests with the smallest configured type's allocatable, on every dimension", () => {
+        const report = footprint(fixture());
+        const c = report.capacity!;
+        assert.equal(c.nodes, 2);
+        assert.equal(c.instanceType, "t3.large");
+        assert.deepEqual(c.total, { cpu: 2 * 1930, memory: 2 * allocatable("t3.large").memory, pods: 70 });
+        assert.equal(c.fits, true);
+
+        const crowded = fixture();
+        const ng = crowded.resources.find((r) => r.type === "aws:eks/nodeGroup:NodeGroup")!;
+        ng.props = { ...ng.props, instanceTypes: ["t3.large", "m5.large"], scalingConfig: { desiredSize: 1 } };
+        const one = footprint(crowded).capacity!;
+        assert.equal(one.perNode.pods, 29, "m5.large holds fewer pods than t3.large");
+        assert.equal(one.fits, true);
+        (ng.props as { instanceTypes: string[] }).instanceTypes = ["unknown.type"];
+        assert.equal(footprint(crowded).capacity, undefined);
+        assert.match(footprintMarkdown(footprint(crowded)), /Allocatable: unknown for unknown\.type/);
     });
 
     it("writes a summary section with the totals a dev cluster must hold", () => {
         const md = footprintMarkdown(footprint(fixture()));
         assert.match(md, /^## Footprint/);
-        assert.match(md, /\*\*1\.17 CPU and 1\.5Gi memory requested by 10 pods\*\*/);
-        assert.match(md, /\| \*\*total\*\* \| \*\*10\*\* \| \*\*1\.17\*\* \| \*\*1\.5Gi\*\* \|/);
+        assert.match(md, /\*\*1\.57 CPU and 1\.64Gi memory requested by 14 pods\*\*/);
+        assert.match(md, /\| \*\*total\*\* \| \*\*14\*\* \| \*\*1\.57\*\* \| \*\*1\.64Gi\*\* \|/);
+        assert.match(md, /Allocatable on 2 nodes, each dimension at the smallest of t3\.large .*: 3\.86 CPU, .* 70 pods\. Requests use 41 % of the CPU, .*\*\*fits\*\*\./);
+        assert.match(md, /\| coredns: coredns \(EKS add-on default\) \| kube-system \| Deployment \| 2 \| 100m \| 70Mi \|/);
         assert.match(md, /\| api \(\+ sidecar\) \| shop \| Deployment \| 3 \| 150m \| 192Mi \|/);
         assert.match(md, /2 nodes, the node groups' desired size, of t3\.large/);
         assert.match(md, /- mystery \(chart mystery-chart\) \(observability\): chart not known to the footprint/);
@@ -133,21 +180,35 @@ describe("footprint", () => {
     });
 
     describe("of the real stacks", () => {
-        it("sizes every release the platform installs (nothing but EKS add-ons left uncounted)", async () => {
+        it("sizes every release and EKS add-on the platform installs", async () => {
             for (const stack of ["dev", "prod"] as const) {
                 const report = footprint(await renderCached(stack));
-                const unexplained = report.notCounted.filter((n) => !n.what.startsWith("EKS add-on"));
-                assert.deepEqual(unexplained, [], stack);
+                assert.deepEqual(report.notCounted, [], stack);
+                for (const addon of ["coredns", "kube-proxy", "vpc-cni", "eks-pod-identity-agent", "aws-ebs-csi-driver"]) {
+                    assert.ok(report.items.some((i) => i.source === "eks-addon" && i.component.startsWith(`${addon}: `)), `${stack}: ${addon}`);
+                }
                 assert.ok(report.items.some((i) => i.namespace === "observability"), stack);
                 assert.ok(report.items.some((i) => i.sidecar), `${stack}: the payments pods carry sidecars`);
             }
         });
 
-        it("keeps dev's requests within two t3.large nodes' allocatable capacity", async () => {
-            const report = footprint(await renderCached("dev"));
-            // t3.large: 2 vCPU / 8 GiB; EKS reserves ~70m CPU and ~1.4 GiB per node for the kubelet and system.
-            assert.ok(report.total.requests.cpu < 2 * 1930, `${formatCpu(report.total.requests.cpu)} CPU requested`);
-            assert.ok(report.total.requests.memory < 2 * 6.5 * Gi, `${formatMemory(report.total.requests.memory)} requested`);
-        });
+        for (const stack of ["dev", "staging", "prod"] as const) {
+            it(`fits ${stack}'s requests, add-ons included, on its node group's desired size of its smallest instance type`, async () => {
+                const render = await renderCached(stack);
+                const report = footprint(render);
+                for (const type of report.instanceTypes) assert.ok(NODE_TYPES[type], `${stack}: ${type} is not in NODE_TYPES`);
+                const c = report.capacity!;
+                const used = `${formatCpu(report.total.requests.cpu)} CPU / ${formatMemory(report.total.requests.memory)} / ${report.total.pods} pods`;
+                const room = `${formatCpu(c.total.cpu)} CPU / ${formatMemory(c.total.memory)} / ${c.total.pods} pods on ${c.nodes} x ${c.instanceType}`;
+                assert.ok(report.total.requests.cpu <= c.total.cpu, `${stack}: ${used} requested, ${room}`);
+                assert.ok(report.total.requests.memory <= c.total.memory, `${stack}: ${used} requested, ${room}`);
+                assert.ok(report.total.pods <= c.total.pods, `${stack}: ${used} requested, ${room}`);
+                assert.ok(c.largestPodFits, `${stack}: a pod larger than one ${c.instanceType}`);
+                assert.ok(c.fits);
+                // The nodes come from the rendered node groups, not from a constant of this test.
+                const groups = render.resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
+                assert.equal(c.nodes, groups.reduce((n, g) => n + (g.props as { scalingConfig: { desiredSize: number } }).scalingConfig.desiredSize, 0));
+            });
+        }
     });
 });
