@@ -26,7 +26,10 @@ export interface ObservabilityArgs {
     clusterReady: pulumi.Resource[];
     /** Istio's control plane (Mesh.ready): Kiali reads its CRDs and config. Optional for tests. */
     meshReady?: pulumi.Resource[];
-    /** The mesh's control-plane revision, if it has one (Kiali looks up istiod by it). */
+    /**
+     * @deprecated Unused: Kiali 2.x discovers every istiod revision itself. Kept only until the
+     * composition root (index.ts) stops passing it.
+     */
     meshRevision?: string;
 }
 
@@ -133,7 +136,7 @@ export class Observability extends pulumi.ComponentResource {
         this.kiali = release(
             "kiali",
             CHARTS.kialiServer,
-            kialiValues({ environment, config: config.kiali, revision: args.meshRevision }),
+            kialiValues({ environment, config: config.kiali }),
             [adminSecret, this.prometheusStack, this.grafana, this.jaeger, ...(args.meshReady ?? [])],
         );
 

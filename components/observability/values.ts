@@ -2,7 +2,7 @@
 // Every key was checked against the pinned chart's values.yaml (see CHARTS in versions.ts); keys
 // under free-form maps (grafana.ini, datasources, Loki's config sections, Jaeger's userconfig,
 // Kiali's CR-shaped config) follow the application's own configuration reference.
-import { ISTIO_ROOT_NAMESPACE, INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE } from "../mesh/topology";
+import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE } from "../mesh/topology";
 import { Environment } from "../settings";
 import { alloyConfig, NODE_NAME_ENV } from "./alloy";
 import { ISTIO_DASHBOARDS } from "./dashboards";
@@ -346,21 +346,19 @@ export function jaegerValues(input: JaegerInput): Record<string, unknown> {
 export interface KialiInput {
     environment: Environment;
     config: ObservabilityConfig["kiali"];
-    /** The mesh's control-plane revision, when it has one (istiod-<revision> names). */
-    revision?: string;
 }
 
 export function kialiValues(input: KialiInput): Record<string, unknown> {
     const size = OBSERVABILITY_SIZING[input.environment];
-    const suffix = input.revision ? `-${input.revision}` : "";
     return {
         auth: { strategy: input.config.authStrategy },
         deployment: {
             replicas: 1,
             resources: size.kiali,
             cluster_wide_access: true,
-            // Kiali reads Istio's config from anywhere but only edits it with `token`/`openid` users' own RBAC.
-            view_only_mode: false,
+            // Anonymous users (dev) only look: anyone with a port-forward would otherwise edit Istio
+            // config with Kiali's own service account. `token`/`openid` users edit with their own RBAC.
+            view_only_mode: input.config.authStrategy === "anonymous",
         },
         external_services: {
             prometheus: { url: URLS.prometheus },
@@ -390,11 +388,9 @@ export function kialiValues(input: KialiInput): Record<string, unknown> {
                 internal_url: URLS.jaegerQueryGrpc,
                 external_url: `http://localhost:${PORT_FORWARD.jaeger.local}`,
             },
+            // Kiali 2.x finds istiod (every revision) and its ConfigMaps by itself; of its `istio`
+            // settings only the component health list is ours to give.
             istio: {
-                root_namespace: ISTIO_ROOT_NAMESPACE,
-                istiod_deployment_name: `istiod${suffix}`,
-                config_map_name: `istio${suffix}`,
-                istio_sidecar_injector_config_map_name: `istio-sidecar-injector${suffix}`,
                 component_status: {
                     enabled: true,
                     components: [

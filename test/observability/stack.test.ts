@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { TRACING_PROVIDER } from "../../components/tracing";
+import { footprint } from "../../scripts/lib/footprint";
 import { get, manifests, props, renderCached } from "../harness";
 import { at } from "./fixtures";
 
@@ -36,6 +37,18 @@ describe("observability in the whole stack", () => {
             assert.deepEqual(manifests(render, "ServiceMonitor", "observability").map((m) => m.metadata.name), ["istiod"], stack);
             const rules = manifests(render, "PrometheusRule", "observability").map((m) => m.metadata.name).sort();
             assert.deepEqual(rules, ["istio-recording-rules", "istiod-config-rejects", "payments-backend-slo"], stack);
+        }
+    });
+
+    it("gives every observability and mesh container a CPU and a memory limit in every stack", async () => {
+        for (const stack of ["dev", "staging", "prod"] as const) {
+            const report = footprint(await renderCached(stack));
+            const ours = report.items.filter((i) => ["observability", "istio-system", "istio-ingress"].includes(i.namespace));
+            assert.ok(ours.length >= 10, `${stack}: only ${ours.length} workloads`);
+            const unlimited = ours.filter((i) => i.unlimited.cpu > 0 || i.unlimited.memory > 0).map((i) => i.component);
+            assert.deepEqual(unlimited, [], stack);
+            // Every injected pod's sidecar too (global.proxy.resources).
+            for (const i of report.items.filter((i) => i.sidecar)) assert.ok(i.sidecar!.limits.cpu > 0 && i.sidecar!.limits.memory > 0, `${stack}: ${i.component} sidecar`);
         }
     });
 

@@ -16,6 +16,8 @@ import { alloyConfig, ACCESS_LOG_SELECTOR } from "../../components/observability
 import { OBSERVABILITY_SIZING } from "../../components/observability/sizing";
 import { collectorHost, JAEGER_COLLECTOR, OBSERVABILITY_NAMESPACE } from "../../components/tracing";
 import { ISTIO_VERSION } from "../../components/versions";
+import { parseCpu, parseMemory } from "../../scripts/lib/footprint";
+import { gatewaySelector, istiodSelector, meshNamespaces } from "../../components/mesh/builders";
 import { at, observabilityConfig } from "./fixtures";
 
 const ENVS = ["dev", "staging", "prod"] as const;
@@ -211,7 +213,6 @@ describe("observability chart values", () => {
             assert.equal(at(v, "external_services.tracing.internal_url"), `http://${JAEGER_COLLECTOR.service}.observability.svc.cluster.local:16685`);
             assert.equal(at(v, "external_services.tracing.use_grpc"), true);
             assert.equal(at(v, "external_services.tracing.provider"), "jaeger");
-            assert.equal(at(v, "external_services.istio.root_namespace"), "istio-system");
         });
 
         it("logs into Grafana with the admin Secret, not a literal password", () => {
@@ -224,10 +225,23 @@ describe("observability chart values", () => {
             assert.equal(at(kialiValues({ environment: "dev", config: { authStrategy: "anonymous" } }), "auth.strategy"), "anonymous");
         });
 
-        it("follows a revisioned control plane's names", () => {
-            const v = kialiValues({ environment: "dev", config: { authStrategy: "anonymous" }, revision: "1-30-4" });
-            assert.equal(at(v, "external_services.istio.istiod_deployment_name"), "istiod-1-30-4");
-            assert.equal(at(v, "external_services.istio.config_map_name"), "istio-1-30-4");
+        it("lets anonymous (dev) users look but not edit; authenticated users edit with their own RBAC", () => {
+            assert.equal(at(kialiValues({ environment: "dev", config: { authStrategy: "anonymous" } }), "deployment.view_only_mode"), true);
+            assert.equal(at(kialiValues({ environment: "prod", config: { authStrategy: "token" } }), "deployment.view_only_mode"), false);
+        });
+
+        it("reports the health of istiod and the ingress gateway by the labels their pods really carry", () => {
+            const v = kialiValues({ environment: "prod", config: { authStrategy: "token" } });
+            const components = at(v, "external_services.istio.component_status.components") as { app_label: string; namespace?: string; is_core: boolean }[];
+            assert.equal(at(v, "external_services.istio.component_status.enabled"), true);
+            const istiod = components.find((c) => c.app_label === istiodSelector().app);
+            assert.ok(istiod?.is_core, "istiod is a core component");
+            assert.equal(istiod.namespace, undefined, "Kiali looks in the root namespace by default, where istiod runs");
+            const gateway = components.find((c) => c.app_label === gatewaySelector().app);
+            assert.ok(gateway?.is_core, "the ingress gateway is a core component");
+            assert.equal(gateway.namespace, meshNamespaces()[1].metadata.name);
+            // Kiali 2.x discovers istiod and its ConfigMaps itself; names it would ignore are not set.
+            assert.deepEqual(Object.keys(at(v, "external_services.istio") as object), ["component_status"]);
         });
     });
 
@@ -237,12 +251,12 @@ describe("observability chart values", () => {
         assert.equal(portForwardCommand("jaeger"), `kubectl -n observability port-forward svc/${SERVICES.jaegerQuery.name} 16686:16686`);
     });
 
-    it("sets requests and memory limits on every sized container in every environment", () => {
+    it("sets requests and CPU and memory limits at or above them on every sized container in every environment", () => {
         for (const env of ENVS) {
             for (const [what, r] of Object.entries(OBSERVABILITY_SIZING[env])) {
                 if (typeof r === "number") continue;
-                assert.ok(r.requests.cpu && r.requests.memory, `${env} ${what} requests`);
-                assert.ok(r.limits.memory, `${env} ${what} memory limit`);
+                assert.ok(parseCpu(r.limits.cpu) >= parseCpu(r.requests.cpu) && parseCpu(r.requests.cpu) > 0, `${env} ${what} CPU ${r.requests.cpu} / ${r.limits.cpu}`);
+                assert.ok(parseMemory(r.limits.memory) >= parseMemory(r.requests.memory) && parseMemory(r.requests.memory) > 0, `${env} ${what} memory`);
             }
         }
     });
