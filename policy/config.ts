@@ -54,9 +54,22 @@ export function strictestEnvironment(...stated: (string | undefined)[]): Environ
     return out ?? "prod";
 }
 
-/** Fills in defaults. An `env` argument and `config.environment` combine: the strictest wins. */
+/**
+ * The environment a run enforces. Only `stated` (the CLI's --env, the synth's env, the stack tag
+ * or $DODO_POLICY_ENVIRONMENT) can relax: with none of them it is prod. A config's own
+ * `environment` only ever tightens, so a dev config file never relaxes a stack on its own.
+ */
+export function enforcedEnvironment(stated: readonly (string | undefined)[], configEnvironment?: string): Environment {
+    const base = stated.some((s) => s !== undefined && s !== "") ? strictestEnvironment(...stated) : "prod";
+    return strictestEnvironment(base, configEnvironment);
+}
+
+/**
+ * Fills in defaults. The environment is `env` (prod when absent), tightened by
+ * `config.environment` if that is stricter; the config alone never relaxes.
+ */
 export function resolveConfig(config: PolicyConfig = {}, env?: Environment): ResolvedConfig {
-    const environment = strictestEnvironment(env, config.environment);
+    const environment = enforcedEnvironment([env], config.environment);
     return {
         environment,
         rules: config.rules ?? {},

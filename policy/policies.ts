@@ -6,7 +6,8 @@ import {
 } from "@pulumi/policy";
 import { RULES, ruleArea } from "./catalog";
 import { indexObjects, runRule } from "./check";
-import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, resolveConfig, strictestEnvironment } from "./config";
+import { describeObject } from "./report";
+import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, enforcedEnvironment, resolveConfig } from "./config";
 import type { Environment, Finding, KubeObject, PolicyConfig, PulumiResource, ResolvedConfig, Rule } from "./rules/types";
 
 /** Environment variable naming the environment when a policy's config does not. */
@@ -42,7 +43,7 @@ function configSchema(rule: Rule): PolicyConfigSchema {
             environment: {
                 type: "string",
                 enum: [...ENVIRONMENTS],
-                description: `dev, staging or prod. The strictest of this, the ${ENVIRONMENT_TAG} stack tag and $${ENVIRONMENT_VARIABLE} applies; none means prod. Outside dev a mandatory rule reports as mandatory whatever its enforcementLevel says.`,
+                description: `dev, staging or prod; can only tighten. The environment is the strictest of the ${ENVIRONMENT_TAG} stack tag and $${ENVIRONMENT_VARIABLE} (neither means prod), raised to this if stricter. Outside dev a mandatory rule reports as mandatory whatever its enforcementLevel says.`,
             },
             exemptNamespaces: stringList("Namespaces this rule ignores, in addition to its defaults."),
             ...(RULE_SETTINGS[rule.id] ?? {}),
@@ -54,9 +55,9 @@ function configSchema(rule: Rule): PolicyConfigSchema {
 export const ENVIRONMENT_TAG = "dodo:environment";
 
 /**
- * The pure config for one policy run. The environment is the strictest of the stack tag, the
- * environment variable and the policy's config (nothing stated means prod), so a dev config
- * file applied to a prod stack cannot relax it.
+ * The pure config for one policy run. The environment is the strictest of the stack tag and
+ * the environment variable (neither means prod); the policy's config `environment` can only
+ * tighten it, so a dev config file applied to a stack without a dev tag or variable relaxes nothing.
  */
 export function toPolicyConfig(
     rule: Rule,
@@ -64,7 +65,7 @@ export function toPolicyConfig(
     stackTags: ReadonlyMap<string, string> = new Map(),
     envVar: string | undefined = process.env[ENVIRONMENT_VARIABLE],
 ): ResolvedConfig {
-    const environment = strictestEnvironment(stackTags.get(ENVIRONMENT_TAG), envVar, raw.environment);
+    const environment = enforcedEnvironment([stackTags.get(ENVIRONMENT_TAG), envVar], raw.environment);
     const config: PolicyConfig = {
         environment,
         // Enforcement is applied by the engine (and forced below outside dev); exemptions are ours.
@@ -74,7 +75,7 @@ export function toPolicyConfig(
         ...(raw.trustedRepositories ? { trustedRepositories: raw.trustedRepositories } : {}),
         ...(raw.supportedEksVersions ? { supportedEksVersions: raw.supportedEksVersions } : {}),
     };
-    return resolveConfig(config);
+    return resolveConfig(config, environment);
 }
 
 /**
@@ -101,7 +102,7 @@ type ViolationInfo = { message: string; urn?: string; enforcementLevel: "mandato
  * config downgraded it: the analyzer honours an enforcementLevel passed with the violation.
  */
 function report(reportViolation: ReportViolation, rule: Rule, config: ResolvedConfig, f: Finding, urn?: string): void {
-    const where = f.kind && f.name ? `${f.kind} ${f.namespace ? `${f.namespace}/` : ""}${f.name}: ` : "";
+    const where = f.kind && f.name ? `${describeObject(f)}: ` : "";
     const message = `${where}${f.message}`;
     if (rule.enforcement === "mandatory" && config.environment !== "dev") {
         const info: ViolationInfo = { message: `${rule.description}\n${message}`, enforcementLevel: "mandatory", ...(urn ? { urn } : {}) };

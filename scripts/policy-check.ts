@@ -8,11 +8,13 @@ import { LineCounter, parseAllDocuments, isMap, isSeq } from "yaml";
 import { checkObjects, hasMandatory } from "../policy/check";
 import { catalog, RULES } from "../policy/catalog";
 import { ENVIRONMENTS, effectiveEnforcement, fromPackConfig, resolveConfig } from "../policy/config";
+import { shippedPackConfig } from "../policy/config-files";
 import { renderText } from "../policy/report";
 import { toSarif } from "../policy/sarif";
 import type { Environment, Finding, KubeObject, PolicyConfig } from "../policy/rules/types";
 
-export const USAGE = `usage: policy-check [--env dev|staging|prod] [--format text|json|sarif] [--config policy/config/<env>.json] <file.yaml>...
+export const USAGE = `usage: policy-check [--env dev|staging|prod] [--format text|json|sarif] [--config <pack-config>] <file.yaml>...
+       (--env X applies policy/config/X.json unless --config names another file; no --env: prod, built-in defaults)
        policy-check --list [--format text|json] [--env ...] [--config ...]`;
 
 const FORMATS = ["text", "json", "sarif"] as const;
@@ -88,6 +90,15 @@ export function loadConfig(file: string, read: (f: string) => string): PolicyCon
     }
 }
 
+/** The shipped pack config for an environment (policy/config/<env>.json). */
+function shippedConfig(env: Environment): PolicyConfig {
+    try {
+        return shippedPackConfig(env);
+    } catch (e) {
+        throw new InputError((e as Error).message);
+    }
+}
+
 function readInput(file: string, read: (f: string) => string): string {
     try {
         return read(file);
@@ -160,7 +171,8 @@ export function toJsonFinding(f: Finding) {
 export function main(argv: readonly string[], io: Io = nodeIo): number {
     try {
         const args = parseArgs(argv);
-        const config = args.config ? loadConfig(args.config, io.readFile) : {};
+        // --env X applies the shipped policy/config/X.json, as CrossGuard gets it in CI; --config overrides.
+        const config = args.config ? loadConfig(args.config, io.readFile) : args.env ? shippedConfig(args.env) : {};
         const resolved = resolveConfig(config, args.env);
         if (args.list) {
             const entries = catalog().map((c) => {
@@ -174,7 +186,12 @@ export function main(argv: readonly string[], io: Io = nodeIo): number {
         }
         if (args.files.length === 0) throw new InputError(`no input files\n${USAGE}`);
         const sourced: SourcedObject[] = [];
-        for (const file of args.files) sourced.push(...loadYaml(readInput(file, io.readFile), file));
+        for (const file of args.files) {
+            const objects = loadYaml(readInput(file, io.readFile), file);
+            // An empty render is a broken pipeline, not a compliant one.
+            if (objects.length === 0) throw new InputError(`no Kubernetes objects in ${file}`);
+            sourced.push(...objects);
+        }
         const findings = checkObjects(sourced.map((s) => s.object), { env: resolved.environment, config });
         if (args.format === "json") {
             io.stdout(JSON.stringify(findings.map(toJsonFinding), null, 2) + "\n");

@@ -72,6 +72,9 @@ function meshPresent(index: KubeIndex): boolean {
 
 // ---------------------------------------------------------------- Authorization
 
+/** Values Istio's injector reads as "inject" (case-insensitive); any other non-empty value opts out. */
+const INJECT_VALUES = new Set(["y", "yes", "true", "on"]);
+
 function isAllowPolicy(spec: Obj): boolean {
     return spec.action === undefined || spec.action === "ALLOW";
 }
@@ -101,7 +104,7 @@ export const istioAuthzDefaultDeny: KubeStackRule = {
                 const ns = namespaceOf(w);
                 const nsObj = namespaces.get(ns);
                 const tpl = podTemplateOf(w);
-                const podOptIn = tpl?.meta.labels["sidecar.istio.io/inject"] === "true";
+                const podOptIn = INJECT_VALUES.has(String(tpl?.meta.labels["sidecar.istio.io/inject"] ?? "").toLowerCase());
                 // A namespace we cannot see is assumed meshed when the input carries mesh config at all.
                 const meshed = podOptIn || (nsObj ? injectionLabels(nsObj).length > 0 : anyIstio);
                 if (meshed) needed.add(ns);
@@ -119,28 +122,72 @@ export const istioAuthzDefaultDeny: KubeStackRule = {
     },
 };
 
-/** A `*` principal/namespace, a whole trust domain (`cluster.local/*`) or an all-addresses block constrains nothing. */
-function matchesAnyone(v: string): boolean {
-    return v === "*" || /^[^/]*\/\*$/.test(v) || v === "0.0.0.0/0" || v === "::/0";
+/**
+ * A principal pattern that any workload matches: `*`, or a prefix wildcard that stops before a
+ * namespace is named (`cluster.local/*`, `cluster.local/ns/*`, `cluster.*`, and `/ns/*` after a `*` trust domain). Istio
+ * matches principals by exact value, `prefix*`, `*suffix` or `*`.
+ */
+export function principalMatchesAnyone(v: string): boolean {
+    if (v === "*") return true;
+    if (!v.endsWith("*")) return false;
+    return /^[^/]*(\/(ns?\/?)?)?$/.test(v.slice(0, -1));
 }
 
-const SOURCE_FIELDS = ["principals", "requestPrincipals", "namespaces", "serviceAccounts", "ipBlocks", "remoteIpBlocks",
-    "notPrincipals", "notRequestPrincipals", "notNamespaces", "notServiceAccounts", "notIpBlocks", "notRemoteIpBlocks"] as const;
-const SOURCE_CONDITION = /^(source\.|remote\.|request\.auth\.)/;
+/** An address block covering every address (any /0). */
+function ipMatchesAnyone(v: string): boolean {
+    return v === "*" || /\/0$/.test(v.trim());
+}
 
+/** Whether one value of a source field (or the matching `when` key) admits every caller. */
+function valueMatchesAnyone(field: "principals" | "namespaces" | "ip" | "other", v: string): boolean {
+    if (field === "principals") return principalMatchesAnyone(v);
+    if (field === "ip") return ipMatchesAnyone(v);
+    return v === "*";
+}
+
+const SOURCE_FIELDS: readonly [string, "principals" | "namespaces" | "ip" | "other"][] = [
+    ["principals", "principals"], ["requestPrincipals", "other"], ["namespaces", "namespaces"], ["serviceAccounts", "other"],
+    ["ipBlocks", "ip"], ["remoteIpBlocks", "ip"],
+    ["notPrincipals", "other"], ["notRequestPrincipals", "other"], ["notNamespaces", "other"], ["notServiceAccounts", "other"],
+    ["notIpBlocks", "other"], ["notRemoteIpBlocks", "other"],
+];
+
+/** `when` keys about the caller, with the kind of value they take. */
+function conditionKind(key: string): "principals" | "namespaces" | "ip" | "other" | undefined {
+    if (key === "source.ip" || key === "remote.ip") return "ip";
+    if (key === "source.principal") return "principals";
+    if (key === "source.namespace") return "namespaces";
+    if (/^(source\.|remote\.|request\.auth\.)/.test(key)) return "other";
+    return undefined;
+}
+
+/**
+ * Whether a `from[].source` restricts who may call. A missing or empty source admits everyone;
+ * a field whose values all admit everyone (`*`, `cluster.local/ns/*`, `0.0.0.0/0`) restricts nothing.
+ * Negative fields count as restrictions here; istio-authz-safe-patterns refuses them in ALLOW.
+ */
 function sourceConstrains(source: Obj): boolean {
-    for (const f of SOURCE_FIELDS) {
+    for (const [f, kind] of SOURCE_FIELDS) {
         const values = strs(source[f]);
         if (values.length === 0) continue;
-        if ((f === "principals" || f === "namespaces" || f === "ipBlocks" || f === "remoteIpBlocks") && values.every(matchesAnyone)) continue;
+        if (values.every((v) => valueMatchesAnyone(kind, v))) continue;
         return true;
     }
     return false;
 }
 
+/** Whether a `when` condition restricts the caller: a source key with a value other than a match-anyone one. */
+function conditionConstrains(w: Obj): boolean {
+    const kind = conditionKind(str(w.key) ?? "");
+    if (!kind) return false;
+    if (nonEmpty(w.notValues)) return true;
+    const values = strs(w.values);
+    return values.length > 0 && !values.every((v) => valueMatchesAnyone(kind, v));
+}
+
 export const istioAuthzNoAllowAll: KubeObjectRule = {
     id: "istio-authz-no-allow-all",
-    description: "No ALLOW rule matches everything: an empty rule, a rule with no source constraint, or only `*` principals or namespaces.",
+    description: "No ALLOW rule admits every caller: an empty rule, no source constraint, or any `from` entry (they are ORed) that is missing or only `*`/whole-trust-domain/all-address values.",
     enforcement: "mandatory",
     target: "kubernetes",
     scope: "object",
@@ -156,10 +203,17 @@ export const istioAuthzNoAllowAll: KubeObjectRule = {
                 out.push(violation(o, `rules[${i}] is empty and allows every request`));
                 return;
             }
-            const fromConstrains = objs(rule.from).some((f) => sourceConstrains(obj(f.source)));
-            const whenConstrains = objs(rule.when).some((w) => SOURCE_CONDITION.test(str(w.key) ?? ""));
+            // A rule's `from` entries are ORed: one unconstrained entry admits everyone, whatever the others say.
+            const from = arr(rule.from);
+            const open = from.findIndex((f) => !sourceConstrains(obj(obj(f).source)));
+            const fromConstrains = from.length > 0 && open < 0;
+            // `when` conditions are ANDed with `from`: one that restricts the caller is enough.
+            const whenConstrains = objs(rule.when).some(conditionConstrains);
             if (!fromConstrains && !whenConstrains) {
-                out.push(violation(o, `rules[${i}] has no source constraint (principals, namespaces, ipBlocks or requestPrincipals other than *); it allows any caller`));
+                const why = from.length === 0
+                    ? "has no source constraint"
+                    : `from[${open}] ${isObj(obj(from[open]).source) && nonEmpty(obj(from[open]).source) ? "only names sources that match anyone" : "has no source"}, and from entries are ORed`;
+                out.push(violation(o, `rules[${i}] ${why} (principals, namespaces, ipBlocks or requestPrincipals other than *, a whole trust domain or 0.0.0.0/0); it allows any caller`));
             }
         });
         return out;
@@ -167,15 +221,16 @@ export const istioAuthzNoAllowAll: KubeObjectRule = {
 };
 
 /**
- * Why a path in an AuthorizationPolicy is unsafe, or undefined. Istio normalizes the request
- * path (percent-decoding, `\` to `/`, merging `//`, resolving `.`/`..`, dropping `?query`) before
+ * Why a path in an AuthorizationPolicy is unsafe, or undefined. The mesh normalizes the request
+ * path (MERGE_SLASHES: RFC 3986 normalization with decoding of unreserved %xx, `\` to `/`,
+ * merging `//`, resolving `.`/`..`, matching without `?query`) before
  * matching, so a policy path written in any non-normal form never matches and a DENY on it is bypassed.
  */
 export function unsafePath(p: string): string | undefined {
     if (p === "*") return undefined;
     const body = p.startsWith("*") ? p.slice(1) : p;
     if (!p.startsWith("/") && !p.startsWith("*")) return "is not absolute";
-    if (/%/.test(p)) return "contains percent-encoding (Istio decodes before matching)";
+    if (/%/.test(p)) return "contains percent-encoding (the mesh's MERGE_SLASHES normalization decodes %-escaped unreserved characters and keeps %2F/%5C encoded, so an escaped policy path does not match the spelling it reads as)";
     if (/\\/.test(p)) return "contains a backslash (Istio turns it into /)";
     if (/[?#]/.test(p)) return "contains a query or fragment (Istio strips them before matching)";
     if (/\/\//.test(body)) return "contains // (Istio merges slashes)";
@@ -271,6 +326,11 @@ export const istioDrTlsNotDisabled: KubeObjectRule = {
     },
 };
 
+/** A field present with a value other than "" (a value unknown during preview counts as set). */
+function setTo(o: Obj, key: string): boolean {
+    return has(o, key) && o[key] !== "" && o[key] !== null;
+}
+
 export const istioDrTlsVerify: KubeObjectRule = {
     id: "istio-dr-tls-verify",
     description: "TLS origination (SIMPLE/MUTUAL) verifies the server with caCertificates or credentialName (IST0128/IST0129).",
@@ -285,7 +345,7 @@ export const istioDrTlsVerify: KubeObjectRule = {
             if (s.tls.mode !== "SIMPLE" && s.tls.mode !== "MUTUAL") continue;
             if (s.tls.insecureSkipVerify === true) {
                 out.push(violation(o, `${s.where}.insecureSkipVerify is true; the server is not verified`));
-            } else if (!has(s.tls, "caCertificates") && !has(s.tls, "credentialName")) {
+            } else if (!setTo(s.tls, "caCertificates") && !setTo(s.tls, "credentialName")) {
                 out.push(violation(o, `${s.where}.mode is ${String(s.tls.mode)} but neither caCertificates nor credentialName is set, so the server is not verified`));
             }
         }
@@ -506,9 +566,14 @@ function serverAdmits(serverHost: string, gwNs: string, vsNs: string, vsHost: st
 
 // ---------------------------------------------------------------- Injection and Services
 
+/**
+ * The injection labels that select a sidecar for the namespace. istio-injection set to anything
+ * but `enabled` (e.g. `disabled`) turns injection off and beats istio.io/rev, so it selects nothing.
+ */
 function injectionLabels(ns: KubeObject): string[] {
     const l = labelsOf(ns);
     const out: string[] = [];
+    if (l["istio-injection"] !== undefined && l["istio-injection"] !== "enabled") return [];
     if (l["istio-injection"] === "enabled") out.push("istio-injection=enabled");
     if (typeof l["istio.io/rev"] === "string" && l["istio.io/rev"] !== "") out.push(`istio.io/rev=${l["istio.io/rev"]}`);
     return out;
@@ -516,7 +581,7 @@ function injectionLabels(ns: KubeObject): string[] {
 
 export const istioNamespaceInjection: KubeObjectRule = {
     id: "istio-namespace-injection",
-    description: "Every non-exempt namespace carries exactly one of istio-injection=enabled or istio.io/rev=<revision>.",
+    description: "Every non-exempt namespace carries exactly one of istio-injection=enabled or istio.io/rev=<revision>, and no other istio-injection value.",
     enforcement: "mandatory",
     target: "kubernetes",
     scope: "object",
@@ -527,14 +592,21 @@ export const istioNamespaceInjection: KubeObjectRule = {
         const found = injectionLabels(o);
         if (found.length === 1) return [];
         if (found.length > 1) return [violation(o, `namespace carries both ${found.join(" and ")}; istio-injection wins and the revision label is ignored, pick one`)];
-        const disabled = labelsOf(o)["istio-injection"];
-        return [violation(o, disabled ? `namespace has istio-injection=${disabled}; pods here get no sidecar` : "namespace has neither istio-injection=enabled nor istio.io/rev=<revision>; pods here get no sidecar")];
+        const other = labelsOf(o)["istio-injection"];
+        return [violation(o, other !== undefined
+            ? `namespace has istio-injection=${JSON.stringify(other)}; only "enabled" injects, any other value turns injection off (even with istio.io/rev), so pods here get no sidecar`
+            : "namespace has neither istio-injection=enabled nor istio.io/rev=<revision>; pods here get no sidecar")];
     },
 };
 
+export function optsOut(v: unknown): boolean {
+    if (v === undefined || v === null || v === "") return false;
+    return !INJECT_VALUES.has(String(v).toLowerCase());
+}
+
 export const istioNoInjectionOptOut: KubeObjectRule = {
     id: "istio-no-injection-opt-out",
-    description: "No pod or pod template outside exempt namespaces sets sidecar.istio.io/inject: \"false\".",
+    description: "No pod or pod template outside exempt namespaces opts out with sidecar.istio.io/inject (any non-empty value but y/yes/true/on).",
     enforcement: "mandatory",
     target: "kubernetes",
     scope: "object",
@@ -544,8 +616,10 @@ export const istioNoInjectionOptOut: KubeObjectRule = {
         const tpl = podTemplateOf(o);
         if (!tpl) return [];
         const out: Violation[] = [];
-        if (tpl.meta.labels["sidecar.istio.io/inject"] === "false") out.push(violation(o, "pod label sidecar.istio.io/inject=\"false\" opts out of the mesh"));
-        if (tpl.meta.annotations["sidecar.istio.io/inject"] === "false") out.push(violation(o, "pod annotation sidecar.istio.io/inject=\"false\" opts out of the mesh"));
+        for (const [where, values] of [["label", tpl.meta.labels], ["annotation", tpl.meta.annotations]] as const) {
+            const v = values["sidecar.istio.io/inject"];
+            if (optsOut(v)) out.push(violation(o, `pod ${where} sidecar.istio.io/inject=${JSON.stringify(v)} opts out of the mesh (only y, yes, true or on inject)`));
+        }
         return out;
     },
 };
@@ -576,7 +650,7 @@ export const istioServicePortNames: KubeObjectRule = {
             if (p.protocol === "UDP" || p.protocol === "SCTP") return; // the sidecar does not proxy these
             if (typeof p.appProtocol === "string" && p.appProtocol !== "") return;
             if (declaresProtocol(str(p.name))) return;
-            out.push(violation(o, `ports[${i}] (${str(p.name) ?? "unnamed"}, ${String(p.port)}) declares no protocol; name it <protocol>-<suffix> or set appProtocol, or Istio treats it as opaque TCP`));
+            out.push(violation(o, `ports[${i}] (${str(p.name) ?? "unnamed"}, ${String(p.port)}) declares no protocol; name it <protocol>-<suffix> or set appProtocol: Istio otherwise sniffs the protocol (HTTP/1.1 or HTTP/2, else plain TCP), which server-first protocols such as MySQL break`));
         });
         return out;
     },

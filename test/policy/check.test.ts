@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { checkObjects, checkPulumiResources, hasMandatory, toKubeObject } from "../../policy/check";
 import { catalog, RULES } from "../../policy/catalog";
-import { effectiveEnforcement, fromPackConfig, resolveConfig, strictestEnvironment } from "../../policy/config";
+import { effectiveEnforcement, enforcedEnvironment, fromPackConfig, resolveConfig, strictestEnvironment } from "../../policy/config";
 import { deployment, hardenedContainer, istio, ns, podSpec } from "./helpers";
 import { loadPackConfigFile, shippedPackConfig } from "../../policy/config-files";
 
@@ -130,6 +130,14 @@ describe("policy: catalog and checker", () => {
             assert.equal(strictestEnvironment("staging", "dev"), "staging");
             assert.equal(resolveConfig({ environment: "dev" }, "prod").environment, "prod");
         });
+        it("a config's environment only tightens: alone it never relaxes prod", () => {
+            assert.equal(resolveConfig({ environment: "dev" }).environment, "prod");
+            assert.equal(resolveConfig({ environment: "dev" }, "dev").environment, "dev");
+            assert.equal(resolveConfig({ environment: "prod" }, "dev").environment, "prod");
+            assert.equal(enforcedEnvironment([undefined, ""], "dev"), "prod");
+            assert.equal(enforcedEnvironment(["dev", undefined], "staging"), "staging");
+            assert.equal(enforcedEnvironment(["dev", "prod"]), "prod");
+        });
         it("shippedPackConfig applies dev's downgrades to checkPulumiResources; a bad file names itself", () => {
             const d = { type: "aws:eks/cluster:Cluster", name: "x", props: { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } } };
             assert.equal(checkPulumiResources([d], { env: "dev", config: shippedPackConfig("dev"), only: ["eks-endpoint-restricted"] })[0]!.enforcement, "advisory");
@@ -138,7 +146,8 @@ describe("policy: catalog and checker", () => {
         });
         it("the shipped example configs load", () => {
             const load = (env: string) => fromPackConfig(JSON.parse(fs.readFileSync(path.join(__dirname, "../../policy/config", `${env}.json`), "utf8")), ids);
-            assert.equal(resolveConfig(load("dev")).environment, "dev");
+            assert.equal(resolveConfig(load("dev")).environment, "prod", "dev.json alone relaxes nothing");
+            assert.equal(resolveConfig(load("dev"), "dev").environment, "dev");
             assert.equal(load("dev").rules!["eks-endpoint-restricted"]!.enforcement, "advisory");
             for (const env of ["staging", "prod"]) {
                 const c = resolveConfig(load(env));

@@ -25,7 +25,10 @@ function cli(args: string[], files: Record<string, string> = {}) {
     return { code, stdout, stderr };
 }
 
-/** The parts of SARIF 2.1.0 GitHub code scanning reads, as a schema (written from the OASIS spec). */
+/**
+ * The parts of SARIF 2.1.0 GitHub code scanning reads, as a schema written by hand from the
+ * OASIS spec and GitHub's SARIF support page; not the full OASIS schema.
+ */
 const githubSarifSubset = {
     type: "object",
     required: ["version", "runs"],
@@ -93,6 +96,24 @@ describe("policy: policy-check CLI", () => {
         assert.match(dev.stdout, /WARN  istio-no-injection-opt-out  CronJob payments\/settlement-report/);
         const prod = cli(["--env", "prod", "--config", "dev.json", `${FIX}/compliant.yaml`, `${FIX}/violations.yaml`], files);
         assert.equal(prod.code, 1);
+    });
+
+    it("--env applies that environment's shipped pack config (policy/config/<env>.json); --config replaces it", () => {
+        // cert-manager stays out of the mesh on purpose; the shipped configs exempt it.
+        const ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: cert-manager\n  labels:\n    istio-injection: disabled\n";
+        const files = { "ns.yaml": ns, "empty.json": "{}" };
+        for (const env of ["dev", "staging", "prod"]) assert.equal(cli(["--env", env, "ns.yaml"], files).code, 0, env);
+        const bare = cli(["--env", "prod", "--config", "empty.json", "ns.yaml"], files);
+        assert.equal(bare.code, 1);
+        assert.match(bare.stdout, /FAIL  istio-namespace-injection  Namespace cert-manager: /);
+        assert.equal(cli(["ns.yaml"], files).code, 1, "no --env: prod with the built-in defaults");
+    });
+
+    it("exits 2 when a file holds no Kubernetes object (an empty render is not a pass)", () => {
+        const r = cli(["empty.yaml"], { "empty.yaml": "" });
+        assert.equal(r.code, 2);
+        assert.equal(r.stderr, "policy-check: no Kubernetes objects in empty.yaml\n");
+        assert.equal(cli(["c.yaml"], { "c.yaml": "---\n# only a comment\n---\n" }).code, 2);
     });
 
     it("exits 2 naming the file and the YAML error on unreadable input, without a stack trace", () => {

@@ -154,11 +154,11 @@ describe("policy: CrossGuard adapters", () => {
     describe("enforcement by environment (hand-made args, as the engine passes config)", () => {
         const probes = policies.find((p) => p.name === "k8s-probes") as ResourceValidationPolicy;
         const noProbes = deployment("x", "payments", podSpec([{ name: "app", image: "a:1" }]), { replicas: 1 });
-        function validate(policy: ResourceValidationPolicy, config: object, props: Record<string, unknown> = noProbes as Record<string, unknown>, type = "kubernetes:apps/v1:Deployment") {
+        function validate(policy: ResourceValidationPolicy, config: object, props: Record<string, unknown> = noProbes as Record<string, unknown>, type = "kubernetes:apps/v1:Deployment", stackTags = new Map<string, string>()) {
             const calls: unknown[][] = [];
             const report = ((...a: unknown[]) => calls.push(a)) as unknown as ReportViolation;
             const args = {
-                type, props, urn: urnOf(type, "x"), name: "x", stackTags: new Map<string, string>(),
+                type, props, urn: urnOf(type, "x"), name: "x", stackTags,
                 opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
                 isType: () => false, asType: () => undefined, getConfig: () => config, notApplicable: (): never => { throw new Error("n/a"); },
             };
@@ -172,11 +172,20 @@ describe("policy: CrossGuard adapters", () => {
             assert.equal(info.enforcementLevel, "mandatory");
             assert.match(info.message, /no readinessProbe or livenessProbe/);
         });
-        it("leaves the engine's (possibly downgraded) level alone in dev, from config or the environment variable", () => {
-            const calls = validate(probes, { environment: "dev" });
-            assert.equal(typeof calls[0]![0], "string");
+        it("leaves the engine's (possibly downgraded) level alone in dev, named by the environment variable or the stack tag", () => {
+            assert.equal(typeof validate(probes, {}, undefined, undefined, new Map([["dodo:environment", "dev"]]))[0]![0], "string");
             process.env[ENVIRONMENT_VARIABLE] = "dev";
             assert.equal(typeof validate(probes, {})[0]![0], "string");
+            assert.equal(typeof validate(probes, { environment: "dev" })[0]![0], "string");
+        });
+        it("a dev config alone relaxes nothing: without the tag or variable the stack is prod", () => {
+            const calls = validate(probes, { environment: "dev" });
+            assert.equal((calls[0]![0] as { enforcementLevel: string }).enforcementLevel, "mandatory");
+        });
+        it("a config environment can tighten a dev stack", () => {
+            process.env[ENVIRONMENT_VARIABLE] = "dev";
+            const calls = validate(probes, { environment: "staging" });
+            assert.equal((calls[0]![0] as { enforcementLevel: string }).enforcementLevel, "mandatory");
         });
         it("applies exemptNamespaces and rule settings from the policy's config", () => {
             assert.equal(validate(probes, { exemptNamespaces: ["payments"] }).length, 0);
@@ -202,7 +211,7 @@ describe("policy: CrossGuard adapters", () => {
             const pdb = policies.find((p) => p.name === "k8s-pdb") as StackValidationPolicy;
             const calls: unknown[][] = [];
             const resource = { type: "kubernetes:apps/v1:Deployment", name: "b", urn: "u", props: deployment("b", "payments", podSpec(), { replicas: 2 }) as Record<string, unknown> };
-            void pdb.validateStack({ resources: [resource as never], stackTags: new Map(), getConfig: (() => ({ environment: "dev" })) as never, notApplicable: (): never => { throw new Error(); } },
+            void pdb.validateStack({ resources: [resource as never], stackTags: new Map([["dodo:environment", "dev"]]), getConfig: (() => ({})) as never, notApplicable: (): never => { throw new Error(); } },
                 ((...a: unknown[]) => calls.push(a)) as unknown as ReportViolation);
             assert.equal(calls.length, 1);
             assert.equal(calls[0]![1], "u");
@@ -226,8 +235,8 @@ describe("policy: CrossGuard adapters", () => {
         // Without the shipped config (policy/config/prod.json) these two namespaces are flagged:
         // they stay out of the mesh on purpose (webhooks the API server calls; the observability stack).
         assert.deepEqual(reported, [
-            "mandatory istio-namespace-injection Namespace cert-manager/cert-manager: namespace has istio-injection=disabled; pods here get no sidecar",
-            "mandatory istio-namespace-injection Namespace observability/observability: namespace has istio-injection=disabled; pods here get no sidecar",
+            'mandatory istio-namespace-injection Namespace cert-manager: namespace has istio-injection="disabled"; only "enabled" injects, any other value turns injection off (even with istio.io/rev), so pods here get no sidecar',
+            'mandatory istio-namespace-injection Namespace observability: namespace has istio-injection="disabled"; only "enabled" injects, any other value turns injection off (even with istio.io/rev), so pods here get no sidecar',
         ]);
     });
 });

@@ -105,6 +105,29 @@ describe("policy: mesh rules", () => {
             assert.equal(run("istio-authz-no-allow-all", [ap([{ from: [{ source: { principals: ["cluster.local/*"] } }] }])]).length, 1);
             assert.equal(run("istio-authz-no-allow-all", [ap([{ from: [{ source: { ipBlocks: ["0.0.0.0/0", "::/0"] } }] }])]).length, 1);
         });
+        it("flags an allow-all hidden in one of several from entries, which Istio ORs", () => {
+            const f = run("istio-authz-no-allow-all", [ap([{ from: [{ source: { principals: ["cluster.local/ns/payments/sa/frontend"] } }, { source: { namespaces: ["*"] } }] }])]);
+            assert.equal(f.length, 1);
+            assert.match(f[0]!.message, /from\[1\] only names sources that match anyone, and from entries are ORed/);
+            const missing = run("istio-authz-no-allow-all", [ap([{ from: [{ source: { principals: ["cluster.local/ns/payments/sa/frontend"] } }, {}] }])]);
+            assert.match(missing[0]!.message, /from\[1\] has no source/);
+        });
+        it("treats prefix wildcards that name no namespace as anyone", () => {
+            for (const p of ["cluster.local/ns/*", "*/ns/*", "cluster.local/*", "cluster.*", "*"]) {
+                assert.equal(run("istio-authz-no-allow-all", [ap([{ from: [{ source: { principals: [p] } }] }])]).length, 1, p);
+            }
+            assert.deepEqual(run("istio-authz-no-allow-all", [ap([{ from: [{ source: { principals: ["cluster.local/ns/payments/sa/*"] } }] }])]), [], "a namespace's service accounts are a constraint");
+            assert.equal(run("istio-authz-no-allow-all", [ap([{ from: [{ source: { ipBlocks: ["10.0.0.0/0"] } }] }])]).length, 1, "any /0 is every address");
+        });
+        it("counts a when condition on the caller only if its values constrain", () => {
+            const when = (key: string, values: string[]) => ap([{ to: [{ operation: { methods: ["GET"] } }], when: [{ key, values }] }]);
+            assert.equal(run("istio-authz-no-allow-all", [when("source.ip", ["0.0.0.0/0"])]).length, 1);
+            assert.equal(run("istio-authz-no-allow-all", [when("source.principal", ["cluster.local/ns/*"])]).length, 1);
+            assert.equal(run("istio-authz-no-allow-all", [when("source.namespace", ["*"])]).length, 1);
+            assert.deepEqual(run("istio-authz-no-allow-all", [when("source.ip", ["10.1.0.0/16"])]), []);
+            assert.deepEqual(run("istio-authz-no-allow-all", [when("source.principal", ["cluster.local/ns/payments/sa/frontend"])]), []);
+            assert.equal(run("istio-authz-no-allow-all", [when("request.headers[x-user]", ["alice"])]).length, 1, "a header says nothing about the caller's identity");
+        });
         it("passes a rule naming a service account", () => {
             const rule = { from: [{ source: { principals: ["cluster.local/ns/payments/sa/frontend"] } }], to: [{ operation: { methods: ["GET"], paths: ["/api/*"] } }] };
             assert.deepEqual(run("istio-authz-no-allow-all", [ap([rule])]), []);
@@ -166,6 +189,9 @@ describe("policy: mesh rules", () => {
             assert.equal(f.length, 2);
             assert.match(f[0]!.message, /neither caCertificates nor credentialName/);
             assert.match(f[1]!.message, /insecureSkipVerify/);
+        });
+        it("does not count an empty caCertificates as verification", () => {
+            assert.equal(run("istio-dr-tls-verify", [dr({ trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: "" } } })]).length, 1);
         });
         it("passes SIMPLE with caCertificates or credentialName", () => {
             assert.deepEqual(run("istio-dr-tls-verify", [dr({ trafficPolicy: { tls: { mode: "SIMPLE", caCertificates: "/etc/ca.pem" }, portLevelSettings: [{ port: { number: 443 }, tls: { mode: "MUTUAL", credentialName: "client" } }] } })]), []);
@@ -253,6 +279,13 @@ describe("policy: mesh rules", () => {
             assert.equal(f.length, 3);
             assert.match(f[1]!.message, /both/);
         });
+        it("flags any istio-injection value but enabled, even beside a revision label", () => {
+            for (const v of ["disabled", "Enabled", "true", ""]) {
+                const f = run("istio-namespace-injection", [ns("c", { "istio-injection": v, "istio.io/rev": "1-29" })]);
+                assert.equal(f.length, 1, v);
+                assert.match(f[0]!.message, /only "enabled" injects/);
+            }
+        });
         it("exempts system namespaces and configured ones", () => {
             assert.deepEqual(run("istio-namespace-injection", [ns("kube-system", {}), ns("istio-system", {}), ns("tools", {})], { config: { exemptNamespaces: ["tools"] } }), []);
         });
@@ -263,6 +296,18 @@ describe("policy: mesh rules", () => {
             const d = deployment("backend", "payments", podSpec(), { annotations: { "sidecar.istio.io/inject": "false" } });
             const cj: KubeObject = { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "report", namespace: "payments" }, spec: { jobTemplate: { spec: { template: { metadata: { labels: { "sidecar.istio.io/inject": "false" } }, spec: podSpec() } } } } };
             assert.equal(run("istio-no-injection-opt-out", [d, cj]).length, 2);
+        });
+        it("flags any non-empty value Istio does not read as inject, on the label or the annotation", () => {
+            for (const v of ["False", "no", "0", "off", "disabled"]) {
+                const d = deployment("backend", "payments", podSpec(), { annotations: { "sidecar.istio.io/inject": v } });
+                assert.equal(run("istio-no-injection-opt-out", [d]).length, 1, v);
+            }
+            const cj: KubeObject = { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "report", namespace: "payments" }, spec: { jobTemplate: { spec: { template: { metadata: { labels: { "sidecar.istio.io/inject": "nope" } }, spec: podSpec() } } } } };
+            assert.match(run("istio-no-injection-opt-out", [cj])[0]!.message, /pod label sidecar.istio.io\/inject="nope" opts out/);
+            for (const v of ["y", "YES", "True", "on", ""]) {
+                const d = deployment("backend", "payments", podSpec(), { annotations: { "sidecar.istio.io/inject": v } });
+                assert.deepEqual(run("istio-no-injection-opt-out", [d]), [], v);
+            }
         });
         it("allows opt-outs in exempt namespaces and opt-ins anywhere", () => {
             const d = deployment("coredns", "kube-system", podSpec(), { annotations: { "sidecar.istio.io/inject": "false" } });
