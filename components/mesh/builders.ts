@@ -202,6 +202,18 @@ export const GATEWAY_READY_PATH = "/healthz/ready";
 /**
  * AWS Load Balancer Controller annotations for an internet-facing NLB sending traffic straight to
  * the gateway pods' IPs (no NodePort hop, so the PDB and zone spread carry over to the NLB).
+ *
+ * Client IP preservation: IP targets over TCP get the NLB's private address as the source unless
+ * `preserve_client_ip.enabled=true`. With it, Envoy sees the real client as the downstream peer
+ * (access logs, XFF it appends, AuthorizationPolicy `remoteIpBlocks`), and the controller honours
+ * `loadBalancerSourceRanges` (it ignores them without preservation). No proxy protocol and no
+ * meshConfig gatewayTopology are needed: an NLB adds no header, so numTrustedProxies stays 0 and a
+ * client's own X-Forwarded-For is never trusted. externalTrafficPolicy does not apply to IP
+ * targets (no NodePorts). Caveat: a pod that calls the NLB's public name and lands on a gateway
+ * pod on its own node times out (NLB hairpinning); in-cluster callers use the Service names.
+ *
+ * The health check probes 15021 on the pod IP directly: with IP targets an integer port need not
+ * be a Service port, so the status port is not a listener on the internet-facing NLB.
  */
 export function nlbAnnotations(): Record<string, string> {
     return {
@@ -209,6 +221,7 @@ export function nlbAnnotations(): Record<string, string> {
         "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
         "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
         "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
+        "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
         "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "http",
         "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": String(GATEWAY_STATUS_PORT),
         "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": GATEWAY_READY_PATH,
@@ -226,10 +239,8 @@ export function gatewaySelector(): Record<string, string> {
     return { app: INGRESS_GATEWAY_NAME, ...INGRESS_GATEWAY_SELECTOR };
 }
 
-/** The gateway's ports: 15021 for the NLB health check, 80 and 443 for the Gateway listeners. */
+/** The NLB's listeners: 80 and 443, the Gateway listeners (the health check needs no listener). */
 export const GATEWAY_PORTS = [
-    // Istio's name for it; appProtocol says what the name does not (only the NLB health check calls it).
-    { name: "status-port", port: GATEWAY_STATUS_PORT, protocol: "TCP", targetPort: GATEWAY_STATUS_PORT, appProtocol: "tcp" },
     { name: "http2", port: 80, protocol: "TCP", targetPort: 80 },
     { name: "https", port: 443, protocol: "TCP", targetPort: 443 },
 ] as const;
@@ -246,10 +257,11 @@ export function gatewayValues(args: GatewayValuesArgs): Record<string, unknown> 
         name: INGRESS_GATEWAY_NAME,
         revision: args.revision ?? "",
         // `app` and `istio` become the selector labels; the rest go on every object of the chart.
+        // (Helm merges this map into the chart's default, which adds `istio.io/dataplane-mode: none`,
+        // an ambient-mode label that is inert in sidecar mode; we do not repeat it.)
         labels: {
             ...gatewaySelector(),
             "app.kubernetes.io/part-of": "dodo-payments",
-            "istio.io/dataplane-mode": "none",
         },
         autoscaling: {
             enabled: autoscale,

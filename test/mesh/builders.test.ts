@@ -95,6 +95,8 @@ describe("mesh builders", () => {
         });
 
         it("sets only keys of the istiod chart, at the top level (never the internal defaults)", () => {
+            // Keys of manifests/charts/istio-control/istio-discovery/values.yaml at 1.30 (the chart
+            // maps top-level values into its `_internal_defaults_do_not_set` block); the ones we use.
             const known = ["revision", "autoscaleEnabled", "autoscaleMin", "autoscaleMax", "replicaCount", "resources", "topologySpreadConstraints", "pdb", "meshConfig", "global"];
             const v = istiod("prod", 2, 5);
             assert.deepEqual(Object.keys(v).filter((k) => !known.includes(k)), []);
@@ -143,6 +145,8 @@ describe("mesh builders", () => {
         });
 
         it("sets only keys the gateway chart's schema allows at the top level", () => {
+            // Top-level properties of manifests/charts/gateway/values.schema.json (additionalProperties:
+            // false) at istio/istio 1.30.3, unchanged on release-1.30; the ones we use.
             const allowed = ["name", "revision", "labels", "autoscaling", "replicaCount", "podDisruptionBudget", "resources", "topologySpreadConstraints", "service"];
             assert.deepEqual(Object.keys(gw("prod", 3, 10)).filter((k) => !allowed.includes(k)), []);
         });
@@ -161,16 +165,20 @@ describe("mesh builders", () => {
             assert.equal(svc.spec.loadBalancerClass, "service.k8s.aws/nlb");
         });
 
-        it("health-checks Envoy's readiness on the status port 15021", () => {
+        it("preserves the client's IP, so Envoy, its access log and source ranges see the real client", () => {
+            assert.equal(nlbAnnotations()["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true");
+        });
+
+        it("health-checks Envoy's readiness on the pods' status port 15021, without a listener for it", () => {
             const a = nlbAnnotations();
             assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-healthcheck-port"], "15021");
+            assert.ok(!svc.spec.ports.some((p: any) => p.port === 15021 || p.targetPort === 15021), "15021 is not published on the internet-facing NLB");
             assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-healthcheck-path"], "/healthz/ready");
             assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol"], "http");
         });
 
-        it("exposes status, http2 and https and selects the gateway pods", () => {
-            assert.deepEqual(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort]), [["status-port", 15021, 15021], ["http2", 80, 80], ["https", 443, 443]]);
-            assert.equal(svc.spec.ports[0].appProtocol, "tcp");
+        it("exposes http2 and https only and selects the gateway pods", () => {
+            assert.deepEqual(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort]), [["http2", 80, 80], ["https", 443, 443]]);
             assert.deepEqual(svc.spec.selector, { app: "istio-ingressgateway", istio: "ingressgateway" });
             assert.equal(svc.metadata.namespace, "istio-ingress");
             assert.equal(svc.metadata.name, "istio-ingressgateway");
