@@ -15,7 +15,7 @@ import { KubeObject } from "../components/k8s";
 import { ISTIO_VERSION } from "../components/versions";
 import { parseArgs, runCommand, UsageError } from "./lib/args";
 import { readStackConfig, REPO_ROOT, STACKS } from "./lib/render";
-import { goYaml, meshConfigOf, schemaInputs, schemaVersion, yamlStream } from "./lib/validate-inputs";
+import { goYaml, meshConfigOf, schemaInputs, schemaVersion, unredactedForValidation, yamlStream } from "./lib/validate-inputs";
 import { decide, Finding, formatReport, parseIstioctlOutput, parseKubectlValidateOutput, parseWaivers, SELF_CHECK, selfCheckProblems, ToolRun, WaiverFileError } from "./lib/validate-report";
 import { BuiltTools, builtInGroupVersions, buildTools, ToolBuildError } from "./lib/validate-tools";
 
@@ -108,7 +108,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs both tools over `manifests` in a scratch folder, offline. */
-function runTools(tools: BuiltTools, manifests: KubeObject[], mesh: Record<string, unknown> | undefined, k8sVersion: string, note?: string): { findings: Finding[]; runs: ToolRun[] } {
+function runTools(tools: BuiltTools, rendered: KubeObject[], mesh: Record<string, unknown> | undefined, k8sVersion: string, note?: string): { findings: Finding[]; runs: ToolRun[] } {
+    // Secrets redacted by the offline synth get the shape the API expects (no waiver needed).
+    const manifests = rendered.map(unredactedForValidation);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "dodo-validate-"));
     try {
         const env = offlineEnv(work);

@@ -1,8 +1,34 @@
 // Pure: which rendered objects each validator gets, and the mesh config istioctl analyzes with.
 import * as YAML from "yaml";
 import { KubeObject } from "../../components/k8s";
-import { RegisteredResource } from "./mock-engine";
+import { RegisteredResource, SECRET } from "./mock-engine";
 import { objectId } from "./validate-report";
+
+const PLACEHOLDER = "redacted-offline";
+const PLACEHOLDER_B64 = Buffer.from(PLACEHOLDER).toString("base64");
+
+/**
+ * What the validators see of a Secret whose payload the offline synth redacted. A whole
+ * `stringData`/`data` rendered as "[secret]" (Pulumi made the property secret) becomes `{}`,
+ * the shape the API expects, since its keys are unknown offline; a redacted value inside the
+ * map keeps its key with a placeholder (base64 in `data`). Everything else is unchanged, so
+ * the rest of the Secret is validated as rendered.
+ */
+export function unredactedForValidation(o: KubeObject): KubeObject {
+    if (o.apiVersion !== "v1" || o.kind !== "Secret") return o;
+    const out: KubeObject = { ...o };
+    for (const field of ["stringData", "data"] as const) {
+        const v = (o as unknown as Record<string, unknown>)[field];
+        if (v === SECRET) {
+            (out as unknown as Record<string, unknown>)[field] = {};
+        } else if (v && typeof v === "object" && !Array.isArray(v)) {
+            (out as unknown as Record<string, unknown>)[field] = Object.fromEntries(
+                Object.entries(v).map(([k, x]) => [k, x === SECRET ? (field === "data" ? PLACEHOLDER_B64 : PLACEHOLDER) : x]),
+            );
+        }
+    }
+    return out;
+}
 
 /** `apps/v1` -> "apps", `v1` -> "" (the core group). */
 export function apiGroup(apiVersion: string): string {

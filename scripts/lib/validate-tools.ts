@@ -161,16 +161,42 @@ export class ToolBuildError extends Error {
     }
 }
 
-/** Environment for every `go` call: local toolchain only, low priority, modules read-only. */
-function goEnv(): NodeJS.ProcessEnv {
+/**
+ * GOPROXY for the builds: the configured proxy list without `direct` (and `off`), so a module
+ * the proxy lacks fails the build instead of being fetched from its VCS host. Nothing left
+ * means the public proxy.
+ */
+export function proxyOnly(goproxy: string | undefined): string {
+    const entries = (goproxy ?? "").split(/[,|]/).map((e) => e.trim()).filter((e) => e !== "" && e !== "direct" && e !== "off");
+    return entries.length ? entries.join(",") : "https://proxy.golang.org";
+}
+
+/**
+ * Environment for every `go` call: local toolchain only, low priority, modules read-only, and
+ * modules from the proxy only (no VCS: GONOPROXY/GOPRIVATE emptied, checksums still checked by GOSUMDB).
+ */
+export function goEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
     return {
-        ...process.env,
+        ...env,
+        GOPROXY: proxyOnly(env.GOPROXY ?? goEnvDefault("GOPROXY")),
+        GONOPROXY: "",
+        GOPRIVATE: "",
         GOTOOLCHAIN: "local",
-        GOFLAGS: `-mod=readonly -buildvcs=false -p=${process.env.DODO_TOOLS_BUILD_PARALLEL ?? "2"}`,
-        GOMAXPROCS: process.env.GOMAXPROCS ?? "2",
+        GOFLAGS: `-mod=readonly -buildvcs=false -p=${env.DODO_TOOLS_BUILD_PARALLEL ?? "2"}`,
+        GOMAXPROCS: env.GOMAXPROCS ?? "2",
         GOWORK: "off",
         CGO_ENABLED: "0",
     };
+}
+
+/** A setting from `go env` (go.env or `go env -w`), read once; undefined without Go. */
+const goEnvDefaults = new Map<string, string | undefined>();
+function goEnvDefault(key: string): string | undefined {
+    if (!goEnvDefaults.has(key)) {
+        const r = spawnSync("go", ["env", key], { encoding: "utf8", env: { ...process.env, GOTOOLCHAIN: "local" } });
+        goEnvDefaults.set(key, r.status === 0 ? r.stdout.trim() : undefined);
+    }
+    return goEnvDefaults.get(key);
 }
 
 function go(args: string[], cwd: string, inherit = false): string {

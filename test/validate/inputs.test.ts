@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as YAML from "yaml";
 import { KubeObject } from "../../components/k8s";
 import { RegisteredResource } from "../../scripts/lib/mock-engine";
-import { apiGroup, goYaml, meshConfigOf, schemaInputs, schemaVersion, yamlStream } from "../../scripts/lib/validate-inputs";
+import { apiGroup, goYaml, meshConfigOf, schemaInputs, schemaVersion, unredactedForValidation, yamlStream } from "../../scripts/lib/validate-inputs";
 
 function obj(apiVersion: string, kind: string, name: string, namespace?: string): KubeObject {
     return { apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } } as KubeObject;
@@ -11,6 +11,18 @@ function obj(apiVersion: string, kind: string, name: string, namespace?: string)
 const BUILT_IN = new Set(["v1", "apps/v1", "policy/v1", "networking.k8s.io/v1"]);
 
 describe("validate: tool inputs", () => {
+    it("gives redacted Secret payloads the shape the API expects instead of waiving the finding", () => {
+        const whole = { ...obj("v1", "Secret", "db", "payments"), type: "Opaque", stringData: "[secret]", data: "[secret]" } as unknown as KubeObject;
+        assert.deepEqual(unredactedForValidation(whole), { ...whole, stringData: {}, data: {} });
+        const perKey = { ...obj("v1", "Secret", "db", "payments"), stringData: { user: "app", password: "[secret]" }, data: { token: "[secret]" } } as unknown as KubeObject;
+        const got = unredactedForValidation(perKey) as unknown as { stringData: Record<string, string>; data: Record<string, string> };
+        assert.deepEqual(got.stringData, { user: "app", password: "redacted-offline" });
+        assert.equal(Buffer.from(got.data.token, "base64").toString(), "redacted-offline");
+        assert.equal((perKey as unknown as { stringData: Record<string, string> }).stringData.password, "[secret]", "the render is not mutated");
+        const configMap = { ...obj("v1", "ConfigMap", "c", "payments"), data: "[secret]" } as unknown as KubeObject;
+        assert.equal(unredactedForValidation(configMap), configMap, "only Secrets are touched");
+    });
+
     it("reads the API group of an apiVersion (core group is empty)", () => {
         assert.equal(apiGroup("v1"), "");
         assert.equal(apiGroup("apps/v1"), "apps");

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ISTIO_VERSION } from "../../components/versions";
-import { buildKey, checkIstioPin, goModReplaces, goModRequires, IstioReleasePin, readIstioReleases, TOOLS_DIR, toolsCacheRoot } from "../../scripts/lib/validate-tools";
+import { buildKey, checkIstioPin, goEnv, goModReplaces, goModRequires, IstioReleasePin, proxyOnly, readIstioReleases, TOOLS_DIR, toolsCacheRoot } from "../../scripts/lib/validate-tools";
 
 const GO_MOD = `// comment
 module example/tools
@@ -78,10 +78,38 @@ describe("validate: tool pins", () => {
         assert.deepEqual(checkIstioPin(ISTIO_VERSION, readIstioReleases(), goMod), []);
     });
 
-    it("every tool module has a go.sum, so builds are verified and need nothing but the module proxy", () => {
+    it("every tool module has a go.sum holding a hash for each module it requires, istioctl's pinned istio.io/istio included", () => {
         for (const tool of ["istioctl", "kubectl-validate"]) {
-            assert.ok(fs.existsSync(path.join(TOOLS_DIR, tool, "go.sum")), `tools/${tool}/go.sum`);
+            const goMod = fs.readFileSync(path.join(TOOLS_DIR, tool, "go.mod"), "utf8");
+            const sum = fs.readFileSync(path.join(TOOLS_DIR, tool, "go.sum"), "utf8");
+            const replaces = goModReplaces(goMod);
+            for (const [mod, version] of goModRequires(goMod)) {
+                // A replaced version is verified under its replacement.
+                const target = replaces.get(`${mod}@${version}`) ?? replaces.get(mod);
+                if (target && !target.includes("@")) continue; // local directory replacement
+                const [m, v] = target ? (target.split("@") as [string, string]) : [mod, version];
+                assert.match(sum, new RegExp(`^${m.replace(/[.]/g, "\\.")} ${v.replace(/[.+]/g, "\\$&")}/go\\.mod h1:`, "m"), `tools/${tool}/go.sum lacks ${m} ${v}/go.mod`);
+            }
         }
+        const pin = readIstioReleases()[ISTIO_VERSION] as IstioReleasePin;
+        const istioSum = fs.readFileSync(path.join(TOOLS_DIR, "istioctl", "go.sum"), "utf8");
+        assert.match(istioSum, new RegExp(`^istio\\.io/istio ${pin.version}/go\\.mod h1:[A-Za-z0-9+/]{43}=$`, "m"), "go.mod hash of the pinned istio.io/istio");
+        assert.match(istioSum, new RegExp(`^istio\\.io/istio ${pin.version} h1:[A-Za-z0-9+/]{43}=$`, "m"), "module hash of the pinned istio.io/istio");
+    });
+
+    it("builds with the module proxy only: no direct (VCS) fallback, no private bypass, checksums kept", () => {
+        assert.equal(proxyOnly("https://proxy.golang.org,direct"), "https://proxy.golang.org");
+        assert.equal(proxyOnly("https://goproxy.corp.example|https://proxy.golang.org,direct"), "https://goproxy.corp.example,https://proxy.golang.org");
+        assert.equal(proxyOnly("direct"), "https://proxy.golang.org");
+        assert.equal(proxyOnly("off"), "https://proxy.golang.org");
+        assert.equal(proxyOnly(undefined), "https://proxy.golang.org");
+        const env = goEnv({ GOPROXY: "https://proxy.golang.org,direct", GOPRIVATE: "github.com/*", GONOPROXY: "*", GOSUMDB: "sum.golang.org" });
+        assert.equal(env.GOPROXY, "https://proxy.golang.org");
+        assert.equal(env.GOPRIVATE, "");
+        assert.equal(env.GONOPROXY, "");
+        assert.equal(env.GOSUMDB, "sum.golang.org");
+        assert.match(env.GOFLAGS ?? "", /-mod=readonly/);
+        assert.equal(env.GOTOOLCHAIN, "local");
     });
 
     it("keys a build by everything that changes the binary, readable by tool and version", () => {
