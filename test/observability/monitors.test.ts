@@ -2,8 +2,7 @@ import { strict as assert } from "assert";
 import {
     backend5xxRatio,
     envoyPodMonitor,
-    ISTIO_METRIC_LABELS,
-    ISTIO_METRICS,
+    ISTIO_STANDARD_METRICS,
     istioRecordingRules,
     istiodAlerts,
     istiodServiceMonitor,
@@ -38,6 +37,65 @@ function selectors(expr: string): { metric: string; labels: string[] }[] {
     }));
 }
 
+/**
+ * Istio's metrics reference (https://istio.io/latest/docs/reference/config/metrics/), written out
+ * here independently of the code: the standard metrics (histograms as their _bucket/_sum/_count
+ * series) and the labels they carry, plus istiod's pilot_total_xds_rejects.
+ */
+const ISTIO_REFERENCE = {
+    counters: ["istio_requests_total", "istio_tcp_sent_bytes_total", "istio_tcp_received_bytes_total", "istio_tcp_connections_opened_total", "istio_tcp_connections_closed_total"],
+    histograms: ["istio_request_duration_milliseconds", "istio_request_bytes", "istio_response_bytes"],
+    istiod: ["pilot_total_xds_rejects"],
+    labels: [
+        "reporter",
+        "source_workload",
+        "source_workload_namespace",
+        "source_principal",
+        "source_app",
+        "source_version",
+        "destination_workload",
+        "destination_workload_namespace",
+        "destination_principal",
+        "destination_app",
+        "destination_version",
+        "destination_service",
+        "destination_service_name",
+        "destination_service_namespace",
+        "request_protocol",
+        "response_code",
+        "grpc_response_status",
+        "response_flags",
+        "connection_security_policy",
+        "source_canonical_service",
+        "destination_canonical_service",
+        "source_canonical_revision",
+        "destination_canonical_revision",
+        "source_cluster",
+        "destination_cluster",
+    ],
+};
+const REFERENCE_PROXY_SERIES = [...ISTIO_REFERENCE.counters, ...ISTIO_REFERENCE.histograms.flatMap((h) => [`${h}_bucket`, `${h}_sum`, `${h}_count`])];
+/** Histogram buckets add Prometheus's `le`. */
+const REFERENCE_LABELS = new Set([...ISTIO_REFERENCE.labels, "le"]);
+
+type Series = { labels: Record<string, string>; value: number };
+
+/** Evaluates `sum without(l1, l2) (metric)` over samples, as Prometheus would. */
+function evalSumWithout(expr: string, samples: Record<string, Series[]>): Series[] {
+    const m = /^sum without\s*\(([^)]*)\)\s*\(([a-zA-Z_:][a-zA-Z0-9_:]*)\)$/.exec(expr);
+    assert.ok(m, `not a sum without(...) over one metric: ${expr}`);
+    const dropped = m[1].split(",").map((l) => l.trim());
+    const groups = new Map<string, Series>();
+    for (const s of samples[m[2]] ?? []) {
+        const kept = Object.fromEntries(Object.entries(s.labels).filter(([k]) => !dropped.includes(k)).sort());
+        const key = JSON.stringify(kept);
+        const g = groups.get(key) ?? { labels: kept, value: 0 };
+        g.value += s.value;
+        groups.set(key, g);
+    }
+    return [...groups.values()];
+}
+
 const THRESHOLDS = { backend5xxPercent: 1, backendP99LatencyMs: 500, canaryMarginPercent: 2 };
 
 describe("Istio scraping, recording rules and alerts", () => {
@@ -63,14 +121,29 @@ describe("Istio scraping, recording rules and alerts", () => {
         assert.deepEqual(at(sm, "spec.targetLabels"), ["app"]);
     });
 
-    it("records Istio's workload: aggregations of every standard request and TCP metric", () => {
-        const recorded = rules(istioRecordingRules());
-        const names = recorded.map((r) => r.record);
-        for (const m of ["istio_requests_total", "istio_request_duration_milliseconds_bucket", "istio_tcp_sent_bytes_total"]) {
-            assert.ok(names.includes(`workload:${m}`), m);
-        }
-        for (const r of recorded) {
-            assert.equal(r.expr, `sum without(instance, pod) (${r.record!.slice("workload:".length)})`);
+    it("records every standard request and TCP metric of Istio's reference as a workload: aggregate", () => {
+        const recorded = rules(istioRecordingRules()).map((r) => r.record);
+        assert.deepEqual([...recorded].sort(), REFERENCE_PROXY_SERIES.map((m) => `workload:${m}`).sort());
+        assert.deepEqual([...ISTIO_STANDARD_METRICS].sort(), [...REFERENCE_PROXY_SERIES].sort());
+    });
+
+    it("aggregates away only the per-pod labels: two pods of one workload become one series with their sum", () => {
+        const pair = { reporter: "destination", source_workload: "frontend", destination_workload: "backend-v1", response_code: "200" };
+        const samples: Record<string, Series[]> = {
+            istio_requests_total: [
+                { labels: { ...pair, pod: "backend-v1-a", instance: "10.0.1.5:15020" }, value: 30 },
+                { labels: { ...pair, pod: "backend-v1-b", instance: "10.0.2.7:15020" }, value: 12 },
+                { labels: { ...pair, response_code: "503", pod: "backend-v1-b", instance: "10.0.2.7:15020" }, value: 1 },
+            ],
+        };
+        const rule = rules(istioRecordingRules()).find((r) => r.record === "workload:istio_requests_total")!;
+        const out = evalSumWithout(rule.expr, samples);
+        assert.deepEqual(out.find((s) => s.labels.response_code === "200"), { labels: Object.fromEntries(Object.entries(pair).sort()), value: 42 });
+        assert.equal(out.length, 2, "response codes stay apart");
+        // Every recorded series is the aggregate of the metric it is named after.
+        for (const r of rules(istioRecordingRules())) {
+            const metric = r.record!.slice("workload:".length);
+            assert.deepEqual(evalSumWithout(r.expr, { [metric]: [{ labels: { pod: "p", instance: "i", reporter: "source" }, value: 1 }] }), [{ labels: { reporter: "source" }, value: 1 }], r.record);
         }
     });
 
@@ -109,10 +182,10 @@ describe("Istio scraping, recording rules and alerts", () => {
         assert.equal(rule.expr, "sum by (type) (increase(pilot_total_xds_rejects[10m])) > 0");
     });
 
-    it("uses only Istio's real metric and label names in every rule", () => {
+    it("uses only metric and label names of Istio's reference in every rule", () => {
         const all = [...rules(paymentsAlerts(THRESHOLDS)), ...rules(istiodAlerts()), ...rules(istioRecordingRules())];
-        const metrics = new Set<string>(ISTIO_METRICS);
-        const labels = new Set<string>(ISTIO_METRIC_LABELS);
+        const metrics = new Set<string>([...REFERENCE_PROXY_SERIES, ...ISTIO_REFERENCE.istiod]);
+        const labels = REFERENCE_LABELS;
         let checked = 0;
         for (const r of all) {
             for (const s of selectors(r.expr)) {
