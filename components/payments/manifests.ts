@@ -2,9 +2,9 @@
 // Pure: the component only hands these groups to Kubernetes in order.
 import { KubeObject } from "../k8s";
 import { Environment } from "../settings";
-import { BACKEND, BACKEND_VERSIONS, backendDeploymentName, FRONTEND, POSTGRES } from "./names";
+import { BACKEND, BACKEND_VERSIONS, backendDeploymentName, BackendVersion, FRONTEND, POSTGRES } from "./names";
 import { authorizationPolicies, namespaceSidecar, strictMtls } from "./security";
-import { PaymentsConfig } from "./settings";
+import { PaymentsConfig, ReplicaBounds } from "./settings";
 import { backendDestinationRule, backendMeshVirtualService, edgeGateway, edgeVirtualService, hostCertificate, ingressRateLimit } from "./traffic";
 import {
     backendDeployment,
@@ -14,6 +14,7 @@ import {
     horizontalPodAutoscaler,
     paymentsNamespace,
     podDisruptionBudget,
+    postgresHeadlessService,
     postgresSecret,
     postgresService,
     postgresStatefulSet,
@@ -54,20 +55,43 @@ export function backendImages(images: PaymentsConfig["images"]): Record<"v1" | "
 }
 
 /**
- * A PDB per workload. Stateless ones tolerate one pod down at a time. The single PostgreSQL pod
- * may be evicted in dev; elsewhere a drain waits until an operator moves the database on purpose.
+ * A PDB per workload, each tolerating one pod down at a time. For the single PostgreSQL pod that
+ * means a node drain (EKS node group upgrades, `kubectl drain`) evicts it: the database is down
+ * until the pod restarts on another node in its volume's zone (about a minute). A budget of 0
+ * would instead make every drain hang and every managed node group upgrade fail with
+ * PodEvictionFailure. The short outage is the accepted cost of one primary (docs/payments.md).
  */
-function disruptionBudgets(environment: Environment): KubeObject[] {
+function disruptionBudgets(): KubeObject[] {
     return [
         podDisruptionBudget(FRONTEND.app, FRONTEND.app, { app: FRONTEND.app }, 1),
         ...BACKEND_VERSIONS.map((v) => podDisruptionBudget(backendDeploymentName(v), BACKEND.app, { app: BACKEND.app, version: v }, 1)),
-        podDisruptionBudget(POSTGRES.statefulSet, POSTGRES.app, { app: POSTGRES.app }, environment === "dev" ? 1 : 0),
+        podDisruptionBudget(POSTGRES.statefulSet, POSTGRES.app, { app: POSTGRES.app }, 1),
     ];
+}
+
+/**
+ * Replica bounds per backend version. v1 always gets the configured bounds; v2 does too while it
+ * takes a share of traffic, but at weight 0 it only answers `x-canary: always` probes, so one pod
+ * is enough (the HPA raises it to the configured minimum as soon as the weight goes up).
+ */
+export function backendReplicaBounds(replicas: ReplicaBounds, canaryWeight: number): Record<BackendVersion, ReplicaBounds> {
+    return { v1: replicas, v2: canaryWeight === 0 ? { min: 1, max: replicas.max } : replicas };
+}
+
+/**
+ * Whether the edge routes on `x-canary`. In dev and staging anyone reaching the host may pin a
+ * request to v2 (that is how a canary is tried before it takes traffic). In prod the edge is the
+ * internet: a client could choose the unproven version for its own payments, so the gateway
+ * removes the header and never routes on it; the in-mesh routes still honour it.
+ */
+export function edgeHonoursCanaryHeader(environment: Environment): boolean {
+    return environment !== "prod";
 }
 
 export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): PaymentsManifests {
     const { environment, config } = input;
     const images = backendImages(config.images);
+    const backendReplicas = backendReplicaBounds(config.backendReplicas, config.canary.weight);
     return {
         namespace: paymentsNamespace(input.revision),
         security: [strictMtls(), ...authorizationPolicies(), namespaceSidecar()],
@@ -79,21 +103,22 @@ export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): Payments
             frontendService(),
             backendService(),
             postgresService(),
+            postgresHeadlessService(),
         ],
         workloads: [
             postgresStatefulSet({ environment, revision: input.revision, image: input.postgresImage, storageGiB: config.postgres.storageGiB, storageClass: input.storageClass }),
-            ...BACKEND_VERSIONS.map((version) => backendDeployment({ environment, revision: input.revision, version, image: images[version], replicas: config.backendReplicas })),
+            ...BACKEND_VERSIONS.map((version) => backendDeployment({ environment, revision: input.revision, version, image: images[version], replicas: backendReplicas[version] })),
             frontendDeployment({ environment, revision: input.revision, image: config.images.frontend, replicas: config.frontendReplicas }),
         ],
         scaling: [
             horizontalPodAutoscaler(FRONTEND.app, FRONTEND.app, config.frontendReplicas),
-            ...BACKEND_VERSIONS.map((v) => horizontalPodAutoscaler(backendDeploymentName(v), BACKEND.app, config.backendReplicas)),
-            ...disruptionBudgets(environment),
+            ...BACKEND_VERSIONS.map((v) => horizontalPodAutoscaler(backendDeploymentName(v), BACKEND.app, backendReplicas[v])),
+            ...disruptionBudgets(),
         ],
         routing: [
             backendDestinationRule(config.circuitBreaker),
             backendMeshVirtualService(config.canary.weight),
-            edgeVirtualService({ host: config.host, environment, canaryWeight: config.canary.weight }),
+            edgeVirtualService({ host: config.host, environment, canaryWeight: config.canary.weight, canaryHeader: edgeHonoursCanaryHeader(environment) }),
         ],
         ingress: [edgeGateway({ host: config.host }), ingressRateLimit(config.rateLimit)],
         certificate: hostCertificate({ host: config.host, issuerName: input.issuerName }),

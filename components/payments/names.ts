@@ -34,6 +34,8 @@ export const POSTGRES = {
     version: "17",
     serviceAccount: "postgres-sa",
     service: "postgres",
+    /** Headless Service that governs the StatefulSet (stable pod DNS names); clients use `service`. */
+    headlessService: "postgres-headless",
     statefulSet: "postgres",
     port: 5432,
     database: "payments",

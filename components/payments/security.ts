@@ -16,8 +16,15 @@ export function strictMtls(): PeerAuthenticationObject {
     return peerAuthentication({ name: "default", namespace: ns, labels: labels("default"), spec: { mtls: { mode: "STRICT" } } });
 }
 
-/** The API surface: every path under /api/ with the methods the API serves. */
-const apiOperation = () => ({ ports: [String(BACKEND.containerPort)], methods: [...API_METHODS], paths: [`${API_PREFIX}/*`] });
+/** The API surface: /api itself and every path under /api/, with the methods the API serves. */
+const apiOperation = () => ({ ports: [String(BACKEND.containerPort)], methods: [...API_METHODS], paths: [API_PREFIX, `${API_PREFIX}/*`] });
+
+/**
+ * The cluster DNS Service. Resolvers fall back to TCP/53 for large answers; with the mesh's
+ * REGISTRY_ONLY outbound policy that connection needs kube-dns in the Sidecar's view, or it is
+ * dropped (UDP DNS is not intercepted by default and works either way).
+ */
+export const CLUSTER_DNS = { namespace: "kube-system", host: "kube-dns.kube-system.svc.cluster.local" } as const;
 
 /**
  * `default-deny` first, then only these. Ports are the pods' container ports (what the
@@ -76,9 +83,10 @@ export function authorizationPolicies(): AuthorizationPolicyObject[] {
 }
 
 /**
- * Each proxy in the namespace learns only the namespace's own services, istio-system's, and the
+ * Each proxy in the namespace learns only the namespace's own services, istio-system's, the
  * trace collector (the tracing provider's cluster must be in the proxy's view or spans are
- * dropped). Smaller config per proxy, and nothing here can address the rest of the mesh.
+ * dropped) and cluster DNS (TCP fallback). Smaller config per proxy, and nothing here can
+ * address the rest of the mesh.
  */
 export function namespaceSidecar(): SidecarObject {
     return sidecar({
@@ -86,7 +94,16 @@ export function namespaceSidecar(): SidecarObject {
         namespace: ns,
         labels: labels("default"),
         spec: {
-            egress: [{ hosts: ["./*", `${ISTIO_ROOT_NAMESPACE}/*`, `${JAEGER_COLLECTOR.namespace}/${collectorHost(JAEGER_COLLECTOR)}`] }],
+            egress: [
+                {
+                    hosts: [
+                        "./*",
+                        `${ISTIO_ROOT_NAMESPACE}/*`,
+                        `${JAEGER_COLLECTOR.namespace}/${collectorHost(JAEGER_COLLECTOR)}`,
+                        `${CLUSTER_DNS.namespace}/${CLUSTER_DNS.host}`,
+                    ],
+                },
+            ],
         },
     });
 }

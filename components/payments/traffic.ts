@@ -37,7 +37,9 @@ export const ROUTE_POLICY = {
     read: { timeout: "10s", retries: { attempts: 2, perTryTimeout: "4s", retryOn: "5xx,reset,connect-failure,refused-stream" } },
     // The try timeout equals the route timeout: a slow payment is never cut short and re-sent.
     write: { timeout: "30s", retries: { attempts: 2, perTryTimeout: "30s", retryOn: "connect-failure,refused-stream,reset-before-request" } },
-    frontend: { timeout: "15s", retries: { attempts: 2, perTryTimeout: "5s", retryOn: "5xx,reset,connect-failure,refused-stream" } },
+    frontendRead: { timeout: "15s", retries: { attempts: 2, perTryTimeout: "5s", retryOn: "5xx,reset,connect-failure,refused-stream" } },
+    // Any other method to the frontend (a form POST): only retried when it never left the gateway.
+    frontendWrite: { timeout: "15s", retries: { attempts: 2, perTryTimeout: "15s", retryOn: "connect-failure,refused-stream,reset-before-request" } },
 } as const satisfies Record<string, { timeout: string; retries: HttpRetry }>;
 
 /** Methods routed with the read policy (the rest of the API gets the write policy). */
@@ -93,32 +95,45 @@ export function hostCertificate(input: EdgeInput & { issuerName: string }): Kube
 export interface BackendRoutesInput {
     /** v2's share, 0-100. */
     canaryWeight: number;
+    /**
+     * Route `x-canary: always` to v2 (default true). When false there are no pinned routes and
+     * the header is removed from requests, so nothing behind these routes can act on it.
+     */
+    canaryHeader?: boolean;
     /** Extra headers on requests to the backend (the edge sets the environment). */
     requestHeaders?: Record<string, string>;
     /** Response headers on every route (the edge sets HSTS). */
     responseHeaders?: Record<string, string>;
 }
 
-function headerOps(input: { request?: Record<string, string>; response?: Record<string, string> }): Headers | undefined {
+function headerOps(input: { request?: Record<string, string>; removeRequest?: string[]; response?: Record<string, string> }): Headers | undefined {
     const h: Headers = {};
-    if (input.request && Object.keys(input.request).length > 0) h.request = { set: { ...input.request } };
+    const set = input.request && Object.keys(input.request).length > 0 ? { set: { ...input.request } } : {};
+    const remove = input.removeRequest && input.removeRequest.length > 0 ? { remove: [...input.removeRequest] } : {};
+    if (Object.keys(set).length + Object.keys(remove).length > 0) h.request = { ...set, ...remove };
     if (input.response && Object.keys(input.response).length > 0) h.response = { set: { ...input.response } };
     return Object.keys(h).length > 0 ? h : undefined;
 }
 
+/** The API's paths: `/api` itself and everything under `/api/` (not `/apis`). */
+export const API_MATCHES: readonly HttpMatchRequest[] = [{ uri: { exact: API_PREFIX } }, { uri: { prefix: `${API_PREFIX}/` } }];
+
+/** Each match once per idempotent method. */
+const reads = (matches: readonly HttpMatchRequest[]): HttpMatchRequest[] =>
+    matches.flatMap((m) => IDEMPOTENT_METHODS.map((method) => ({ ...m, method: { exact: method } })));
+
 /**
  * The backend's routes, in evaluation order (first match wins): requests pinned to the canary
- * with `x-canary: always` first, then the weighted split; reads before writes so each gets its
- * retry policy. Paths outside /api/ match nothing here.
+ * with `x-canary: always` first (unless canaryHeader is false), then the weighted split; reads
+ * before writes so each gets its retry policy. Paths outside /api match nothing here.
  */
 export function backendRoutes(input: BackendRoutesInput): HttpRoute[] {
     const host = serviceHost(BACKEND.service);
-    const api: HttpMatchRequest = { uri: { prefix: `${API_PREFIX}/` } };
-    const pinned: HttpMatchRequest = { ...api, headers: { [CANARY_HEADER]: { exact: CANARY_HEADER_VALUE } } };
-    const reads = (m: HttpMatchRequest): HttpMatchRequest[] => IDEMPOTENT_METHODS.map((method) => ({ ...m, method: { exact: method } }));
+    const honourHeader = input.canaryHeader ?? true;
+    const pinned = API_MATCHES.map((m) => ({ ...m, headers: { [CANARY_HEADER]: { exact: CANARY_HEADER_VALUE } } }));
     const canaryOnly = weightedRoutes(host, BACKEND.port, 100);
     const split = weightedRoutes(host, BACKEND.port, input.canaryWeight);
-    const headers = headerOps({ request: input.requestHeaders, response: input.responseHeaders });
+    const headers = headerOps({ request: input.requestHeaders, removeRequest: honourHeader ? [] : [CANARY_HEADER], response: input.responseHeaders });
     const route = (name: string, match: HttpMatchRequest[], destinations: typeof split, policy: (typeof ROUTE_POLICY)["read" | "write"]): HttpRoute => ({
         name,
         match,
@@ -128,21 +143,36 @@ export function backendRoutes(input: BackendRoutesInput): HttpRoute[] {
         ...(headers ? { headers } : {}),
     });
     return [
-        route("api-canary-read", reads(pinned), canaryOnly, ROUTE_POLICY.read),
-        route("api-canary-write", [pinned], canaryOnly, ROUTE_POLICY.write),
-        route("api-read", reads(api), split, ROUTE_POLICY.read),
-        route("api-write", [api], split, ROUTE_POLICY.write),
+        ...(honourHeader
+            ? [route("api-canary-read", reads(pinned), canaryOnly, ROUTE_POLICY.read), route("api-canary-write", pinned, canaryOnly, ROUTE_POLICY.write)]
+            : []),
+        route("api-read", reads(API_MATCHES), split, ROUTE_POLICY.read),
+        route("api-write", [...API_MATCHES], split, ROUTE_POLICY.write),
     ];
 }
 
 export interface EdgeRoutesInput extends EdgeInput {
     environment: Environment;
     canaryWeight: number;
+    /** Whether `x-canary: always` from the internet pins a request to v2; false strips the header. */
+    canaryHeader: boolean;
 }
 
-/** Edge routes for the host: /api/ to the backend (canary split), everything else to the frontend. */
+/**
+ * Edge routes for the host: /api to the backend (canary split), everything else to the frontend,
+ * reads (retried on 5xx) apart from other methods (retried only when never sent).
+ */
 export function edgeVirtualService(input: EdgeRoutesInput): VirtualServiceObject {
     const hsts = { "strict-transport-security": HSTS_VALUE };
+    const frontendHeaders = headerOps({ removeRequest: input.canaryHeader ? [] : [CANARY_HEADER], response: hsts })!;
+    const frontend = (name: string, policy: (typeof ROUTE_POLICY)["frontendRead" | "frontendWrite"], match?: HttpMatchRequest[]): HttpRoute => ({
+        name,
+        ...(match ? { match } : {}),
+        route: [{ destination: { host: serviceHost(FRONTEND.service), port: { number: FRONTEND.port } } }],
+        timeout: policy.timeout,
+        retries: { ...policy.retries },
+        headers: frontendHeaders,
+    });
     return virtualService({
         name: "payments-edge",
         namespace: PAYMENTS_NAMESPACE,
@@ -151,14 +181,14 @@ export function edgeVirtualService(input: EdgeRoutesInput): VirtualServiceObject
             hosts: [input.host],
             gateways: [GATEWAY_REF],
             http: [
-                ...backendRoutes({ canaryWeight: input.canaryWeight, requestHeaders: { [ENVIRONMENT_HEADER]: input.environment }, responseHeaders: hsts }),
-                {
-                    name: "frontend",
-                    route: [{ destination: { host: serviceHost(FRONTEND.service), port: { number: FRONTEND.port } } }],
-                    timeout: ROUTE_POLICY.frontend.timeout,
-                    retries: { ...ROUTE_POLICY.frontend.retries },
-                    headers: { response: { set: hsts } },
-                },
+                ...backendRoutes({
+                    canaryWeight: input.canaryWeight,
+                    canaryHeader: input.canaryHeader,
+                    requestHeaders: { [ENVIRONMENT_HEADER]: input.environment },
+                    responseHeaders: hsts,
+                }),
+                frontend("frontend-read", ROUTE_POLICY.frontendRead, reads([{ uri: { prefix: "/" } }])),
+                frontend("frontend", ROUTE_POLICY.frontendWrite),
             ],
         },
     });

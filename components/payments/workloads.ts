@@ -271,13 +271,14 @@ interface ServiceInput {
     appProtocol: string;
 }
 
-function service(input: ServiceInput): KubeObject {
+function service(input: ServiceInput, headless = false): KubeObject {
     return {
         apiVersion: "v1",
         kind: "Service",
         metadata: { name: input.name, namespace: ns, labels: standardLabels(input.app, { app: input.app }) },
         spec: {
             type: "ClusterIP",
+            ...(headless ? { clusterIP: "None" } : {}),
             selector: { app: input.app },
             ports: [{ name: input.portName, port: input.port, targetPort: input.targetPort, protocol: "TCP", appProtocol: input.appProtocol }],
         },
@@ -295,6 +296,14 @@ export function backendService(): KubeObject {
 
 export function postgresService(): KubeObject {
     return service({ name: POSTGRES.service, app: POSTGRES.app, port: POSTGRES.port, portName: "tcp-postgres", targetPort: "postgres", appProtocol: "tcp" });
+}
+
+/**
+ * The StatefulSet's governing Service: headless, so `postgres-0.postgres-headless` resolves to the
+ * pod. Clients keep using the ClusterIP Service `postgres` (one stable address, mesh routing).
+ */
+export function postgresHeadlessService(): KubeObject {
+    return service({ name: POSTGRES.headlessService, app: POSTGRES.app, port: POSTGRES.port, portName: "tcp-postgres", targetPort: "postgres", appProtocol: "tcp" }, true);
 }
 
 export function horizontalPodAutoscaler(deployment: string, app: string, replicas: ReplicaBounds): KubeObject {
@@ -357,7 +366,7 @@ export function postgresStatefulSet(input: PostgresInput): KubeObject {
         kind: "StatefulSet",
         metadata: { name: POSTGRES.statefulSet, namespace: ns, labels: podLabels },
         spec: {
-            serviceName: POSTGRES.service,
+            serviceName: POSTGRES.headlessService,
             // One primary: PostgreSQL replicas are not interchangeable pods, so no HPA either.
             replicas: 1,
             selector: { matchLabels: selector },

@@ -1,10 +1,13 @@
 import { strict as assert } from "assert";
 import { HttpRoute, VirtualServiceSpec } from "../../components/istio/types";
 import { KubeObject } from "../../components/k8s";
-import { PaymentsManifests } from "../../components/payments/manifests";
-import { backendRoutes, edgeGateway, HSTS_VALUE, ingressRateLimit, ROUTE_POLICY } from "../../components/payments/traffic";
+import { gatewaySelector } from "../../components/mesh/builders";
+import { backendReplicaBounds, PaymentsManifests, paymentsManifests } from "../../components/payments/manifests";
+import { CLUSTER_DNS } from "../../components/payments/security";
+import { backendRoutes, edgeGateway, edgeVirtualService, HSTS_VALUE, ingressRateLimit, ROUTE_POLICY } from "../../components/payments/traffic";
 import { postgresStatefulSet } from "../../components/payments/workloads";
-import { manifestsFor } from "./fixtures";
+import { collectorHost, JAEGER_COLLECTOR } from "../../components/tracing";
+import { manifestsFor, paymentsConfig } from "./fixtures";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -118,8 +121,18 @@ describe("payments builders", () => {
         });
 
         it("starts replicas at the HPA minimum", () => {
-            assert.equal(find(m, "Deployment", "frontend").spec.replicas, 2);
-            assert.equal(find(m, "Deployment", "backend-v2").spec.replicas, 2);
+            for (const name of ["frontend", "backend-v1", "backend-v2"]) {
+                assert.equal(find(m, "Deployment", name).spec.replicas, find(m, "HorizontalPodAutoscaler", name).spec.minReplicas, name);
+            }
+        });
+
+        it("gives an idle canary (weight 0) one pod, and the configured bounds once it takes traffic", () => {
+            const bounds = { min: 3, max: 10 };
+            assert.deepEqual(backendReplicaBounds(bounds, 0), { v1: bounds, v2: { min: 1, max: 10 } });
+            assert.deepEqual(backendReplicaBounds(bounds, 1), { v1: bounds, v2: bounds });
+            const idle = manifestsFor("prod", { canary: { weight: 0 }, backendReplicas: bounds });
+            assert.deepEqual([find(idle, "HorizontalPodAutoscaler", "backend-v2").spec.minReplicas, find(idle, "Deployment", "backend-v2").spec.replicas], [1, 1]);
+            assert.equal(find(idle, "HorizontalPodAutoscaler", "backend-v1").spec.minReplicas, 3);
         });
     });
 
@@ -150,6 +163,18 @@ describe("payments builders", () => {
         it("keeps its volume when deleted outside dev", () => {
             assert.equal((sts.spec as Obj).persistentVolumeClaimRetentionPolicy.whenDeleted, "Retain");
         });
+
+        it("is governed by a headless Service selecting its pods; clients keep the ClusterIP Service", () => {
+            const sset = find(m, "StatefulSet", "postgres");
+            const governing = find(m, "Service", sset.spec.serviceName);
+            assert.equal(governing.spec.clusterIP, "None");
+            const podLabels = sset.spec.template.metadata.labels;
+            assert.ok(Object.entries(governing.spec.selector).every(([k, v]) => podLabels[k] === v));
+            const env = podSpec(find(m, "Deployment", "backend-v1")).containers[0].env as Obj[];
+            const client = find(m, "Service", env.find((e) => e.name === "DB_HOST")!.value.split(".")[0]);
+            assert.notEqual(client.spec.clusterIP, "None");
+            assert.notEqual(client.metadata.name, governing.metadata.name);
+        });
     });
 
     describe("services, autoscaling and disruption budgets", () => {
@@ -167,11 +192,17 @@ describe("payments builders", () => {
             assert.deepEqual([hpas[1].spec.minReplicas, hpas[1].spec.maxReplicas], [2, 6]);
         });
 
-        it("has a PDB per workload; the database's blocks voluntary eviction outside dev", () => {
-            const pdbs = m.scaling.filter((o) => o.kind === "PodDisruptionBudget") as Obj[];
-            assert.deepEqual(pdbs.map((p) => p.metadata.name), ["frontend", "backend-v1", "backend-v2", "postgres"]);
-            assert.equal(pdbs[3].spec.maxUnavailable, 0);
-            assert.equal((manifestsFor("dev").scaling.find((o) => o.metadata.name === "postgres" && o.kind === "PodDisruptionBudget") as Obj).spec.maxUnavailable, 1);
+        it("has a PDB per workload, and none blocks a node drain (single-replica PostgreSQL included)", () => {
+            for (const env of ["dev", "staging", "prod"] as const) {
+                const mm = manifestsFor(env);
+                const pdbs = mm.scaling.filter((o) => o.kind === "PodDisruptionBudget") as Obj[];
+                assert.deepEqual(pdbs.map((p) => p.metadata.name), ["frontend", "backend-v1", "backend-v2", "postgres"]);
+                for (const pdb of pdbs) {
+                    // minAvailable >= replicas or maxUnavailable 0 makes every eviction fail (EKS PodEvictionFailure).
+                    assert.equal(pdb.spec.minAvailable, undefined, `${env} ${pdb.metadata.name}`);
+                    assert.ok(pdb.spec.maxUnavailable >= 1, `${env} ${pdb.metadata.name} allows no eviction`);
+                }
+            }
         });
     });
 
@@ -187,24 +218,48 @@ describe("payments builders", () => {
             assert.ok(gw.servers.every((s) => s.hosts.every((h) => !h.includes("*"))));
         });
 
-        it("issues the host certificate into the gateway's namespace", () => {
-            const cert = m.certificate as Obj;
-            assert.equal(cert.metadata.namespace, "istio-ingress");
-            assert.equal(cert.spec.secretName, "dodo-payments-tls");
-            assert.deepEqual(cert.spec.dnsNames, ["pay.dev.dodopayments.com"]);
-            assert.deepEqual(cert.spec.issuerRef, { group: "cert-manager.io", kind: "ClusterIssuer", name: "dodo-ca" });
+        it("issues the host certificate for the configured host, from the issuer it is given, where the Gateway reads it", () => {
+            const prod = paymentsManifests({
+                environment: "prod",
+                config: paymentsConfig({ host: "pay.dodopayments.com", tls: { issuer: "letsencrypt", hostedZone: "dodopayments.com", acmeEmail: "ops@dodopayments.com" } }),
+                issuerName: "letsencrypt",
+                postgresImage: "docker.io/library/postgres:17.9-bookworm",
+                storageClass: "gp3",
+            });
+            const cert = prod.certificate as Obj;
+            const gw = prod.ingress.find((o) => o.kind === "Gateway") as Obj;
+            assert.deepEqual(cert.spec.dnsNames, ["pay.dodopayments.com"]);
+            assert.equal(cert.spec.commonName, "pay.dodopayments.com");
+            assert.deepEqual(cert.spec.issuerRef, { group: "cert-manager.io", kind: "ClusterIssuer", name: "letsencrypt" });
+            const https = gw.spec.servers.find((sv: Obj) => sv.port.number === 443);
+            assert.equal(cert.spec.secretName, https.tls.credentialName, "the Gateway serves the Secret the Certificate writes");
+            assert.equal(cert.metadata.namespace, gw.metadata.namespace);
+            assert.deepEqual(https.hosts, [`dodo-payments/${cert.spec.dnsNames[0]}`]);
         });
 
-        it("routes /api/ to the backend on 3000 and the rest to the frontend on 80, through the gateway", () => {
+        it("routes /api and /api/* to the backend on 3000 and the rest to the frontend on 80, through the gateway", () => {
             const vs = find(m, "VirtualService", "payments-edge").spec as VirtualServiceSpec;
             assert.deepEqual(vs.gateways, ["istio-ingress/dodo-gateway"]);
             assert.deepEqual(vs.hosts, ["pay.dev.dodopayments.com"]);
             const api = vs.http!.filter((r) => r.name!.startsWith("api"));
-            assert.ok(api.every((r) => r.match!.every((mm) => "prefix" in mm.uri! && mm.uri.prefix === "/api/")));
+            const uris = (r: HttpRoute) => [...new Set(r.match!.map((mm) => JSON.stringify(mm.uri)))].sort();
+            for (const r of api) assert.deepEqual(uris(r), ['{"exact":"/api"}', '{"prefix":"/api/"}'], r.name);
             assert.ok(api.every((r) => r.route!.every((d) => d.destination.host === "backend-service.dodo-payments.svc.cluster.local" && d.destination.port!.number === 3000)));
             const last = vs.http![vs.http!.length - 1];
             assert.equal(last.match, undefined, "the frontend route is the catch-all, last");
             assert.deepEqual(last.route![0].destination, { host: "frontend-service.dodo-payments.svc.cluster.local", port: { number: 80 } });
+        });
+
+        it("retries frontend reads on 5xx but other methods (a form POST) only when never sent", () => {
+            const vs = find(m, "VirtualService", "payments-edge").spec as VirtualServiceSpec;
+            const fe = vs.http!.filter((r) => r.route![0].destination.host.startsWith("frontend-service"));
+            assert.deepEqual(fe.map((r) => r.name), ["frontend-read", "frontend"]);
+            const methods = fe[0].match!.map((mm) => (mm.method && "exact" in mm.method ? mm.method.exact : "*"));
+            assert.deepEqual([...new Set(methods)].sort(), ["GET", "HEAD"]);
+            assert.match(fe[0].retries!.retryOn!, /(^|,)5xx(,|$)/);
+            assert.equal(fe[1].match, undefined);
+            assert.deepEqual(fe[1].retries!.retryOn!.split(",").sort(), ["connect-failure", "refused-stream", "reset-before-request"]);
+            assert.equal(fe[1].retries!.perTryTimeout, fe[1].timeout);
         });
 
         it("sets HSTS on every response and the environment header on backend requests", () => {
@@ -213,17 +268,18 @@ describe("payments builders", () => {
             for (const r of vs.http!.filter((h) => h.name!.startsWith("api"))) assert.equal(r.headers!.request!.set!["x-dodo-environment"], "staging");
         });
 
-        it("rate-limits at the ingress gateway with the configured token bucket, answering 429", () => {
+        it("rate-limits at the ingress gateway pods, answering 429", () => {
             const ef = ingressRateLimit({ maxTokens: 300, tokensPerFill: 120, fillIntervalSeconds: 2 });
             assert.equal(ef.apiVersion, "networking.istio.io/v1alpha3");
-            assert.deepEqual(ef.spec.workloadSelector, { labels: { istio: "ingressgateway" } });
+            const podLabels = gatewaySelector();
+            assert.ok(Object.entries(ef.spec.workloadSelector!.labels!).every(([k, v]) => podLabels[k] === v), "selects the gateway chart's pods");
             assert.equal(ef.metadata.namespace, "istio-ingress");
             const patch = ef.spec.configPatches[0];
             assert.deepEqual([patch.applyTo, patch.match!.context, patch.patch.operation], ["HTTP_FILTER", "GATEWAY", "INSERT_BEFORE"]);
             assert.ok((ef.spec.priority ?? 0) > 0, "a relative insert needs a non-zero priority (istioctl IST0151)");
             const cfg = (patch.patch.value as Obj).typed_config;
             assert.equal((patch.patch.value as Obj).name, "envoy.filters.http.local_ratelimit");
-            assert.deepEqual(cfg.token_bucket, { max_tokens: 300, tokens_per_fill: 120, fill_interval: "2s" });
+            assert.equal(cfg.token_bucket.fill_interval, "2s", "a protobuf Duration string");
             assert.equal(cfg.status.code, "TooManyRequests");
             assert.equal(cfg.response_headers_to_add[0].header.key, "x-local-rate-limit");
         });
@@ -245,6 +301,26 @@ describe("payments builders", () => {
             }
         });
 
+        it("honours x-canary at the edge in dev and staging; prod's edge strips it and never routes on it", () => {
+            for (const env of ["dev", "staging", "prod"] as const) {
+                const vs = find(manifestsFor(env), "VirtualService", "payments-edge").spec as VirtualServiceSpec;
+                const pinned = vs.http!.filter((r) => r.match?.some((mm) => mm.headers?.["x-canary"]));
+                const stripped = vs.http!.filter((r) => r.headers?.request?.remove?.includes("x-canary")).map((r) => r.name);
+                if (env === "prod") {
+                    assert.deepEqual(pinned, [], "no edge route matches x-canary");
+                    assert.deepEqual(stripped, vs.http!.map((r) => r.name), "every edge route removes it, so the frontend cannot pass it on");
+                } else {
+                    assert.deepEqual(pinned.map((r) => r.name), ["api-canary-read", "api-canary-write"], env);
+                    assert.deepEqual(stripped, [], env);
+                }
+                // Inside the mesh the header always pins to v2.
+                const mesh = find(manifestsFor(env), "VirtualService", "backend-canary").spec as VirtualServiceSpec;
+                assert.deepEqual(mesh.http!.slice(0, 2).map((r) => r.name), ["api-canary-read", "api-canary-write"], env);
+            }
+            const edge = edgeVirtualService({ host: "pay.dodopayments.com", environment: "prod", canaryWeight: 0, canaryHeader: false }).spec;
+            assert.ok(edge.http!.every((r) => r.route!.every((d) => d.destination.subset !== "v2" || d.weight === 0)), "at weight 0 nothing at the edge reaches v2");
+        });
+
         it("sends x-canary: always to v2 first, whatever the weight", () => {
             const routes = backendRoutes({ canaryWeight: 0 });
             const pinned = routes.filter((r) => r.match!.some((mm) => mm.headers?.["x-canary"]));
@@ -262,12 +338,31 @@ describe("payments builders", () => {
             assert.deepEqual(vs.gateways, ["mesh"]);
         });
 
-        it("defines subsets v1 and v2 by the version label, with connection limits and outlier detection", () => {
+        it("defines one subset per backend Deployment, selecting exactly that Deployment's pods", () => {
             const dr = find(m, "DestinationRule", "backend").spec;
-            assert.deepEqual(dr.subsets, [{ name: "v1", labels: { version: "v1" } }, { name: "v2", labels: { version: "v2" } }]);
-            assert.equal(dr.trafficPolicy.connectionPool.tcp.maxConnections, 100);
-            assert.equal(dr.trafficPolicy.connectionPool.http.http1MaxPendingRequests, 50);
-            assert.deepEqual(dr.trafficPolicy.outlierDetection, { consecutive5xxErrors: 3, interval: "10s", baseEjectionTime: "15s", maxEjectionPercent: 100 });
+            const svc = find(m, "Service", "backend-service");
+            assert.equal(dr.host, `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`);
+            const deployments = ["backend-v1", "backend-v2"].map((n) => find(m, "Deployment", n));
+            for (const subset of dr.subsets as Obj[]) {
+                const selector = { ...svc.spec.selector, ...subset.labels };
+                const selected = deployments.filter((d) => Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+                assert.deepEqual(selected.map((d) => d.metadata.name), [`backend-${subset.name}`], `subset ${subset.name}`);
+            }
+            // Every subset a route names exists.
+            for (const name of ["payments-edge", "backend-canary"]) {
+                for (const r of (find(m, "VirtualService", name).spec as VirtualServiceSpec).http!) {
+                    for (const d of r.route!.filter((x) => x.destination.subset)) assert.ok(dr.subsets.some((sb: Obj) => sb.name === d.destination.subset), `${name} ${r.name}`);
+                }
+            }
+        });
+
+        it("passes each circuit-breaking setting to the field Envoy enforces it with", () => {
+            const cb = { maxConnections: 11, maxPendingRequests: 12, consecutive5xxErrors: 13, baseEjectionSeconds: 14, maxEjectionPercent: 15 };
+            const tp = find(manifestsFor("dev", { circuitBreaker: cb }), "DestinationRule", "backend").spec.trafficPolicy;
+            assert.deepEqual(
+                [tp.connectionPool.tcp.maxConnections, tp.connectionPool.http.http2MaxRequests, tp.connectionPool.http.http1MaxPendingRequests, tp.outlierDetection.consecutive5xxErrors, tp.outlierDetection.baseEjectionTime, tp.outlierDetection.maxEjectionPercent],
+                [11, 11, 12, 13, "14s", 15],
+            );
         });
     });
 
@@ -326,9 +421,17 @@ describe("payments builders", () => {
             }
         });
 
-        it("limits the namespace's proxies to itself, istio-system and the trace collector", () => {
-            const sc = find(m, "Sidecar", "default");
-            assert.deepEqual(sc.spec.egress[0].hosts, ["./*", "istio-system/*", "observability/jaeger-collector.observability.svc.cluster.local"]);
+        it("keeps in the Sidecar's view every host the pods call: their own namespace, the trace collector, cluster DNS", () => {
+            const hosts: string[] = find(m, "Sidecar", "default").spec.egress.flatMap((e: Obj) => e.hosts);
+            const visible = (ns: string, host: string) => hosts.some((h) => h === `${ns}/${host}` || h === `${ns}/*` || (ns === "dodo-payments" && h === "./*"));
+            const env = (name: string, v: string) => (podSpec(find(m, "Deployment", name)).containers[0].env as Obj[]).find((e) => e.name === v)!.value as string;
+            const nsOf = (fqdn: string) => fqdn.split(".")[1];
+            const called = [new URL(env("frontend", "API_BASE_URL")).hostname, env("backend-v1", "DB_HOST")];
+            for (const h of called) assert.ok(visible(nsOf(h), h), h);
+            assert.ok(visible(JAEGER_COLLECTOR.namespace, collectorHost(JAEGER_COLLECTOR)), "trace collector");
+            // TCP/53 (large answers) goes through the sidecar: with REGISTRY_ONLY it needs kube-dns in view.
+            assert.ok(visible(CLUSTER_DNS.namespace, CLUSTER_DNS.host), "kube-dns");
+            assert.ok(!hosts.includes("*/*"), "not the whole mesh");
         });
     });
 });
