@@ -89,7 +89,8 @@ export function certManagerValues(input: CertManagerValuesInput): Record<string,
 
 /**
  * What cert-manager's Route 53 solver does, limited to one hosted zone: read the change status,
- * write and list the challenge records in the zone, and find the zone by name.
+ * write `_acme-challenge.*` TXT records (nothing else) and list the records in the zone, and find
+ * the zone by name.
  */
 export function route53Policy(hostedZoneId: string, partition = "aws"): PolicyDocument {
     if (!/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId)) throw new Error(`hostedZoneId must look like Z0123456789ABC (got "${hostedZoneId}")`);
@@ -98,11 +99,19 @@ export function route53Policy(hostedZoneId: string, partition = "aws"): PolicyDo
         Statement: [
             { Sid: "ChangeStatus", Effect: "Allow", Action: "route53:GetChange", Resource: `arn:${partition}:route53:::change/*` },
             {
+                // Only TXT records named _acme-challenge.*: the role cannot repoint the host or any
+                // other record in the zone. Record names in the condition are lowercase, without the
+                // trailing dot (Route 53 normalizes them before evaluating it).
                 Sid: "ChallengeRecords",
                 Effect: "Allow",
-                Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
+                Action: "route53:ChangeResourceRecordSets",
                 Resource: `arn:${partition}:route53:::hostedzone/${hostedZoneId}`,
+                Condition: {
+                    "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["_acme-challenge.*"] },
+                    "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] },
+                },
             },
+            { Sid: "ReadRecords", Effect: "Allow", Action: "route53:ListResourceRecordSets", Resource: `arn:${partition}:route53:::hostedzone/${hostedZoneId}` },
             { Sid: "FindZone", Effect: "Allow", Action: "route53:ListHostedZonesByName", Resource: "*" },
         ],
     };

@@ -57,14 +57,43 @@ describe("cert-manager builders", () => {
     });
 
     describe("Route 53 policy", () => {
+        /** IAM's ForAllValues operators over one ChangeResourceRecordSets request (names normalized: lowercase, no trailing dot). */
+        function allowsChange(names: string[], types: string[]): boolean {
+            const doc = route53Policy("Z0123456789ABCDEFGHIJ");
+            return doc.Statement.filter((s) => s.Effect === "Allow" && ([] as string[]).concat(s.Action).includes("route53:ChangeResourceRecordSets")).some((s) => {
+                const like = (pattern: string, v: string) => new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(v);
+                const values: Record<string, string[]> = {
+                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": names.map((n) => n.toLowerCase().replace(/\.$/, "")),
+                    "route53:ChangeResourceRecordSetsRecordTypes": types,
+                };
+                return Object.entries(s.Condition ?? {}).every(([op, conds]) =>
+                    Object.entries(conds).every(([key, allowed]) => {
+                        const list = ([] as string[]).concat(allowed);
+                        const test = op === "ForAllValues:StringLike" ? (v: string) => list.some((p) => like(p, v)) : op === "ForAllValues:StringEquals" ? (v: string) => list.includes(v) : () => false;
+                        return (values[key] ?? []).every(test);
+                    }),
+                );
+            });
+        }
+
         it("lets the solver change records in the configured zone only", () => {
             const doc = route53Policy("Z0123456789ABCDEFGHIJ");
-            const change = doc.Statement.find((s) => ([] as string[]).concat(s.Action).includes("route53:ChangeResourceRecordSets"))!;
-            assert.equal(change.Resource, "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ");
-            assert.deepEqual(([] as string[]).concat(change.Action).sort(), ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"]);
+            const zone = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ";
+            const byAction = (a: string) => doc.Statement.filter((s) => ([] as string[]).concat(s.Action).includes(a));
+            assert.deepEqual(byAction("route53:ChangeResourceRecordSets").map((s) => s.Resource), [zone]);
+            assert.deepEqual(byAction("route53:ListResourceRecordSets").map((s) => s.Resource), [zone]);
             const wildcard = doc.Statement.filter((s) => s.Resource === "*").flatMap((s) => ([] as string[]).concat(s.Action));
             assert.deepEqual(wildcard, ["route53:ListHostedZonesByName"]);
             assert.ok(doc.Statement.some((s) => s.Action === "route53:GetChange" && s.Resource === "arn:aws:route53:::change/*"));
+        });
+
+        it("lets the solver write only _acme-challenge TXT records, never the host or other records", () => {
+            assert.equal(allowsChange(["_acme-challenge.pay.dodopayments.com."], ["TXT"]), true);
+            assert.equal(allowsChange(["_ACME-Challenge.pay.dodopayments.com"], ["TXT"]), true, "names are compared normalized");
+            assert.equal(allowsChange(["pay.dodopayments.com"], ["CNAME"]), false, "the host's CNAME");
+            assert.equal(allowsChange(["pay.dodopayments.com"], ["TXT"]), false);
+            assert.equal(allowsChange(["_acme-challenge.pay.dodopayments.com"], ["CNAME"]), false);
+            assert.equal(allowsChange(["_acme-challenge.pay.dodopayments.com", "dodopayments.com"], ["TXT", "MX"]), false, "every record of a batch must qualify");
         });
 
         it("rejects something that is not a zone ID", () => {
