@@ -21,7 +21,8 @@
 //
 // Not evaluated: external authorization behind CUSTOM (a matching CUSTOM policy is reported as DENY,
 // since the outcome depends on the provider), experimental.envoy.filters.* conditions (treated as an
-// absent attribute), trust domain aliases, and path normalization beyond dot segments and the query string.
+// absent attribute), trust domain aliases, and requests Envoy rejects before RBAC (e.g. %00 in the path).
+// Paths are normalized as the mesh's pathNormalization setting makes Envoy do it (normalizePath).
 
 import { BlockList, isIP } from "node:net";
 import { AuthorizationAction, AuthorizationPolicyObject, AuthorizationPolicySpec, AuthorizationRule } from "./types";
@@ -77,6 +78,8 @@ export interface AuthzDecision {
 export interface EvaluateOptions {
     /** meshConfig.rootNamespace. Default "istio-system". */
     rootNamespace?: string;
+    /** meshConfig.pathNormalization.normalization. Default "BASE" (Istio's default). */
+    pathNormalization?: PathNormalization;
 }
 
 // ---------------------------------------------------------------- validation
@@ -295,9 +298,13 @@ function anyClaimMatch(pattern: string, values: string[] | undefined): boolean {
     return (values ?? []).some((v) => istioStringMatch(pattern, v));
 }
 
-/** RFC 3986 dot-segment removal (Istio's default BASE normalization) and query/fragment stripping. */
-export function normalizePath(raw: string): string {
-    const path = raw.split(/[?#]/, 1)[0] || "/";
+/** meshConfig.pathNormalization.normalization: what every proxy does to a path before routing and RBAC. */
+export type PathNormalization = "NONE" | "BASE" | "MERGE_SLASHES" | "DECODE_AND_MERGE_SLASHES";
+export const PATH_NORMALIZATIONS: readonly PathNormalization[] = ["NONE", "BASE", "MERGE_SLASHES", "DECODE_AND_MERGE_SLASHES"];
+
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+function removeDotSegments(path: string): string {
     const out: string[] = [];
     const segments = path.split("/");
     segments.forEach((seg, i) => {
@@ -310,6 +317,28 @@ export function normalizePath(raw: string): string {
     });
     const joined = out.join("/");
     return joined.startsWith("/") ? joined : `/${joined}`;
+}
+
+/**
+ * The path the proxy's RBAC filter sees, in Envoy's order (istiod turns the mode into the
+ * HttpConnectionManager's normalize_path, merge_slashes and path_with_escaped_slashes_action):
+ * 1. the query string and fragment are not part of the path;
+ * 2. DECODE_AND_MERGE_SLASHES only: %2F and %5C are decoded (any case);
+ * 3. BASE and up: percent-encoded unreserved characters (letters, digits, - . _ ~) are decoded,
+ *    other escapes such as %2F stay as they are; "\" becomes "/"; dot segments are removed;
+ * 4. MERGE_SLASHES and up: runs of "/" become one.
+ * Istio's integration test table (tests/integration/security/normalization_test.go) is in the tests.
+ */
+export function normalizePath(raw: string, mode: PathNormalization = "BASE"): string {
+    let path = raw.split(/[?#]/, 1)[0] || "/";
+    if (mode === "NONE") return path;
+    if (mode === "DECODE_AND_MERGE_SLASHES") path = path.replace(/%2f/gi, "/").replace(/%5c/gi, "\\");
+    path = path.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+        const ch = String.fromCharCode(parseInt(hex, 16));
+        return UNRESERVED.test(ch) ? ch : escape;
+    });
+    path = removeDotSegments(path.replace(/\\/g, "/"));
+    return mode === "BASE" ? path : path.replace(/\/{2,}/g, "/");
 }
 
 function pathTemplateRegex(template: string): RegExp {
@@ -502,6 +531,9 @@ export function evaluateRequest(
     options: EvaluateOptions = {},
 ): AuthzDecision {
     checkRequest(request);
+    if (options.pathNormalization !== undefined && !PATH_NORMALIZATIONS.includes(options.pathNormalization)) {
+        throw new Error(`pathNormalization must be one of ${PATH_NORMALIZATIONS.join(", ")} (got "${options.pathNormalization}")`);
+    }
     const rootNamespace = options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
     for (const p of policies) {
         const problems = validateAuthorizationPolicySpec(p.spec ?? {});
@@ -528,7 +560,7 @@ export function evaluateRequest(
             tcp,
             principal: request.source.principal,
             method: tcp ? undefined : (request.method ?? "GET"),
-            path: tcp ? undefined : normalizePath(request.path ?? "/"),
+            path: tcp ? undefined : normalizePath(request.path ?? "/", options.pathNormalization ?? "BASE"),
             policyNamespace: p.metadata.namespace ?? "default",
             notes,
         };
