@@ -1,17 +1,17 @@
-// npm run --silent authz -- --stack <env> --from <principal|anonymous|namespace/workload> --to <namespace>/<workload> --port <n> [--method <M>] [--path <p>] [--host <h>]
+// npm run --silent authz -- --stack <env> --from <principal|anonymous|namespace/workload> --to <namespace>/<workload|service|app> --port <n> [--method <M>] [--path <p>] [--host <h>]
 // npm run --silent authz -- --stack <env> --matrix
 // Answers "would this request be allowed?" from the stack's rendered AuthorizationPolicies, offline.
 // Prints one JSON line {"decision","policy","reason"} and exits 0 (DENY included); bad arguments exit 2.
 import { KubeObject } from "../components/k8s";
-import { AuthzDecision, AuthzRequest, evaluateRequest } from "../components/istio/authz";
-import { authorizationPoliciesFrom, buildAuthzMatrix, gatewayWorkload, resolveTarget, WorkloadOptions } from "../components/istio/authz-matrix";
-import { gatewaySelector } from "../components/mesh/builders";
+import { AuthzDecision, AuthzRequest, evaluateRequest, PATH_NORMALIZATIONS, PathNormalization } from "../components/istio/authz";
+import { authorizationPoliciesFrom, buildAuthzMatrix, gatewayWorkload, MatrixProbes, MeshWorkload, resolveTargets, WorkloadOptions } from "../components/istio/authz-matrix";
+import { gatewaySelector, PATH_NORMALIZATION } from "../components/mesh/builders";
 import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE, ISTIO_ROOT_NAMESPACE, TRUST_DOMAIN } from "../components/mesh/topology";
 import { parseArgs, UsageError } from "./lib/args";
 
 const STACKS = ["dev", "staging", "prod"];
 const USAGE =
-    "usage: npm run --silent authz -- --stack <dev|staging|prod> (--from <principal|anonymous|namespace/workload> --to <namespace>/<workload> --port <n> [--method <M>] [--path <p>] [--host <h>] | --matrix)";
+    "usage: npm run --silent authz -- --stack <dev|staging|prod> (--from <principal|anonymous|namespace/workload> --to <namespace>/<workload|service|app> --port <n> [--method <M>] [--path <p>] [--host <h>] | --matrix)";
 const FLAGS = { stack: "string", from: "string", to: "string", port: "string", method: "string", path: "string", host: "string", matrix: "boolean" } as const;
 
 export interface AuthzCliArgs {
@@ -55,6 +55,19 @@ export const MESH_WORKLOADS: WorkloadOptions = {
     ],
 };
 
+function meshPathNormalization(): PathNormalization {
+    const mode = PATH_NORMALIZATION as PathNormalization;
+    if (!PATH_NORMALIZATIONS.includes(mode)) throw new Error(`the mesh's path normalization "${PATH_NORMALIZATION}" is not one the evaluator knows`);
+    return mode;
+}
+
+/**
+ * Everything the evaluator must know about the mesh: the workloads outside the manifests, the
+ * root namespace and the path normalization istiod configures every proxy with. The command and
+ * the synth's authz-matrix.md both use it, so they give the same answers.
+ */
+export const AUTHZ_OPTIONS: MatrixProbes = { ...MESH_WORKLOADS, rootNamespace: ISTIO_ROOT_NAMESPACE, pathNormalization: meshPathNormalization() };
+
 /** Validates flags; throws UsageError naming the flag. */
 export function parseAuthzArgs(argv: string[]): AuthzCliArgs {
     const a = parseArgs(argv, FLAGS, USAGE);
@@ -69,8 +82,8 @@ export function parseAuthzArgs(argv: string[]): AuthzCliArgs {
     if (a.from !== "anonymous" && !PRINCIPAL.test(a.from) && !WORKLOAD_REF.test(a.from)) {
         throw new UsageError(`--from must be "<trust-domain>/ns/<namespace>/sa/<service-account>", "anonymous" or "<namespace>/<workload>" (got "${a.from}")`);
     }
-    if (!a.to) throw new UsageError("--to is required (<namespace>/<workload>)");
-    if (!WORKLOAD_REF.test(a.to)) throw new UsageError(`--to must be "<namespace>/<workload>" (got "${a.to}")`);
+    if (!a.to) throw new UsageError("--to is required (<namespace>/<workload, Service or app label>)");
+    if (!WORKLOAD_REF.test(a.to)) throw new UsageError(`--to must be "<namespace>/<workload, Service or app label>" (got "${a.to}")`);
     if (a.port === undefined) throw new UsageError("--port is required");
     const port = Number(a.port);
     if (!/^\d+$/.test(a.port) || port < 1 || port > 65535) throw new UsageError(`--port must be an integer 1-65535 (got "${a.port}")`);
@@ -80,35 +93,80 @@ export function parseAuthzArgs(argv: string[]): AuthzCliArgs {
     return { stack: a.stack, matrix: false, from: a.from, to: a.to, port, method: a.method, path: a.path, host: a.host };
 }
 
-/** Evaluates parsed args against a stack's manifests. Unknown workloads are usage errors. */
-export function decide(args: AuthzCliArgs, manifests: KubeObject[]): AuthzDecision {
-    if (args.from === undefined || args.to === undefined || args.port === undefined) throw new UsageError("--from, --to and --port are required");
-    let target;
-    let principal: string | undefined;
-    try {
-        target = resolveTarget(args.to, manifests, MESH_WORKLOADS);
-        if (args.from === "anonymous") principal = undefined;
-        else if (PRINCIPAL.test(args.from)) principal = args.from;
-        else principal = resolveTarget(args.from, manifests, MESH_WORKLOADS).principal;
-    } catch (err) {
-        throw new UsageError((err as Error).message);
+/**
+ * The port the destination's sidecar sees. A Service port (frontend-service:80) is mapped to the
+ * container port it forwards to (8080): AuthorizationPolicy ports match that one.
+ */
+function podPort(target: MeshWorkload, port: number, notes: string[]): number {
+    if (target.ports.some((p) => p.port === port)) return port;
+    const mapped = [...new Set(target.servicePorts.filter((sp) => sp.port === port).map((sp) => sp.targetPort))];
+    if (mapped.length === 1) {
+        const services = target.servicePorts.filter((sp) => sp.port === port).map((sp) => sp.service);
+        notes.push(`port ${port} is Service ${[...new Set(services)].join(", ")}'s port; the sidecar of ${target.name} sees container port ${mapped[0]}, which was evaluated`);
+        return mapped[0];
     }
-    const declared = target.ports.find((p) => p.port === args.port);
+    return port;
+}
+
+function evaluateOn(target: MeshWorkload, args: AuthzCliArgs & { port: number }, principal: string | undefined, manifests: KubeObject[]): AuthzDecision & { port: number } {
     const notes: string[] = [];
+    const port = podPort(target, args.port, notes);
+    const declared = target.ports.find((p) => p.port === port);
     const protocol = declared?.protocol ?? (args.method || args.path || args.host ? "HTTP" : "TCP");
-    if (!declared) notes.push(`port ${args.port} is not declared by ${args.to}; evaluated as ${protocol}`);
-    if (protocol === "TCP" && (args.method || args.path || args.host)) notes.push(`port ${args.port} is TCP, so --method/--path/--host are not visible to the proxy`);
+    if (!declared) {
+        const containerPorts = target.ports.map((p) => p.port).join(", ") || "none";
+        notes.push(`port ${args.port} is neither a container port of ${target.namespace}/${target.name} (${containerPorts}) nor a Service port forwarding to one; evaluated as ${protocol}`);
+    }
+    if (protocol === "TCP" && (args.method || args.path || args.host)) notes.push(`port ${port} is TCP, so --method/--path/--host are not visible to the proxy`);
     const request: AuthzRequest = {
         source: principal ? { principal } : {},
         destination: { namespace: target.namespace, labels: target.labels },
-        port: args.port,
+        port,
         protocol,
         method: protocol === "HTTP" ? (args.method ?? "GET") : undefined,
         path: protocol === "HTTP" ? (args.path ?? "/") : undefined,
         host: protocol === "HTTP" ? args.host : undefined,
     };
-    const decision = evaluateRequest(authorizationPoliciesFrom(manifests), request, { rootNamespace: ISTIO_ROOT_NAMESPACE });
-    return notes.length > 0 ? { ...decision, reason: `${decision.reason}; ${notes.join("; ")}` } : decision;
+    const decision = evaluateRequest(authorizationPoliciesFrom(manifests), request, AUTHZ_OPTIONS);
+    return { ...(notes.length > 0 ? { ...decision, reason: `${decision.reason}; ${notes.join("; ")}` } : decision), port };
+}
+
+/**
+ * Evaluates parsed args against a stack's manifests. --to may name a workload, a Service or an
+ * `app` label; when it stands for several workloads (backend -> backend-v1, backend-v2) each is
+ * evaluated and the answer is given only if they agree. Unknown workloads are usage errors.
+ */
+export function decide(args: AuthzCliArgs, manifests: KubeObject[]): AuthzDecision {
+    if (args.from === undefined || args.to === undefined || args.port === undefined) throw new UsageError("--from, --to and --port are required");
+    let targets: { workloads: MeshWorkload[]; via: string };
+    let principal: string | undefined;
+    try {
+        targets = resolveTargets(args.to, manifests, AUTHZ_OPTIONS);
+        if (args.from === "anonymous") principal = undefined;
+        else if (PRINCIPAL.test(args.from)) principal = args.from;
+        else {
+            const callers = resolveTargets(args.from, manifests, AUTHZ_OPTIONS).workloads;
+            const identities = [...new Set(callers.map((w) => w.principal))];
+            if (identities.length > 1) throw new Error(`--from ${args.from} stands for workloads with different identities (${identities.join(", ")}); name one workload`);
+            principal = identities[0];
+        }
+    } catch (err) {
+        throw new UsageError((err as Error).message);
+    }
+    const port = args.port;
+    const answers = targets.workloads.map((w) => ({ workload: w, decision: evaluateOn(w, { ...args, port }, principal, manifests) }));
+    if (answers.length === 1) {
+        const { decision, policy, reason } = answers[0].decision;
+        return { decision, policy, reason };
+    }
+    const names = answers.map((a) => a.workload.name).join(", ");
+    const agree = answers.every((a) => a.decision.decision === answers[0].decision.decision && a.decision.policy === answers[0].decision.policy);
+    if (!agree) {
+        const each = answers.map((a) => `${a.workload.name}: ${a.decision.decision}`).join(", ");
+        throw new UsageError(`--to ${args.to} (${targets.via}) stands for ${names}, which answer differently (${each}); name one of them`);
+    }
+    const first = answers[0].decision;
+    return { decision: first.decision, policy: first.policy, reason: `${first.reason}; --to ${args.to} (${targets.via}) stands for ${names}, which all answer ${first.decision}` };
 }
 
 /** The whole command without process side effects; `load` renders a stack's manifests. */
@@ -126,7 +184,7 @@ export async function runAuthzCli(argv: string[], load: (stack: string) => Promi
         return { code: 1, stdout: "", stderr: `error: cannot render stack ${args.stack}: ${firstLine(err)}\n` };
     }
     try {
-        if (args.matrix) return { code: 0, stdout: buildAuthzMatrix(manifests, { ...MESH_WORKLOADS, rootNamespace: ISTIO_ROOT_NAMESPACE }), stderr: "" };
+        if (args.matrix) return { code: 0, stdout: buildAuthzMatrix(manifests, AUTHZ_OPTIONS), stderr: "" };
         const d = decide(args, manifests);
         return { code: 0, stdout: `${JSON.stringify({ decision: d.decision, policy: d.policy, reason: d.reason })}\n`, stderr: "" };
     } catch (err) {

@@ -2,12 +2,11 @@
 // caller x target matrix of evaluateRequest decisions. Pure: manifests in, data or Markdown out.
 
 import { KubeObject } from "../k8s";
-import { AuthzDecision, AuthzRequest, DEFAULT_ROOT_NAMESPACE, evaluateRequest, policyRef } from "./authz";
+import { INGRESS_GATEWAY_PRINCIPAL, TRUST_DOMAIN } from "../mesh/topology";
+import { AuthzDecision, AuthzRequest, DEFAULT_ROOT_NAMESPACE, evaluateRequest, EvaluateOptions, istioStringMatch, policyAppliesTo, policyRef } from "./authz";
 import { AuthorizationPolicyObject } from "./types";
 
-export const DEFAULT_TRUST_DOMAIN = "cluster.local";
-/** Identity of the Helm-installed istio/gateway chart in namespace istio-ingress. */
-export const INGRESS_GATEWAY_PRINCIPAL = "cluster.local/ns/istio-ingress/sa/istio-ingressgateway";
+export const DEFAULT_TRUST_DOMAIN = TRUST_DOMAIN;
 
 export type PortProtocol = "HTTP" | "TCP";
 
@@ -27,6 +26,14 @@ export interface MeshWorkload {
     serviceAccountName: string;
     principal: string;
     ports: WorkloadPort[];
+    /** Service ports that forward to this workload: what callers dial, and the container port it reaches. */
+    servicePorts: ServicePortMapping[];
+}
+
+export interface ServicePortMapping {
+    service: string;
+    port: number;
+    targetPort: number;
 }
 
 interface ContainerPort {
@@ -98,6 +105,7 @@ export function gatewayWorkload(args: {
         serviceAccountName,
         principal: `${args.trustDomain ?? DEFAULT_TRUST_DOMAIN}/ns/${args.namespace}/sa/${serviceAccountName}`,
         ports: [...args.ports].sort((a, b) => a.port - b.port),
+        servicePorts: [],
     };
 }
 
@@ -115,6 +123,7 @@ export function workloadsFromManifests(manifests: KubeObject[], options: Workloa
             const serviceAccountName = pod.serviceAccountName ?? pod.serviceAccount ?? "default";
             const containerPorts = (pod.containers ?? []).flatMap((c) => c.ports ?? []).filter((p) => typeof p.containerPort === "number");
             const ports = new Map<number, WorkloadPort>();
+            const servicePorts: ServicePortMapping[] = [];
             for (const svc of services) {
                 const spec = svc.spec as ServiceSpec | undefined;
                 if ((svc.metadata.namespace ?? "default") !== namespace || !matchesSelector(spec?.selector, labels)) continue;
@@ -122,6 +131,7 @@ export function workloadsFromManifests(manifests: KubeObject[], options: Workloa
                     const target =
                         typeof sp.targetPort === "string" ? containerPorts.find((c) => c.name === sp.targetPort)?.containerPort : (sp.targetPort ?? sp.port);
                     if (typeof target !== "number") continue;
+                    if (typeof sp.port === "number") servicePorts.push({ service: svc.metadata.name, port: sp.port, targetPort: target });
                     ports.set(target, { port: target, name: sp.name, protocol: portProtocol({ name: sp.name, appProtocol: sp.appProtocol, number: target }) });
                 }
             }
@@ -137,6 +147,7 @@ export function workloadsFromManifests(manifests: KubeObject[], options: Workloa
                 serviceAccountName,
                 principal: `${trustDomain}/ns/${namespace}/sa/${serviceAccountName}`,
                 ports: [...ports.values()].sort((a, b) => a.port - b.port),
+                servicePorts,
             };
         })
         .concat(options.extraWorkloads ?? [])
@@ -157,6 +168,29 @@ export function resolveTarget(ref: string, manifests: KubeObject[], options: Wor
     return hit;
 }
 
+/**
+ * "<namespace>/<name>" where name is a workload, else a Service (the workloads it selects), else
+ * an `app` label value. Returns every workload it stands for, e.g. both backend versions for
+ * "dodo-payments/backend"; the error lists what exists.
+ */
+export function resolveTargets(ref: string, manifests: KubeObject[], options: WorkloadOptions = {}): { workloads: MeshWorkload[]; via: string } {
+    const parts = ref.split("/");
+    if (parts.length !== 2 || !parts[0] || !parts[1]) throw new Error(`workload must be "<namespace>/<name>" (got "${ref}")`);
+    const [namespace, name] = parts;
+    const workloads = workloadsFromManifests(manifests, options);
+    const inNamespace = workloads.filter((w) => w.namespace === namespace);
+    const exact = inNamespace.filter((w) => w.name === name);
+    if (exact.length > 0) return { workloads: exact, via: "workload" };
+    const service = manifests.find((o) => o.kind === "Service" && (o.metadata.namespace ?? "default") === namespace && o.metadata.name === name);
+    const selector = (service?.spec as ServiceSpec | undefined)?.selector;
+    const bySelector = service ? inNamespace.filter((w) => matchesSelector(selector, w.labels)) : [];
+    if (bySelector.length > 0) return { workloads: bySelector, via: `Service ${name}` };
+    const byApp = inNamespace.filter((w) => w.labels.app === name);
+    if (byApp.length > 0) return { workloads: byApp, via: `app=${name}` };
+    const known = workloads.map((w) => `${w.namespace}/${w.name}`).join(", ") || "none";
+    throw new Error(`no Deployment, StatefulSet, Service or app label "${ref}" (known workloads: ${known})`);
+}
+
 /** AuthorizationPolicies among the manifests, whatever served version they use. */
 export function authorizationPoliciesFrom(manifests: KubeObject[]): AuthorizationPolicyObject[] {
     return manifests
@@ -170,15 +204,13 @@ export interface MatrixCaller {
     principal?: string;
 }
 
-export interface MatrixProbes extends WorkloadOptions {
-    /** Default GET, POST, DELETE. */
+export interface MatrixProbes extends WorkloadOptions, EvaluateOptions {
+    /** Methods to probe on every HTTP port. Default: derived from the policies (probesFor). */
     methods?: string[];
-    /** Default "/", "/api/payments". */
+    /** Paths to probe on every HTTP port. Default: derived from the policies (probesFor). */
     paths?: string[];
     /** Default INGRESS_GATEWAY_PRINCIPAL. */
     ingressPrincipal?: string;
-    /** Default "istio-system". */
-    rootNamespace?: string;
 }
 
 export interface MatrixCell {
@@ -205,18 +237,60 @@ export function matrixCallers(workloads: MeshWorkload[], ingressPrincipal: strin
     return callers;
 }
 
+const OUTSIDE_METHODS = ["DELETE", "PUT", "PATCH", "POST", "GET", "OPTIONS"];
+const SAMPLE = "sample";
+
+/** A concrete path a policy path pattern matches ("/api/*" -> "/api/sample"). */
+export function samplePath(pattern: string): string {
+    if (pattern.includes("{*}") || pattern.includes("{**}")) return pattern.replace(/\{\*\*\}/g, `${SAMPLE}/${SAMPLE}`).replace(/\{\*\}/g, SAMPLE);
+    if (pattern === "*") return "/";
+    if (pattern.startsWith("*")) return `/${SAMPLE}${pattern.slice(1)}`;
+    if (pattern.endsWith("*")) return `${pattern.slice(0, -1)}${SAMPLE}`;
+    return pattern;
+}
+
+export interface TargetProbes {
+    ports: WorkloadPort[];
+    methods: string[];
+    paths: string[];
+}
+
+/**
+ * What to probe on a target, from the policies that apply to it: its declared ports plus any
+ * port a rule names; every method a rule names plus one that none names; a path matching each
+ * rule path plus one that none matches. Explicit methods/paths in `probes` replace the derived ones.
+ */
+export function probesFor(target: MeshWorkload, policies: AuthorizationPolicyObject[], probes: MatrixProbes = {}): TargetProbes {
+    const applying = policies.filter((p) => policyAppliesTo(p, target, probes.rootNamespace ?? DEFAULT_ROOT_NAMESPACE));
+    const operations = applying.flatMap((p) => (p.spec?.rules ?? []).flatMap((r) => (r?.to ?? []).map((t) => t.operation)));
+    const uniq = (xs: string[]): string[] => [...new Set(xs)];
+    const ports = new Map(target.ports.map((p) => [p.port, p]));
+    for (const o of operations) {
+        for (const port of [...(o.ports ?? []), ...(o.notPorts ?? [])].map(Number)) {
+            // An undeclared port: Istio sniffs the protocol; a rule with HTTP fields expects HTTP.
+            if (!ports.has(port)) ports.set(port, { port, protocol: o.methods || o.paths || o.hosts ? "HTTP" : "TCP" });
+        }
+    }
+    const named = uniq(operations.flatMap((o) => [...(o.methods ?? []), ...(o.notMethods ?? [])]).filter((m) => m !== "*"));
+    const outsideMethod = OUTSIDE_METHODS.find((m) => !named.includes(m));
+    const methods = probes.methods ?? (named.length > 0 ? [...named, ...(outsideMethod ? [outsideMethod] : [])] : ["GET"]);
+    const patterns = uniq(operations.flatMap((o) => [...(o.paths ?? []), ...(o.notPaths ?? [])]));
+    const outsidePath = ["/", `/${SAMPLE}-outside`].find((candidate) => !patterns.some((p) => istioStringMatch(p, candidate)));
+    const paths = probes.paths ?? uniq([...patterns.map(samplePath), ...(outsidePath ? [outsidePath] : [])]);
+    return { ports: [...ports.values()].sort((a, b) => a.port - b.port), methods, paths: paths.length > 0 ? paths : ["/"] };
+}
+
 /** Every caller against every target, port, method and path (TCP ports get one probe each). */
 export function evaluateMatrix(manifests: KubeObject[], probes: MatrixProbes = {}): MatrixRow[] {
-    const methods = probes.methods ?? ["GET", "POST", "DELETE"];
-    const paths = probes.paths ?? ["/", "/api/payments"];
     const workloads = workloadsFromManifests(manifests, probes);
     const policies = authorizationPoliciesFrom(manifests);
     const callers = matrixCallers(workloads, probes.ingressPrincipal);
     const rows: MatrixRow[] = [];
     for (const target of workloads) {
+        const { ports, methods, paths } = probesFor(target, policies, probes);
         for (const caller of callers) {
             const cells: MatrixCell[] = [];
-            for (const p of target.ports) {
+            for (const p of ports) {
                 const base: AuthzRequest = {
                     source: caller.principal ? { principal: caller.principal } : {},
                     destination: { namespace: target.namespace, labels: target.labels },
@@ -261,7 +335,8 @@ export function buildAuthzMatrix(manifests: KubeObject[], probes: MatrixProbes =
         "# Authorization matrix",
         "",
         `Evaluated offline from ${policies.length} AuthorizationPolicies with Istio's semantics (components/istio/authz.ts); ` +
-            `root namespace \`${probes.rootNamespace ?? DEFAULT_ROOT_NAMESPACE}\`. ` +
+            `root namespace \`${probes.rootNamespace ?? DEFAULT_ROOT_NAMESPACE}\`, path normalization \`${probes.pathNormalization ?? "BASE"}\`. ` +
+            "Probes per target: every port, method and path its policies name, plus a method and a path they do not. " +
             "A cell reads `decision · deciding policy`; `no rule matched` means ALLOW policies apply but none matched (denied).",
         "",
         "Callers:",
@@ -275,7 +350,7 @@ export function buildAuthzMatrix(manifests: KubeObject[], probes: MatrixProbes =
         out.push("", `## ${target.namespace}/${target.name}`, "");
         const ports = target.ports.map((p) => `${p.port}/${p.protocol}`).join(", ") || "none declared";
         out.push(`${target.kind}, service account \`${target.serviceAccountName}\`, ports ${ports}.`, "");
-        if (target.ports.length === 0) continue;
+        if (targetRows.length === 0 || targetRows[0].cells.length === 0) continue;
         const headers = targetRows[0].cells.map(probeHeader);
         out.push(`| caller | ${headers.join(" | ")} |`, `|---|${headers.map(() => "---").join("|")}|`);
         for (const row of targetRows) {

@@ -1,5 +1,6 @@
 // What the synth adds to the bare render: the footprint, the policy verdict and the authorization matrix.
 import { buildAuthzMatrix } from "../../components/istio/authz-matrix";
+import { AUTHZ_OPTIONS } from "../authz";
 import { checkPulumiResources } from "../../policy/check";
 import { shippedPackConfig } from "../../policy/config-files";
 import { renderMarkdownVerdict } from "../../policy/report";
@@ -25,6 +26,7 @@ export const policySection: SummarySection = (render) => `## Policy checks\n\n${
 export function allSynthFiles(render: Render): Record<string, string> {
     return {
         ...synthFiles(render, [footprintSection, policySection]),
-        "authz-matrix.md": buildAuthzMatrix(render.manifests),
+        // The same workloads, root namespace and path normalization as `npm run authz -- --matrix`.
+        "authz-matrix.md": buildAuthzMatrix(render.manifests, AUTHZ_OPTIONS),
     };
 }

@@ -89,7 +89,7 @@ describe("authz command", () => {
         usageError(await run(`--stack dev --from ${FRONTEND} --to payments/postgres --port 5432 --method get`), /--method must be an uppercase/);
         usageError(await run(`--stack dev --from ${FRONTEND} --to payments/postgres --port 5432 --path api`), /--path must start with "\/"/);
         usageError(await run("--stack dev --bogus"), /unknown option --bogus/);
-        usageError(await run(`--stack dev --from ${FRONTEND} --to payments/nope --port 80`), /no Deployment or StatefulSet "payments\/nope"/);
+        usageError(await run(`--stack dev --from ${FRONTEND} --to payments/nope --port 80`), /no Deployment, StatefulSet, Service or app label "payments\/nope"/);
         usageError(await run("--stack dev --matrix --port 80"), /--matrix cannot be combined with --port/);
     });
 

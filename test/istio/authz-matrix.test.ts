@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { buildAuthzMatrix, evaluateMatrix, gatewayWorkload, portProtocol, resolveTarget, workloadsFromManifests } from "../../components/istio/authz-matrix";
+import { authorizationPoliciesFrom, buildAuthzMatrix, evaluateMatrix, gatewayWorkload, portProtocol, probesFor, resolveTarget, resolveTargets, samplePath, workloadsFromManifests } from "../../components/istio/authz-matrix";
 import { BACKEND, FRONTEND, INGRESS, paymentsManifests } from "./fixtures";
 
 /** Cell of a Markdown table under "## <target>" for a caller row and a probe column. */
@@ -61,23 +61,58 @@ describe("istio authz matrix", () => {
         assert.throws(() => resolveTarget("postgres", manifests), /"<namespace>\/<name>"/);
     });
 
+    it("resolves a Service name or an app label to every workload it stands for", () => {
+        const names = (ref: string) => resolveTargets(ref, manifests).workloads.map((w) => w.name);
+        assert.deepEqual(names("payments/payments-backend"), ["payments-backend-v1", "payments-backend-v2"]);
+        assert.equal(resolveTargets("payments/payments-backend", manifests).via, "Service payments-backend");
+        assert.deepEqual(names("payments/payments-backend-v2"), ["payments-backend-v2"]);
+        assert.deepEqual(names("payments/batch"), ["batch"]);
+        assert.throws(() => resolveTargets("payments/nope", manifests), /no Deployment, StatefulSet, Service or app label "payments\/nope"/);
+    });
+
+    it("records which Service ports forward to which container port", () => {
+        const fe = workloadsFromManifests(manifests).find((w) => w.name === "payments-frontend")!;
+        assert.deepEqual(fe.servicePorts, [{ service: "payments-frontend", port: 80, targetPort: 3000 }]);
+    });
+
+    it("derives the probes from the policies: every named method and path plus one outside each", () => {
+        const ws = workloadsFromManifests(manifests);
+        const policies = authorizationPoliciesFrom(manifests);
+        const backend = probesFor(ws.find((w) => w.name === "payments-backend-v1")!, policies);
+        assert.deepEqual(backend.methods, ["GET", "POST", "DELETE"]);
+        assert.deepEqual(backend.paths, ["/api/sample", "/"]);
+        assert.deepEqual(backend.ports.map((p) => p.port), [8080]);
+        // The frontend's policy names a port only: one GET / probe.
+        const fe = probesFor(ws.find((w) => w.name === "payments-frontend")!, policies);
+        assert.deepEqual([fe.methods, fe.paths], [["GET"], ["/"]]);
+        // A method the policies name shows up as a probe (HEAD was missing from fixed probes).
+        const withHead = policies.map((p) => (p.metadata.name === "allow-frontend-to-backend" ? { ...p, spec: { ...p.spec, rules: [{ to: [{ operation: { methods: ["HEAD"], paths: ["/api", "/api/*", "/v{*}/x/{**}"] } }] }] } } : p));
+        const probes = probesFor(ws.find((w) => w.name === "payments-backend-v1")!, withHead);
+        assert.deepEqual(probes.methods, ["HEAD", "DELETE"]);
+        assert.deepEqual(probes.paths, ["/api", "/api/sample", "/vsample/x/sample/sample", "/"]);
+    });
+
+    it("makes a concrete path for each Istio path pattern", () => {
+        assert.deepEqual(["/api/*", "*.json", "*", "/exact", "/a/{*}/b/{**}"].map(samplePath), ["/api/sample", "/sample.json", "/", "/exact", "/a/sample/b/sample/sample"]);
+    });
+
     it("evaluates every caller against every target, with one probe per TCP port", () => {
         const rows = evaluateMatrix(manifests);
         // 5 workloads x (4 distinct identities + ingress + anonymous) callers
         assert.equal(rows.length, 5 * 6);
         const pg = rows.find((r) => r.target.name === "postgres" && r.caller.principal === BACKEND)!;
         assert.deepEqual(pg.cells.map((c) => [c.port, c.protocol, c.method, c.decision.decision]), [[5432, "TCP", undefined, "ALLOW"]]);
-        const fe = rows.find((r) => r.target.name === "payments-frontend" && r.caller.principal === FRONTEND)!;
-        assert.equal(fe.cells.length, 3 * 2);
+        const be = rows.find((r) => r.target.name === "payments-backend-v1" && r.caller.principal === FRONTEND)!;
+        assert.equal(be.cells.length, 3 * 2);
     });
 
     it("renders a Markdown table per target with the deciding policy", () => {
         const md = buildAuthzMatrix(manifests);
         const backendCallers = "payments/payments-backend-v1, payments/payments-backend-v2";
-        assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 POST /api/payments"), "ALLOW · allow-frontend-to-backend");
-        assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 DELETE /api/payments"), "DENY · no rule matched");
+        assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 POST /api/sample"), "ALLOW · allow-frontend-to-backend");
+        assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 DELETE /api/sample"), "DENY · no rule matched");
         assert.equal(cell(md, "payments/payments-backend-v1", "payments/payments-frontend", "8080 GET /"), "DENY · no rule matched");
-        assert.equal(cell(md, "payments/payments-backend-v1", "ingress gateway", "8080 GET /api/payments"), "DENY · no rule matched");
+        assert.equal(cell(md, "payments/payments-backend-v1", "ingress gateway", "8080 GET /api/sample"), "DENY · no rule matched");
         assert.equal(cell(md, "payments/payments-frontend", "ingress gateway", "3000 GET /"), "ALLOW · allow-ingress-to-frontend");
         assert.equal(cell(md, "payments/postgres", backendCallers, "5432/tcp"), "ALLOW · allow-backend-to-postgres");
         assert.equal(cell(md, "payments/postgres", "payments/payments-frontend", "5432/tcp"), "DENY · no rule matched");
