@@ -10,7 +10,8 @@ import { parseArgs, runCommand, UsageError } from "./lib/args";
 import { diffMarkdown, diffRenders, EMPTY_SNAPSHOT, RenderSnapshot, snapshotFromSynth } from "./lib/diff";
 import { renderStack, REPO_ROOT, STACKS } from "./lib/render";
 import { manifestsYaml, resourcesJson } from "./lib/synth-output";
-import type { Environment } from "../policy/rules/types";
+import { loadPackConfigFile, shippedPackConfig } from "../policy/config-files";
+import type { Environment, PolicyConfig } from "../policy/rules/types";
 
 const USAGE = "usage: npm run --silent diff -- --stack <dev|staging|prod> [--base <git-ref>] [--head <git-ref>]";
 
@@ -60,12 +61,12 @@ function run(cmd: string, args: string[], options: { cwd: string; stdin?: NodeJS
  * worktree list is never touched), links this checkout's node_modules into it and runs that
  * commit's own synth script there, so each side is rendered by its own code.
  */
-export async function renderAtCommit(sha: string, stack: string, tmp: string): Promise<RenderSnapshot | "no-stack"> {
+export async function renderAtCommit(sha: string, stack: string, tmp: string, repo = REPO_ROOT): Promise<RenderSnapshot | "no-stack"> {
     const side = fs.mkdtempSync(path.join(tmp, `${sha.slice(0, 12)}-`));
     const tree = path.join(side, "tree");
     const out = path.join(side, "out");
     fs.mkdirSync(tree, { recursive: true });
-    const archive = spawn("git", ["archive", "--format=tar", sha], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const archive = spawn("git", ["archive", "--format=tar", sha], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
     let archiveErr = "";
     archive.stderr.setEncoding("utf8").on("data", (d: string) => (archiveErr += d));
     const archived = new Promise<number | null>((resolve) => archive.on("close", resolve));
@@ -85,7 +86,24 @@ export async function renderAtCommit(sha: string, stack: string, tmp: string): P
         fs.readFileSync(path.join(out, "resources.json"), "utf8"),
         fs.readFileSync(path.join(out, "manifests.yaml"), "utf8"),
         stack as Environment,
+        packConfigAt(tree, stack as Environment),
     );
+}
+
+/**
+ * The pack config a commit ships for `stack` (policy/config/<stack>.json of that tree), so each
+ * side is judged with its own config and a relaxed config shows as resolved findings. A commit
+ * without one is judged with the rules' defaults; one this checkout's rules cannot read (a rule
+ * since removed) with this checkout's config.
+ */
+function packConfigAt(tree: string, stack: Environment): PolicyConfig {
+    const file = path.join(tree, "policy", "config", `${stack}.json`);
+    if (!fs.existsSync(file)) return {};
+    try {
+        return loadPackConfigFile(file);
+    } catch {
+        return shippedPackConfig(stack);
+    }
 }
 
 /** Renders the working tree in this process, through the same serialisation the synth writes. */

@@ -4,8 +4,9 @@
 // new and resolved. Everything here is pure; scripts/diff.ts does the git and process work.
 import * as YAML from "yaml";
 import { checkPulumiResources } from "../../policy/check";
+import { shippedPackConfig } from "../../policy/config-files";
 import { describeObject } from "../../policy/report";
-import type { Environment, Finding } from "../../policy/rules/types";
+import type { Environment, Finding, PolicyConfig } from "../../policy/rules/types";
 
 /** One entry of resources.json, as the synth writes it. */
 export interface ResourceEntry {
@@ -78,19 +79,25 @@ export function isKubernetesObjectType(type: string): boolean {
     return type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm.sh/");
 }
 
-/** Parses a synth's resources.json and manifests.yaml and runs the policy rules over the resources. */
-export function snapshotFromSynth(resourcesJson: string, manifestsYaml: string, env: Environment): RenderSnapshot {
+/**
+ * Parses a synth's resources.json and manifests.yaml and runs the policy rules over the
+ * resources with `config`, the pack config of that side (default: the shipped one for `env`).
+ */
+export function snapshotFromSynth(resourcesJson: string, manifestsYaml: string, env: Environment, config?: PolicyConfig): RenderSnapshot {
     const resources = JSON.parse(resourcesJson) as ResourceEntry[];
     if (!Array.isArray(resources)) throw new Error("resources.json is not a list of resources");
     const manifests = YAML.parseAllDocuments(manifestsYaml)
         .map((d) => d.toJS() as ManifestObject | null)
         .filter((m): m is ManifestObject => m !== null && typeof m === "object");
-    return { resources, manifests, findings: findingsOf(resources, env) };
+    return { resources, manifests, findings: findingsOf(resources, env, config) };
 }
 
-/** The policy findings over a render: the same rules the CrossGuard pack runs, by environment. */
-export function findingsOf(resources: readonly ResourceEntry[], env: Environment): Finding[] {
-    return checkPulumiResources(resources, { env });
+/**
+ * The policy findings over a render: the same rules the CrossGuard pack runs, with the pack
+ * config the deployment applies (policy/config/<env>.json unless another is given).
+ */
+export function findingsOf(resources: readonly ResourceEntry[], env: Environment, config: PolicyConfig = shippedPackConfig(env)): Finding[] {
+    return checkPulumiResources(resources, { env, config });
 }
 
 export const EMPTY_SNAPSHOT: RenderSnapshot = { resources: [], manifests: [], findings: [] };
@@ -111,6 +118,17 @@ function childPath(parent: string, key: string): string {
  * entries; one that shrinks, the removed ones).
  */
 export function changedFields(before: unknown, after: unknown, path = ""): FieldChange[] {
+    // JSON documents held in string fields (IAM and bucket policies, dashboards, Envoy config)
+    // are compared as documents, so a changed Action shows as that one field, not two blobs.
+    if (typeof before === "string" && typeof after === "string" && before !== after) {
+        const b = jsonDocument(before);
+        const a = jsonDocument(after);
+        if (b !== undefined && a !== undefined) {
+            const inner = changedFields(b, a, `${path || "(value)"}<json>`);
+            if (inner.length > 0) return inner;
+            return []; // the same document, only formatted differently
+        }
+    }
     if (isPlainObject(before) && isPlainObject(after)) {
         const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
         return keys.flatMap((k) => changedFields(before[k], after[k], childPath(path, k)));
@@ -138,6 +156,18 @@ export function changedFields(before: unknown, after: unknown, path = ""): Field
     if (before !== undefined) change.before = before;
     if (after !== undefined) change.after = after;
     return [change];
+}
+
+/** A string that holds a JSON object or list, parsed; undefined for any other string. */
+function jsonDocument(s: string): unknown {
+    const t = s.trim();
+    if (!(t.startsWith("{") && t.endsWith("}")) && !(t.startsWith("[") && t.endsWith("]"))) return undefined;
+    try {
+        const v: unknown = JSON.parse(t);
+        return v !== null && typeof v === "object" ? v : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 /** Every entry an object with a distinct string `name`. */

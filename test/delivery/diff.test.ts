@@ -186,6 +186,30 @@ describe("delivery: credential-free diff of two renders", () => {
         assert.match(md, /…and 25 more fields/);
     });
 
+    it("compares JSON documents held in string fields as documents (a policy's one changed Action)", () => {
+        const doc = (action: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: [action], Resource: "*" }] });
+        assert.deepEqual(changedFields({ policy: doc("s3:GetObject") }, { policy: doc("s3:*") }), [
+            { path: "policy<json>.Statement[0].Action[0]", before: "s3:GetObject", after: "s3:*" },
+        ]);
+        assert.deepEqual(changedFields({ policy: doc("a") }, { policy: JSON.stringify(JSON.parse(doc("a")), null, 2) }), [], "reformatting is no change");
+        assert.deepEqual(changedFields({ s: "{not json" }, { s: "{not json}" }), [{ path: "s", before: "{not json", after: "{not json}" }]);
+    });
+
+    it("judges each side with the pack config it ships: a relaxed config shows as resolved findings", () => {
+        const optOut = { ...namespace(), metadata: { name: "payments", labels: { "istio-injection": "disabled" } } };
+        const resources = snapshot([optOut]).resources;
+        const strict = findingsOf(resources, "prod", {});
+        const relaxed = findingsOf(resources, "prod", { rules: { "istio-namespace-injection": { exemptNamespaces: ["payments"] } } });
+        assert.ok(strict.some((f) => f.rule === "istio-namespace-injection"));
+        const report = diffRenders({ ...snapshot([optOut]), findings: strict }, { ...snapshot([optOut]), findings: relaxed });
+        assert.deepEqual(report.findings.resolved.map((f) => f.rule), ["istio-namespace-injection"]);
+        // Without a config argument the shipped policy/config/<env>.json applies: cert-manager is exempt there.
+        const certManager = { apiVersion: "v1", kind: "Namespace", metadata: { name: "cert-manager", labels: { "istio-injection": "disabled" } } };
+        const cm = snapshot([certManager]).resources;
+        assert.ok(!findingsOf(cm, "prod").some((f) => f.rule === "istio-namespace-injection"));
+        assert.ok(findingsOf(cm, "prod", {}).some((f) => f.rule === "istio-namespace-injection"));
+    });
+
     it("reads the synth's files (resources.json and manifests.yaml) into a snapshot", () => {
         const s = snapshot([namespace(), canary(90, 10)]);
         const yaml = s.manifests.map((m) => `---\napiVersion: ${m.apiVersion}\nkind: ${m.kind}\nmetadata:\n  name: ${m.metadata?.name}\n`).join("");
@@ -199,18 +223,23 @@ describe("delivery: diff command between commits", function () {
     this.timeout(180_000);
 
     it("refuses a base commit that predates the offline synth, naming it", async () => {
-        // A commit of the empty tree stands for history before the synth (works in shallow clones too).
+        // A commit of the empty tree, made in a throwaway repository (never in this one's .git),
+        // stands for history before the synth.
         const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
-        const made = spawnSync("git", ["commit-tree", EMPTY_TREE, "-m", "before the synth"], {
-            cwd: REPO_ROOT,
-            encoding: "utf8",
-            env: { ...process.env, GIT_AUTHOR_NAME: "test", GIT_AUTHOR_EMAIL: "test@example.com", GIT_COMMITTER_NAME: "test", GIT_COMMITTER_EMAIL: "test@example.com" },
-        });
-        assert.equal(made.status, 0, made.stderr);
-        const root = made.stdout.trim();
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dodo-diff-test-"));
+        const repo = path.join(tmp, "repo");
         try {
-            await assert.rejects(renderAtCommit(root, "dev", tmp), new RegExp(`${root.slice(0, 12)} has no offline synth`));
+            fs.mkdirSync(repo);
+            const git = (args: string[]) => spawnSync("git", args, {
+                cwd: repo,
+                encoding: "utf8",
+                env: { ...process.env, GIT_AUTHOR_NAME: "test", GIT_AUTHOR_EMAIL: "test@example.com", GIT_COMMITTER_NAME: "test", GIT_COMMITTER_EMAIL: "test@example.com" },
+            });
+            assert.equal(git(["init", "-q"]).status, 0);
+            const made = git(["commit-tree", EMPTY_TREE, "-m", "before the synth"]);
+            assert.equal(made.status, 0, made.stderr);
+            const root = made.stdout.trim();
+            await assert.rejects(renderAtCommit(root, "dev", tmp, repo), new RegExp(`${root.slice(0, 12)} has no offline synth`));
         } finally {
             fs.rmSync(tmp, { recursive: true, force: true });
         }

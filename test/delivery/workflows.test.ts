@@ -12,6 +12,7 @@ const SCHEMA = path.join(__dirname, "fixtures", "github-workflow.schema.json");
 type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string };
 type Job = {
     "runs-on"?: string;
+    env?: Record<string, string>;
     needs?: string | string[];
     if?: string;
     uses?: string;
@@ -40,6 +41,13 @@ const usesOf = (job: Job, action: string) => (job.steps ?? []).filter((s) => s.u
 describe("delivery: workflow hygiene", () => {
     it("has the pull-request, comment, deploy and reusable pulumi-up workflows", () => {
         assert.deepEqual(files, ["deploy.yml", "pull-request-comment.yml", "pull-request.yml", "pulumi-up.yml"]);
+    });
+
+    it("makes platform security the code owner of the pack, the workflows, the tools and the waivers", () => {
+        const owners = fs.readFileSync(path.join(ROOT, ".github", "CODEOWNERS"), "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+        const owned = new Map(owners.map((l) => l.trim().split(/\s+/) as [string, string]));
+        for (const p of ["/policy/", "/.github/", "/validation-waivers.yaml", "/tools/"]) assert.equal(owned.get(p), "@dodopayments/platform-security", p);
+        assert.match(fs.readFileSync(path.join(ROOT, "docs", "architecture.md"), "utf8"), /Create that GitHub team/);
     });
 
     describe("validates against GitHub's workflow schema (SchemaStore, kept offline)", () => {
@@ -139,9 +147,10 @@ describe("delivery: pull-request workflow", () => {
         assert.deepEqual(w.concurrency, { group: "pull-request-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
     });
 
-    it("installs, type checks and tests before anything renders or previews", () => {
+    it("installs, type checks and tests before anything renders, validates or previews", () => {
         assert.deepEqual((w.jobs.test?.steps ?? []).filter((s) => s.run).map((s) => s.run), ["npm ci", "npm test"]);
         assert.equal(w.jobs.render?.needs, "test");
+        assert.equal(w.jobs.validate?.needs, "test");
         assert.equal(w.jobs.preview?.needs, "test");
     });
 
@@ -150,9 +159,41 @@ describe("delivery: pull-request workflow", () => {
         assert.deepEqual(job.strategy?.matrix?.stack, [...STACKS]);
         assert.equal(job.environment, "${{ matrix.stack }}-preview");
         assert.deepEqual(job.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
-        const preview = (job.steps ?? []).find((s) => s.id === "preview")!;
-        assert.match(preview.run ?? "", /pulumi preview .*--policy-pack policy/);
         assert.ok(usesOf(job, "pulumi/actions").length === 1, "the CLI comes from pulumi/actions");
+    });
+
+    it("runs CrossGuard with the stack's shipped pack config and names the stack's environment", () => {
+        const job = w.jobs.preview!;
+        const run = (job.steps ?? []).find((s) => s.id === "preview")!.run ?? "";
+        // The pack, then its config: `--policy-pack-config` applies to the preceding `--policy-pack`.
+        assert.match(run, /pulumi preview [^\n]*\\\n\s+--policy-pack policy --policy-pack-config "policy\/config\/\$STACK\.json"/);
+        assert.equal(job.env?.STACK, "${{ matrix.stack }}");
+        assert.equal((job as { env?: Record<string, string> }).env?.DODO_POLICY_ENVIRONMENT, "${{ matrix.stack }}");
+        for (const stack of STACKS) assert.ok(fs.existsSync(path.join(ROOT, "policy", "config", `${stack}.json`)), `policy/config/${stack}.json`);
+    });
+
+    it("holds no Pulumi secret in the preview environments: a team-scoped token by OIDC instead", () => {
+        const job = w.jobs.preview!;
+        assert.doesNotMatch(JSON.stringify(job), /secrets\./, "no secret is read by the preview job");
+        const auth = usesOf(job, "pulumi/auth-actions");
+        assert.equal(auth.length, 1);
+        assert.equal(auth[0]?.with?.["requested-token-type"], "urn:pulumi:token-type:access_token:team");
+        assert.equal(auth[0]?.with?.scope, "team:${{ vars.PULUMI_PREVIEW_TEAM }}");
+        assert.equal(auth[0]?.if, "vars.PULUMI_BACKEND_URL == ''", "only for Pulumi Cloud");
+        const steps = job.steps ?? [];
+        assert.ok(steps.indexOf(auth[0]!) < steps.findIndex((s) => s.id === "preview"), "the token exists before the preview");
+    });
+
+    it("validates each stack's render with istioctl and kubectl-validate, tools built with the pinned Go and cached", () => {
+        const job = w.jobs.validate!;
+        assert.equal(job.needs, "test");
+        assert.deepEqual(job.strategy?.matrix?.stack, [...STACKS]);
+        assert.deepEqual(job.permissions, { contents: "read" });
+        assert.equal(usesOf(job, "actions/setup-go")[0]?.with?.["go-version-file"], "tools/istioctl/go.mod");
+        const cache = usesOf(job, "actions/cache")[0];
+        assert.match(String(cache?.with?.path), /~\/\.cache\/dodo-platform-tools/);
+        assert.match(String(cache?.with?.key), /hashFiles\('tools\/\*\*\/go\.mod', 'tools\/\*\*\/go\.sum'\)/);
+        assert.ok((job.steps ?? []).some((s) => s.run === 'npm run --silent validate -- --stack "$STACK"'));
     });
 
     it("posts one preview comment per stack, found again by its header so later runs edit it", () => {
@@ -200,6 +241,11 @@ describe("delivery: diff comment workflow", () => {
         assert.equal(sticky[0]?.with?.header, "desired-state-diff-${{ matrix.stack }}");
         assert.equal(sticky[0]?.with?.number, "${{ steps.pr.outputs.number }}");
     });
+
+    it("cuts an over-long diff at a line boundary, never inside a UTF-8 character", () => {
+        const check = (job.steps ?? []).find((s) => s.id === "pr")!;
+        assert.match(check.run ?? "", /head -c 60000 "diff\/diff-\$STACK\.md" \| sed '\$d'/);
+    });
 });
 
 describe("delivery: deploy workflow", () => {
@@ -227,7 +273,28 @@ describe("delivery: deploy workflow", () => {
         assert.deepEqual(job.concurrency, { group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
         const pulumi = usesOf(job, "pulumi/actions")[0];
         assert.equal(pulumi?.with?.command, "up");
-        assert.equal(pulumi?.with?.policyPacks, "policy");
         assert.equal(pulumi?.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+    });
+
+    it("applies the stack's shipped pack config and names the stack's environment to the pack", () => {
+        const job = up.jobs.up!;
+        const pulumi = usesOf(job, "pulumi/actions")[0];
+        assert.equal(pulumi?.with?.policyPacks, "policy");
+        assert.equal(pulumi?.with?.policyPackConfigs, "policy/config/${{ inputs.stack }}.json");
+        assert.equal((job as { env?: Record<string, string> }).env?.DODO_POLICY_ENVIRONMENT, "${{ inputs.stack }}");
+    });
+
+    it("passes no secrets to the reusable workflow (it reads its environment's own secret)", () => {
+        assert.doesNotMatch(text("deploy.yml"), /secrets:\s*inherit/);
+        for (const stack of STACKS) assert.equal((w.jobs[stack] as { secrets?: unknown }).secrets, undefined, stack);
+    });
+
+    it("uploads the policy SARIF from main with the pull requests' categories, as code scanning's baseline", () => {
+        const job = w.jobs["policy-findings"]!;
+        assert.deepEqual(job.strategy?.matrix?.stack, [...STACKS]);
+        assert.equal((job.permissions as Record<string, string>)["security-events"], "write");
+        const pr = usesOf(load("pull-request.yml").jobs.render!, "github/codeql-action/upload-sarif")[0];
+        assert.deepEqual(usesOf(job, "github/codeql-action/upload-sarif")[0]?.with, pr?.with);
+        assert.match((job.steps ?? []).map((s) => s.run ?? "").join("\n"), /policy:check -- --env "\$STACK" --format sarif "out\/\$STACK\/manifests\.yaml"/);
     });
 });
