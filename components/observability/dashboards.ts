@@ -1,38 +1,43 @@
-// The Istio dashboards Grafana downloads from grafana.com, pinned to the revisions Istio's release
-// tooling published for the 1.30 line.
+// The Istio dashboards Grafana loads: the JSON files Istio ships in its repository
+// (manifests/addons/dashboards), fetched at the exact release tag the mesh runs, so the dashboards
+// always match the proxies' and istiod's metrics and move with ISTIO_VERSION.
 //
-// Istio's release-builder uploads every dashboard listed in prow/release-commit.sh (mesh 7639,
-// service 7636, workload 7630, control plane 7645, performance 11829) to grafana.com on each
-// release, so each Istio release adds one revision. The published pairs 1.28.1 -> 280 and
-// 1.29.2 -> 300 match the count of Istio release tags between them one for one; counting on from
-// 1.29.2 gives 317 for 1.30.3, the last 1.30 patch the revision could be matched to. The dashboard
-// sources (manifests/addons/dashboards) are byte-identical on every 1.30 tag and on the
-// release-1.30 branch that 1.30.4 is cut from, so revision 317 carries exactly the 1.30.4
-// dashboards. On an Istio minor upgrade, pick the revision published with the new release
-// (https://grafana.com/api/dashboards/<id>/revisions) and bump it here.
+// Why not grafana.com's copies (gnetId 7639, 7636, 7630, 7645, 11829)? Istio's release tooling
+// uploads a new revision of each on every release, release candidates included, and which revision
+// number belongs to which release can only be read from grafana.com's revision list (each
+// revision's description names the release). That list could not be read when this was written,
+// so no revision could be verified; a tag of Istio's own repository can be. The five file names
+// below were checked in istio/istio at 1.30.0 and 1.30.3 and on release-1.30 (identical content).
+//
+// A wrong URL fails loudly: with `url` and no `datasource`/`title`, the chart's download script
+// writes curl's output straight to the file under `set -e`, so a 404 (curl -f) fails the init
+// container and Grafana does not start (docs/observability.md, "Dashboards").
 import { ISTIO_VERSION } from "../versions";
 
 export interface GrafanaDashboardPin {
     /** Key in the chart's `dashboards.<provider>` map; becomes the JSON file name. */
     name: string;
+    /** The dashboard's title inside the JSON (Kiali links to dashboards by title). */
     title: string;
-    gnetId: number;
-    revision: number;
+    /** File under manifests/addons/dashboards in istio/istio. */
+    file: string;
 }
-
-/** The Istio minor release the revisions below were published for. */
-export const ISTIO_DASHBOARDS_RELEASE = "1.30";
-const ISTIO_1_30_REVISION = 317;
 
 export const ISTIO_DASHBOARDS: readonly GrafanaDashboardPin[] = [
-    { name: "istio-mesh", title: "Istio Mesh Dashboard", gnetId: 7639, revision: ISTIO_1_30_REVISION },
-    { name: "istio-service", title: "Istio Service Dashboard", gnetId: 7636, revision: ISTIO_1_30_REVISION },
-    { name: "istio-workload", title: "Istio Workload Dashboard", gnetId: 7630, revision: ISTIO_1_30_REVISION },
-    { name: "istio-control-plane", title: "Istio Control Plane Dashboard", gnetId: 7645, revision: ISTIO_1_30_REVISION },
-    { name: "istio-performance", title: "Istio Performance Dashboard", gnetId: 11829, revision: ISTIO_1_30_REVISION },
+    { name: "istio-mesh", title: "Istio Mesh Dashboard", file: "istio-mesh-dashboard.gen.json" },
+    { name: "istio-service", title: "Istio Service Dashboard", file: "istio-service-dashboard.json" },
+    { name: "istio-workload", title: "Istio Workload Dashboard", file: "istio-workload-dashboard.json" },
+    { name: "istio-control-plane", title: "Istio Control Plane Dashboard", file: "pilot-dashboard.gen.json" },
+    { name: "istio-performance", title: "Istio Performance Dashboard", file: "istio-performance-dashboard.json" },
 ];
 
-/** True when the pinned dashboards were published for the Istio minor release the mesh runs. */
-export function dashboardsMatchIstio(istioVersion: string = ISTIO_VERSION): boolean {
-    return istioVersion.split(".").slice(0, 2).join(".") === ISTIO_DASHBOARDS_RELEASE;
+/** Where a dashboard is downloaded from: Istio's repository at the release tag (tags are `1.30.4`, no `v`). */
+export function dashboardUrl(dashboard: GrafanaDashboardPin, istioVersion: string = ISTIO_VERSION): string {
+    return `https://raw.githubusercontent.com/istio/istio/${istioVersion}/manifests/addons/dashboards/${dashboard.file}`;
 }
+
+/**
+ * curl options of the chart's download script: silent but showing errors, fail on HTTP errors,
+ * follow redirects, and verify TLS (the chart's default `-skf` would not).
+ */
+export const DASHBOARD_CURL_OPTIONS = "-sSfL";

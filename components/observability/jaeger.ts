@@ -70,3 +70,16 @@ export function jaegerConfig(input: JaegerConfigInput): Record<string, unknown> 
         exporters: { jaeger_storage_exporter: { trace_storage: STORE } },
     };
 }
+
+/**
+ * The name the jaeger chart (4.11.x, `jaeger.fullname` in templates/_helpers.tpl) gives its
+ * all-in-one Service (templates/jaeger/jaeger-service.yaml): fullnameOverride if set, else the
+ * release name when it contains the chart name, else `<release>-<chart>`; cut to 63 characters,
+ * no trailing dash. Tests compare it with the address istiod sends spans to.
+ */
+export function jaegerServiceName(release: string, values: { fullnameOverride?: string; nameOverride?: string }, chart = "jaeger"): string {
+    const dns = (s: string) => s.slice(0, 63).replace(/-+$/, "");
+    if (values.fullnameOverride) return dns(values.fullnameOverride);
+    const name = values.nameOverride || chart;
+    return dns(release.includes(name) ? release : `${release}-${name}`);
+}

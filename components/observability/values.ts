@@ -5,7 +5,7 @@
 import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE } from "../mesh/topology";
 import { Environment } from "../settings";
 import { alloyConfig, NODE_NAME_ENV } from "./alloy";
-import { ISTIO_DASHBOARDS } from "./dashboards";
+import { DASHBOARD_CURL_OPTIONS, dashboardUrl, ISTIO_DASHBOARDS } from "./dashboards";
 import { jaegerConfig } from "./jaeger";
 import {
     DATASOURCE_UIDS,
@@ -191,7 +191,10 @@ export function grafanaValues(input: GrafanaInput): Record<string, unknown> {
             },
         },
         dashboards: {
-            istio: Object.fromEntries(ISTIO_DASHBOARDS.map((d) => [d.name, { gnetId: d.gnetId, revision: d.revision, datasource: "Prometheus" }])),
+            // No `datasource`: Istio's dashboards pick their Prometheus through a `datasource`
+            // template variable (ours is the default), and the chart's sed rewrite would only
+            // mangle their datasource objects and hide a failed download behind a pipe.
+            istio: Object.fromEntries(ISTIO_DASHBOARDS.map((d) => [d.name, { url: dashboardUrl(d), curlOptions: DASHBOARD_CURL_OPTIONS }])),
         },
         downloadDashboards: { resources: size.grafanaSidecar },
         sidecar: {

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { TRACING_PROVIDER } from "../../components/tracing";
+import { jaegerServiceName } from "../../components/observability/jaeger";
 import { footprint } from "../../scripts/lib/footprint";
 import { get, manifests, props, renderCached } from "../harness";
 import { at } from "./fixtures";
@@ -15,8 +16,10 @@ describe("observability in the whole stack", () => {
         const otel = providers.find((p) => p.name === TRACING_PROVIDER)?.opentelemetry;
         assert.ok(otel, `no ${TRACING_PROVIDER} provider`);
 
-        const jaeger = props(get(render.resources, RELEASE, "observability-jaeger"));
-        assert.equal(otel.service, `${at(jaeger, "values.fullnameOverride")}.${jaeger.namespace}.svc.cluster.local`);
+        // The Service the chart renders for this release and values (its naming rule, modelled).
+        const jaeger = props<{ name: string; namespace: string; chart: string; values: Record<string, string> }>(get(render.resources, RELEASE, "observability-jaeger"));
+        assert.equal(jaeger.chart, "jaeger");
+        assert.equal(otel.service, `${jaegerServiceName(jaeger.name, jaeger.values)}.${jaeger.namespace}.svc.cluster.local`);
         assert.equal(otel.port, 4317);
         assert.equal(at(jaeger, "values.userconfig.receivers.otlp.protocols.grpc.endpoint"), `0.0.0.0:${otel.port}`);
     });

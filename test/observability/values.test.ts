@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
-import { dashboardsMatchIstio } from "../../components/observability/dashboards";
-import { jaegerConfig } from "../../components/observability/jaeger";
-import { GRAFANA_ADMIN_SECRET, portForwardCommand, SERVICES, URLS } from "../../components/observability/names";
+import { ISTIO_DASHBOARDS } from "../../components/observability/dashboards";
+import { jaegerConfig, jaegerServiceName } from "../../components/observability/jaeger";
+import { GRAFANA_ADMIN_SECRET, portForwardCommand, RELEASES, SERVICES, URLS } from "../../components/observability/names";
 import {
     alloyValues,
     grafanaDatasources,
@@ -90,15 +90,23 @@ describe("observability chart values", () => {
             assert.match(String(at(byType.jaeger, "jsonData.tracesToLogsV2.query")), /log_type="access".*request_id=.*guid:x-request-id/);
         });
 
-        it("loads the five Istio dashboards from grafana.com at revisions published for the pinned Istio minor", () => {
-            const dashboards = at(grafanaValues({ environment: "dev" }), "dashboards.istio") as Record<string, { gnetId: number; revision: number; datasource: string }>;
-            assert.deepEqual(Object.values(dashboards).map((d) => d.gnetId).sort((a, b) => a - b), [7630, 7636, 7639, 7645, 11829]);
+        it("loads Istio's five dashboards from Istio's repository at the mesh's exact release", () => {
+            const dashboards = at(grafanaValues({ environment: "dev" }), "dashboards.istio") as Record<string, Record<string, string>>;
+            assert.deepEqual(Object.keys(dashboards).sort(), ["istio-control-plane", "istio-mesh", "istio-performance", "istio-service", "istio-workload"]);
+            // File names as they are in istio/istio manifests/addons/dashboards on the 1.30 line.
+            const files = Object.values(dashboards).map((d) => d.url.split("/").pop()).sort();
+            assert.deepEqual(files, ["istio-mesh-dashboard.gen.json", "istio-performance-dashboard.json", "istio-service-dashboard.json", "istio-workload-dashboard.json", "pilot-dashboard.gen.json"]);
             for (const d of Object.values(dashboards)) {
-                assert.ok(Number.isInteger(d.revision) && d.revision > 300, "a revision newer than Istio 1.29.2's (300)");
-                assert.equal(d.datasource, "Prometheus");
+                assert.equal(d.url.split("/").slice(0, 6).join("/"), `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}`);
+                assert.deepEqual(Object.keys(d).sort(), ["curlOptions", "url"], "no datasource or title: the download script must not pipe curl into sed");
+                assert.match(d.curlOptions, /f/, "curl fails on HTTP errors");
+                assert.doesNotMatch(d.curlOptions, /k/, "and verifies TLS");
             }
-            assert.ok(dashboardsMatchIstio(ISTIO_VERSION), `the dashboards are pinned for another Istio minor than the mesh's ${ISTIO_VERSION}`);
-            assert.equal(dashboardsMatchIstio("1.31.0"), false);
+        });
+
+        it("names the dashboards Kiali links to by the titles Istio's files carry", () => {
+            const kiali = (at(kialiValues({ environment: "prod", config: { authStrategy: "token" } }), "external_services.grafana.dashboards") as { name: string }[]).map((d) => d.name);
+            assert.deepEqual([...kiali].sort(), ISTIO_DASHBOARDS.map((d) => d.title).sort());
         });
 
         it("keeps its database on a volume outside dev, replacing the pod rather than rolling it", () => {
@@ -174,12 +182,19 @@ describe("observability chart values", () => {
     });
 
     describe("jaeger", () => {
-        it("names its Service exactly as the mesh's tracing provider expects, receiving OTLP on 4317", () => {
-            const v = jaegerValues({ environment: "dev", config: observabilityConfig("dev").jaeger });
-            assert.equal(v.fullnameOverride, JAEGER_COLLECTOR.service);
-            assert.equal(collectorHost(JAEGER_COLLECTOR), `${v.fullnameOverride}.${OBSERVABILITY_NAMESPACE}.svc.cluster.local`);
+        it("names the chart's Service after the collector the mesh's tracing provider points to, receiving OTLP on 4317", () => {
+            const v = jaegerValues({ environment: "dev", config: observabilityConfig("dev").jaeger }) as { fullnameOverride?: string };
+            assert.equal(collectorHost(JAEGER_COLLECTOR), `${jaegerServiceName(RELEASES.jaeger, v)}.${OBSERVABILITY_NAMESPACE}.svc.cluster.local`);
             assert.equal(at(v, "userconfig.receivers.otlp.protocols.grpc.endpoint"), `0.0.0.0:${JAEGER_COLLECTOR.port}`);
             assert.equal(JAEGER_COLLECTOR.port, 4317);
+        });
+
+        it("models the chart's naming rule: override, release containing the chart name, or release-chart", () => {
+            assert.equal(jaegerServiceName("tracing", { fullnameOverride: "jaeger-collector" }), "jaeger-collector");
+            assert.equal(jaegerServiceName("jaeger", {}), "jaeger");
+            assert.equal(jaegerServiceName("my-jaeger", {}), "my-jaeger");
+            assert.equal(jaegerServiceName("tracing", {}), "tracing-jaeger");
+            assert.equal(jaegerServiceName("x".repeat(70), { fullnameOverride: `${"a".repeat(62)}-b` }), `${"a".repeat(62)}`);
         });
 
         it("keeps traces in memory in dev and in badger on the claimed volume in staging and prod", () => {
