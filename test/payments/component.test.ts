@@ -41,11 +41,11 @@ const byKindName = (rs: RegisteredResource[], kind: string, name: string) =>
 
 describe("Payments and CertManager components", () => {
     let prod: RegisteredResource[];
-    let dev: RegisteredResource[];
+    let selfSigned: RegisteredResource[];
 
     before(async () => {
         prod = await runComponent(program("letsencrypt"), { stack: "prod" });
-        dev = await runComponent(program("selfSigned"), { stack: "prod" });
+        selfSigned = await runComponent(program("selfSigned"), { stack: "dev" });
     });
 
     describe("cert-manager", () => {
@@ -66,7 +66,7 @@ describe("Payments and CertManager components", () => {
             assert.ok(policy.Statement.some((s: Obj) => s.Resource === "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"));
             const release = props<Obj>(get(prod, "kubernetes:helm.sh/v3:Release", "certs-release"));
             assert.match(release.values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], /^arn:aws:iam::123456789012:role\//);
-            assert.equal(ofType(dev, "aws:iam/role:Role").length, 0, "the self-signed issuer needs no AWS access");
+            assert.equal(ofType(selfSigned, "aws:iam/role:Role").length, 0, "the self-signed issuer needs no AWS access");
         });
 
         it("creates the ClusterIssuer after the release, and the host Certificate after the issuer", () => {
@@ -79,7 +79,7 @@ describe("Payments and CertManager components", () => {
         });
 
         it("issues from the dev CA when the issuer is selfSigned", () => {
-            assert.equal((byKindName(dev, "Certificate", "dodo-payments-tls")!.props as Obj).spec.issuerRef.name, "dodo-ca");
+            assert.equal((byKindName(selfSigned, "Certificate", "dodo-payments-tls")!.props as Obj).spec.issuerRef.name, "dodo-ca");
         });
     });
 
@@ -140,7 +140,7 @@ describe("Payments and CertManager components", () => {
         it("publishes the host as a CNAME to the gateway's load balancer when a hosted zone is given", () => {
             const record = props<Obj>(get(prod, "aws:route53/record:Record", "payments-host"));
             assert.deepEqual([record.zoneId, record.name, record.type, record.records], ["Z0123456789ABCDEFGHIJ", "pay.dodopayments.com", "CNAME", ["k8s-istioing-abc.elb.ap-south-1.amazonaws.com"]]);
-            assert.equal(ofType(dev, "aws:route53/record:Record").length, 0);
+            assert.equal(ofType(selfSigned, "aws:route53/record:Record").length, 0);
         });
 
         it("routes the configured canary weight", () => {

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { AuthorizationPolicyObject } from "../../components/istio/types";
+import { injectionLabels } from "../../components/mesh/topology";
 import { Render, renderCached } from "../harness";
 import { accessMatrixSpecs } from "./access";
 
@@ -25,7 +26,7 @@ function one(render: Render, kind: string, name: string, namespace?: string): Ob
 const EXPECTED = [
     ["Namespace", "dodo-payments"], ["ServiceAccount", "frontend-sa"], ["ServiceAccount", "backend-sa"], ["ServiceAccount", "postgres-sa"],
     ["Deployment", "frontend"], ["Deployment", "backend-v1"], ["Deployment", "backend-v2"], ["StatefulSet", "postgres"],
-    ["Service", "frontend-service"], ["Service", "backend-service"], ["Service", "postgres"], ["Secret", "postgres-credentials"],
+    ["Service", "frontend-service"], ["Service", "backend-service"], ["Service", "postgres"], ["Service", "postgres-headless"], ["Secret", "postgres-credentials"],
     ["HorizontalPodAutoscaler", "frontend"], ["HorizontalPodAutoscaler", "backend-v1"], ["HorizontalPodAutoscaler", "backend-v2"],
     ["PodDisruptionBudget", "frontend"], ["PodDisruptionBudget", "backend-v1"], ["PodDisruptionBudget", "backend-v2"], ["PodDisruptionBudget", "postgres"],
     ["Gateway", "dodo-gateway"], ["VirtualService", "payments-edge"], ["VirtualService", "backend-canary"], ["DestinationRule", "backend"],
@@ -72,9 +73,65 @@ for (const stack of ["dev", "staging", "prod"] as const) {
             one(render, "ClusterIssuer", issuer);
         });
 
-        it("labels the namespace for injection by the mesh's control plane", () => {
+        const release = (name: string): Obj => {
+            const r = render.resources.find((x) => x.type === "kubernetes:helm.sh/v3:Release" && x.name === name);
+            assert.ok(r, `no Helm release ${name} in ${stack}`);
+            return r.props as Obj;
+        };
+
+        it("labels the namespace for injection by exactly the revision istiod is installed as", () => {
             const labels = one(render, "Namespace", "dodo-payments").metadata.labels;
-            assert.ok(labels["istio-injection"] === "enabled" || typeof labels["istio.io/rev"] === "string");
+            const revision = (release("mesh-istiod").values.revision as string) || undefined;
+            const expected = injectionLabels(revision);
+            const actual = Object.fromEntries(Object.entries(labels).filter(([k]) => k === "istio-injection" || k === "istio.io/rev"));
+            assert.deepEqual(actual, expected);
+        });
+
+        it("issues the TLS Secret into the gateway pods' namespace under the name the Gateway serves, for the pods it selects", () => {
+            const cert = one(render, "Certificate", "dodo-payments-tls");
+            const gw = one(render, "Gateway", "dodo-gateway");
+            const gatewayRelease = release("mesh-ingressgateway");
+            assert.equal(cert.metadata.namespace, gatewayRelease.namespace, "credentialName is read from the gateway pods' namespace");
+            const https = gw.spec.servers.find((sv: Obj) => sv.tls?.credentialName);
+            assert.equal(https.tls.credentialName, cert.spec.secretName);
+            const podLabels = gatewayRelease.values.labels as Record<string, string>;
+            assert.ok(Object.entries(gw.spec.selector).every(([k, v]) => podLabels[k] === v), "the Gateway selects the gateway chart's pods");
+        });
+
+        it("names in every AuthorizationPolicy only container ports of the pods it selects", () => {
+            const workloads = render.manifests.filter((o) => (o.kind === "Deployment" || o.kind === "StatefulSet") && o.metadata.namespace === "dodo-payments") as Obj[];
+            const policies = render.manifests.filter((o) => o.kind === "AuthorizationPolicy" && o.metadata.namespace === "dodo-payments") as Obj[];
+            let checked = 0;
+            for (const p of policies) {
+                const selector = p.spec.selector?.matchLabels ?? {};
+                const selected = workloads.filter((w) => Object.entries(selector).every(([k, v]) => w.spec.template.metadata.labels[k] === v));
+                for (const port of (p.spec.rules ?? []).flatMap((r: Obj) => (r.to ?? []).flatMap((t: Obj) => t.operation.ports ?? []))) {
+                    assert.ok(selected.length > 0, `${p.metadata.name} selects no pods`);
+                    for (const w of selected) {
+                        const ports = w.spec.template.spec.containers.flatMap((c: Obj) => (c.ports ?? []).map((cp: Obj) => String(cp.containerPort)));
+                        assert.ok(ports.includes(port), `${p.metadata.name}: port ${port} is not a container port of ${w.metadata.name} (${ports.join(", ")})`);
+                        checked++;
+                    }
+                }
+            }
+            assert.ok(checked >= 4, `checked ${checked} policy ports`);
+        });
+
+        it("has a DestinationRule subset for every Deployment version behind the backend Service, and no empty subset", () => {
+            const dr = one(render, "DestinationRule", "backend");
+            const deployments = render.manifests.filter((o) => o.kind === "Deployment" && (o as Obj).spec.template.metadata.labels.app === "backend") as Obj[];
+            for (const subset of dr.spec.subsets as Obj[]) {
+                const hits = deployments.filter((d) => Object.entries(subset.labels).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+                assert.equal(hits.length, 1, `subset ${subset.name} selects ${hits.length} Deployments`);
+            }
+            assert.equal(dr.spec.subsets.length, deployments.length);
+        });
+
+        it("lets cluster DNS over TCP through the Sidecar when the mesh allows only registry hosts", () => {
+            const mode = release("mesh-istiod").values.meshConfig.outboundTrafficPolicy.mode;
+            const hosts: string[] = one(render, "Sidecar", "default", "dodo-payments").spec.egress.flatMap((e: Obj) => e.hosts);
+            if (mode === "REGISTRY_ONLY") assert.ok(hosts.includes("kube-system/kube-dns.kube-system.svc.cluster.local"), `${stack} is REGISTRY_ONLY`);
+            assert.ok(stack === "dev" || mode === "REGISTRY_ONLY", "staging and prod allow registry hosts only");
         });
 
         describe("access matrix over the rendered policies", () => {

@@ -1,0 +1,95 @@
+// The authz command against the rendered prod stack: the answers the issue's "Done when" asks for,
+// and the review's cases (Service ports, the backend shorthand, path normalization under MERGE_SLASHES).
+import { strict as assert } from "node:assert";
+import { INGRESS_GATEWAY_PRINCIPAL } from "../../components/mesh/topology";
+import { principals } from "../../components/payments/names";
+import { runAuthzCli } from "../../scripts/authz";
+import { renderCached } from "../harness";
+
+interface Answer {
+    decision: string;
+    policy: string | null;
+    reason: string;
+}
+
+async function authz(...argv: string[]): Promise<Answer> {
+    const r = await runAuthzCli(["--stack", "prod", ...argv], async (stack) => (await renderCached(stack as "prod")).manifests);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Answer;
+}
+
+const FRONTEND = principals.frontend;
+
+describe("authz command on the rendered prod stack", function () {
+    this.timeout(60_000);
+
+    describe("Done when", () => {
+        it("ALLOW: frontend-sa GET /api/payments on backend:3000", async () => {
+            const d = await authz("--from", FRONTEND, "--to", "dodo-payments/backend", "--port", "3000", "--method", "GET", "--path", "/api/payments");
+            assert.deepEqual([d.decision, d.policy], ["ALLOW", "dodo-payments/allow-frontend-to-backend"]);
+            assert.match(d.reason, /stands for backend-v1, backend-v2, which all answer ALLOW/);
+        });
+
+        it("ALLOW: backend-sa to postgres:5432", async () => {
+            const d = await authz("--from", principals.backend, "--to", "dodo-payments/postgres", "--port", "5432");
+            assert.deepEqual([d.decision, d.policy], ["ALLOW", "dodo-payments/allow-backend-to-postgres"]);
+        });
+
+        it("DENY: frontend-sa DELETE on backend", async () => {
+            assert.equal((await authz("--from", FRONTEND, "--to", "dodo-payments/backend", "--port", "3000", "--method", "DELETE", "--path", "/api/payments")).decision, "DENY");
+        });
+
+        it("DENY: frontend-sa to postgres", async () => {
+            assert.equal((await authz("--from", FRONTEND, "--to", "dodo-payments/postgres", "--port", "5432")).decision, "DENY");
+        });
+
+        it("DENY: anonymous to backend", async () => {
+            assert.equal((await authz("--from", "anonymous", "--to", "dodo-payments/backend", "--port", "3000", "--method", "GET", "--path", "/api/payments")).decision, "DENY");
+        });
+
+        it("DENY: the ingress gateway to postgres", async () => {
+            assert.equal((await authz("--from", INGRESS_GATEWAY_PRINCIPAL, "--to", "dodo-payments/postgres", "--port", "5432")).decision, "DENY");
+            assert.equal((await authz("--from", "istio-ingress/istio-ingressgateway", "--to", "dodo-payments/postgres", "--port", "5432")).decision, "DENY");
+        });
+    });
+
+    it("maps a Service port to the container port the sidecar sees (frontend-service:80 -> 8080)", async () => {
+        const d = await authz("--from", INGRESS_GATEWAY_PRINCIPAL, "--to", "dodo-payments/frontend", "--port", "80", "--method", "GET");
+        assert.deepEqual([d.decision, d.policy], ["ALLOW", "dodo-payments/allow-ingress-to-frontend"]);
+        assert.match(d.reason, /container port 8080/);
+        const viaService = await authz("--from", INGRESS_GATEWAY_PRINCIPAL, "--to", "dodo-payments/frontend-service", "--port", "80", "--method", "GET");
+        assert.equal(viaService.decision, "ALLOW");
+    });
+
+    it("answers with the path Envoy sees under the mesh's MERGE_SLASHES normalization", async () => {
+        const get = async (p: string) => (await authz("--from", FRONTEND, "--to", "dodo-payments/backend-v1", "--port", "3000", "--method", "GET", "--path", p)).decision;
+        assert.equal(await get("/api/%2E./admin"), "DENY", "Envoy sees /admin");
+        assert.equal(await get("/api/../admin"), "DENY");
+        assert.equal(await get("//api/payments"), "ALLOW", "Envoy sees /api/payments");
+        assert.equal(await get("/api\\payments"), "ALLOW");
+        assert.equal(await get("/%61pi/payments"), "ALLOW");
+        assert.equal(await get("/api"), "ALLOW", "the edge routes a bare /api to the backend too");
+        assert.equal(await get("/api%2Fpayments"), "DENY", "%2F stays encoded: one segment, not under /api/");
+    });
+
+    it("exits 2 naming the workloads when a name stands for workloads that answer differently", async () => {
+        const manifests = (await renderCached("prod")).manifests.map((o) =>
+            o.kind === "AuthorizationPolicy" && o.metadata.name === "allow-frontend-to-backend"
+                ? { ...o, spec: { ...(o.spec as object), selector: { matchLabels: { app: "backend", version: "v1" } } } }
+                : o,
+        );
+        const r = await runAuthzCli(["--stack", "prod", "--from", FRONTEND, "--to", "dodo-payments/backend", "--port", "3000", "--path", "/api/payments"], async () => manifests);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /stands for backend-v1, backend-v2, which answer differently \(backend-v1: ALLOW, backend-v2: DENY\)/);
+    });
+
+    it("writes the same matrix as the synth's authz-matrix.md, with the gateway as a target and HEAD probed", async () => {
+        const { allSynthFiles } = await import("../../scripts/lib/synth-sections");
+        const render = await renderCached("prod");
+        const r = await runAuthzCli(["--stack", "prod", "--matrix"], async () => render.manifests);
+        assert.equal(r.stdout, allSynthFiles(render)["authz-matrix.md"]);
+        assert.match(r.stdout, /## istio-ingress\/istio-ingressgateway\n/);
+        assert.match(r.stdout, /\| 8080 HEAD \/ \|/);
+        assert.match(r.stdout, /path normalization `MERGE_SLASHES`/);
+    });
+});
