@@ -103,6 +103,23 @@ export function controlPlanes(config: Pick<MeshConfig, "revision" | "previousRev
 
 // ---------------------------------------------------------------- base chart
 
+/** Compares two Istio releases (`1.30.4`, `1.31.0-rc.1`) by major, minor and patch. */
+function compareReleases(a: string, b: string): number {
+    const parts = (v: string) => v.split("-")[0].split(".").map(Number);
+    const [x, y] = [parts(a), parts(b)];
+    for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+    return 0;
+}
+
+/**
+ * The base chart's release (it carries the CRDs): the newer of the two control planes'. During an
+ * upgrade that is the new release; during a rollback (the two versions swapped) it stays there, so
+ * the CRDs never go back while objects may already use fields only the newer release knows.
+ */
+export function baseChartVersion(version: string, previousVersion?: string): string {
+    return previousVersion !== undefined && compareReleases(previousVersion, version) > 0 ? previousVersion : version;
+}
+
 /**
  * The base chart installs the CRDs and the `istiod-default-validator` webhook, which validates Istio
  * config for the revision named here: the active one, so the validator follows a canary upgrade.

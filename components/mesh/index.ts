@@ -5,6 +5,7 @@ import { Environment } from "../settings";
 import { JAEGER_COLLECTOR } from "../tracing";
 import { CHARTS, HelmChartPin, ISTIO_PREVIOUS_REVISION_VERSION, ISTIO_VERSION } from "../versions";
 import {
+    baseChartVersion,
     baseValues,
     controlPlanes,
     gatewayService,
@@ -73,7 +74,15 @@ export class Mesh extends pulumi.ComponentResource {
 
         const [systemNs, ingressNs] = meshNamespaces(config.revision).map((ns) => applyObject(ns, on(args.clusterReady)));
 
-        this.base = release(`${name}-base`, CHARTS.istioBase, "istio-base", ISTIO_ROOT_NAMESPACE, baseValues(config.revision), [systemNs]);
+        this.base = release(
+            `${name}-base`,
+            CHARTS.istioBase,
+            "istio-base",
+            ISTIO_ROOT_NAMESPACE,
+            baseValues(config.revision),
+            [systemNs],
+            baseChartVersion(ISTIO_VERSION, config.previousRevision !== undefined ? ISTIO_PREVIOUS_REVISION_VERSION : undefined),
+        );
 
         const mesh = meshConfig({ outboundTrafficPolicy: config.outboundTrafficPolicy, collector: JAEGER_COLLECTOR });
         const planes = controlPlanes(config, ISTIO_VERSION, ISTIO_PREVIOUS_REVISION_VERSION);

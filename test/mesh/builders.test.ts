@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import {
+    baseChartVersion,
     baseValues,
     controlPlanes,
     gatewayService,
@@ -101,6 +102,16 @@ describe("mesh builders", () => {
             const v = istiod("prod", 2, 5);
             assert.deepEqual(Object.keys(v).filter((k) => !known.includes(k)), []);
             assert.deepEqual(Object.keys(v.global).sort(), ["defaultPodDisruptionBudget", "hub", "istioNamespace", "logAsJson", "proxy", "tag"]);
+        });
+    });
+
+    describe("base chart version", () => {
+        it("follows the active release, and never goes back while an older previous revision runs", () => {
+            assert.equal(baseChartVersion("1.30.4"), "1.30.4");
+            assert.equal(baseChartVersion("1.31.1", "1.30.4"), "1.31.1", "upgrade: the new release's CRDs");
+            assert.equal(baseChartVersion("1.30.4", "1.31.1"), "1.31.1", "rollback: the CRDs stay at the newer release");
+            assert.equal(baseChartVersion("1.30.10", "1.30.9"), "1.30.10", "numeric, not lexical");
+            assert.equal(baseChartVersion("1.31.0-rc.1", "1.30.4"), "1.31.0-rc.1");
         });
     });
 
