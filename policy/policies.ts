@@ -7,6 +7,7 @@ import {
 import { RULES, ruleArea } from "./catalog";
 import { indexObjects, runRule } from "./check";
 import { describeObject } from "./report";
+import { namespaceOf } from "./rules/util";
 import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, enforcedEnvironment, resolveConfig } from "./config";
 import type { Environment, Finding, KubeObject, PolicyConfig, PulumiResource, ResolvedConfig, Rule } from "./rules/types";
 
@@ -136,6 +137,35 @@ function unlessUnknown(fn: () => void): void {
 
 const EMPTY_INDEX = indexObjects([]);
 
+const UNKNOWN: unique symbol = Symbol("unknown during preview");
+const ALL = "\u0000all";
+
+/** A plain deep copy of a value, or UNKNOWN if any part of it is unknown during preview. */
+export function materialize(v: unknown | (() => unknown)): unknown {
+    try {
+        return copy(typeof v === "function" ? (v as () => unknown)() : v);
+    } catch (e) {
+        if (e instanceof UnknownValueError) return UNKNOWN;
+        throw e;
+    }
+}
+
+function copy(v: unknown): unknown {
+    if (Array.isArray(v)) return v.map(copy);
+    if (v !== null && typeof v === "object") {
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(v)) out[k] = copy((v as Record<string, unknown>)[k]);
+        return out;
+    }
+    return v;
+}
+
+/** The namespace an object's findings carry, or ALL when even that is unknown. */
+function namespaceOrAll(o: KubeObject): string {
+    const ns = materialize(() => ({ kind: o.kind, metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace } }));
+    return ns === UNKNOWN ? ALL : namespaceOf(ns as KubeObject);
+}
+
 function resourcePolicy(rule: Rule & { scope: "object" }): ResourceValidationPolicy {
     return {
         ...metadata(rule),
@@ -167,15 +197,26 @@ function stackPolicy(rule: Rule & { scope: "stack" }): StackValidationPolicy {
             const config = toPolicyConfig(rule, args.getConfig<PackPolicyConfig>(), args.stackTags);
             const objects: KubeObject[] = [];
             const urns: PolicyResource["urn"][] = [];
+            // Objects holding a value unknown during preview are left out, and so is every finding
+            // in their namespace (a PDB with an unknown selector must not make its Deployment look
+            // unprotected); the rest of the stack is still judged. `pulumi up` judges them all.
+            const uncertain = new Set<string>();
             for (const r of args.resources) {
                 const o = kubeObjectFromResource(r.type, r.props);
                 if (!o) continue;
-                objects.push(o);
+                const known = materialize(o);
+                if (known === UNKNOWN) {
+                    uncertain.add(namespaceOrAll(o));
+                    continue;
+                }
+                objects.push(known as KubeObject);
                 urns.push(r.urn);
             }
+            if (uncertain.has(ALL)) return;
             const positions = new Map<object, number>(objects.map((o, i) => [o, i]));
             unlessUnknown(() => {
                 for (const f of runRule(rule, indexObjects(objects), [], config, positions)) {
+                    if (uncertain.has(f.namespace)) continue;
                     report(reportViolation, rule, config, f, f.index === undefined ? undefined : urns[f.index]);
                 }
             });

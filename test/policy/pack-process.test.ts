@@ -1,6 +1,9 @@
-// Starts policy/index.ts in its own process, exactly as Pulumi's policy runner does, and talks
-// to it over the Analyzer gRPC protocol: the pack must load, list every rule, accept config and
-// report. (Importing index.ts here would start the server inside mocha and hang it.)
+// Starts the pack with Pulumi's own policy runner (@pulumi/pulumi/cmd/run-policy-pack, what the
+// CLI runs for `--policy-pack policy`): from policy/, with ts-node type-checking against
+// policy/tsconfig.json and resolving modules from there, so a type error or an unresolvable
+// import in the pack fails this test. Then talks to it over the Analyzer gRPC protocol: the
+// pack must load, list every rule, accept config and report. (Importing index.ts here would
+// start the server inside mocha and hang it.)
 import { strict as assert } from "assert";
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
@@ -25,17 +28,32 @@ function call<T>(client: Client, method: string, req: unknown): Promise<T> {
     return new Promise((resolve, reject) => client[method]!.call(client, req, (err, resp) => (err ? reject(err) : resolve(resp as T))));
 }
 
+const RUNNER = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+const started: ChildProcess[] = [];
+
 async function startPack(env: Record<string, string> = {}): Promise<{ client: Client; child: ChildProcess }> {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "policy/index.ts"], { cwd: ROOT, env: { ...process.env, ...env } });
+    // Arguments as the CLI passes them: the engine's address (unused until a resource is
+    // analyzed with callbacks) and the pack directory.
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+    delete childEnv.TS_NODE_TRANSPILE_ONLY; // mocha's transpile-only must not leak into the runner
+    const child = spawn(process.execPath, [RUNNER, "127.0.0.1:1", "."], { cwd: path.join(ROOT, "policy"), env: childEnv });
+    started.push(child);
     let stderr = "";
     child.stderr!.on("data", (d) => { stderr += String(d); });
     const port = await new Promise<string>((resolve, reject) => {
         let out = "";
+        const timer = setTimeout(() => reject(new Error(`policy pack printed no port within 25 s: ${stderr}`)), 25_000);
         child.stdout!.on("data", (d) => {
             out += String(d);
-            if (/^\d+\s*$/.test(out)) resolve(out.trim());
+            if (/^\d+\s*$/.test(out)) {
+                clearTimeout(timer);
+                resolve(out.trim());
+            }
         });
-        child.on("exit", (code) => reject(new Error(`policy pack exited with ${code}: ${stderr}`)));
+        child.on("exit", (code) => {
+            clearTimeout(timer);
+            reject(new Error(`policy pack exited with ${code}: ${stderr}`));
+        });
     });
     return { child, client: new rpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as Client };
 }
@@ -72,8 +90,8 @@ describe("policy: the pack as Pulumi runs it (separate process, gRPC)", function
         [prod, dev] = await Promise.all([startPack(), startPack({ DODO_POLICY_ENVIRONMENT: "dev" })]);
     });
     after(() => {
-        prod?.child.kill();
-        dev?.child.kill();
+        // Every child started, also one whose sibling failed to start.
+        for (const c of started.splice(0)) if (c.exitCode === null) c.kill();
     });
 
     it("loads and lists one policy per rule with its enforcement level and config schema", async () => {
