@@ -89,7 +89,6 @@ const observability = new Observability("observability", {
     oidc: cluster.oidc,
     clusterReady: cluster.ready,
     meshReady: mesh.ready,
-    meshRevision: mesh.revision,
 }, providers);
 
 export const environment = config.environment;

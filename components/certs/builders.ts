@@ -39,7 +39,8 @@ export interface CertManagerValuesInput {
     route53RoleArn?: string;
 }
 
-const small = (cpu: string, memory: string, memoryLimit: string) => ({ requests: { cpu, memory }, limits: { memory: memoryLimit } });
+// CPU limits are generous (controllers idle most of the time) so a hot loop cannot starve a node.
+const small = (cpu: string, memory: string, memoryLimit: string) => ({ requests: { cpu, memory }, limits: { cpu: "500m", memory: memoryLimit } });
 
 /** Values for the jetstack cert-manager chart (keys as in the pinned chart's values.yaml). */
 export function certManagerValues(input: CertManagerValuesInput): Record<string, unknown> {

@@ -122,7 +122,7 @@ export function lbControllerValues(input: LbControllerValuesInput): Record<strin
         podDisruptionBudget: { maxUnavailable: 1 },
         resources: {
             requests: { cpu: "50m", memory: "128Mi" },
-            limits: { memory: "256Mi" },
+            limits: { cpu: "500m", memory: "256Mi" },
         },
         topologySpreadConstraints: [
             {

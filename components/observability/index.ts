@@ -26,11 +26,6 @@ export interface ObservabilityArgs {
     clusterReady: pulumi.Resource[];
     /** Istio's control plane (Mesh.ready): Kiali reads its CRDs and config. Optional for tests. */
     meshReady?: pulumi.Resource[];
-    /**
-     * @deprecated Unused: Kiali 2.x discovers every istiod revision itself. Kept only until the
-     * composition root (index.ts) stops passing it.
-     */
-    meshRevision?: string;
 }
 
 /** The observability namespace: not in the mesh (its components talk to the mesh from outside). */

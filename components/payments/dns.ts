@@ -3,16 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 
 /**
  * Hostname AWS gave a LoadBalancer Service (the NLB's DNS name). The Kubernetes provider waits
- * for the load balancer before it reports the Service ready, so this resolves once it exists.
- * A reported status without one fails here, naming the Service, rather than later as a CNAME
- * with an empty value. A Service whose status was never reported at all exists only in the
- * offline render (mocks return inputs, no status): there the record renders with an empty target.
+ * for the load balancer before it reports the Service ready, so this resolves once it exists;
+ * a status without one fails here, naming the Service, rather than later as an empty CNAME.
  */
 export function loadBalancerHostname(service: pulumi.CustomResource): pulumi.Output<string> {
     const svc = service as k8s.core.v1.Service;
-    return pulumi.all([svc.metadata, svc.status]).apply(([metadata, status]) =>
-        status === undefined ? "" : hostnameOf(status, `${metadata?.namespace ?? "default"}/${metadata?.name ?? "?"}`),
-    );
+    return pulumi.all([svc.metadata, svc.status]).apply(([metadata, status]) => hostnameOf(status, `${metadata?.namespace ?? "default"}/${metadata?.name ?? "?"}`));
 }
 
 /** The load balancer's hostname (or IP) from a Service status; throws when there is none. */

@@ -124,6 +124,16 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
         case "aws:route53/zone:Zone":
             Object.assign(state, { zoneId: `Z${name.toUpperCase()}`, arn: `arn:aws:route53:::hostedzone/Z${name.toUpperCase()}` });
             break;
+        case "kubernetes:core/v1:Service": {
+            // What the AWS Load Balancer Controller reports once the NLB exists.
+            const spec = (plain.spec ?? {}) as { type?: string };
+            const meta = (plain.metadata ?? {}) as { name?: string; namespace?: string };
+            if (spec.type === "LoadBalancer") {
+                const id = createHash("sha256").update(`${meta.namespace}/${meta.name}`).digest("hex").slice(0, 16);
+                state.status = { loadBalancer: { ingress: [{ hostname: `k8s-${(meta.namespace ?? "default").slice(0, 8)}-${(meta.name ?? name).slice(0, 8)}-${id}.elb.${region}.amazonaws.com` }] } };
+            }
+            break;
+        }
         case "random:index/randomPassword:RandomPassword":
             Object.assign(state, { result: `mock-password-${name}` });
             break;
