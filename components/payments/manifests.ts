@@ -78,16 +78,6 @@ export function backendReplicaBounds(replicas: ReplicaBounds, canaryWeight: numb
     return { v1: replicas, v2: canaryWeight === 0 ? { min: 1, max: replicas.max } : replicas };
 }
 
-/**
- * Whether the edge routes on `x-canary`. In dev and staging anyone reaching the host may pin a
- * request to v2 (that is how a canary is tried before it takes traffic). In prod the edge is the
- * internet: a client could choose the unproven version for its own payments, so the gateway
- * removes the header and never routes on it; the in-mesh routes still honour it.
- */
-export function edgeHonoursCanaryHeader(environment: Environment): boolean {
-    return environment !== "prod";
-}
-
 export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): PaymentsManifests {
     const { environment, config } = input;
     const images = backendImages(config.images);
@@ -118,7 +108,7 @@ export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): Payments
         routing: [
             backendDestinationRule(config.circuitBreaker),
             backendMeshVirtualService(config.canary.weight),
-            edgeVirtualService({ host: config.host, environment, canaryWeight: config.canary.weight, canaryHeader: edgeHonoursCanaryHeader(environment) }),
+            edgeVirtualService({ host: config.host, environment, canaryWeight: config.canary.weight, canaryHeader: config.canary.edgeHeader }),
         ],
         ingress: [edgeGateway({ host: config.host }), ingressRateLimit(config.rateLimit)],
         certificate: hostCertificate({ host: config.host, issuerName: input.issuerName }),

@@ -25,6 +25,11 @@ export interface TlsConfig {
 export interface CanaryConfig {
     /** Share of backend traffic for v2, 0-100; v1 gets the rest. */
     weight: number;
+    /**
+     * Whether the edge routes on `x-canary: always` (in-mesh routes always do). Off, the gateway
+     * strips the header: an internet client cannot pick the unproven version for its payments.
+     */
+    edgeHeader: boolean;
 }
 
 export interface RateLimitConfig {
@@ -157,6 +162,13 @@ export const paymentsKeys = {
         schema: integerIn(0, 100),
         default: 0,
     }),
+    canaryEdgeHeader: defineKey({
+        key: "payments.canary.edgeHeader",
+        type: "boolean",
+        description: "Honour x-canary: always at the edge too (in-mesh routes always do). Pulumi.prod.yaml turns it off, so internet clients cannot pin their requests to v2; the gateway then strips the header.",
+        schema: z.boolean(),
+        default: true,
+    }),
     frontendMinReplicas: defineKey({
         key: "payments.frontend.minReplicas",
         type: "integer",
@@ -283,7 +295,7 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
             backendV1: required(k.backendV1Image, "ghcr.io/dodopayments/payments-backend:1.0.0"),
             backendV2: reader.get(k.backendV2Image, "optional"),
         };
-        const canary = { weight: reader.get(k.canaryWeight) };
+        const canary = { weight: reader.get(k.canaryWeight), edgeHeader: reader.get(k.canaryEdgeHeader) };
         const frontendReplicas = { min: reader.get(k.frontendMinReplicas), max: reader.get(k.frontendMaxReplicas) };
         const backendReplicas = { min: reader.get(k.backendMinReplicas), max: reader.get(k.backendMaxReplicas) };
         const rateLimit = {

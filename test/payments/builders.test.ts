@@ -64,7 +64,7 @@ describe("payments builders", () => {
         });
 
         it("runs v1's image in backend-v2 when no canary image is set", () => {
-            const idle = manifestsFor("dev", { images: { frontend: "f:1", backendV1: "b:1" }, canary: { weight: 0 } });
+            const idle = manifestsFor("dev", { images: { frontend: "f:1", backendV1: "b:1" }, canary: { weight: 0, edgeHeader: true } });
             assert.equal(podSpec(find(idle, "Deployment", "backend-v2")).containers[0].image, "b:1");
         });
 
@@ -130,7 +130,7 @@ describe("payments builders", () => {
             const bounds = { min: 3, max: 10 };
             assert.deepEqual(backendReplicaBounds(bounds, 0), { v1: bounds, v2: { min: 1, max: 10 } });
             assert.deepEqual(backendReplicaBounds(bounds, 1), { v1: bounds, v2: bounds });
-            const idle = manifestsFor("prod", { canary: { weight: 0 }, backendReplicas: bounds });
+            const idle = manifestsFor("prod", { canary: { weight: 0, edgeHeader: true }, backendReplicas: bounds });
             assert.deepEqual([find(idle, "HorizontalPodAutoscaler", "backend-v2").spec.minReplicas, find(idle, "Deployment", "backend-v2").spec.replicas], [1, 1]);
             assert.equal(find(idle, "HorizontalPodAutoscaler", "backend-v1").spec.minReplicas, 3);
         });
@@ -290,7 +290,7 @@ describe("payments builders", () => {
 
         it("splits by the configured weight, v1 taking the rest, in the edge and in the mesh", () => {
             for (const name of ["payments-edge", "backend-canary"]) {
-                const vs = find(manifestsFor("dev", { canary: { weight: 35 } }), "VirtualService", name).spec as VirtualServiceSpec;
+                const vs = find(manifestsFor("dev", { canary: { weight: 35, edgeHeader: true } }), "VirtualService", name).spec as VirtualServiceSpec;
                 for (const r of vs.http!.filter((h) => h.name === "api-read" || h.name === "api-write")) assert.deepEqual(weights(r), { v1: 65, v2: 35 }, `${name} ${r.name}`);
             }
         });
@@ -301,12 +301,13 @@ describe("payments builders", () => {
             }
         });
 
-        it("honours x-canary at the edge in dev and staging; prod's edge strips it and never routes on it", () => {
-            for (const env of ["dev", "staging", "prod"] as const) {
-                const vs = find(manifestsFor(env), "VirtualService", "payments-edge").spec as VirtualServiceSpec;
+        it("honours x-canary at the edge with payments.canary.edgeHeader; without it the edge strips it and never routes on it", () => {
+            for (const edgeHeader of [true, false]) {
+                const env = edgeHeader ? "staging" : "prod";
+                const vs = find(manifestsFor(env, { canary: { weight: 20, edgeHeader } }), "VirtualService", "payments-edge").spec as VirtualServiceSpec;
                 const pinned = vs.http!.filter((r) => r.match?.some((mm) => mm.headers?.["x-canary"]));
                 const stripped = vs.http!.filter((r) => r.headers?.request?.remove?.includes("x-canary")).map((r) => r.name);
-                if (env === "prod") {
+                if (!edgeHeader) {
                     assert.deepEqual(pinned, [], "no edge route matches x-canary");
                     assert.deepEqual(stripped, vs.http!.map((r) => r.name), "every edge route removes it, so the frontend cannot pass it on");
                 } else {

@@ -23,7 +23,7 @@ function program(issuer: "selfSigned" | "letsencrypt") {
             oidc,
             provider,
         });
-        const base = paymentsConfig({ host: "pay.dodopayments.com", canary: { weight: 10 } });
+        const base = paymentsConfig({ host: "pay.dodopayments.com", canary: { weight: 10, edgeHeader: true } });
         new Payments("payments", {
             environment: "prod",
             config: { ...base, postgres: { storageGiB: 100, password: pulumi.secret("a-very-long-database-password") } },

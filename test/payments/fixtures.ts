@@ -14,7 +14,7 @@ export function paymentsConfig(overrides: Partial<PlainPaymentsConfig> = {}): Pl
             backendV1: "ghcr.io/dodopayments/payments-backend:2.7.0",
             backendV2: "ghcr.io/dodopayments/payments-backend:2.8.0",
         },
-        canary: { weight: 20 },
+        canary: { weight: 20, edgeHeader: true },
         frontendReplicas: { min: 2, max: 4 },
         backendReplicas: { min: 2, max: 6 },
         rateLimit: { maxTokens: 100, tokensPerFill: 50, fillIntervalSeconds: 1 },
