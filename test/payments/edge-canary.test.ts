@@ -9,7 +9,8 @@ describe("x-canary at the edge, per stack file", () => {
     it("staging's edge pins x-canary: always to v2 (payments.canary.edgeHeader defaults to true)", async () => {
         const routes = (await edge("staging")).http!.filter((r) => r.match?.some((m) => m.headers?.["x-canary"]));
         assert.ok(routes.length > 0);
-        for (const r of routes) assert.deepEqual(r.route!.map((d) => d.destination.subset), ["v2"]);
+        // All weight on v2 (v1 kept at 0 so the route keeps one shape at every step).
+        for (const r of routes) assert.deepEqual(r.route!.filter((d) => (d.weight ?? 100) > 0).map((d) => [d.destination.subset, d.weight]), [["v2", 100]]);
     });
 
     it("prod's edge neither routes on x-canary nor forwards it (Pulumi.prod.yaml turns it off)", async () => {
