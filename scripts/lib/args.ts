@@ -60,7 +60,7 @@ export function runCommand(name: string, main: (argv: string[]) => Promise<numbe
             }
             const e = err as Error;
             if (isMessageOnly(err) || expected(err)) console.error(`${name}: ${e.message}`);
-            else console.error(`${name} failed: ${e?.stack ?? String(err)}`);
+            else console.error(`${name} failed: ${e?.stack ?? String(err)}${process.env.DODO_STACK_TRACES ? "" : "\n(rerun with DODO_STACK_TRACES=1 for the full stack)"}`);
             process.exit(1);
         },
     );

@@ -1,7 +1,11 @@
-// Fast TypeScript loading for the repo's commands (synth, diff, authz, ...): sucrase strips the
-// types (no type checking: `npm test` runs tsc), the result is cached on disk by content hash, and
-// Node's compile cache keeps the bytecode. Stack traces point at the transpiled lines, which
-// sucrase keeps aligned with the source (it preserves line numbers).
+// Fast start-up for the repo's commands (synth, diff, authz, ...):
+// - TypeScript: sucrase strips the types (no type checking: `npm test` runs tsc), the result is
+//   cached on disk by content hash, and Node's compile cache keeps the bytecode. Stack traces point
+//   at the transpiled lines, which sucrase keeps aligned with the source (it preserves lines).
+// - @pulumi/pulumi loads, at import, the TypeScript compiler and npm's package tooling for closure
+//   serialization, and the Automation API. Programs run offline use neither, so those modules are
+//   handed to the SDK as proxies that load the real module on first use: behaviour is unchanged,
+//   and the synth starts ~150 ms sooner (see `npm run bench`).
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -37,6 +41,28 @@ function compileTs(source, filename) {
     }
     return code;
 }
+
+const LAZY_FOR_PULUMI = new Set(["typescript", "@npmcli/arborist", "normalize-package-data", "./automation"]);
+const PULUMI_SDK = /[\\/]node_modules[\\/]@pulumi[\\/]pulumi[\\/]/;
+const load = moduleApi._load;
+moduleApi._load = function lazyForPulumi(request, parent, isMain) {
+    if (!LAZY_FOR_PULUMI.has(request) || !parent || !PULUMI_SDK.test(parent.filename)) return load.apply(this, arguments);
+    let real;
+    const resolve = () => (real === undefined ? (real = load.call(this, request, parent, isMain)) : real);
+    // `__esModule` answers without loading, so the SDK's __importStar keeps the proxy as is.
+    return new Proxy(
+        {},
+        {
+            get: (_, key) => (key === "__esModule" ? true : resolve()[key]),
+            has: (_, key) => key in resolve(),
+            ownKeys: () => Reflect.ownKeys(resolve()),
+            getOwnPropertyDescriptor: (_, key) => {
+                const d = Object.getOwnPropertyDescriptor(resolve(), key);
+                return d && { ...d, configurable: true };
+            },
+        },
+    );
+};
 
 require.extensions[".ts"] = function loadTs(module, filename) {
     module._compile(compileTs(fs.readFileSync(filename, "utf8"), filename), filename);
