@@ -43,22 +43,24 @@ async function main(): Promise<void> {
     const runs = Number(args.runs ?? 5);
     console.log(`# Benchmarks (${os.cpus().length} cores, Node ${process.version}, ${runs} runs each)\n`);
     console.log("## Offline synth, whole process (as `npm run synth`; first run warms the transpile cache)\n");
-    console.log("| stack | resources | k8s objects | median s | min s | max s | target s |");
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    console.log("| stack | resources | k8s objects | median s | min s | max s | target s | verdict |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     for (const stack of STACKS) {
         const r = timeSynth(stack, runs);
         const target = stack === "prod" ? SYNTH_TARGET_SECONDS.toFixed(2) : "";
-        console.log(`| ${stack} | ${r.resources} | ${r.objects} | ${median(r.seconds).toFixed(2)} | ${Math.min(...r.seconds).toFixed(2)} | ${Math.max(...r.seconds).toFixed(2)} | ${target} |`);
+        const verdict = stack === "prod" ? (median(r.seconds) <= SYNTH_TARGET_SECONDS ? "meets target" : "MISSES target") : "";
+        console.log(`| ${stack} | ${r.resources} | ${r.objects} | ${median(r.seconds).toFixed(2)} | ${Math.min(...r.seconds).toFixed(2)} | ${Math.max(...r.seconds).toFixed(2)} | ${target} | ${verdict} |`);
     }
     const policyBench = path.join(__dirname, "bench-policy.ts");
     if (fs.existsSync(policyBench)) {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { benchPolicyChecker } = require(policyBench) as { benchPolicyChecker(): Promise<{ objects: number; seconds: number; objectsPerSecond: number }[]> };
         console.log("\n## Policy checker over generated objects\n");
-        console.log(`| objects | seconds | objects/s | target objects/s |`);
-        console.log("| ---: | ---: | ---: | ---: |");
+        console.log(`| objects | seconds | objects/s | target objects/s | verdict |`);
+        console.log("| ---: | ---: | ---: | ---: | --- |");
         for (const r of await benchPolicyChecker()) {
-            console.log(`| ${r.objects} | ${r.seconds.toFixed(3)} | ${Math.round(r.objectsPerSecond)} | ${POLICY_TARGET_OBJECTS_PER_SECOND} |`);
+            const verdict = r.objectsPerSecond >= POLICY_TARGET_OBJECTS_PER_SECOND ? "meets target" : "MISSES target";
+            console.log(`| ${r.objects} | ${r.seconds.toFixed(3)} | ${Math.round(r.objectsPerSecond)} | ${POLICY_TARGET_OBJECTS_PER_SECOND} | ${verdict} |`);
         }
     }
 }
