@@ -51,3 +51,8 @@ export function irsaAssumeRolePolicy(oidcProviderArn: string, issuerUrl: string,
 export function managedPolicyArn(name: string, partition = "aws"): string {
     return `arn:${partition}:iam::aws:policy/${name}`;
 }
+
+/** IAM `namePrefix` (at most 38 characters) that says which stack and workload a role serves. */
+export function roleNamePrefix(...parts: string[]): string {
+    return `${parts.join("-").slice(0, 37)}-`;
+}

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { applyObject } from "../apply";
 import { Environment } from "../settings";
-import { assumeRolePolicy, managedPolicyArn } from "../iam";
+import { assumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../iam";
 import { irsaRole, OidcIdentity } from "./irsa";
 import { CHARTS, eksAddonVersions, EksAddonName } from "../versions";
 import lbControllerPolicy from "./aws-load-balancer-controller-policy.json";
@@ -72,6 +72,7 @@ export class Cluster extends pulumi.ComponentResource {
         new aws.kms.Alias(`${name}-secrets`, { name: `alias/${args.name}-eks-secrets`, targetKeyId: secretsKey.keyId }, parent);
 
         const clusterRole = new aws.iam.Role(`${name}-control-plane`, {
+            namePrefix: roleNamePrefix(args.name, "eks-control-plane"),
             assumeRolePolicy: JSON.stringify(assumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"])),
         }, parent);
         const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-control-plane`, {
@@ -112,7 +113,7 @@ export class Cluster extends pulumi.ComponentResource {
             clientIdLists: ["sts.amazonaws.com"],
         }, parent);
 
-        this.oidc = { providerArn: oidc.arn, issuerUrl: issuer };
+        this.oidc = { providerArn: oidc.arn, issuerUrl: issuer, clusterName: args.name };
         const serviceAccountRole = (roleName: string, namespace: string, serviceAccount: string) =>
             irsaRole(`${name}-${roleName}`, this.oidc, namespace, serviceAccount, parent);
 
@@ -189,7 +190,10 @@ export class Cluster extends pulumi.ComponentResource {
             addon("eks-pod-identity-agent", []),
         ];
 
-        const nodeRole = new aws.iam.Role(`${name}-nodes`, { assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")) }, parent);
+        const nodeRole = new aws.iam.Role(`${name}-nodes`, {
+            namePrefix: roleNamePrefix(args.name, "eks-nodes"),
+            assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")),
+        }, parent);
         const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"].map(
             (policy) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(policy) }, parent),
         );

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { assumeRolePolicy, PolicyDocument } from "../iam";
+import { assumeRolePolicy, PolicyDocument, roleNamePrefix } from "../iam";
 import { planNetwork, subnetTags } from "./layout";
 import { NetworkConfig } from "./settings";
 
@@ -113,6 +113,7 @@ export class Network extends pulumi.ComponentResource {
                 retentionInDays: config.flowLogsRetentionDays,
             }, { parent: this });
             const role = new aws.iam.Role(`${name}-flow-logs`, {
+                namePrefix: roleNamePrefix(args.name, "vpc-flow-logs"),
                 assumeRolePolicy: JSON.stringify(assumeRolePolicy("vpc-flow-logs.amazonaws.com")),
             }, { parent: this });
             new aws.iam.RolePolicy(`${name}-flow-logs`, {

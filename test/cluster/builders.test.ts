@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { gp3StorageClass, kubeconfig, lbControllerValues, nodeLaunchTemplate } from "../../components/cluster/builders";
 import { NodeGroupConfig } from "../../components/cluster/settings";
-import { irsaAssumeRolePolicy, managedPolicyArn } from "../../components/iam";
+import { irsaAssumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../../components/iam";
 
 const group: NodeGroupConfig = {
     name: "general", instanceTypes: ["m6i.large"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 80, labels: {}, taints: [],
@@ -43,6 +43,11 @@ describe("cluster builders", () => {
         assert.equal(v.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:role");
         assert.equal(v.enableServiceMutatorWebhook, false);
         assert.deepEqual(v.defaultTags, { CostCenter: "42" });
+    });
+
+    it("names IAM roles after the stack and workload, within IAM's 38-character prefix limit", () => {
+        assert.equal(roleNamePrefix("dodo-prod", "kube-system", "ebs-csi-controller-sa"), "dodo-prod-kube-system-ebs-csi-control-");
+        assert.ok(roleNamePrefix("dodo-staging", "observability", "loki").length <= 38);
     });
 
     it("IRSA trust policy admits only one service account of one issuer, for the STS audience", () => {
