@@ -157,7 +157,13 @@ export function issuers(input: IssuerInput): Issuers {
                 {
                     apiVersion: "cert-manager.io/v1",
                     kind: "Certificate",
-                    metadata: { name: SELF_SIGNED.caCertificate, namespace: CERT_MANAGER_NAMESPACE, labels: labels(SELF_SIGNED.caCertificate) },
+                    metadata: {
+                        name: SELF_SIGNED.caCertificate,
+                        namespace: CERT_MANAGER_NAMESPACE,
+                        labels: labels(SELF_SIGNED.caCertificate),
+                        // The CA issuer after it needs this secret: wait until it is issued.
+                        annotations: { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "300" },
+                    },
                     spec: {
                         isCA: true,
                         commonName: "Dodo Payments development CA",

@@ -333,7 +333,12 @@ export function meshNamespaces(revision?: string): KubeObject[] {
         kind: "Namespace",
         metadata: { name, labels: standardLabels(name, { "app.kubernetes.io/component": "service-mesh", ...extra }) },
     });
-    return [namespace(ISTIO_ROOT_NAMESPACE, {}), namespace(INGRESS_NAMESPACE, injectionLabels(revision))];
+    // Readiness gates: the LB controller holds a rolling gateway pod until the NLB target is
+    // healthy, so a gateway roll drops no connections (its webhook only acts on labelled namespaces).
+    return [
+        namespace(ISTIO_ROOT_NAMESPACE, {}),
+        namespace(INGRESS_NAMESPACE, { ...injectionLabels(revision), "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" }),
+    ];
 }
 
 /** `default` in the root namespace, no selector: every workload in the mesh accepts mTLS only. */

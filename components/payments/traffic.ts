@@ -75,12 +75,22 @@ export function edgeGateway(input: EdgeInput): GatewayObject {
     });
 }
 
+/**
+ * Pulumi waits for a Certificate to be issued (Ready) before anything that depends on it: a failed
+ * DNS-01 challenge fails `pulumi up` instead of leaving port 443 silently without a secret.
+ */
+export const CERTIFICATE_READY_ANNOTATIONS: Readonly<Record<string, string>> = {
+    "pulumi.com/waitFor": "condition=Ready",
+    // ACME DNS-01 waits for Route 53 propagation; a few minutes is normal.
+    "pulumi.com/timeoutSeconds": "900",
+};
+
 /** cert-manager Certificate for the host; the TLS Secret lands next to the gateway pods. */
 export function hostCertificate(input: EdgeInput & { issuerName: string }): KubeObject {
     return {
         apiVersion: "cert-manager.io/v1",
         kind: "Certificate",
-        metadata: { name: TLS_SECRET_NAME, namespace: INGRESS_NAMESPACE, labels: standardLabels(TLS_SECRET_NAME) },
+        metadata: { name: TLS_SECRET_NAME, namespace: INGRESS_NAMESPACE, labels: standardLabels(TLS_SECRET_NAME), annotations: { ...CERTIFICATE_READY_ANNOTATIONS } },
         spec: {
             secretName: TLS_SECRET_NAME,
             secretTemplate: { labels: { "app.kubernetes.io/part-of": PART_OF } },
