@@ -21,14 +21,16 @@ export interface GrafanaDashboardPin {
     title: string;
     /** File under manifests/addons/dashboards in istio/istio. */
     file: string;
+    /** The same dashboard's grafana.com id, which Istio's release tooling publishes this file as. */
+    gnetId: number;
 }
 
 export const ISTIO_DASHBOARDS: readonly GrafanaDashboardPin[] = [
-    { name: "istio-mesh", title: "Istio Mesh Dashboard", file: "istio-mesh-dashboard.gen.json" },
-    { name: "istio-service", title: "Istio Service Dashboard", file: "istio-service-dashboard.json" },
-    { name: "istio-workload", title: "Istio Workload Dashboard", file: "istio-workload-dashboard.json" },
-    { name: "istio-control-plane", title: "Istio Control Plane Dashboard", file: "pilot-dashboard.gen.json" },
-    { name: "istio-performance", title: "Istio Performance Dashboard", file: "istio-performance-dashboard.json" },
+    { name: "istio-mesh", title: "Istio Mesh Dashboard", file: "istio-mesh-dashboard.gen.json", gnetId: 7639 },
+    { name: "istio-service", title: "Istio Service Dashboard", file: "istio-service-dashboard.json", gnetId: 7636 },
+    { name: "istio-workload", title: "Istio Workload Dashboard", file: "istio-workload-dashboard.json", gnetId: 7630 },
+    { name: "istio-control-plane", title: "Istio Control Plane Dashboard", file: "pilot-dashboard.gen.json", gnetId: 7645 },
+    { name: "istio-performance", title: "Istio Performance Dashboard", file: "istio-performance-dashboard.json", gnetId: 11829 },
 ];
 
 /** Where a dashboard is downloaded from: Istio's repository at the release tag (tags are `1.30.4`, no `v`). */
