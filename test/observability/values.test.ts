@@ -276,3 +276,9 @@ describe("observability chart values", () => {
         }
     });
 });
+
+describe("Istio dashboards", () => {
+    it("are the five the platform promises: Mesh 7639, Service 7636, Workload 7630, Control Plane 7645, Performance 11829", () => {
+        assert.deepEqual(ISTIO_DASHBOARDS.map((d) => d.gnetId).sort((a, b) => a - b), [7630, 7636, 7639, 7645, 11829]);
+    });
+});
