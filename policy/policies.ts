@@ -8,21 +8,14 @@ import { RULES, ruleArea } from "./catalog";
 import { indexObjects, runRule } from "./check";
 import { describeObject } from "./report";
 import { namespaceOf } from "./rules/util";
-import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, enforcedEnvironment, resolveConfig } from "./config";
-import type { Environment, Finding, KubeObject, PolicyConfig, PulumiResource, ResolvedConfig, Rule } from "./rules/types";
+import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, enforcedEnvironment, PackPolicySettings, resolveConfig } from "./config";
+import type { Finding, KubeObject, PolicyConfig, PulumiResource, ResolvedConfig, Rule } from "./rules/types";
 
 /** Environment variable naming the environment when a policy's config does not. */
 export const ENVIRONMENT_VARIABLE = "DODO_POLICY_ENVIRONMENT";
 
 /** What a policy's CrossGuard config may hold (enforcementLevel is handled by the engine). */
-export interface PackPolicyConfig {
-    environment?: Environment;
-    exemptNamespaces?: string[];
-    rootNamespace?: string;
-    ingressNamespaces?: string[];
-    trustedRepositories?: string[];
-    supportedEksVersions?: string[];
-}
+export type PackPolicyConfig = Omit<PackPolicySettings, "enforcementLevel">;
 
 const stringList = (description: string, dflt?: readonly string[]) => ({
     type: "array" as const, items: { type: "string" as const }, description, ...(dflt ? { default: [...dflt] } : {}),
