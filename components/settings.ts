@@ -152,19 +152,17 @@ export class ConfigReader {
         const name = fullKey(spec.key);
         const given = this.raw[name];
         const raw = given !== undefined && usesSentinel(spec as KeySpec<unknown>) && given === sentinelString(spec.type) ? undefined : given;
-        if (raw === undefined) {
-            if (spec.default === undefined) return undefined;
-            return isPerEnvironment(spec.default) ? spec.default[this.environment] : (spec.default as T);
-        }
+        if (raw === undefined) return this.defaultOf(spec);
+        // After a bad value, building goes on with the default so one run reports every problem.
         const decoded = decode(spec.type, raw);
         if (!decoded.ok) {
             this.problems.push(`${name}: expected ${decoded.expected}, got ${show(raw)}`);
-            return this.fallback(spec);
+            return this.defaultOf(spec);
         }
         const result = spec.schema.safeParse(decoded.value);
         if (!result.success) {
             this.problems.push(`${name}: ${zodMessage(result.error)} (got ${show(decoded.value)})`);
-            return this.fallback(spec);
+            return this.defaultOf(spec);
         }
         return result.data;
     }
@@ -182,8 +180,8 @@ export class ConfigReader {
             .sort();
     }
 
-    // Keeps building after a bad value so every problem is reported in one run.
-    private fallback<T>(spec: KeySpec<T>): T | undefined {
+    /** The environment's (or the constant) default; undefined for an optional key. */
+    private defaultOf<T>(spec: KeySpec<T>): T | undefined {
         if (spec.default === undefined) return undefined;
         return isPerEnvironment(spec.default) ? spec.default[this.environment] : (spec.default as T);
     }
