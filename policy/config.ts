@@ -8,6 +8,13 @@ export const DEFAULT_INJECTION_EXEMPT_NAMESPACES = ["kube-system", "kube-public"
 /** Workload hardening rules skip only Kubernetes' own namespaces (EKS add-ons need host access there). */
 export const DEFAULT_WORKLOAD_EXEMPT_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"] as const;
 
+/**
+ * Where the injector takes Istio's proxyv2 image from: components/versions.ts ISTIO_HUB, which the
+ * mesh sets as the charts' `global.hub` (a test keeps the two equal). Only containers of that image
+ * get Istio's exemptions.
+ */
+export const DEFAULT_ISTIO_HUBS = ["docker.io/istio"] as const;
+
 export const DEFAULT_INGRESS_NAMESPACES = ["istio-ingress"] as const;
 export const DEFAULT_ROOT_NAMESPACE = "istio-system";
 
@@ -78,6 +85,7 @@ export function resolveConfig(config: PolicyConfig = {}, env?: Environment): Res
         rootNamespace: config.rootNamespace ?? DEFAULT_ROOT_NAMESPACE,
         trustedRepositories: config.trustedRepositories ?? [...DEFAULT_TRUSTED_REPOSITORIES],
         supportedEksVersions: config.supportedEksVersions ?? [...SUPPORTED_EKS_VERSIONS],
+        istioHubs: config.istioHubs ?? [...DEFAULT_ISTIO_HUBS],
     };
 }
 
@@ -108,13 +116,14 @@ export interface PackPolicySettings {
     ingressNamespaces?: string[];
     trustedRepositories?: string[];
     supportedEksVersions?: string[];
+    istioHubs?: string[];
 }
 
 /** `{ "all": "<level>", "<rule-id>": "<level>" | { enforcementLevel, ...settings } }`, as Pulumi reads it. */
 export type PackConfig = Record<string, ConfiguredEnforcement | "remediate" | PackPolicySettings>;
 
 const LEVELS = ["mandatory", "advisory", "disabled", "remediate"];
-const LIST_KEYS = ["exemptNamespaces", "ingressNamespaces", "trustedRepositories", "supportedEksVersions"] as const;
+const LIST_KEYS = ["exemptNamespaces", "ingressNamespaces", "trustedRepositories", "supportedEksVersions", "istioHubs"] as const;
 
 /**
  * Converts a pack config (JSON or YAML already parsed) into the checker's PolicyConfig, with
@@ -126,7 +135,7 @@ export function fromPackConfig(pack: unknown, ruleIds: readonly string[]): Polic
     const entries = Object.entries(pack as Record<string, unknown>);
     const rules: NonNullable<PolicyConfig["rules"]> = {};
     const environments: string[] = [];
-    const shared: Pick<PolicyConfig, "rootNamespace" | "ingressNamespaces" | "trustedRepositories" | "supportedEksVersions"> = {};
+    const shared: Pick<PolicyConfig, "rootNamespace" | "ingressNamespaces" | "trustedRepositories" | "supportedEksVersions" | "istioHubs"> = {};
     const levelOf = (key: string, v: unknown): ConfiguredEnforcement => {
         if (typeof v !== "string" || !LEVELS.includes(v)) throw new Error(`${key}: enforcementLevel must be one of ${LEVELS.join(", ")} (got ${JSON.stringify(v)})`);
         return v === "remediate" ? "mandatory" : (v as ConfiguredEnforcement); // our rules do not remediate

@@ -8,7 +8,7 @@ import { RULES, ruleArea } from "./catalog";
 import { indexObjects, runRule } from "./check";
 import { describeObject } from "./report";
 import { namespaceOf } from "./rules/util";
-import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, enforcedEnvironment, PackPolicySettings, resolveConfig } from "./config";
+import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ISTIO_HUBS, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, enforcedEnvironment, PackPolicySettings, resolveConfig } from "./config";
 import type { Finding, KubeObject, PolicyConfig, PulumiResource, ResolvedConfig, Rule } from "./rules/types";
 
 /** Environment variable naming the environment when a policy's config does not. */
@@ -21,8 +21,11 @@ const stringList = (description: string, dflt?: readonly string[]) => ({
     type: "array" as const, items: { type: "string" as const }, description, ...(dflt ? { default: [...dflt] } : {}),
 });
 
+const istioHubs = { istioHubs: stringList("Registries of Istio's proxyv2 image (the mesh's global.hub); only its containers get Istio's exemptions.", DEFAULT_ISTIO_HUBS) };
+
 /** Settings a rule reads beyond the common ones, so each policy's schema lists only what it uses. */
 const RULE_SETTINGS: Record<string, PolicyConfigSchema["properties"]> = {
+    ...Object.fromEntries(["k8s-run-as-non-root", "k8s-drop-all-capabilities", "k8s-read-only-root-fs", "k8s-probes", "k8s-image-pinned", "istio-uid-not-1337"].map((id) => [id, istioHubs])),
     "istio-mtls-strict": { rootNamespace: { type: "string", default: DEFAULT_ROOT_NAMESPACE, description: "Istio root namespace (meshConfig.rootNamespace)." } },
     "istio-mesh-wide-strict": { rootNamespace: { type: "string", default: DEFAULT_ROOT_NAMESPACE, description: "Istio root namespace (meshConfig.rootNamespace)." } },
     "istio-authz-default-deny": { rootNamespace: { type: "string", default: DEFAULT_ROOT_NAMESPACE, description: "Istio root namespace (meshConfig.rootNamespace)." } },
@@ -68,6 +71,7 @@ export function toPolicyConfig(
         ...(raw.ingressNamespaces ? { ingressNamespaces: raw.ingressNamespaces } : {}),
         ...(raw.trustedRepositories ? { trustedRepositories: raw.trustedRepositories } : {}),
         ...(raw.supportedEksVersions ? { supportedEksVersions: raw.supportedEksVersions } : {}),
+        ...(raw.istioHubs ? { istioHubs: raw.istioHubs } : {}),
     };
     return resolveConfig(config, environment);
 }

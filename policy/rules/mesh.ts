@@ -663,11 +663,11 @@ export const istioUidNot1337: KubeObjectRule = {
     target: "kubernetes",
     scope: "object",
     kinds: WORKLOAD_KINDS,
-    check(o) {
+    check(o, ctx) {
         const tpl = podTemplateOf(o);
         if (!tpl) return [];
         const out: Violation[] = [];
-        for (const cv of containersOf(tpl.spec)) {
+        for (const cv of containersOf(tpl.spec, ctx.config.istioHubs)) {
             if (cv.istio) continue; // the proxy and its init/validation containers run as 1337 by design
             // istio-iptables returns early for both --uid-owner 1337 and --gid-owner 1337.
             for (const [field, what] of [["runAsUser", "UID"], ["runAsGroup", "GID"]] as const) {

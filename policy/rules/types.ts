@@ -83,6 +83,8 @@ export interface PolicyConfig {
     trustedRepositories?: string[];
     /** EKS minor versions in standard support. Default: SUPPORTED_EKS_VERSIONS. */
     supportedEksVersions?: string[];
+    /** Registries Istio's proxyv2 image comes from (the mesh's `global.hub`). Default: DEFAULT_ISTIO_HUBS. */
+    istioHubs?: string[];
 }
 
 /** PolicyConfig with every default filled in; what rules read. */
@@ -94,6 +96,7 @@ export interface ResolvedConfig {
     rootNamespace: string;
     trustedRepositories: readonly string[];
     supportedEksVersions: readonly string[];
+    istioHubs: readonly string[];
 }
 
 /** Objects of one input, indexed once so stack rules stay linear. */

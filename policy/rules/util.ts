@@ -150,26 +150,58 @@ export interface ContainerView {
 }
 
 /**
- * Istio's own containers, recognised by name and by image (proxyv2, or "auto" which the injector
- * replaces), so a workload cannot dodge the rules just by naming its container istio-proxy.
+ * An image reference as Docker resolves it: a first component without `.` or `:` (and not
+ * localhost) is a Docker Hub path, so `istio/proxyv2:1.30.4` is `docker.io/istio/proxyv2:1.30.4`.
  */
-function istioRole(c: Obj): ContainerView["istio"] {
-    const name = str(c.name);
-    if (name !== "istio-proxy" && name !== "istio-init" && name !== "istio-validation") return undefined;
-    const image = str(c.image);
-    const istioImage = image === undefined || image === "auto" || /(^|\/)proxyv2([:@]|$)/.test(image);
-    if (!istioImage) return undefined;
-    return name === "istio-proxy" ? "proxy" : name === "istio-init" ? "init" : "validation";
+export function normalizeImage(image: string): string {
+    const slash = image.indexOf("/");
+    if (slash < 0) return `docker.io/library/${image}`;
+    const first = image.slice(0, slash);
+    if (first === "index.docker.io") return `docker.io${image.slice(slash)}`;
+    return /[.:]/.test(first) || first === "localhost" ? image : `docker.io/${image}`;
 }
 
-export function containersOf(spec: Obj): ContainerView[] {
+/**
+ * Whether an image is Istio's proxy image from one of the configured hubs. The injector writes
+ * `<hub>/proxyv2:<tag>[-distroless]` (istio/istio pkg/kube/inject/inject.go, imageURL); a digest
+ * is accepted too. Any other registry's `proxyv2` is an ordinary image.
+ */
+export function isIstioProxyImage(image: string, hubs: readonly string[]): boolean {
+    const ref = normalizeImage(image);
+    return hubs.some((hub) => {
+        const prefix = normalizeImage(`${hub.replace(/\/+$/, "")}/proxyv2`);
+        return ref.startsWith(prefix) && /^(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/.test(ref.slice(prefix.length)) && ref.length > prefix.length;
+    });
+}
+
+/**
+ * Istio's own containers, where its injection template puts them (istio/istio
+ * manifests/charts/istio-control/istio-discovery/files/injection-template.yaml): istio-init, or
+ * istio-validation with the CNI, as a plain init container; istio-proxy as an app container, or a
+ * native sidecar (an init container with restartPolicy: Always). Each runs the hub's proxyv2; only
+ * the proxy may say `image: auto`, which the gateway injection template replaces. A container that
+ * borrows a name in another position, or another registry's proxyv2, gets no exemption.
+ */
+function istioRole(c: Obj, role: ContainerRole, hubs: readonly string[]): ContainerView["istio"] {
+    const name = str(c.name);
+    // Name and position first: the image is read only for Istio's names, so an image unknown during preview stops nothing else.
+    const kind = name === "istio-proxy" && (role === "app" || role === "sidecar") ? "proxy"
+        : role === "init" && name === "istio-init" ? "init"
+            : role === "init" && name === "istio-validation" ? "validation" : undefined;
+    if (!kind) return undefined;
+    const image = str(c.image) ?? "";
+    return isIstioProxyImage(image, hubs) || (kind === "proxy" && image === "auto") ? kind : undefined;
+}
+
+/** Every container of a pod spec with its position; `istioHubs` (ResolvedConfig.istioHubs) decides which are Istio's own. */
+export function containersOf(spec: Obj, istioHubs: readonly string[]): ContainerView[] {
     const out: ContainerView[] = [];
     for (const c of objs(spec.initContainers)) {
         // Native sidecars (Kubernetes 1.29+) are init containers that keep running.
         const role: ContainerRole = c.restartPolicy === "Always" ? "sidecar" : "init";
-        out.push({ c, name: str(c.name) ?? "", role, istio: istioRole(c) });
+        out.push({ c, name: str(c.name) ?? "", role, istio: istioRole(c, role, istioHubs) });
     }
-    for (const c of objs(spec.containers)) out.push({ c, name: str(c.name) ?? "", role: "app", istio: istioRole(c) });
+    for (const c of objs(spec.containers)) out.push({ c, name: str(c.name) ?? "", role: "app", istio: istioRole(c, "app", istioHubs) });
     for (const c of objs(spec.ephemeralContainers)) out.push({ c, name: str(c.name) ?? "", role: "ephemeral", istio: undefined });
     return out;
 }

@@ -15,11 +15,11 @@ function containerRule(
     return {
         id, description, enforcement: "mandatory", target: "kubernetes", scope: "object", kinds: WORKLOAD_KINDS,
         defaultExemptNamespaces: workloadExempt,
-        check(o) {
+        check(o, ctx) {
             const tpl = podTemplateOf(o);
             if (!tpl) return [];
             const out: Violation[] = [];
-            for (const cv of containersOf(tpl.spec)) {
+            for (const cv of containersOf(tpl.spec, ctx.config.istioHubs)) {
                 const problem = judge(cv, tpl.spec, tpl, o);
                 if (problem) out.push(violation(o, `${cv.role === "app" ? "container" : `${cv.role} container`} "${cv.name}" ${problem}`));
             }
@@ -79,13 +79,13 @@ export const k8sNoHostNamespaces: KubeObjectRule = {
     scope: "object",
     kinds: WORKLOAD_KINDS,
     defaultExemptNamespaces: workloadExempt,
-    check(o) {
+    check(o, ctx) {
         const tpl = podTemplateOf(o);
         if (!tpl) return [];
         const out: Violation[] = [];
         for (const f of ["hostNetwork", "hostPID", "hostIPC"]) if (tpl.spec[f] === true) out.push(violation(o, `pod sets ${f}: true`));
         for (const v of objs(tpl.spec.volumes)) if (v.hostPath !== undefined) out.push(violation(o, `volume "${String(v.name)}" is a hostPath`));
-        for (const cv of containersOf(tpl.spec)) {
+        for (const cv of containersOf(tpl.spec, ctx.config.istioHubs)) {
             for (const p of objs(cv.c.ports)) {
                 if (typeof p.hostPort === "number" && p.hostPort !== 0) out.push(violation(o, `container "${cv.name}" binds hostPort ${p.hostPort}`));
             }
@@ -128,7 +128,7 @@ export function unpinnedImage(image: string): string | undefined {
 export const k8sImagePinned = containerRule("k8s-image-pinned", "Images use an explicit tag other than latest, or a digest.",
     (cv) => {
         const image = str(cv.c.image);
-        if (cv.istio && (image === undefined || image === "auto")) return undefined; // the injector fills in its pinned proxy image
+        if (cv.istio === "proxy" && image === "auto") return undefined; // the injector fills in its pinned proxy image
         if (!image) return "has no image";
         const why = unpinnedImage(image);
         return why ? `image ${image} ${why}` : undefined;

@@ -108,6 +108,7 @@ describe("policy: catalog and checker", () => {
                 "istio-mtls-strict": "remediate",
                 "helm-trusted-repository": { trustedRepositories: ["https://charts.example.com"] },
                 "istio-mesh-wide-strict": { rootNamespace: "mesh-root" },
+                "k8s-run-as-non-root": { istioHubs: ["registry.internal/istio"] },
             }, ids);
             assert.equal(c.environment, "dev");
             assert.deepEqual(c.rules!["k8s-probes"], { enforcement: "disabled", exemptNamespaces: ["batch"] });
@@ -115,6 +116,7 @@ describe("policy: catalog and checker", () => {
             assert.equal(c.rules!["k8s-pdb"]!.enforcement, "advisory");
             assert.deepEqual(c.trustedRepositories, ["https://charts.example.com"]);
             assert.equal(c.rootNamespace, "mesh-root");
+            assert.deepEqual(c.istioHubs, ["registry.internal/istio"]);
         });
         it("rejects unknown rules, settings and levels, naming the key", () => {
             assert.throws(() => fromPackConfig({ "k8s-probez": "advisory" }, ids), /k8s-probez: not a rule id/);

@@ -84,6 +84,9 @@ describe("policy: CrossGuard adapters", () => {
         assert.deepEqual(policies.find((p) => p.name === "istio-vs-weights")!.tags, ["security", "istio"]);
         const helm = policies.find((p) => p.name === "helm-trusted-repository")!;
         assert.ok(Array.isArray(helm.configSchema!.properties.trustedRepositories!.default));
+        // Every rule that tells Istio's containers apart takes the hub, and only those.
+        const withHubs = policies.filter((p) => p.configSchema?.properties.istioHubs).map((p) => p.name).sort();
+        assert.deepEqual(withHubs, ["istio-uid-not-1337", "k8s-drop-all-capabilities", "k8s-image-pinned", "k8s-probes", "k8s-read-only-root-fs", "k8s-run-as-non-root"]);
     });
 
     it("reports a typed Deployment's violations as mandatory through the engine's analyze path", async () => {

@@ -1,6 +1,9 @@
 import { strict as assert } from "assert";
 import { cronJob, deployment, hardenedContainer, messages, podSpec, run } from "./helpers";
 import { unpinnedImage } from "../../policy/rules/workloads";
+import { isIstioProxyImage } from "../../policy/rules/util";
+import { DEFAULT_ISTIO_HUBS } from "../../policy/config";
+import { ISTIO_HUB } from "../../components/versions";
 import type { KubeObject } from "../../policy/rules/types";
 
 /** The containers Istio's injector adds, with the security contexts its template sets. */
@@ -55,6 +58,31 @@ describe("policy: workload rules", () => {
         const d = deployment("backend", "payments", podSpec([hardenedContainer()], { initContainers: [fake] }));
         assert.match(run("k8s-drop-all-capabilities", [d])[0]!.message, /init container "istio-init" adds capabilities NET_ADMIN, NET_RAW/);
         assert.match(run("k8s-run-as-non-root", [d])[0]!.message, /UID 0/);
+    });
+
+    it("Istio's image is <hub>/proxyv2 with a tag or digest from the configured hub, which is the mesh's", () => {
+        assert.deepEqual([...DEFAULT_ISTIO_HUBS], [ISTIO_HUB]);
+        const hubs = ["docker.io/istio"];
+        assert.equal(isIstioProxyImage("docker.io/istio/proxyv2:1.30.4", hubs), true);
+        assert.equal(isIstioProxyImage("istio/proxyv2:1.30.4-distroless", hubs), true, "Docker's short form");
+        assert.equal(isIstioProxyImage(`docker.io/istio/proxyv2@sha256:${"a".repeat(64)}`, hubs), true);
+        assert.equal(isIstioProxyImage("docker.io/mymirror/proxyv2:1.30.4", hubs), false);
+        assert.equal(isIstioProxyImage("docker.io/istio/proxyv2-debug:1.30.4", hubs), false);
+        assert.equal(isIstioProxyImage("docker.io/istio/proxyv2", hubs), false, "the injector always writes a tag");
+        assert.equal(isIstioProxyImage("registry.internal/istio/proxyv2:1.30.4", ["registry.internal/istio/"]), true);
+    });
+
+    it("a mirrored hub is honoured only when configured (istioHubs)", () => {
+        const mirrored = { ...istioInit, image: "registry.internal/istio/proxyv2:1.30.4" };
+        const d = deployment("backend", "payments", podSpec([hardenedContainer()], { initContainers: [mirrored] }));
+        assert.match(run("k8s-run-as-non-root", [d])[0]!.message, /init container "istio-init" runs as UID 0/);
+        assert.deepEqual(run("k8s-run-as-non-root", [d], { config: { istioHubs: ["registry.internal/istio"] } }), []);
+    });
+
+    it("an istio-proxy without an image is an ordinary container (no image, no probes)", () => {
+        const noImage = deployment("backend", "payments", podSpec([hardenedContainer(), { ...istioProxy, image: undefined }]));
+        assert.match(run("k8s-image-pinned", [noImage])[0]!.message, /container "istio-proxy" has no image/);
+        assert.match(run("k8s-probes", [noImage])[0]!.message, /container "istio-proxy" has no livenessProbe/);
     });
 
     const broken = (securityContext: Record<string, unknown>) => deployment("backend", "payments", podSpec([hardenedContainer("app", { securityContext })]));
