@@ -1,0 +1,275 @@
+// Istio traffic rules: DestinationRule TLS, Gateways and VirtualServices.
+import type { KubeObject, KubeObjectRule, KubeStackRule, Violation } from "./types";
+import { Obj, fqdn, has, hostAdmits, isIstio, isObj, isWildcardHost, namespaceOf, nameOf, obj, objs, str, strs, violation } from "./util";
+
+// ---------------------------------------------------------------- DestinationRule TLS
+
+interface TlsSite { where: string; tls: Obj }
+
+/** Every place a DestinationRule can carry client TLS settings: top level, ports, subsets, subsets' ports. */
+function tlsSites(spec: Obj): TlsSite[] {
+    const out: TlsSite[] = [];
+    const fromPolicy = (policy: Obj, prefix: string) => {
+        if (isObj(policy.tls)) out.push({ where: `${prefix}.tls`, tls: policy.tls });
+        objs(policy.portLevelSettings).forEach((pls, i) => {
+            const port = obj(pls.port).number;
+            if (isObj(pls.tls)) out.push({ where: `${prefix}.portLevelSettings[${i}]${port !== undefined ? ` (port ${String(port)})` : ""}.tls`, tls: pls.tls });
+        });
+    };
+    fromPolicy(obj(spec.trafficPolicy), "trafficPolicy");
+    objs(spec.subsets).forEach((s, i) => fromPolicy(obj(s.trafficPolicy), `subsets[${i}]${s.name ? ` (${String(s.name)})` : ""}.trafficPolicy`));
+    return out;
+}
+
+export const istioDrTlsNotDisabled: KubeObjectRule = {
+    id: "istio-dr-tls-not-disabled",
+    description: "No DestinationRule sets tls.mode DISABLE (top-level traffic policy, subsets, port-level settings).",
+    enforcement: "mandatory",
+    target: "kubernetes",
+    scope: "object",
+    kinds: ["DestinationRule"],
+    check(o) {
+        if (!isIstio(o, "DestinationRule")) return [];
+        return tlsSites(obj(o.spec))
+            .filter((s) => s.tls.mode === "DISABLE")
+            .map((s) => violation(o, `${s.where}.mode is DISABLE; traffic to ${String(obj(o.spec).host ?? "the host")} would leave the mesh's mTLS`));
+    },
+};
+
+/** A field present with a value other than "" (a value unknown during preview counts as set). */
+function setTo(o: Obj, key: string): boolean {
+    return has(o, key) && o[key] !== "" && o[key] !== null;
+}
+
+export const istioDrTlsVerify: KubeObjectRule = {
+    id: "istio-dr-tls-verify",
+    description: "TLS origination (SIMPLE/MUTUAL) verifies the server with caCertificates or credentialName (IST0128/IST0129).",
+    enforcement: "mandatory",
+    target: "kubernetes",
+    scope: "object",
+    kinds: ["DestinationRule"],
+    check(o) {
+        if (!isIstio(o, "DestinationRule")) return [];
+        const out: Violation[] = [];
+        for (const s of tlsSites(obj(o.spec))) {
+            if (s.tls.mode !== "SIMPLE" && s.tls.mode !== "MUTUAL") continue;
+            if (s.tls.insecureSkipVerify === true) {
+                out.push(violation(o, `${s.where}.insecureSkipVerify is true; the server is not verified`));
+            } else if (!setTo(s.tls, "caCertificates") && !setTo(s.tls, "credentialName")) {
+                out.push(violation(o, `${s.where}.mode is ${String(s.tls.mode)} but neither caCertificates nor credentialName is set, so the server is not verified`));
+            }
+        }
+        return out;
+    },
+};
+
+// ---------------------------------------------------------------- Gateways and VirtualServices
+
+const HTTP_FAMILY = new Set(["HTTP", "HTTP2", "GRPC", "GRPC-WEB"]);
+const TLS_MIN_OK = new Set(["TLSV1_2", "TLSV1_3"]);
+
+export const istioGatewayTls: KubeObjectRule = {
+    id: "istio-gateway-tls",
+    description: "Every HTTPS/TLS Gateway server uses SIMPLE or MUTUAL TLS with a credential and minProtocolVersion TLSV1_2+; plain HTTP only with httpsRedirect.",
+    enforcement: "mandatory",
+    target: "kubernetes",
+    scope: "object",
+    kinds: ["Gateway"],
+    check(o) {
+        if (!isIstio(o, "Gateway")) return [];
+        const out: Violation[] = [];
+        objs(obj(o.spec).servers).forEach((srv, i) => {
+            const port = obj(srv.port);
+            const protocol = (str(port.protocol) ?? "").toUpperCase();
+            const tls = obj(srv.tls);
+            const label = `servers[${i}] (${protocol || "no protocol"} ${String(port.number ?? "")})`.replace(/ \)$/, ")");
+            if (protocol === "HTTPS" || protocol === "TLS") {
+                const mode = str(tls.mode);
+                if (mode !== "SIMPLE" && mode !== "MUTUAL") {
+                    out.push(violation(o, `${label} tls.mode is ${mode ?? "unset"}; the gateway must terminate TLS with SIMPLE or MUTUAL`));
+                    return;
+                }
+                const credential = has(tls, "credentialName") || has(tls, "credentialNames") || (has(tls, "serverCertificate") && has(tls, "privateKey"));
+                if (!credential) out.push(violation(o, `${label} has no credential (credentialName, or serverCertificate and privateKey)`));
+                const min = str(tls.minProtocolVersion);
+                if (!min || !TLS_MIN_OK.has(min)) out.push(violation(o, `${label} tls.minProtocolVersion is ${min ?? "unset"}; set TLSV1_2 or TLSV1_3`));
+            } else if (HTTP_FAMILY.has(protocol)) {
+                if (tls.httpsRedirect !== true) out.push(violation(o, `${label} serves plain ${protocol} without tls.httpsRedirect: true`));
+            } else {
+                out.push(violation(o, `${label} is a plaintext ${protocol || "unknown-protocol"} server; use HTTPS or TLS`));
+            }
+        });
+        return out;
+    },
+};
+
+function hostPart(h: string): string {
+    const i = h.indexOf("/");
+    return i < 0 ? h : h.slice(i + 1);
+}
+
+export const istioGatewayNoWildcardHost: KubeObjectRule = {
+    id: "istio-gateway-no-wildcard-host",
+    description: "Gateway servers name exact hosts, not * or *.domain wildcards.",
+    enforcement: "mandatory",
+    target: "kubernetes",
+    scope: "object",
+    kinds: ["Gateway"],
+    check(o) {
+        if (!isIstio(o, "Gateway")) return [];
+        const out: Violation[] = [];
+        objs(obj(o.spec).servers).forEach((srv, i) => {
+            for (const h of strs(srv.hosts)) {
+                if (isWildcardHost(hostPart(h))) out.push(violation(o, `servers[${i}].hosts "${h}" is a wildcard; name the exact host`));
+            }
+        });
+        return out;
+    },
+};
+
+export const istioVsNoWildcardHost: KubeObjectRule = {
+    id: "istio-vs-no-wildcard-host",
+    description: "VirtualServices name exact hosts, not * or *.domain wildcards.",
+    enforcement: "mandatory",
+    target: "kubernetes",
+    scope: "object",
+    kinds: ["VirtualService"],
+    check(o) {
+        if (!isIstio(o, "VirtualService")) return [];
+        return strs(obj(o.spec).hosts)
+            .filter(isWildcardHost)
+            .map((h) => violation(o, `hosts "${h}" is a wildcard; name the exact host`));
+    },
+};
+
+interface RouteSet { where: string; routes: Obj[] }
+
+function routeSets(spec: Obj): RouteSet[] {
+    const out: RouteSet[] = [];
+    for (const kind of ["http", "tcp", "tls"] as const) {
+        objs(spec[kind]).forEach((r, i) => out.push({ where: `${kind}[${i}]${r.name ? ` (${String(r.name)})` : ""}`, routes: objs(r.route) }));
+    }
+    return out;
+}
+
+export const istioVsWeights: KubeObjectRule = {
+    id: "istio-vs-weights",
+    description: "Route weights are non-negative and, with more than one destination, sum to 100.",
+    enforcement: "mandatory",
+    target: "kubernetes",
+    scope: "object",
+    kinds: ["VirtualService"],
+    check(o) {
+        if (!isIstio(o, "VirtualService")) return [];
+        const out: Violation[] = [];
+        for (const rs of routeSets(obj(o.spec))) {
+            let sum = 0;
+            for (const r of rs.routes) {
+                const w = r.weight === undefined ? 0 : r.weight;
+                if (typeof w !== "number" || !Number.isInteger(w) || w < 0) {
+                    out.push(violation(o, `${rs.where} has weight ${JSON.stringify(r.weight)}; weights are non-negative integers`));
+                    continue;
+                }
+                sum += w;
+            }
+            if (rs.routes.length > 1 && sum !== 100) out.push(violation(o, `${rs.where} weights sum to ${sum}, not 100`));
+        }
+        return out;
+    },
+};
+
+interface Dest { where: string; host: string; subset?: string }
+
+function destinations(spec: Obj): Dest[] {
+    const out: Dest[] = [];
+    const add = (where: string, d: unknown) => {
+        const dest = obj(d);
+        const host = str(dest.host);
+        if (host) out.push({ where, host, subset: str(dest.subset) });
+    };
+    for (const rs of routeSets(spec)) rs.routes.forEach((r, j) => add(`${rs.where}.route[${j}]`, r.destination));
+    objs(spec.http).forEach((h, i) => {
+        add(`http[${i}].mirror`, h.mirror);
+        objs(h.mirrors).forEach((m, j) => add(`http[${i}].mirrors[${j}]`, m.destination));
+    });
+    return out;
+}
+
+export const istioVsSubsetsDefined: KubeStackRule = {
+    id: "istio-vs-subsets-defined",
+    description: "Every subset a VirtualService routes to is defined by a DestinationRule for that host.",
+    enforcement: "mandatory",
+    target: "kubernetes",
+    scope: "stack",
+    check(index) {
+        const subsetsByHost = new Map<string, Set<string>>();
+        for (const dr of index.byKind("DestinationRule")) {
+            if (!isIstio(dr, "DestinationRule")) continue;
+            const spec = obj(dr.spec);
+            const host = str(spec.host);
+            if (!host) continue;
+            const key = fqdn(host, namespaceOf(dr));
+            const set = subsetsByHost.get(key) ?? new Set<string>();
+            for (const s of objs(spec.subsets)) if (typeof s.name === "string") set.add(s.name);
+            subsetsByHost.set(key, set);
+        }
+        const out: Violation[] = [];
+        for (const vs of index.byKind("VirtualService")) {
+            if (!isIstio(vs, "VirtualService")) continue;
+            for (const d of destinations(obj(vs.spec))) {
+                if (!d.subset) continue;
+                const key = fqdn(d.host, namespaceOf(vs));
+                const defined = subsetsByHost.get(key);
+                if (!defined) out.push(violation(vs, `${d.where} routes to subset "${d.subset}" of ${d.host}, but no DestinationRule exists for ${key}`));
+                else if (!defined.has(d.subset)) out.push(violation(vs, `${d.where} routes to subset "${d.subset}" of ${d.host}, which no DestinationRule for ${key} defines`));
+            }
+        }
+        return out;
+    },
+};
+
+export const istioVsGatewayExists: KubeStackRule = {
+    id: "istio-vs-gateway-exists",
+    description: "Every gateway a VirtualService names exists and admits the VirtualService's hosts.",
+    enforcement: "mandatory",
+    target: "kubernetes",
+    scope: "stack",
+    check(index) {
+        const gateways = new Map<string, KubeObject>();
+        for (const g of index.byKind("Gateway")) if (isIstio(g, "Gateway")) gateways.set(`${namespaceOf(g)}/${nameOf(g)}`, g);
+        const out: Violation[] = [];
+        for (const vs of index.byKind("VirtualService")) {
+            if (!isIstio(vs, "VirtualService")) continue;
+            const spec = obj(vs.spec);
+            const vsNs = namespaceOf(vs);
+            const hosts = strs(spec.hosts);
+            const named = new Set(strs(spec.gateways));
+            for (const h of objs(spec.http)) for (const m of objs(h.match)) for (const g of strs(m.gateways)) named.add(g);
+            for (const ref of named) {
+                if (ref === "mesh") continue;
+                const key = ref.includes("/") ? ref : `${vsNs}/${ref}`;
+                const gw = gateways.get(key);
+                if (!gw) {
+                    out.push(violation(vs, `gateway ${ref} (${key}) does not exist`));
+                    continue;
+                }
+                const gwNs = namespaceOf(gw);
+                const admitted = hosts.some((vh) => objs(obj(gw.spec).servers).some((srv) => strs(srv.hosts).some((sh) => serverAdmits(sh, gwNs, vsNs, vh))));
+                if (!admitted) out.push(violation(vs, `gateway ${key} does not admit any of the hosts ${JSON.stringify(hosts)}`));
+            }
+        }
+        return out;
+    },
+};
+
+// Gateway server hosts may carry a namespace filter: "*/h" (any), "./h" (the gateway's namespace), "ns/h".
+function serverAdmits(serverHost: string, gwNs: string, vsNs: string, vsHost: string): boolean {
+    const i = serverHost.indexOf("/");
+    if (i >= 0) {
+        const nsPart = serverHost.slice(0, i);
+        if (nsPart === "~") return false;
+        if (nsPart === "." && vsNs !== gwNs) return false;
+        if (nsPart !== "*" && nsPart !== "." && nsPart !== vsNs) return false;
+    }
+    return hostAdmits(hostPart(serverHost), vsHost);
+}
