@@ -16,7 +16,7 @@ import {
     Environment,
     fullKey,
     KeySpec,
-    keyValueList,
+    keyValueMap,
     oneOf,
     PROJECT,
 } from "./settings";
@@ -51,9 +51,9 @@ export const platformKeys = {
     }),
     tags: defineKey({
         key: "tags",
-        type: "array",
-        description: "Extra tags for every AWS resource, as Key=Value entries (Project, Environment and ManagedBy are always set).",
-        schema: keyValueList("tag"),
+        type: "map",
+        description: "Extra tags for every AWS resource, a map such as `CostCenter: platform-dev` (Project, Environment, ManagedBy and Stack are always set).",
+        schema: keyValueMap("tag"),
         default: {},
     }),
 } as const;
@@ -64,6 +64,16 @@ const region = z
     .string()
     .regex(/^[a-z]{2}-[a-z]+-\d$/, { message: "expected an AWS region such as ap-south-1" })
     .refine((r) => !r.startsWith("cn-") && !r.includes("-gov-") && !r.includes("-iso"), { message: "the blueprint supports the commercial aws partition only" });
+
+/** Pulumi.yaml's description of each capability object (its keys are appended). */
+export const SECTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
+    network: "VPC: CIDR, availability zones, NAT gateways, flow logs.",
+    cluster: "EKS control plane: Kubernetes version, API endpoint access, admin principals, log retention.",
+    nodes: "The managed node group: instance types, capacity type, sizes, disk, labels, taints.",
+    mesh: "Istio: revisions, egress policy, tracing, istiod and ingress gateway scaling.",
+    payments: "The payments application: host, TLS, images, canary, scaling, rate limit, circuit breaking, PostgreSQL.",
+    observability: "Prometheus, Loki, Jaeger, Grafana, Kiali and the payments alerts.",
+};
 
 /** Every section of the configuration; Pulumi.yaml is generated from their keys. */
 export const CONFIG_SECTIONS: readonly ConfigSection<unknown>[] = [
@@ -81,8 +91,13 @@ export function allKeySpecs(): KeySpec<unknown>[] {
 
 export interface RawConfig {
     stack: string;
-    /** Fully qualified keys (`dodo-platform:network.vpcCidr`, `aws:region`) to the strings the CLI passes. */
+    /**
+     * Fully qualified top-level keys (`dodo-platform:network`, `aws:region`) to the strings the CLI
+     * passes: objects and lists as JSON.
+     */
     values: Readonly<Record<string, string>>;
+    /** Keys the CLI marks secret (an object with any secret leaf counts as secret). */
+    secretKeys?: readonly string[];
 }
 
 /** Pure: parses and validates the raw config map; throws ConfigError listing every problem. */
@@ -103,7 +118,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     if (!/^[a-z0-9][a-z0-9-]{0,20}$/.test(raw.stack)) {
         throw new ConfigError([`stack name "${raw.stack}": expected lowercase letters, digits and hyphens (at most 21), since AWS names derive from it`]);
     }
-    const reader = new ConfigReader(environment, raw.values);
+    const reader = new ConfigReader(environment, { values: raw.values, secretKeys: new Set(raw.secretKeys ?? []) });
     reader.get(platformKeys.environment, "optional");
 
     const regionRaw = raw.values[REGION_KEY];
@@ -132,8 +147,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     const payments = paymentsSection.read(reader);
     const observability = observabilitySection.read(reader);
 
-    const unknown = reader.unknownKeys().map((k) => `${k}: unknown key (not declared in Pulumi.yaml; check its spelling)`);
-    const all = [...problems, ...reader.problems, ...unknown];
+    const all = [...problems, ...reader.problems, ...reader.unknownKeys()];
     if (all.length > 0) throw new ConfigError(all);
 
     const name = `dodo-${raw.stack}`;
@@ -152,10 +166,23 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     };
 }
 
+/**
+ * Whether the CLI handed the key over as a secret. The SDK exports `isConfigSecret` from
+ * runtime/config.js but marks it @internal (no typings); @pulumi/pulumi is pinned in
+ * package.json, and a test runs this against the real CLI. Without it, every key counts as
+ * secret, so a missing function can only let a plaintext secret through, never fail a stack.
+ */
+function isConfigSecret(key: string): boolean {
+    const fn = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+    return typeof fn === "function" ? fn(key) : true;
+}
+
 /** Reads the stack's configuration from the Pulumi runtime (the CLI or the offline synth). */
 export function loadPlatformConfig(): PlatformConfig {
     try {
-        return parsePlatformConfig({ stack: pulumi.getStack(), values: pulumi.runtime.allConfig() });
+        const values = pulumi.runtime.allConfig();
+        const secretKeys = Object.keys(values).filter(isConfigSecret);
+        return parsePlatformConfig({ stack: pulumi.getStack(), values, secretKeys });
     } catch (err) {
         // RunError makes the CLI print the message alone, without a stack trace.
         if (err instanceof ConfigError) throw new pulumi.RunError(err.message);

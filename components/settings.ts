@@ -1,6 +1,14 @@
 // The machinery every config key is declared with. A key is declared once here or in a
-// capability's settings module; Pulumi.yaml's `config:` section is generated from the same
-// declarations (scripts/gen-config.ts), so the CLI's schema, the docs and the parser cannot drift.
+// capability's settings module; Pulumi.yaml's `config:` section, the reference docs and the
+// parser all come from the same declarations (scripts/gen-config.ts, scripts/gen-docs.ts).
+//
+// Shape: the Pulumi CLI reads every key declared in Pulumi.yaml as a *path*
+// (pkg/workspace/config.go, mergeConfig: `stackConfig.Get(key, true)`), so a declared
+// `payments.canary.weight` would be looked up as `payments` -> `canary` -> `weight`. The stack
+// configuration is therefore structured: one object per capability (`network`, `cluster`,
+// `nodes`, `mesh`, `payments`, `observability`) declared as `type: object`, plus the top-level
+// `environment` and `tags`. A key such as `payments.canary.weight` is a path inside its object,
+// set with `pulumi config set --path dodo-platform:payments.canary.weight 20`.
 import { z } from "zod";
 
 export const PROJECT = "dodo-platform";
@@ -8,55 +16,30 @@ export const PROJECT = "dodo-platform";
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
-/** The value types Pulumi.yaml can declare (objects are not declarable, so every key is flat). */
-export type ConfigValueType = "string" | "integer" | "boolean" | "array";
+/**
+ * Value types of a key. `number` allows fractions; `map` is an object of string values (tags,
+ * labels). Inside an object the CLI keeps YAML's types, and `config set --path` turns `true`,
+ * `false` and integers into booleans and numbers (pkg/cmd/pulumi/config/config.go, `set --help`).
+ */
+export type ConfigValueType = "string" | "integer" | "number" | "boolean" | "array" | "map";
 
 /** A default for every environment, for keys a platform team sizes differently per environment. */
 export type PerEnvironment<T> = { readonly [E in Environment]: T };
 
 export interface KeySpec<T> {
-    /** Name inside the project namespace, e.g. `payments.canary.weight`. */
+    /** Path inside the project namespace, e.g. `payments.canary.weight` (object `payments`). */
     readonly key: string;
     readonly type: ConfigValueType;
-    /** One sentence for Pulumi.yaml and the config reference. */
+    /** One sentence for the config reference. */
     readonly description: string;
-    /** Validates the parsed value; its message says what was expected. */
+    /** Validates the decoded value; its message says what was expected. */
     readonly schema: z.ZodType<T>;
-    /**
-     * Default when the stack does not set the key. A constant is written into Pulumi.yaml; a
-     * per-environment default is applied here only, since a Pulumi.yaml default would hide
-     * whether the stack set the key. Omit for keys that are optional (undefined when unset).
-     */
+    /** Default when the stack does not set the key (a constant or one per environment). */
     readonly default?: T | PerEnvironment<T>;
-    /** Set with `pulumi config set --secret`; handed to components as a secret Output. */
+    /** Set with `pulumi config set --secret --path`; handed to components as a secret Output. */
     readonly secret?: boolean;
     /** No default and not required: the key may stay unset (read with `reader.get(spec, "optional")`). */
     readonly optional?: boolean;
-}
-
-/**
- * The Pulumi CLI refuses to run a stack that lacks a declared key with no default. Keys whose
- * default depends on the environment (or that may stay unset) are therefore declared in
- * Pulumi.yaml with this "unset" value of their type, and the parser treats it as not set.
- * Booleans have no spare value, so a boolean's default is always a constant.
- */
-export function unsetSentinel(type: ConfigValueType): string | number | [] | undefined {
-    switch (type) {
-        case "integer":
-            // -1 is never a meaningful count, size or percentage, so an explicit 0 stays an error.
-            return -1;
-        case "string":
-            return "";
-        case "array":
-            return [];
-        case "boolean":
-            return undefined;
-    }
-}
-
-/** Whether the key is declared with the unset sentinel (per-environment default or optional). */
-export function usesSentinel(spec: KeySpec<unknown>): boolean {
-    return !spec.secret && (isPerEnvironment(spec.default) || (spec.default === undefined && spec.optional === true));
 }
 
 export function defineKey<T>(spec: KeySpec<T>): KeySpec<T> {
@@ -76,6 +59,18 @@ export function fullKey(key: string): string {
     return `${PROJECT}:${key}`;
 }
 
+/** The top-level config key a path lives in: `payments` for `payments.canary.weight`. */
+export function topLevelKey(key: string): string {
+    const dot = key.indexOf(".");
+    return dot < 0 ? key : key.slice(0, dot);
+}
+
+/** The command that sets a key, as users type it (nested keys need --path). */
+export function setCommand(spec: Pick<KeySpec<unknown>, "key" | "secret">, value = "<value>"): string {
+    const flags = [spec.secret ? "--secret" : "", spec.key.includes(".") ? "--path" : ""].filter(Boolean).join(" ");
+    return `pulumi config set ${flags ? `${flags} ` : ""}${fullKey(spec.key)} ${value}`;
+}
+
 /** Raised with every problem found in the stack config, so one run shows them all. */
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
@@ -88,36 +83,44 @@ export class ConfigError extends Error {
 }
 
 function show(value: unknown): string {
-    return typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? String(value);
 }
 
-function sentinelString(type: ConfigValueType): string | undefined {
-    const sentinel = unsetSentinel(type);
-    return sentinel === undefined ? undefined : typeof sentinel === "string" ? sentinel : JSON.stringify(sentinel);
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Parses the raw string the CLI hands the program into the declared type. */
-function decode(type: ConfigValueType, raw: string): { ok: true; value: unknown } | { ok: false; expected: string } {
+type Decoded = { ok: true; value: unknown } | { ok: false; expected: string };
+
+/**
+ * Turns a value as found in the stack's config into the declared type. Strings that the CLI's
+ * own type check accepts for a declared integer or boolean (`"20"`, `"true"`) are accepted too
+ * (sdk/go/common/workspace/project.go, ValidateConfigValue).
+ */
+function decode(type: ConfigValueType, value: unknown): Decoded {
     switch (type) {
         case "string":
-            return { ok: true, value: raw };
-        case "integer": {
-            const trimmed = raw.trim();
-            if (!/^-?\d+$/.test(trimmed)) return { ok: false, expected: "an integer" };
-            return { ok: true, value: Number(trimmed) };
-        }
+            if (typeof value === "string") return { ok: true, value };
+            return { ok: false, expected: typeof value === "number" ? `a string (quote it in YAML: "${value}")` : "a string" };
+        case "integer":
+            if (typeof value === "number" && Number.isInteger(value)) return { ok: true, value };
+            if (typeof value === "string" && /^-?\d+$/.test(value.trim())) return { ok: true, value: Number(value.trim()) };
+            return { ok: false, expected: "an integer" };
+        case "number":
+            if (typeof value === "number" && Number.isFinite(value)) return { ok: true, value };
+            if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim())) return { ok: true, value: Number(value.trim()) };
+            return { ok: false, expected: "a number" };
         case "boolean":
-            if (raw === "true") return { ok: true, value: true };
-            if (raw === "false") return { ok: true, value: false };
+            if (typeof value === "boolean") return { ok: true, value };
+            if (value === "true" || value === "false") return { ok: true, value: value === "true" };
             return { ok: false, expected: "true or false" };
-        case "array": {
-            try {
-                const parsed: unknown = JSON.parse(raw);
-                if (Array.isArray(parsed)) return { ok: true, value: parsed };
-            } catch {
-                // fall through to the message below
-            }
-            return { ok: false, expected: "a list (YAML sequence)" };
+        case "array":
+            return Array.isArray(value) ? { ok: true, value } : { ok: false, expected: "a list (YAML sequence)" };
+        case "map": {
+            if (!isPlainObject(value)) return { ok: false, expected: "a map of names to values (YAML mapping)" };
+            const entries = Object.entries(value);
+            if (!entries.every(([, v]) => ["string", "number", "boolean"].includes(typeof v))) return { ok: false, expected: "a map whose values are strings" };
+            return { ok: true, value: Object.fromEntries(entries.map(([k, v]) => [k, String(v)])) };
         }
     }
 }
@@ -132,36 +135,55 @@ function zodMessage(error: z.ZodError): string {
 }
 
 /**
- * Reads declared keys from the raw config map and records every problem. Components never see
+ * The project's config as the CLI hands it to the program: fully qualified top-level keys to
+ * strings (objects and lists as JSON), and the keys holding a secret (an object counts as one
+ * secret when any of its leaves is).
+ */
+export interface CliConfig {
+    readonly values: Readonly<Record<string, string>>;
+    readonly secretKeys?: ReadonlySet<string>;
+}
+
+/**
+ * Reads declared keys from the CLI's config and records every problem. Components never see
  * this: sections use it to build their typed, validated slice of PlatformConfig.
  */
 export class ConfigReader {
     readonly problems: string[] = [];
-    private readonly declared = new Set<string>();
+    private readonly declared = new Map<string, KeySpec<unknown>>();
+    private readonly topLevel = new Map<string, { ok: true; value: unknown } | { ok: false }>();
+    private readonly secretKeys: ReadonlySet<string>;
+    private readonly raw: Readonly<Record<string, string>>;
 
     constructor(
         readonly environment: Environment,
-        private readonly raw: Readonly<Record<string, string>>,
-    ) {}
+        config: CliConfig,
+    ) {
+        this.raw = config.values;
+        this.secretKeys = config.secretKeys ?? new Set();
+    }
 
     /** The validated value, the default when unset, or undefined for an optional unset key. */
     get<T>(spec: KeySpec<T>): T;
     get<T>(spec: KeySpec<T>, optional: "optional"): T | undefined;
     get<T>(spec: KeySpec<T>, _optional?: "optional"): T | undefined {
-        this.declared.add(spec.key);
+        this.declared.set(spec.key, spec as KeySpec<unknown>);
         const name = fullKey(spec.key);
-        const given = this.raw[name];
-        const raw = given !== undefined && usesSentinel(spec as KeySpec<unknown>) && given === sentinelString(spec.type) ? undefined : given;
-        if (raw === undefined) return this.defaultOf(spec);
+        const given = this.lookup(spec);
+        if (given === undefined || given === null) return this.defaultOf(spec);
+        if (spec.secret && !this.secretKeys.has(fullKey(topLevelKey(spec.key)))) {
+            this.problems.push(`${name}: must be encrypted as it's secret (set it with \`${setCommand(spec)}\`)`);
+            return this.defaultOf(spec);
+        }
         // After a bad value, building goes on with the default so one run reports every problem.
-        const decoded = decode(spec.type, raw);
+        const decoded = decode(spec.type, given);
         if (!decoded.ok) {
-            this.problems.push(`${name}: expected ${decoded.expected}, got ${show(raw)}`);
+            this.problems.push(`${name}: expected ${decoded.expected}, got ${spec.secret ? "a secret" : show(given)}`);
             return this.defaultOf(spec);
         }
         const result = spec.schema.safeParse(decoded.value);
         if (!result.success) {
-            this.problems.push(`${name}: ${zodMessage(result.error)} (got ${show(decoded.value)})`);
+            this.problems.push(`${name}: ${zodMessage(result.error)}${spec.secret ? "" : ` (got ${show(decoded.value)})`}`);
             return this.defaultOf(spec);
         }
         return result.data;
@@ -172,12 +194,77 @@ export class ConfigReader {
         this.problems.push(`${fullKey(key)}: ${message}`);
     }
 
-    /** Keys in the project namespace that no section declared: typos must not pass silently. */
+    /**
+     * Keys in the project namespace that no section declared, and flat dotted keys (set without
+     * --path): typos and misplaced values must not pass silently.
+     */
     unknownKeys(): string[] {
+        const problems: string[] = [];
+        const declaredTop = new Set([...this.declared.keys()].map(topLevelKey));
         const prefix = `${PROJECT}:`;
-        return Object.keys(this.raw)
-            .filter((k) => k.startsWith(prefix) && !this.declared.has(k.slice(prefix.length)))
-            .sort();
+        for (const name of Object.keys(this.raw).filter((k) => k.startsWith(prefix)).sort()) {
+            const key = name.slice(prefix.length);
+            if (key.includes(".") && declaredTop.has(topLevelKey(key))) {
+                const spec = this.declared.get(key);
+                const how = spec ? `\`pulumi config rm ${name}\`, then \`${setCommand(spec)}\`` : `remove it with \`pulumi config rm ${name}\``;
+                problems.push(`${name}: set as one flat key; nested keys are paths inside "${topLevelKey(key)}" (${how})`);
+            } else if (!declaredTop.has(key)) {
+                problems.push(`${name}: unknown key (not declared in Pulumi.yaml; check its spelling)`);
+            } else {
+                const top = this.topLevel.get(key);
+                if (top?.ok && isPlainObject(top.value) && !this.declared.has(key)) this.unknownPaths(key, top.value, problems);
+            }
+        }
+        return problems;
+    }
+
+    private unknownPaths(path: string, value: Record<string, unknown>, problems: string[]): void {
+        for (const [child, v] of Object.entries(value)) {
+            const p = `${path}.${child}`;
+            if (this.declared.has(p)) continue;
+            const isPrefix = [...this.declared.keys()].some((k) => k.startsWith(`${p}.`));
+            if (!isPrefix) problems.push(`${fullKey(p)}: unknown key (check its spelling; the keys are listed in docs/config-reference.md)`);
+            else if (isPlainObject(v)) this.unknownPaths(p, v, problems);
+            else problems.push(`${fullKey(p)}: expected a mapping of its keys, got ${show(v)}`);
+        }
+    }
+
+    /** The value at the spec's path, undefined when unset. */
+    private lookup(spec: KeySpec<unknown>): unknown {
+        const [top, ...rest] = spec.key.split(".");
+        if (rest.length === 0) {
+            const raw = this.raw[fullKey(top)];
+            // Pulumi.yaml declares an optional top-level string empty (the CLI demands a default).
+            if (raw === undefined || (raw === "" && spec.optional)) return undefined;
+            // The CLI hands lists and maps over as JSON, scalars as their text.
+            if (spec.type !== "array" && spec.type !== "map") return raw;
+            return this.topValue(top, spec.type === "array" ? "a list" : "a map");
+        }
+        let node: unknown = this.topValue(top, "a mapping of its keys");
+        for (const segment of rest) {
+            if (!isPlainObject(node)) return undefined;
+            node = node[segment];
+        }
+        return node;
+    }
+
+    /** A top-level key's JSON, parsed once; a malformed one is reported once. */
+    private topValue(top: string, expected: string): unknown {
+        let entry = this.topLevel.get(top);
+        if (!entry) {
+            const raw = this.raw[fullKey(top)];
+            let parsed: unknown;
+            try {
+                parsed = raw === undefined ? undefined : JSON.parse(raw);
+            } catch {
+                parsed = Symbol.for("invalid");
+            }
+            const ok = raw === undefined || (expected === "a list" ? Array.isArray(parsed) : isPlainObject(parsed));
+            entry = ok ? { ok: true, value: parsed } : { ok: false };
+            if (!ok) this.problems.push(`${fullKey(top)}: expected ${expected}, got ${show(raw)}${expected === "a mapping of its keys" ? ` (set nested keys with \`pulumi config set --path ${fullKey(top)}.<key> <value>\`)` : ""}`);
+            this.topLevel.set(top, entry);
+        }
+        return entry.ok ? entry.value : undefined;
     }
 
     /** The environment's (or the constant) default; undefined for an optional key. */
@@ -273,24 +360,12 @@ function keyValueProblem(kind: KeyValueKind, key: string, value: string): string
     return undefined;
 }
 
-/** `key=value` entries (labels, tags) parsed into a map; the schema rejects malformed entries. */
-export function keyValueList(what: KeyValueKind): z.ZodType<Record<string, string>> {
-    return z
-        .array(z.string())
-        .superRefine((items, ctx) => {
-            const seen = new Set<string>();
-            items.forEach((item, i) => {
-                const eq = item.indexOf("=");
-                if (eq < 1 || /\s/.test(item.slice(0, eq))) {
-                    ctx.addIssue({ code: "custom", path: [i], message: `expected a ${what} as key=value, got ${show(item)}` });
-                    return;
-                }
-                const key = item.slice(0, eq);
-                const problem = keyValueProblem(what, key, item.slice(eq + 1));
-                if (problem) ctx.addIssue({ code: "custom", path: [i], message: problem });
-                if (seen.has(key)) ctx.addIssue({ code: "custom", path: [i], message: `${what} ${key} is given twice` });
-                seen.add(key);
-            });
-        })
-        .transform((items) => Object.fromEntries(items.map((i) => [i.slice(0, i.indexOf("=")), i.slice(i.indexOf("=") + 1)])));
+/** A map of labels or tags (`CostCenter: platform-dev`); the schema names each bad entry. */
+export function keyValueMap(what: KeyValueKind): z.ZodType<Record<string, string>> {
+    return z.record(z.string(), z.string()).superRefine((entries, ctx) => {
+        for (const [key, value] of Object.entries(entries)) {
+            const problem = keyValueProblem(what, key, value);
+            if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
+        }
+    });
 }

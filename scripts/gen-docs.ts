@@ -24,10 +24,7 @@ function text(s: string): string {
 }
 
 function code(value: unknown): string {
-    const shown = value !== null && typeof value === "object" && !Array.isArray(value)
-        ? Object.entries(value as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`)
-        : value;
-    return `\`${cell(typeof shown === "string" ? JSON.stringify(shown) : JSON.stringify(shown))}\``;
+    return `\`${cell(JSON.stringify(value))}\``;
 }
 
 /** The Default column: a constant, one value per environment, or what happens when unset. */
@@ -55,7 +52,10 @@ export function referenceBody(specs: readonly KeySpec<unknown>[] = allKeySpecs()
     }
     const order = ["platform", ...[...sections.keys()].filter((s) => s !== "platform").sort()];
     const lines: string[] = [
-        `Keys live in the \`dodo-platform\` namespace (\`pulumi config set dodo-platform:<key> <value>\`); lists are YAML sequences in \`Pulumi.<env>.yaml\`. ` +
+        `Keys live in the \`dodo-platform\` namespace. A dotted key is a path inside its capability's object ` +
+            `(\`payments.canary.weight\` is \`weight\` under \`canary\` in \`dodo-platform:payments\`): set it with ` +
+            `\`pulumi config set --path dodo-platform:payments.canary.weight 20\`, read it with \`pulumi config get --path …\`, ` +
+            `or edit \`Pulumi.<env>.yaml\`; a secret takes \`--secret --path\`. A list item is \`--path 'dodo-platform:cluster.adminPrincipals[0]'\`. ` +
             `Besides these, \`aws:region\` is required (e.g. \`ap-south-1\`). ` +
             `A default given per environment applies to the stack's environment (\`environment\`, or the stack name). ` +
             `${specs.length} keys.`,
@@ -66,7 +66,7 @@ export function referenceBody(specs: readonly KeySpec<unknown>[] = allKeySpecs()
         lines.push("", `### ${s === "platform" ? "Platform" : `\`${s}.*\``}`, "", "| Key | Type | Default | Description |", "| --- | --- | --- | --- |");
         for (const spec of list) {
             const flags = [spec.secret ? "secret" : "", spec.optional ? "optional" : ""].filter(Boolean).join(", ");
-            const type = spec.type === "array" ? "list of strings" : spec.type;
+            const type = spec.type === "array" ? "list of strings" : spec.type === "map" ? "map of strings" : spec.type;
             lines.push(`| \`${spec.key}\` | ${type}${flags ? ` (${flags})` : ""} | ${defaultCell(spec)} | ${text(spec.description)} |`);
         }
     }

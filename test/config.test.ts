@@ -1,26 +1,45 @@
 import { strict as assert } from "assert";
 import { ConfigError, parsePlatformConfig, PlatformConfig } from "../components/config";
-import { readStackConfig } from "../scripts/lib/render";
+import { readStackConfig, REPO_ROOT } from "../scripts/lib/render";
 
 // Each test starts from what the CLI would pass for the environment's stack file (required keys
-// such as hosts and images included), minus the keys the stack file sets, so defaults show.
-function base(env: string): Record<string, string> {
-    const file = ["dev", "staging", "prod"].includes(env) ? env : "dev";
-    const { values } = readStackConfig(file);
-    const fromDefaults = { ...values };
-    for (const k of ["dodo-platform:network.flowLogs", "dodo-platform:cluster.endpointPublicAccess", "dodo-platform:cluster.publicAccessCidrs", "dodo-platform:nodes.minSize", "dodo-platform:nodes.desiredSize", "dodo-platform:nodes.maxSize"]) {
-        delete fromDefaults[k];
-    }
-    return file === "dev" ? { ...fromDefaults, "dodo-platform:network.flowLogs": "false" } : fromDefaults;
+// such as hosts and images included), minus the sizing keys the stack file sets, so defaults
+// show. `paths` are `pulumi config set --path` assignments (strings typed the way the CLI types
+// them); undefined removes a key.
+const RESET: Record<string, unknown> = {
+    "dodo-platform:network.flowLogs": undefined,
+    "dodo-platform:cluster.endpointPublicAccess": undefined,
+    "dodo-platform:cluster.publicAccessCidrs": undefined,
+    "dodo-platform:nodes.minSize": undefined,
+    "dodo-platform:nodes.desiredSize": undefined,
+    "dodo-platform:nodes.maxSize": undefined,
+};
+
+function cli(stack: string, paths: Record<string, unknown> = {}): { values: Record<string, string>; secretKeys: string[] } {
+    const file = ["dev", "staging", "prod"].includes(stack) ? stack : "dev";
+    const reset = file === "dev" ? { ...RESET, "dodo-platform:network.flowLogs": false } : RESET;
+    const { values, secretKeys } = readStackConfig(file, REPO_ROOT, { ...reset, ...paths });
+    return { values, secretKeys };
 }
 
-function parse(stack: string, values: Record<string, string> = {}): PlatformConfig {
-    return parsePlatformConfig({ stack, values: { ...base(stack), ...values } });
+function parse(stack: string, paths: Record<string, unknown> = {}): PlatformConfig {
+    return parsePlatformConfig({ stack, ...cli(stack, paths) });
 }
 
-function problems(stack: string, values: Record<string, string>): string[] {
+/** The problems for a config the CLI hands over as it is (flat keys included). */
+function rawProblems(stack: string, values: Record<string, string>, secretKeys: string[] = cli(stack).secretKeys): string[] {
     try {
-        parse(stack, values);
+        parsePlatformConfig({ stack, values, secretKeys });
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+        return [...err.problems];
+    }
+    assert.fail("expected the config to be rejected");
+}
+
+function problems(stack: string, paths: Record<string, unknown>): string[] {
+    try {
+        parse(stack, paths);
     } catch (err) {
         assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
         return [...err.problems];
@@ -50,17 +69,21 @@ describe("platform config", () => {
             assert.ok(c.cluster.nodeGroups[0].minSize >= 3);
         });
 
-        it("treats the Pulumi.yaml unset values (-1, empty, []) as 'use the environment default'", () => {
-            const c = parse("staging", {
-                "dodo-platform:network.availabilityZones": "-1",
-                "dodo-platform:network.vpcCidr": "",
-                "dodo-platform:nodes.instanceTypes": "[]",
-                "dodo-platform:environment": "",
-            });
+        it("a key the stack does not set takes its environment's default; an empty environment is the stack name", () => {
+            const c = parse("staging", { "dodo-platform:environment": "" });
             assert.equal(c.environment, "staging");
             assert.equal(c.network.availabilityZones, 3);
             assert.equal(c.network.vpcCidr, "10.20.0.0/16");
             assert.deepEqual(c.cluster.nodeGroups[0].instanceTypes, ["m6i.xlarge", "m5.xlarge"]);
+        });
+
+        it("takes values typed as `config set --path` stores them, and as YAML writes them", () => {
+            const typed = parse("dev", { "dodo-platform:payments.canary.weight": "30", "dodo-platform:mesh.tracing.samplingPercentage": "0.5" });
+            assert.equal(typed.payments.canary.weight, 30);
+            assert.equal(typed.mesh.tracingSamplingPercentage, 0.5);
+            const yaml = parse("dev", { "dodo-platform:payments.canary.weight": 30, "dodo-platform:mesh.tracing.samplingPercentage": 0.5 });
+            assert.equal(yaml.payments.canary.weight, 30);
+            assert.equal(yaml.mesh.tracingSamplingPercentage, 0.5);
         });
 
         it("takes the environment from the `environment` key for other stack names", () => {
@@ -71,9 +94,9 @@ describe("platform config", () => {
 
         it("applies explicit values and parses labels, taints and tags", () => {
             const c = parse("dev", {
-                "dodo-platform:nodes.labels": JSON.stringify(["team=payments"]),
-                "dodo-platform:nodes.taints": JSON.stringify(["dedicated=payments:NoSchedule"]),
-                "dodo-platform:tags": JSON.stringify(["CostCenter=42"]),
+                "dodo-platform:nodes.labels": { team: "payments" },
+                "dodo-platform:nodes.taints": ["dedicated=payments:NoSchedule"],
+                "dodo-platform:tags": { CostCenter: 42 },
             });
             assert.deepEqual(c.cluster.nodeGroups[0].labels, { team: "payments" });
             assert.deepEqual(c.cluster.nodeGroups[0].taints, [{ key: "dedicated", value: "payments", effect: "NO_SCHEDULE" }]);
@@ -100,15 +123,15 @@ describe("platform config", () => {
         });
 
         it("an arm64 instance type for the x86_64 node AMI", () => {
-            assert.match(problems("dev", { "dodo-platform:nodes.instanceTypes": JSON.stringify(["m6i.large", "m6g.large"]) })[0], /nodes\.instanceTypes: \[1\] is a Graviton \(arm64\) type/);
+            assert.match(problems("dev", { "dodo-platform:nodes.instanceTypes": ["m6i.large", "m6g.large"] })[0], /nodes\.instanceTypes: \[1\] is a Graviton \(arm64\) type/);
         });
 
         it("label, taint and tag keys Kubernetes or AWS would refuse, and duplicate admins", () => {
-            assert.match(problems("dev", { "dodo-platform:nodes.labels": JSON.stringify(["a/b/c=x"]) })[0], /nodes\.labels: \[0\] a label key has at most one '\/'/);
-            assert.match(problems("dev", { "dodo-platform:nodes.taints": JSON.stringify(["-bad=x:NoSchedule"]) })[0], /nodes\.taints: \[0\] taint name "-bad"/);
-            assert.match(problems("dev", { "dodo-platform:tags": JSON.stringify(["aws:owner=me"]) })[0], /tags: \[0\] tag keys starting with "aws:" are reserved/);
+            assert.match(problems("dev", { "dodo-platform:nodes.labels": { "a/b/c": "x" } })[0], /nodes\.labels: \[a\/b\/c\] a label key has at most one '\/'/);
+            assert.match(problems("dev", { "dodo-platform:nodes.taints": ["-bad=x:NoSchedule"] })[0], /nodes\.taints: \[0\] taint name "-bad"/);
+            assert.match(problems("dev", { "dodo-platform:tags": { "aws:owner": "me" } })[0], /tags: \[aws:owner\] tag keys starting with "aws:" are reserved/);
             const arn = "arn:aws:iam::123456789012:role/admins";
-            assert.match(problems("dev", { "dodo-platform:cluster.adminPrincipals": JSON.stringify([arn, arn]) })[0], /cluster\.adminPrincipals: \[1\] arn:aws:iam::123456789012:role\/admins is listed twice/);
+            assert.match(problems("dev", { "dodo-platform:cluster.adminPrincipals": [arn, arn] })[0], /cluster\.adminPrincipals: \[1\] arn:aws:iam::123456789012:role\/admins is listed twice/);
         });
 
         it("an environment other than the stack's own name (prod cannot borrow dev's defaults)", () => {
@@ -135,27 +158,62 @@ describe("platform config", () => {
             assert.match(p, /dodo-platform:cluster\.kubernetesVersion: expected one of 1\.34, 1\.35, 1\.36 \(got "1\.29"\)/);
         });
 
-        it("an unknown key in the project namespace (a typo)", () => {
+        it("an unknown key in the project namespace or inside a capability (a typo)", () => {
             const [p] = problems("dev", { "dodo-platform:network.natGateway": "single" });
-            assert.equal(p, "dodo-platform:network.natGateway: unknown key (not declared in Pulumi.yaml; check its spelling)");
+            assert.equal(p, "dodo-platform:network.natGateway: unknown key (check its spelling; the keys are listed in docs/config-reference.md)");
+            const [q] = problems("dev", { "dodo-platform:netwrok": "x" });
+            assert.equal(q, "dodo-platform:netwrok: unknown key (not declared in Pulumi.yaml; check its spelling)");
+            const [r] = problems("dev", { "dodo-platform:payments.canary.weigth": 5 });
+            assert.match(r, /^dodo-platform:payments\.canary\.weigth: unknown key/);
+        });
+
+        it("a nested key set as one flat key (`config set` without --path), with the commands that fix it", () => {
+            const { values } = cli("dev");
+            const [p] = rawProblems("dev", { ...values, "dodo-platform:payments.canary.weight": "20" });
+            assert.equal(
+                p,
+                'dodo-platform:payments.canary.weight: set as one flat key; nested keys are paths inside "payments" (`pulumi config rm dodo-platform:payments.canary.weight`, then `pulumi config set --path dodo-platform:payments.canary.weight <value>`)',
+            );
+        });
+
+        it("a capability that is not a mapping, or a mapping where a value belongs", () => {
+            const { values } = cli("dev");
+            const [p] = rawProblems("dev", { ...values, "dodo-platform:network": "10.10.0.0/16" });
+            assert.match(p, /^dodo-platform:network: expected a mapping of its keys, got "10\.10\.0\.0\/16" \(set nested keys with `pulumi config set --path dodo-platform:network\.<key> <value>`\)$/);
+            assert.match(problems("dev", { "dodo-platform:payments.canary": 5 })[0], /^dodo-platform:payments\.canary: expected a mapping of its keys, got 5$/);
+        });
+
+        it("a secret stored in plain text (set without --secret), without echoing it", () => {
+            const { values } = cli("dev");
+            const ps = rawProblems("dev", values, []);
+            assert.deepEqual(ps.filter((x) => x.includes("must be encrypted")), [
+                "dodo-platform:payments.postgres.password: must be encrypted as it's secret (set it with `pulumi config set --secret --path dodo-platform:payments.postgres.password <value>`)",
+                "dodo-platform:observability.grafana.adminPassword: must be encrypted as it's secret (set it with `pulumi config set --secret --path dodo-platform:observability.grafana.adminPassword <value>`)",
+            ]);
+            assert.ok(ps.every((x) => !x.includes("offline-")), "the value is never shown");
+        });
+
+        it("a version written as a YAML number (1.30 would read as 1.3)", () => {
+            const [p] = problems("dev", { "dodo-platform:cluster.kubernetesVersion": 1.35 });
+            assert.equal(p, 'dodo-platform:cluster.kubernetesVersion: expected a string (quote it in YAML: "1.35"), got 1.35');
         });
 
         it("a malformed list entry", () => {
-            const [p] = problems("dev", { "dodo-platform:nodes.taints": JSON.stringify(["dedicated=payments:Sometimes"]) });
+            const [p] = problems("dev", { "dodo-platform:nodes.taints": ["dedicated=payments:Sometimes"] });
             assert.match(p, /dodo-platform:nodes\.taints: \[0\] expected key=value:NoSchedule\|NoExecute\|PreferNoSchedule/);
         });
 
         it("a list given as a scalar", () => {
             const [p] = problems("dev", { "dodo-platform:cluster.adminPrincipals": "arn:aws:iam::123456789012:role/admins" });
             assert.match(p, /dodo-platform:cluster\.adminPrincipals: expected a list \(YAML sequence\)/);
+            assert.match(problems("dev", { "dodo-platform:tags": "CostCenter=42" })[0], /^dodo-platform:tags: expected a map, got "CostCenter=42"$/);
         });
 
         it("a missing or malformed region", () => {
             assert.deepEqual(
                 (() => {
                     try {
-                        const { "aws:region": _region, ...withoutRegion } = base("dev");
-                        parsePlatformConfig({ stack: "dev", values: withoutRegion });
+                        parse("dev", { "aws:region": undefined });
                     } catch (e) {
                         return (e as ConfigError).problems;
                     }
@@ -175,7 +233,7 @@ describe("platform config", () => {
             const ps = problems("prod", {
                 "dodo-platform:network.natGateways": "single",
                 "dodo-platform:cluster.endpointPublicAccess": "true",
-                "dodo-platform:cluster.publicAccessCidrs": JSON.stringify(["0.0.0.0/0"]),
+                "dodo-platform:cluster.publicAccessCidrs": ["0.0.0.0/0"],
                 "dodo-platform:nodes.minSize": "2",
             });
             assert.ok(ps.some((p) => p.startsWith("dodo-platform:network.natGateways: prod needs one NAT gateway per AZ")), ps.join("\n"));

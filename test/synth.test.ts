@@ -76,16 +76,19 @@ describe("offline synth", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
         fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
         const dev = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
-        dev.config["dodo-platform:tags"] = { secure: "AAABAKx" };
+        const payments = dev.config["dodo-platform:payments"] as Record<string, unknown>;
+        payments.postgres = { password: { secure: "v1:AAABAKx" } };
         fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify(dev));
         const c = readStackConfig("dev", dir);
-        assert.equal(c.values["dodo-platform:tags"], offlineSecret("dodo-platform:tags"));
-        assert.ok(c.secretKeys.includes("dodo-platform:tags"));
-        assert.ok(c.missingSecrets.includes("dodo-platform:payments.postgres.password"));
-        assert.ok(c.secretKeys.includes("dodo-platform:payments.postgres.password"));
-        dev.config["dodo-platform:payments.postgres.password"] = "committed-in-plaintext-oops";
+        // Like the CLI: the object holding a secure leaf is one secret key, handed over as JSON.
+        const key = "dodo-platform:payments.postgres.password";
+        assert.equal((JSON.parse(c.values["dodo-platform:payments"]) as { postgres: { password: string } }).postgres.password, offlineSecret(key));
+        assert.ok(c.secretKeys.includes("dodo-platform:payments"));
+        assert.deepEqual(c.missingSecrets, ["dodo-platform:observability.grafana.adminPassword"]);
+        assert.ok(c.secretKeys.includes("dodo-platform:observability"));
+        payments.postgres = { password: "committed-in-plaintext-oops" };
         fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), YAML.stringify(dev));
-        assert.throws(() => readStackConfig("dev", dir), /dodo-platform:payments\.postgres\.password: must be encrypted as it's secret/);
+        assert.throws(() => readStackConfig("dev", dir), /dodo-platform:payments\.postgres\.password: must be encrypted as it's secret \(set it with `pulumi config set --secret --path dodo-platform:payments\.postgres\.password <value>`\)/);
     });
 
     it("never writes a secret's value into any synth file (canary values)", async () => {

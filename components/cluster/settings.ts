@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { anyCidr, ConfigReader, ConfigSection, defineKey, integerIn, ipv4Cidr, keyValueList, labelKeyProblem, labelValueProblem, oneOf } from "../settings";
+import { anyCidr, ConfigReader, ConfigSection, defineKey, integerIn, ipv4Cidr, keyValueMap, labelKeyProblem, labelValueProblem, oneOf } from "../settings";
 import { logRetentionDays } from "../network/settings";
 import { DEFAULT_KUBERNETES_VERSION, KubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS } from "../versions";
 
@@ -186,9 +186,9 @@ export const clusterKeys = {
     }),
     labels: defineKey({
         key: "nodes.labels",
-        type: "array",
-        description: "Kubernetes labels for the nodes, as key=value entries.",
-        schema: keyValueList("label"),
+        type: "map",
+        description: "Kubernetes labels for the nodes, a map such as `team: payments`.",
+        schema: keyValueMap("label"),
         default: {},
     }),
     taints: defineKey<NodeTaint[]>({

@@ -55,13 +55,8 @@ const revision = revisionName.refine((v) => v !== DEFAULT_REVISION, {
 
 const previousRevision = z.union([z.literal(DEFAULT_REVISION), revisionName]);
 
-/** A percentage given as a string, so stacks can say "0.5"; Pulumi.yaml has no number type. */
-export const percentage = z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?$/, { message: "expected a number between 0 and 100, such as 1 or 0.5" })
-    .transform(Number)
-    .refine((n) => n >= 0 && n <= 100, { message: "must be between 0 and 100" });
+/** A percentage; fractions such as 0.5 allowed. */
+export const percentage = z.number().min(0, { message: "must be between 0 and 100" }).max(100, { message: "must be between 0 and 100" });
 
 export const meshKeys = {
     revision: defineKey<string>({
@@ -87,7 +82,7 @@ export const meshKeys = {
     }),
     tracingSamplingPercentage: defineKey<number>({
         key: "mesh.tracing.samplingPercentage",
-        type: "string",
+        type: "number",
         description: "Percent of requests traced mesh-wide, 0-100 (fractions such as 0.5 allowed). Default: dev 100, staging 10, prod 1.",
         schema: percentage,
         default: { dev: 100, staging: 10, prod: 1 },

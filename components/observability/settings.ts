@@ -2,7 +2,7 @@
 // environment, the Grafana admin password and how Kiali authenticates.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigReader, ConfigSection, defineKey, fullKey, integerIn, oneOf } from "../settings";
+import { ConfigReader, ConfigSection, defineKey, integerIn, oneOf, setCommand } from "../settings";
 
 export type LokiStorage = "filesystem" | "s3";
 export type JaegerStorage = "memory" | "badger";
@@ -46,13 +46,8 @@ export interface ObservabilityConfig {
 
 export const MIN_GRAFANA_PASSWORD_LENGTH = 16;
 
-/** A percentage given as a string, so stacks can say "0.5"; Pulumi.yaml has no number type. */
-const percent = z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?$/, { message: "expected a percentage such as 2 or 0.5" })
-    .transform(Number)
-    .refine((n) => n > 0 && n <= 100, { message: "must be greater than 0 and at most 100" });
+/** A percentage; fractions such as 0.5 allowed. */
+const percent = z.number().refine((n) => n > 0 && n <= 100, { message: "must be greater than 0 and at most 100" });
 
 export const observabilityKeys = {
     prometheusRetentionDays: defineKey({
@@ -128,13 +123,13 @@ export const observabilityKeys = {
     grafanaAdminPassword: defineKey({
         key: "observability.grafana.adminPassword",
         type: "string",
-        description: `Password of Grafana's admin user (at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters). Set it with \`pulumi config set --secret dodo-platform:observability.grafana.adminPassword <value>\`.`,
+        description: `Password of Grafana's admin user (at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters). Set it with \`pulumi config set --secret --path dodo-platform:observability.grafana.adminPassword <value>\`.`,
         schema: z.string(),
         secret: true,
     }),
     backend5xxPercent: defineKey<number>({
         key: "observability.alerts.backend5xxPercent",
-        type: "string",
+        type: "number",
         description: "Alert when more than this percent of backend requests return 5xx over 5 minutes. Default: dev 5, staging 2, prod 1.",
         schema: percent,
         default: { dev: 5, staging: 2, prod: 1 },
@@ -148,7 +143,7 @@ export const observabilityKeys = {
     }),
     canaryMarginPercent: defineKey<number>({
         key: "observability.alerts.canaryMarginPercent",
-        type: "string",
+        type: "number",
         description: "Canary guard: alert when backend v2's 5xx ratio exceeds v1's by more than this many percentage points. Default: dev 5, staging 2, prod 1.",
         schema: percent,
         default: { dev: 5, staging: 2, prod: 1 },
@@ -185,7 +180,7 @@ export const observabilitySection: ConfigSection<ObservabilityConfig> = {
         const password = reader.get(k.grafanaAdminPassword, "optional");
 
         if (password === undefined) {
-            reader.fail(k.grafanaAdminPassword.key, `required: run \`pulumi config set --secret ${fullKey(k.grafanaAdminPassword.key)} <password>\` (at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters)`);
+            reader.fail(k.grafanaAdminPassword.key, `required: run \`${setCommand(k.grafanaAdminPassword, "<password>")}\` (at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters)`);
         } else if (password.length < MIN_GRAFANA_PASSWORD_LENGTH) {
             reader.fail(k.grafanaAdminPassword.key, `must be at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters (got ${password.length})`);
         }

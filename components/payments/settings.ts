@@ -2,7 +2,7 @@
 // canary weight, replicas, gateway rate limits, circuit breaking and the database.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigReader, ConfigSection, defineKey, fullKey, integerIn, oneOf } from "../settings";
+import { ConfigReader, ConfigSection, defineKey, integerIn, oneOf, setCommand } from "../settings";
 
 export type TlsIssuerKind = "selfSigned" | "letsencrypt-staging" | "letsencrypt";
 export const TLS_ISSUER_KINDS = ["selfSigned", "letsencrypt-staging", "letsencrypt"] as const;
@@ -263,7 +263,7 @@ export const paymentsKeys = {
     postgresPassword: defineKey({
         key: "payments.postgres.password",
         type: "string",
-        description: `PostgreSQL password of the payments user (at least ${MIN_PASSWORD_LENGTH} characters). Set it with \`pulumi config set --secret dodo-platform:payments.postgres.password <value>\`.`,
+        description: `PostgreSQL password of the payments user (at least ${MIN_PASSWORD_LENGTH} characters). Set it with \`pulumi config set --secret --path dodo-platform:payments.postgres.password <value>\`.`,
         schema: z.string(),
         secret: true,
     }),
@@ -281,7 +281,7 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
         const k = paymentsKeys;
         const required = (spec: typeof k.host | typeof k.frontendImage | typeof k.backendV1Image, example: string): string => {
             const value = reader.get(spec, "optional");
-            if (value === undefined) reader.fail(spec.key, `required (set it with \`pulumi config set ${spec.key} ${example}\`)`);
+            if (value === undefined) reader.fail(spec.key, `required (set it with \`${setCommand(spec, example)}\`)`);
             return value ?? "";
         };
         const host = required(k.host, "pay.dodopayments.com");
@@ -337,7 +337,7 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
             reader.fail(k.rateLimitTokensPerFill.key, `must not exceed payments.rateLimit.maxTokens (${rateLimit.maxTokens}), got ${rateLimit.tokensPerFill}`);
         }
         if (password === undefined) {
-            reader.fail(k.postgresPassword.key, `required: run \`pulumi config set --secret ${fullKey(k.postgresPassword.key)} <password>\` (at least ${MIN_PASSWORD_LENGTH} characters)`);
+            reader.fail(k.postgresPassword.key, `required: run \`${setCommand(k.postgresPassword, "<password>")}\` (at least ${MIN_PASSWORD_LENGTH} characters)`);
         } else if (password.length < MIN_PASSWORD_LENGTH) {
             reader.fail(k.postgresPassword.key, `must be at least ${MIN_PASSWORD_LENGTH} characters (got ${password.length})`);
         }

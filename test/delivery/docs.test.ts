@@ -30,7 +30,7 @@ describe("delivery: configuration reference", () => {
         assert.equal(defaultCell(defineKey({ key: "a.b", type: "integer", description: "d", schema: s, default: { dev: 1, staging: 2, prod: 3 } })), "dev: `1`<br>staging: `2`<br>prod: `3`");
         assert.equal(defaultCell(defineKey({ key: "a.c", type: "string", description: "d", schema: z.string(), secret: true })), "none (required secret: `pulumi config set --secret`)");
         assert.equal(defaultCell(defineKey({ key: "a.d", type: "string", description: "d", schema: z.string() })), "none (required)");
-        assert.equal(defaultCell(defineKey({ key: "a.e", type: "array", description: "d", schema: z.record(z.string(), z.string()), default: { Team: "platform" } })), '`["Team=platform"]`');
+        assert.equal(defaultCell(defineKey({ key: "a.e", type: "array", description: "d", schema: z.record(z.string(), z.string()), default: { Team: "platform" } })), '`{"Team":"platform"}`');
     });
 
     it("replaces only the region between the markers", () => {

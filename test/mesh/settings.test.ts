@@ -1,21 +1,21 @@
 import { strict as assert } from "assert";
 import { MeshConfig, meshSection } from "../../components/mesh/settings";
 import { ConfigReader, Environment, fullKey } from "../../components/settings";
+import { cliConfigFromPaths } from "../../scripts/lib/stack-config";
 
-function read(environment: Environment, values: Record<string, string> = {}): { config: MeshConfig; problems: string[] } {
-    const raw = Object.fromEntries(Object.entries(values).map(([k, v]) => [fullKey(k), v]));
-    const reader = new ConfigReader(environment, raw);
+function read(environment: Environment, values: Record<string, unknown> = {}): { config: MeshConfig; problems: string[] } {
+    const reader = new ConfigReader(environment, cliConfigFromPaths(values));
     const config = meshSection.read(reader);
     return { config, problems: reader.problems };
 }
 
-function accepted(environment: Environment, values: Record<string, string>): MeshConfig {
+function accepted(environment: Environment, values: Record<string, unknown>): MeshConfig {
     const { config, problems } = read(environment, values);
     assert.deepEqual(problems, []);
     return config;
 }
 
-function rejected(environment: Environment, values: Record<string, string>, key: string, pattern: RegExp): void {
+function rejected(environment: Environment, values: Record<string, unknown>, key: string, pattern: RegExp): void {
     const { problems } = read(environment, values);
     const mine = problems.filter((p) => p.startsWith(`${fullKey(key)}:`));
     assert.ok(mine.some((p) => pattern.test(p)), `expected a problem on ${key} matching ${pattern}, got ${JSON.stringify(problems)}`);
@@ -48,12 +48,13 @@ describe("mesh config", () => {
             assert.deepEqual(c.gatewayReplicas, { min: 3, max: 10 });
         });
 
-        it("treats Pulumi.yaml's empty placeholders as unset", () => {
-            const c = accepted("prod", { "mesh.revision": "", "mesh.previousRevision": "", "mesh.tracing.samplingPercentage": "", "mesh.gateway.minReplicas": "-1" });
+        it("takes an unset key as the environment default, and an explicit value as given (no placeholder values)", () => {
+            const c = accepted("prod", {});
             assert.equal(c.revision, undefined);
-            assert.equal(c.previousRevision, undefined);
             assert.equal(c.tracingSamplingPercentage, 1);
             assert.equal(c.gatewayReplicas.min, 3);
+            rejected("prod", { "mesh.revision": "" }, "mesh.revision", /DNS-1123 label/);
+            rejected("prod", { "mesh.gateway.minReplicas": "-1" }, "mesh.gateway.minReplicas", /must be between 1 and 50 \(got -1\)/);
         });
     });
 
@@ -66,8 +67,8 @@ describe("mesh config", () => {
 
         it("rejects values above 100, negatives and non-numbers", () => {
             rejected("prod", { "mesh.tracing.samplingPercentage": "150" }, "mesh.tracing.samplingPercentage", /between 0 and 100/);
-            rejected("prod", { "mesh.tracing.samplingPercentage": "-1" }, "mesh.tracing.samplingPercentage", /number between 0 and 100/);
-            rejected("prod", { "mesh.tracing.samplingPercentage": "ten" }, "mesh.tracing.samplingPercentage", /number between 0 and 100/);
+            rejected("prod", { "mesh.tracing.samplingPercentage": "-1" }, "mesh.tracing.samplingPercentage", /must be between 0 and 100 \(got -1\)/);
+            rejected("prod", { "mesh.tracing.samplingPercentage": "ten" }, "mesh.tracing.samplingPercentage", /expected a number, got "ten"/);
         });
     });
 
@@ -127,8 +128,8 @@ describe("mesh config", () => {
         });
 
         it("validates the NLB source ranges as CIDRs", () => {
-            assert.deepEqual(accepted("prod", { "mesh.gateway.loadBalancerSourceRanges": JSON.stringify(["203.0.113.0/24"]) }).gatewaySourceRanges, ["203.0.113.0/24"]);
-            rejected("prod", { "mesh.gateway.loadBalancerSourceRanges": JSON.stringify(["203.0.113.0"]) }, "mesh.gateway.loadBalancerSourceRanges", /CIDR/);
+            assert.deepEqual(accepted("prod", { "mesh.gateway.loadBalancerSourceRanges": ["203.0.113.0/24"] }).gatewaySourceRanges, ["203.0.113.0/24"]);
+            rejected("prod", { "mesh.gateway.loadBalancerSourceRanges": ["203.0.113.0"] }, "mesh.gateway.loadBalancerSourceRanges", /CIDR/);
         });
     });
 });

@@ -1,13 +1,12 @@
 import { strict as assert } from "assert";
-import { ConfigReader, Environment, fullKey } from "../../components/settings";
+import { ConfigReader, Environment } from "../../components/settings";
+import { cliConfigFromPaths } from "../../scripts/lib/stack-config";
 import { ObservabilityConfig, observabilityKeys, observabilitySection } from "../../components/observability/settings";
 
 const PASSWORD = "correct-horse-battery-staple";
 
-function read(environment: Environment, values: Record<string, string> = {}): { config: ObservabilityConfig; problems: string[] } {
-    const raw: Record<string, string> = { [fullKey(observabilityKeys.grafanaAdminPassword.key)]: PASSWORD };
-    for (const [k, v] of Object.entries(values)) raw[fullKey(k)] = v;
-    const reader = new ConfigReader(environment, raw);
+function read(environment: Environment, values: Record<string, unknown> = {}): { config: ObservabilityConfig; problems: string[] } {
+    const reader = new ConfigReader(environment, cliConfigFromPaths({ [observabilityKeys.grafanaAdminPassword.key]: PASSWORD, ...values }));
     const config = observabilitySection.read(reader);
     return { config, problems: reader.problems };
 }
@@ -49,19 +48,20 @@ describe("observability config", () => {
         assert.equal(prod.prometheus.replicas, 2);
     });
 
-    it("parses fractional percentages from strings", () => {
+    it("parses fractional percentages, from `config set --path` strings and YAML numbers", () => {
         const { config, problems } = read("prod", { "observability.alerts.backend5xxPercent": "0.5" });
         assert.deepEqual(problems, []);
         assert.equal(config.alerts.backend5xxPercent, 0.5);
+        assert.equal(read("prod", { "observability.alerts.backend5xxPercent": 0.5 }).config.alerts.backend5xxPercent, 0.5);
     });
 
     it("rejects a percentage that is not a number or is out of range", () => {
-        assert.match(problemsOf("dev", { "observability.alerts.canaryMarginPercent": "lots" }), /canaryMarginPercent: expected a percentage/);
+        assert.match(problemsOf("dev", { "observability.alerts.canaryMarginPercent": "lots" }), /canaryMarginPercent: expected a number, got "lots"/);
         assert.match(problemsOf("dev", { "observability.alerts.backend5xxPercent": "0" }), /backend5xxPercent: must be greater than 0/);
     });
 
     it("requires the Grafana admin password and rejects a short one", () => {
-        const reader = new ConfigReader("dev", {});
+        const reader = new ConfigReader("dev", { values: {} });
         observabilitySection.read(reader);
         assert.match(reader.problems.join("\n"), /observability\.grafana\.adminPassword: required: run `pulumi config set --secret/);
         assert.match(problemsOf("dev", { "observability.grafana.adminPassword": "short" }), /at least 16 characters \(got 5\)/);

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { imageProblem, PaymentsConfig, paymentsSection } from "../../components/payments/settings";
 import { ConfigReader, Environment, fullKey } from "../../components/settings";
+import { cliConfigFromPaths } from "../../scripts/lib/stack-config";
 
 /** The keys every stack sets (host, images, password); tests add or override the rest. */
 export const REQUIRED: Record<string, string> = {
@@ -13,8 +14,7 @@ const ACME = { "payments.tls.hostedZone": "dodopayments.com", "payments.tls.acme
 
 function read(environment: Environment, values: Record<string, string | undefined>): { config: PaymentsConfig; problems: string[] } {
     const merged = { ...REQUIRED, ...(environment === "dev" ? {} : ACME), ...values };
-    const raw = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined).map(([k, v]) => [fullKey(k), v as string]));
-    const reader = new ConfigReader(environment, raw);
+    const reader = new ConfigReader(environment, cliConfigFromPaths(merged));
     const config = paymentsSection.read(reader);
     return { config, problems: reader.problems };
 }
@@ -58,8 +58,8 @@ describe("payments config", () => {
             assert.equal(c.rateLimit.maxTokens, 2000);
         });
 
-        it("treats Pulumi.yaml's unset values as the environment default", () => {
-            const c = accepted("staging", { "payments.tls.issuer": "", "payments.backend.minReplicas": "-1", "payments.backend.v2.image": "" });
+        it("takes unset keys as the environment default", () => {
+            const c = accepted("staging", {});
             assert.equal(c.tls.issuer, "letsencrypt-staging");
             assert.equal(c.backendReplicas.min, 2);
             assert.equal(c.images.backendV2, undefined);
@@ -102,7 +102,7 @@ describe("payments config", () => {
         });
 
         it("requires the frontend and v1 images and the host", () => {
-            rejected("dev", { "payments.frontend.image": undefined }, "payments.frontend.image", /required \(set it with `pulumi config set payments.frontend.image/);
+            rejected("dev", { "payments.frontend.image": undefined }, "payments.frontend.image", /required \(set it with `pulumi config set --path dodo-platform:payments.frontend.image /);
             rejected("dev", { "payments.backend.v1.image": undefined }, "payments.backend.v1.image", /required/);
             rejected("dev", { "payments.host": undefined }, "payments.host", /required/);
         });
@@ -142,7 +142,7 @@ describe("payments config", () => {
 
     describe("database password", () => {
         it("is required, with the command that sets it as a secret", () => {
-            rejected("dev", { "payments.postgres.password": undefined }, "payments.postgres.password", /pulumi config set --secret dodo-platform:payments.postgres.password/);
+            rejected("dev", { "payments.postgres.password": undefined }, "payments.postgres.password", /pulumi config set --secret --path dodo-platform:payments.postgres.password </);
         });
 
         it("must be at least 16 characters", () => {

@@ -1,21 +1,16 @@
 // The payments objects in each stack's full render (index.ts with Pulumi.<stack>.yaml), so the
 // stack files, the config section and the composition root are tested together.
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import { AuthorizationPolicyObject } from "../../components/istio/types";
 import { injectionLabels } from "../../components/mesh/topology";
+import { stackFileValue } from "../../scripts/lib/stack-config";
 import { Render, renderCached } from "../harness";
 import { accessMatrixSpecs } from "./access";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Stack = "dev" | "staging" | "prod";
 
-function stackValue(stack: Stack, key: string): unknown {
-    const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-    return doc.config[`dodo-platform:${key}`];
-}
+const stackValue = (stack: Stack, key: string): unknown => stackFileValue(stack, key);
 
 function one(render: Render, kind: string, name: string, namespace?: string): Obj {
     const found = render.manifests.filter((m) => m.kind === kind && m.metadata.name === name && (namespace === undefined || m.metadata.namespace === namespace));
