@@ -23,7 +23,7 @@ export function injectionLabels(ns: KubeObject): string[] {
 
 export const istioNamespaceInjection: KubeObjectRule = {
     id: "istio-namespace-injection",
-    description: "Every non-exempt namespace carries exactly one of istio-injection=enabled or istio.io/rev=<revision>, and no other istio-injection value.",
+    description: "Every non-exempt namespace carries exactly one of istio-injection=enabled or istio.io/rev=<revision>, no other istio-injection value, and no istio.io/dataplane-mode beside it.",
     enforcement: "mandatory",
     target: "kubernetes",
     scope: "object",
@@ -32,6 +32,12 @@ export const istioNamespaceInjection: KubeObjectRule = {
     check(o) {
         if (o.apiVersion !== "v1") return [];
         const found = injectionLabels(o);
+        // Istio counts istio.io/dataplane-mode (any value) beside an active injection label as a second
+        // kind of injection label, IST0123 (istio/istio pkg/config/analysis/analyzers/injection/injection.go).
+        const mode = labelsOf(o)["istio.io/dataplane-mode"];
+        if (found.length > 0 && mode !== undefined) {
+            return [violation(o, `namespace carries ${found.join(" and ")} and istio.io/dataplane-mode=${mode}: sidecar injection beside the ambient data-plane label is undefined behaviour (Istio's IST0123); keep only the injection label`)];
+        }
         if (found.length === 1) return [];
         if (found.length > 1) return [violation(o, `namespace carries both ${found.join(" and ")}; istio-injection wins and the revision label is ignored, pick one`)];
         const other = labelsOf(o)["istio-injection"];
@@ -77,7 +83,7 @@ export function declaresProtocol(name: string | undefined): boolean {
 
 export const istioServicePortNames: KubeObjectRule = {
     id: "istio-service-port-names",
-    description: "Service ports declare their protocol by name prefix (http-, grpc-, tcp-, ...) or appProtocol.",
+    description: "Service ports declare their protocol by name prefix (http-, grpc-, tcp-, ...) or appProtocol; ExternalName Services too, and not as plain \"tcp\" (IST0118/IST0150).",
     enforcement: "mandatory",
     target: "kubernetes",
     scope: "object",
@@ -86,12 +92,18 @@ export const istioServicePortNames: KubeObjectRule = {
     check(o) {
         if (o.apiVersion !== "v1") return [];
         const spec = obj(o.spec);
-        if (spec.type === "ExternalName") return [];
         const out: Violation[] = [];
         objs(spec.ports).forEach((p, i) => {
             if (p.protocol === "UDP" || p.protocol === "SCTP") return; // the sidecar does not proxy these
-            if (typeof p.appProtocol === "string" && p.appProtocol !== "") return;
-            if (declaresProtocol(str(p.name))) return;
+            const name = str(p.name);
+            const declared = (typeof p.appProtocol === "string" && p.appProtocol !== "") || declaresProtocol(name);
+            if (spec.type === "ExternalName" && (!declared || name === "tcp")) {
+                // Istio's IST0150 (pkg/config/analysis/analyzers/service/portname.go): besides an undeclared
+                // protocol, a port named just "tcp" on an ExternalName Service.
+                out.push(violation(o, `ports[${i}] (${name ?? "unnamed"}, ${String(p.port)}) of an ExternalName Service ${name === "tcp" ? 'is named plain "tcp"' : "declares no protocol"}: the sidecar may not forward TCP or unmatched traffic to the external name (Istio's IST0150); name it for the protocol it carries (https, tls-<suffix>, http-<suffix>)`));
+                return;
+            }
+            if (declared) return;
             out.push(violation(o, `ports[${i}] (${str(p.name) ?? "unnamed"}, ${String(p.port)}) declares no protocol; name it <protocol>-<suffix> or set appProtocol: Istio otherwise sniffs the protocol (HTTP/1.1 or HTTP/2, else plain TCP), which server-first protocols such as MySQL break`));
         });
         return out;

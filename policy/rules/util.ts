@@ -254,3 +254,11 @@ export function hostAdmits(serverHost: string, vsHost: string): boolean {
     if (serverHost.startsWith("*")) return vsHost.endsWith(serverHost.slice(1)) || vsHost === serverHost;
     return serverHost.toLowerCase() === vsHost.toLowerCase();
 }
+
+/**
+ * Whether two hosts overlap, a wildcard on either side (Istio's host.Name.Matches, which its
+ * analyzer applies to Gateway API listener hostnames).
+ */
+export function hostsOverlap(a: string, b: string): boolean {
+    return hostAdmits(a, b) || hostAdmits(b, a);
+}

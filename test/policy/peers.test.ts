@@ -16,6 +16,9 @@ function verdicts(file: string, rules: readonly string[]): string[] {
     return checkObjects(objects, { only: rules }).map((f) => `${f.rule} ${f.kind} ${f.namespace}/${f.name}: ${f.message}`);
 }
 
+const IST0150 = "the sidecar may not forward TCP or unmatched traffic to the external name (Istio's IST0150); name it for the protocol it carries (https, tls-<suffix>, http-<suffix>)";
+const IST0123 = "sidecar injection beside the ambient data-plane label is undefined behaviour (Istio's IST0123); keep only the injection label";
+
 interface Case {
     /** What the peer decides, as a sentence. */
     what: string;
@@ -51,6 +54,65 @@ const CASES: readonly Case[] = [
         file: "istio-init-foreign-hub.yaml",
         rules: ["k8s-run-as-non-root"],
         expected: ['k8s-run-as-non-root Pod payments/lookalike: init container "istio-init" runs as UID 0'],
+    },
+    {
+        what: "credentialName without a workloadSelector does not verify the server at sidecars; with one it does",
+        peer: "Istio analyzer testdata destinationrule-simple-destination-credentialname(-selector).yaml, IST0128",
+        file: "dr-credentialname-without-selector.yaml",
+        rules: ["istio-dr-tls-verify"],
+        expected: ["istio-dr-tls-verify DestinationRule payments/card-vault: trafficPolicy.tls.mode is SIMPLE with credentialName but the DestinationRule has no workloadSelector, so sidecars ignore credentialName and do not verify the server; set caCertificates or a workloadSelector"],
+    },
+    {
+        what: "the same at port level",
+        peer: "Istio analyzer testdata destinationrule-simple-port-credentialname(-selector).yaml, IST0129",
+        file: "dr-port-credentialname-without-selector.yaml",
+        rules: ["istio-dr-tls-verify"],
+        expected: ["istio-dr-tls-verify DestinationRule payments/fx-rates: trafficPolicy.portLevelSettings[0] (port 8443).tls.mode is SIMPLE with credentialName but the DestinationRule has no workloadSelector, so sidecars ignore credentialName and do not verify the server; set caCertificates or a workloadSelector"],
+    },
+    {
+        what: "an ExternalName Service's port must name its protocol",
+        peer: "Istio analyzer testdata incorrect-port-name-external-name-service-type.yaml, Service nginx, IST0150",
+        file: "externalname-port-unconventional-name.yaml",
+        rules: ["istio-service-port-names"],
+        expected: [`istio-service-port-names Service payments/acquirer: ports[0] (acquirer, 443) of an ExternalName Service declares no protocol: ${IST0150}`],
+    },
+    {
+        what: "an ExternalName Service's unnamed port is reported",
+        peer: "Istio analyzer testdata incorrect-port-name-external-name-service-type.yaml, Service nginx-svc2, IST0150",
+        file: "externalname-port-unnamed.yaml",
+        rules: ["istio-service-port-names"],
+        expected: [`istio-service-port-names Service payments/risk-engine: ports[0] (unnamed, 8443) of an ExternalName Service declares no protocol: ${IST0150}`],
+    },
+    {
+        what: "an ExternalName Service's port named plain \"tcp\" is reported; \"https\" is not",
+        peer: "Istio analyzer testdata incorrect-/correct-port-name-external-name-service-type.yaml, Service nginx-svc3, IST0150",
+        file: "externalname-port-plain-tcp.yaml",
+        rules: ["istio-service-port-names"],
+        expected: [`istio-service-port-names Service payments/ledger-db: ports[0] (tcp, 5432) of an ExternalName Service is named plain "tcp": ${IST0150}`],
+    },
+    {
+        what: "a VirtualService bound to a Gateway API Gateway is accepted; one whose host no listener takes is not",
+        peer: "Istio analyzer testdata virtualservice_kubernetes_gateways.yaml, test virtualServiceKubernetesGateways",
+        file: "vs-bound-to-gateway-api-gateway.yaml",
+        rules: ["istio-vs-gateway-exists"],
+        expected: ['istio-vs-gateway-exists VirtualService partners/reports: gateway partners/partner-edge does not admit any of the hosts ["reports.example.com"]'],
+    },
+    {
+        what: "istio-injection=enabled beside istio.io/dataplane-mode=ambient is reported",
+        peer: "Istio analyzer testdata injection.yaml, Namespace multi-ns-2, IST0123",
+        file: "namespace-injection-and-ambient.yaml",
+        rules: ["istio-namespace-injection"],
+        expected: [`istio-namespace-injection Namespace checkout/checkout: namespace carries istio-injection=enabled and istio.io/dataplane-mode=ambient: ${IST0123}`],
+    },
+    {
+        what: "istio.io/rev beside istio.io/dataplane-mode=ambient is reported; disabled injection is reported for itself",
+        peer: "Istio analyzer testdata injection.yaml, Namespaces multi-ns-3 and not-conflict-ns-1, IST0123",
+        file: "namespace-revision-and-ambient.yaml",
+        rules: ["istio-namespace-injection"],
+        expected: [
+            `istio-namespace-injection Namespace refunds/refunds: namespace carries istio.io/rev=1-30 and istio.io/dataplane-mode=ambient: ${IST0123}`,
+            'istio-namespace-injection Namespace batch/batch: namespace has istio-injection="disabled"; only "enabled" injects, any other value turns injection off (even with istio.io/rev), so pods here get no sidecar',
+        ],
     },
 ];
 
