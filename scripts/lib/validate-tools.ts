@@ -199,7 +199,8 @@ function goEnvDefault(key: string): string | undefined {
     return goEnvDefaults.get(key);
 }
 
-function go(args: string[], cwd: string, inherit = false): string {
+/** Runs `go` (under `nice -n 19` where available) with goEnv(); inherit streams a build's output. */
+export function go(args: string[], cwd: string, inherit = false): string {
     const useNice = fs.existsSync("/usr/bin/nice") || fs.existsSync("/bin/nice");
     const cmd = useNice ? "nice" : "go";
     const argv = useNice ? ["-n", "19", "go", ...args] : args;
@@ -209,12 +210,13 @@ function go(args: string[], cwd: string, inherit = false): string {
     return r.stdout ?? "";
 }
 
-function goVersion(): string {
+/** Go version and platform, part of every build key. */
+export function goVersion(): string {
     return go(["env", "GOVERSION"], TOOLS_DIR).trim() + "/" + go(["env", "GOOS"], TOOLS_DIR).trim() + "/" + go(["env", "GOARCH"], TOOLS_DIR).trim();
 }
 
 /** Downloads (from the Go module proxy only) and locates the pinned module's source. */
-function moduleDir(toolDir: string, module: string): { dir: string; version: string; goMod: string } {
+export function moduleDir(toolDir: string, module: string): { dir: string; version: string; goMod: string } {
     const info = JSON.parse(go(["mod", "download", "-json", module], toolDir)) as { Dir?: string; Version?: string; GoMod?: string; Error?: string };
     if (info.Error || !info.Dir || !info.Version || !info.GoMod) throw new ToolBuildError(`go mod download ${module}: ${info.Error ?? "no module directory"}`);
     return { dir: info.Dir, version: info.Version, goMod: info.GoMod };
