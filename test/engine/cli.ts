@@ -1,0 +1,100 @@
+// The real Pulumi CLI, built from its pinned Go module (tools/pulumi), over a copy of the
+// project: a local backend and PULUMI_HOME in a temporary folder, nothing shared with the user.
+// Programs run through the Automation API's inline mode, which needs no Node.js language host
+// (the module proxy does not serve it; see tools/README.md).
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as auto from "@pulumi/pulumi/automation";
+import { buildGoTools, selectTools } from "../../scripts/lib/engine-tools/build";
+
+import { PROJECT } from "../../components/settings";
+import { REPO_ROOT } from "../../scripts/lib/stack-config";
+
+let cached: string | undefined;
+
+/** The pinned CLI; builds it on first use (`npm run tools:build -- --engine` does it ahead). */
+export function pulumiBinary(): string {
+    cached ??= buildGoTools(selectTools(["engine"], ["pulumi"]), () => undefined).pulumi?.bins.pulumi;
+    if (!cached) throw new Error("the pinned Pulumi CLI did not build (npm run tools:build -- --engine)");
+    return cached;
+}
+
+export interface Workspace {
+    dir: string;
+    env: Record<string, string>;
+}
+
+/** A copy of Pulumi.yaml and the stack files, with a fresh local backend and PULUMI_HOME. */
+export function tempWorkspace(stacks: readonly string[]): Workspace {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "dodo-engine-"));
+    const dir = path.join(root, "project");
+    fs.mkdirSync(dir);
+    for (const f of ["Pulumi.yaml", ...stacks.map((s) => `Pulumi.${s}.yaml`)]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
+    fs.mkdirSync(path.join(root, "state"));
+    const env = {
+        PATH: `${path.dirname(pulumiBinary())}:/usr/bin:/bin`,
+        HOME: root,
+        PULUMI_HOME: path.join(root, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        // No plugin downloads: a missing provider is reported at once, and nothing leaves the machine.
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    return { dir, env };
+}
+
+export interface CliResult {
+    status: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs a shell command line (as a user types it) in the workspace, with the pinned CLI on PATH. */
+export function shell(ws: Workspace, line: string): CliResult {
+    const r = spawnSync("bash", ["-c", line], { cwd: ws.dir, env: ws.env, encoding: "utf8", timeout: 60_000 });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function pulumi(ws: Workspace, args: readonly string[]): CliResult {
+    const r = spawnSync(pulumiBinary(), [...args, "--non-interactive"], { cwd: ws.dir, env: ws.env, encoding: "utf8", timeout: 60_000 });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface PreviewOutcome {
+    ok: boolean;
+    /** Error diagnostics the engine reported, with the resource they belong to. */
+    errors: { urn?: string; message: string }[];
+    /** Resources the program registered (so it ran past its config parsing). */
+    registered: string[];
+    stdout: string;
+    error?: string;
+}
+
+/** `pulumi preview` of index.ts on the real engine, through the Automation API's inline mode. */
+export async function previewProgram(ws: Workspace, stack: string): Promise<PreviewOutcome> {
+    const bin = pulumiBinary();
+    const pulumiCommand = await auto.PulumiCommand.get({ root: path.dirname(path.dirname(bin)), skipVersionCheck: true });
+    const program = async () => {
+        const entry = require.resolve(path.join(REPO_ROOT, "index.ts"));
+        delete require.cache[entry];
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return { ...(require(entry) as Record<string, unknown>) };
+    };
+    const workspace = await auto.LocalWorkspace.selectStack({ stackName: stack, projectName: PROJECT, program }, { workDir: ws.dir, pulumiCommand, envVars: ws.env });
+    const errors: PreviewOutcome["errors"] = [];
+    const registered: string[] = [];
+    let stdout = "";
+    const onEvent = (e: auto.EngineEvent) => {
+        if (e.diagnosticEvent?.severity === "error") errors.push({ urn: e.diagnosticEvent.urn, message: e.diagnosticEvent.message });
+        if (e.resourcePreEvent) registered.push(e.resourcePreEvent.metadata.urn);
+    };
+    try {
+        await workspace.preview({ onEvent, onOutput: (s) => (stdout += s), color: "never" });
+        return { ok: true, errors, registered, stdout };
+    } catch (err) {
+        return { ok: false, errors, registered, stdout, error: String(err) };
+    }
+}

@@ -1,0 +1,110 @@
+// The stack configuration against the real Pulumi CLI (not part of `npm test`: it needs the CLI
+// built from tools/pulumi; `npm run test:engine`, run by .ci/run). The mocks never read
+// Pulumi.yaml, so only this shows whether the CLI accepts a stack's configuration.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { STACKS } from "../../scripts/lib/stack-config";
+import { pulumi, pulumiBinary, previewProgram, shell, tempWorkspace, Workspace } from "./cli";
+
+const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+
+/** The shell blocks of one README section. */
+function sectionBlocks(heading: string): string[][] {
+    const start = README.indexOf(`\n## ${heading}\n`);
+    assert.ok(start >= 0, `README has no "## ${heading}"`);
+    const end = README.indexOf("\n## ", start + 1);
+    const section = README.slice(start, end < 0 ? undefined : end);
+    return [...section.matchAll(/```(?:sh|bash)\n([\s\S]*?)```/g)].map((m) => m[1].split("\n"));
+}
+
+/** The lines of a block that change or read stack configuration, without trailing comments. */
+function configCommands(lines: readonly string[]): string[] {
+    return lines
+        .map((l) => l.replace(/\s+#.*$/, "").trim())
+        .filter((l) => /^pulumi (config|stack (select|init|tag))\b/.test(l));
+}
+
+function ok(r: { status: number; stdout: string; stderr: string }, what: string): string {
+    assert.equal(r.status, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+}
+
+function stackFile(ws: Workspace, stack: string): { config: Record<string, unknown> } {
+    return YAML.parse(fs.readFileSync(path.join(ws.dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+}
+
+// The only error a preview may end with here: no AWS provider plugin (it cannot be built on this
+// machine). Anything earlier (config validation, the program's parser) is a failure.
+const MISSING_AWS_PLUGIN = /no resource plugin 'pulumi-resource-aws' found|Could not automatically download and install resource plugin 'pulumi-resource-aws'/;
+
+describe("stack configuration on the real Pulumi CLI", function () {
+    this.timeout(120_000);
+    const [deploy, examples] = sectionBlocks("Deploying for real");
+
+    before(function () {
+        // Reuses the cached build (.ci/run builds it first); a cold build takes minutes.
+        this.timeout(60 * 60_000);
+        pulumiBinary();
+    });
+
+    it("the README's deploy block sets config, and its examples are runnable", () => {
+        assert.ok(configCommands(deploy).some((l) => l.includes("--secret --path")), "the deploy block sets the secrets");
+        assert.ok(configCommands(examples).length >= 4, "the --path examples block");
+    });
+
+    for (const stack of STACKS) {
+        it(`${stack}: the README's commands are accepted, and a preview stops only at the missing AWS plugin`, async () => {
+            const ws = tempWorkspace([stack]);
+            ok(pulumi(ws, ["stack", "init", stack]), "stack init");
+            for (const line of configCommands(deploy)) {
+                // The README is written for dev; the same commands serve each stack.
+                const cmd = line.startsWith("pulumi stack") ? line.replace(/\bdev\b/g, stack) : line;
+                ok(shell(ws, cmd), cmd);
+            }
+            // `config set --secret --path` encrypted the leaves inside their objects.
+            const file = stackFile(ws, stack);
+            const payments = file.config["dodo-platform:payments"] as { postgres: { password: { secure?: string } } };
+            assert.match(payments.postgres.password.secure ?? "", /^v1:/);
+            // The CLI validates the stack against Pulumi.yaml before running anything.
+            ok(pulumi(ws, ["config", "--show-secrets", "--json"]), "config");
+
+            const preview = await previewProgram(ws, stack);
+            assert.equal(preview.ok, false, "a preview without the AWS plugin cannot succeed");
+            assert.doesNotMatch(preview.stdout + (preview.error ?? ""), /validating stack config|invalid stack configuration|missing configuration value/);
+            assert.deepEqual(preview.errors.map((e) => e.urn?.split("::").slice(-2).join("::")), ["pulumi:providers:aws::aws"], preview.errors.map((e) => e.message).join("\n"));
+            assert.match(preview.errors[0].message, MISSING_AWS_PLUGIN);
+            assert.ok(preview.registered.some((u) => u.endsWith("pulumi:pulumi:Stack::dodo-platform-" + stack)), "the program ran");
+        });
+    }
+
+    it("`config set --path` stores typed values the program reads, and `config get --path` reads them back", async () => {
+        const ws = tempWorkspace(["dev"]);
+        ok(pulumi(ws, ["stack", "init", "dev"]), "stack init");
+        for (const line of configCommands(examples)) ok(shell(ws, line), line);
+        const config = stackFile(ws, "dev").config;
+        assert.equal((config["dodo-platform:payments"] as { canary: { weight: unknown } }).canary.weight, 20, "an integer, not the string \"20\"");
+        assert.deepEqual((config["dodo-platform:cluster"] as { adminPrincipals: unknown }).adminPrincipals, ["arn:aws:iam::111122223333:role/github-deploy-prod"]);
+        assert.equal((config["dodo-platform:tags"] as Record<string, unknown>).CostCenter, "platform-prod");
+        assert.equal(ok(pulumi(ws, ["config", "get", "--path", "dodo-platform:payments.canary.weight"]), "config get").trim(), "20");
+        assert.equal(ok(pulumi(ws, ["config", "get", "--path", "dodo-platform:payments.host"]), "config get").trim(), "pay.dev.dodopayments.com");
+    });
+
+    it("a nested key set without --path, or a secret without --secret, is refused by the program with the key named", async () => {
+        const ws = tempWorkspace(["dev"]);
+        ok(pulumi(ws, ["stack", "init", "dev"]), "stack init");
+        ok(pulumi(ws, ["config", "set", "dodo-platform:payments.canary.weight", "30"]), "flat set");
+        ok(pulumi(ws, ["config", "set", "--path", "dodo-platform:payments.postgres.password", "plaintext-password-123456"]), "plaintext set");
+        ok(pulumi(ws, ["config", "set", "--secret", "--path", "dodo-platform:observability.grafana.adminPassword", "grafana-password-123456"]), "secret set");
+        const preview = await previewProgram(ws, "dev");
+        assert.equal(preview.ok, false);
+        const text = preview.errors.map((e) => e.message).join("\n");
+        assert.match(text, /dodo-platform:payments\.canary\.weight: set as one flat key; nested keys are paths inside "payments"/);
+        assert.match(text, /dodo-platform:payments\.postgres\.password: must be encrypted as it's secret \(set it with `pulumi config set --secret --path dodo-platform:payments\.postgres\.password <value>`\)/);
+        assert.doesNotMatch(text, /grafana\.adminPassword/, "the secret set with --secret is accepted");
+        assert.doesNotMatch(text, /plaintext-password-123456/, "the value is never echoed");
+        assert.doesNotMatch(text, /\n\s+at .*\.ts:\d+/, "no stack trace");
+        assert.deepEqual(preview.registered.filter((u) => !u.endsWith("pulumi:pulumi:Stack::dodo-platform-dev")), [], "no resource before the config is valid");
+    });
+});
