@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { genericStageResources } from "../../scripts/lib/cluster";
 import { certificateReadyStage, KWOK_DEFAULT_STAGE_FILES, kwokDefaultStages, loadBalancerStage, Stage, volumeStages } from "../../scripts/lib/cluster/stages";
 
 interface Expr {
@@ -59,5 +60,11 @@ describe("local cluster: kwok stages standing in for AWS", () => {
         } finally {
             fs.rmSync(dir, { recursive: true });
         }
+    });
+
+    it("counts the resources kwok must set up a stage controller for before it is started (all but nodes and pods)", () => {
+        const node = { apiVersion: "kwok.x-k8s.io/v1alpha1", kind: "Stage", metadata: { name: "n" }, spec: { resourceRef: { apiGroup: "v1", kind: "Node" } } } as const;
+        const stages = [node, loadBalancerStage(), ...volumeStages({ storageClass: "gp3", driver: "d", reclaimPolicy: "Delete", waitForFirstConsumer: true }), certificateReadyStage()];
+        assert.equal(genericStageResources(stages), 4);
     });
 });

@@ -110,10 +110,30 @@ export class KubeClient {
         if (r.status >= 400 && r.status !== 404) throw new ApiError(`DELETE ${path}: ${r.status} ${r.text.slice(0, 300)}`, r.status);
     }
 
-    /** Whether a group/version serves a resource (e.g. a CRD's, once established). */
+    /**
+     * Whether a group/version serves a resource, in the group list too: clients that build a
+     * REST mapper from discovery (kwok at start) read /apis first, and a new CRD's group shows up
+     * there a moment after its own /apis/<group>/<version> does.
+     */
     async serves(apiVersion: string, plural: string): Promise<boolean> {
+        if (apiVersion.includes("/")) {
+            const groups = await this.request("GET", "/apis");
+            const listed = ((groups.body as { groups?: { versions: { groupVersion: string }[] }[] }).groups ?? []).some((g) => g.versions.some((v) => v.groupVersion === apiVersion));
+            if (groups.status !== 200 || !listed) return false;
+        }
         const r = await this.request("GET", apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
         return r.status === 200 && ((r.body as { resources?: { name: string }[] }).resources ?? []).some((x) => x.name === plural);
+    }
+
+    /**
+     * Whether the OpenAPI v3 document of a group/version describes the resource. kwok reads it at
+     * start for each stage's resource (pkg/utils/patch/openapi.go) and exits when it is missing,
+     * which for a new CRD it is for a moment after discovery lists it.
+     */
+    async inOpenApi(apiVersion: string, plural: string): Promise<boolean> {
+        const gv = apiVersion.includes("/") ? `apis/${apiVersion}` : `api/${apiVersion}`;
+        const doc = await this.get<{ paths?: Record<string, unknown> }>(`/openapi/v3/${gv}`);
+        return Object.keys(doc?.paths ?? {}).some((p) => p.endsWith(`/${plural}/{name}`) && !p.includes("/watch/"));
     }
 
     close(): void {

@@ -80,8 +80,13 @@ export interface LocalCluster {
     steps: StepTiming[];
     /** Runs a command with `env`; it is in the namespace like everything this process starts. */
     exec(cmd: string, args: readonly string[], opts?: SpawnOptions): Promise<ExecResult>;
-    /** Restarts kwok with the stages whose resources are now served (e.g. after cert-manager's CRDs). */
+    /**
+     * Restarts kwok with the stages whose resources are now served and published in OpenAPI (e.g.
+     * after cert-manager's CRDs): kwok only watches what it found at start.
+     */
     restartKwok(): Promise<void>;
+    /** Throws, with the log's tail, if a control-plane process exited: call it between steps. */
+    assertRunning(): void;
     processes(): Running[];
     stop(): Promise<void>;
 }
@@ -122,11 +127,14 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
         log(`cluster: ${name} (${seconds.toFixed(1)} s)`);
         return v;
     };
+    const assertRunning = () => {
+        const dead = procs.died()[0];
+        if (dead) throw new Error(`${dead.name} exited (${dead.exit?.code ?? dead.exit?.signal}):\n${procs.tail(dead.name)}\n(logs: ${path.join(dir, "logs")})`);
+    };
     // Waits, failing at once (with its log) if a process died meanwhile.
     const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000) =>
         waitFor(what, async () => {
-            const dead = procs.died()[0];
-            if (dead) throw new Error(`${dead.name} exited (${dead.exit?.code ?? dead.exit?.signal}):\n${procs.tail(dead.name)}`);
+            assertRunning();
             return check();
         }, timeoutMs).catch((err: Error) => {
             throw new Error(`${err.message}\n(logs: ${path.join(dir, "logs")})`);
@@ -165,8 +173,15 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
         const kwokKubeconfig = kc("kwok");
         const startKwok = async () => {
             const config = path.join(dir, "kwok.yaml");
-            fs.writeFileSync(config, (await clusterStages(api, bins.kwokModuleDir)).map((s) => `---\n${stringify(s)}`).join(""));
+            const stages = await clusterStages(api, bins.kwokModuleDir);
+            fs.writeFileSync(config, stages.map((s) => `---\n${stringify(s)}`).join(""));
+            const log = path.join(dir, "logs", "kwok.log");
+            const offset = fs.existsSync(log) ? fs.statSync(log).size : 0;
             procs.start(kwokProcess(bins.kwok, kwokKubeconfig, config, path.join(dir, "kwok")));
+            // kwok sets up each stage's resource (other than nodes and pods) while starting, logs
+            // "watching stages" for it, and exits if one is missing: wait for all of them.
+            const generic = genericStageResources(stages);
+            await until(`kwok watching ${generic} resources`, async () => (countSince(log, offset, '"msg":"watching stages"') >= generic ? true : undefined));
         };
         const nodes = await step(`kwok (${group.count} x ${group.instanceType})`, async () => {
             await startKwok();
@@ -188,6 +203,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
                 await startKwok();
                 await until("kwok's nodes Ready", () => nodesReady(api, group.count));
             }),
+            assertRunning,
             processes: () => procs.list(),
             stop,
         };
@@ -197,7 +213,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     }
 }
 
-/** kwok's lifecycle stages plus the AWS stand-ins whose resources the API server serves now. */
+/** kwok's lifecycle stages plus the AWS stand-ins, the Certificate one if cert-manager's CRD exists. */
 export async function clusterStages(client: KubeClient, kwokModuleDir: string): Promise<Stage[]> {
     const sc = storageClassFixture() as { metadata: { name: string }; provisioner: string; reclaimPolicy: "Delete" | "Retain"; volumeBindingMode: string };
     const stages = [
@@ -205,9 +221,25 @@ export async function clusterStages(client: KubeClient, kwokModuleDir: string): 
         loadBalancerStage(),
         ...volumeStages({ storageClass: sc.metadata.name, driver: sc.provisioner, reclaimPolicy: sc.reclaimPolicy, waitForFirstConsumer: sc.volumeBindingMode === "WaitForFirstConsumer" }),
     ];
+    // With cert-manager's CRD present, wait until kwok can use it (served and in OpenAPI v3).
     const cert = CERTIFICATE_RESOURCE;
-    if (await client.serves(`${cert.group}/${cert.version}`, cert.plural)) stages.push(certificateReadyStage());
+    const gv = `${cert.group}/${cert.version}`;
+    if (await client.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${cert.plural}.${cert.group}`)) {
+        await waitFor(`${cert.kind} (${gv}) served and published in OpenAPI v3`, async () => ((await client.serves(gv, cert.plural)) && (await client.inOpenApi(gv, cert.plural)) ? true : undefined), 60_000);
+        stages.push(certificateReadyStage());
+    }
     return stages;
+}
+
+/** Resources kwok drives through generic stage controllers: all but nodes and pods. */
+export function genericStageResources(stages: readonly Stage[]): number {
+    const refs = stages.map((s) => s.spec.resourceRef as { apiGroup: string; kind: string }).filter((r) => !(r.apiGroup === "v1" && (r.kind === "Node" || r.kind === "Pod")));
+    return new Set(refs.map((r) => `${r.apiGroup}/${r.kind}`)).size;
+}
+
+function countSince(file: string, offset: number, needle: string): number {
+    if (!fs.existsSync(file)) return 0;
+    return fs.readFileSync(file, "utf8").slice(offset).split(needle).length - 1;
 }
 
 function exec(cmd: string, args: readonly string[], opts: SpawnOptions): Promise<ExecResult> {

@@ -2,6 +2,7 @@
 // used by a pod, then the same effects a real EKS cluster would show (pods Running on the nodes
 // with pod IPs, endpoints, an LB hostname, a bound gp3 volume), and clean removal.
 import { KubeClient, KubeObject, waitFor } from "./client";
+import { CERTIFICATE_RESOURCE } from "./stages";
 
 const NS = "dodo-smoke";
 const labels = { "app.kubernetes.io/name": "smoke", "app.kubernetes.io/part-of": "dodo-payments" };
@@ -87,4 +88,36 @@ export async function smokeTest(client: KubeClient, nodeNames: readonly string[]
         return ns === undefined && pv === undefined ? true : undefined;
     }, timeoutMs);
     return { pods, lbHostname, volume: volume ?? "", endpoints, seconds: (Date.now() - t0) / 1000 };
+}
+
+/**
+ * A stand-in for cert-manager's Certificate CRD (any fields accepted), for checking the
+ * certificate stage only: the real CRD comes with the cert-manager chart, when a stack installs it.
+ */
+export function certificateCrdStandIn(): KubeObject {
+    const c = CERTIFICATE_RESOURCE;
+    const schema = { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } };
+    return {
+        apiVersion: "apiextensions.k8s.io/v1",
+        kind: "CustomResourceDefinition",
+        metadata: { name: `${c.plural}.${c.group}` },
+        spec: { group: c.group, scope: "Namespaced", names: { plural: c.plural, singular: "certificate", kind: c.kind }, versions: [{ name: c.version, served: true, storage: true, schema, subresources: { status: {} } }] },
+    };
+}
+
+/** Applies the stand-in CRD, lets kwok pick up the certificate stage, and waits for a Certificate to turn Ready. */
+export async function certificateSmokeTest(client: KubeClient, restartKwok: () => Promise<void>, timeoutMs = 60_000): Promise<number> {
+    const t0 = Date.now();
+    const c = CERTIFICATE_RESOURCE;
+    await client.apply(certificateCrdStandIn());
+    await restartKwok();
+    const cert = { apiVersion: `${c.group}/${c.version}`, kind: c.kind, metadata: { name: "smoke-tls", namespace: "default" }, spec: { secretName: "smoke-tls", dnsNames: ["smoke.example"] } };
+    await client.apply(cert);
+    await waitFor("the Certificate Ready", async () => {
+        const got = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>(`/apis/${c.group}/${c.version}/namespaces/default/${c.plural}/smoke-tls`);
+        return got?.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True") ? true : undefined;
+    }, timeoutMs);
+    await client.delete(cert);
+    await client.delete(certificateCrdStandIn());
+    return (Date.now() - t0) / 1000;
 }
