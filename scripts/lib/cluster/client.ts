@@ -141,11 +141,15 @@ export class KubeClient {
     }
 }
 
-/** Polls `check` until it returns a value (not undefined), or fails after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+/**
+ * Polls `check` until it returns a value (not undefined), or fails after `timeoutMs` naming `what`.
+ * Errors from `check` count as "not yet"; errors from `abort` (e.g. a process died) end the wait.
+ */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, intervalMs = 250, abort?: () => void): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
+        abort?.();
         try {
             const v = await check();
             if (v !== undefined) return v;

@@ -44,7 +44,7 @@ export function clusterBinaries(log: (line: string) => void = console.error): Cl
 }
 
 export interface LocalClusterOptions {
-    /** Folder for certificates, etcd data, logs and kubeconfigs. Default: a new temporary folder, removed by stop(). */
+    /** Folder for certificates, etcd data, logs and kubeconfigs. Default: a new temporary folder, removed by stop() unless the start failed. */
     dir?: string;
     /** Default: clusterBinaries(). */
     binaries?: ClusterBinaries;
@@ -102,13 +102,16 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     const steps: StepTiming[] = [];
     let client: KubeClient | undefined;
     let stopping: Promise<void> | undefined;
+    // A failed start keeps the folder: its logs say why.
+    let keepDir = !ownDir;
 
     const stop = () =>
         (stopping ??= (async () => {
             const t0 = Date.now();
             client?.close();
             await procs.stopAll();
-            if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
+            if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
+            else log(`cluster: files and logs kept in ${dir}`);
             // Only now: a second Ctrl-C meanwhile must not fall through to Node's default (exit).
             for (const s of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.off(s, onSignal);
             log(`cluster: stopped in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -133,11 +136,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     };
     // Waits, failing at once (with its log) if a process died meanwhile.
     const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000) =>
-        waitFor(what, async () => {
-            assertRunning();
-            return check();
-        }, timeoutMs).catch((err: Error) => {
-            throw new Error(`${err.message}\n(logs: ${path.join(dir, "logs")})`);
+        waitFor(what, check, timeoutMs, 250, assertRunning).catch((err: Error) => {
+            throw err.message.includes("(logs: ") ? err : new Error(`${err.message}\n(logs: ${path.join(dir, "logs")})`);
         });
 
     try {
@@ -208,6 +208,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
             stop,
         };
     } catch (err) {
+        keepDir = true;
         await stop();
         throw err;
     }
