@@ -1,7 +1,12 @@
-// Composition root: config -> network -> cluster -> mesh -> payments, observability.
+// Composition root: config -> (network -> cluster | existing cluster) -> mesh -> payments, observability.
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./components/cluster";
+import { OidcIdentity } from "./components/cluster/irsa";
 import { loadPlatformConfig } from "./components/config";
+import { ExistingCluster } from "./components/existing-cluster";
+import { ExistingClusterConfig } from "./components/existing-cluster/settings";
 import { Mesh } from "./components/mesh";
 import { Network } from "./components/network";
 import { Observability } from "./components/observability";
@@ -12,44 +17,96 @@ import { loadBalancerHostname } from "./components/payments/dns";
 // Parsed and validated before any resource exists: a bad key stops the run with its name.
 const config = loadPlatformConfig();
 
-// Every AWS resource of the stack is created through this provider, so all carry the tags.
-const awsProvider = new aws.Provider("aws", {
-    region: config.region as aws.Region,
-    profile: config.aws.profile,
-    // A prod stack cannot land in the wrong account by accident.
-    allowedAccountIds: config.aws.allowedAccountIds.length > 0 ? config.aws.allowedAccountIds : undefined,
-    defaultTags: { tags: config.tags },
-});
-const providers = { providers: [awsProvider] };
+/** What the Kubernetes layer is installed onto, and the AWS pieces it may use (eks mode only). */
+interface Foundation {
+    provider: k8s.Provider;
+    /** What must run first: nodes, CoreDNS, storage, the LB controller, metrics-server. */
+    ready: pulumi.Resource[];
+    aws?: {
+        provider: aws.Provider;
+        oidc: OidcIdentity;
+        lbController: pulumi.Resource;
+        hostedZone?: { name: string; zoneId: pulumi.Output<string> };
+        kubeconfig: pulumi.Output<string>;
+        outputs: Record<string, pulumi.Input<string>>;
+    };
+    storageClass?: string;
+}
 
-const network = new Network("network", { name: config.name, config: config.network }, providers);
+/** The AWS layer: VPC -> EKS (IRSA, nodes, add-ons, LB controller) and the host's Route 53 zone. */
+function awsFoundation(): Foundation {
+    // Every AWS resource of the stack is created through this provider, so all carry the tags.
+    const awsProvider = new aws.Provider("aws", {
+        region: config.region as aws.Region,
+        profile: config.aws.profile,
+        // A prod stack cannot land in the wrong account by accident.
+        allowedAccountIds: config.aws.allowedAccountIds.length > 0 ? config.aws.allowedAccountIds : undefined,
+        defaultTags: { tags: config.tags },
+    });
+    const providers = { providers: [awsProvider] };
 
-const cluster = new Cluster("cluster", {
-    name: config.name,
-    environment: config.environment,
-    region: config.region,
-    config: config.cluster,
-    vpcId: network.vpcId,
-    privateSubnetIds: network.privateSubnetIds,
-    tags: config.tags,
-    awsProfile: config.aws.profile,
-}, providers);
+    const network = new Network("network", { name: config.name, config: config.network }, providers);
 
-// Istio: base -> istiod -> ingress gateway (NLB). Meshed workloads depend on mesh.ready and label
-// their namespaces with mesh.injectionLabels.
+    const cluster = new Cluster("cluster", {
+        name: config.name,
+        environment: config.environment,
+        region: config.region,
+        config: config.cluster,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        tags: config.tags,
+        awsProfile: config.aws.profile,
+        charts: config.charts,
+    }, providers);
+
+    // The public zone of the host, looked up by name (real environments; dev uses an in-cluster CA).
+    const zoneName = config.payments.tls.hostedZone;
+    const hostedZone = zoneName
+        ? { name: zoneName, zoneId: aws.route53.getZoneOutput({ name: zoneName, privateZone: false }, { provider: awsProvider }).zoneId }
+        : undefined;
+
+    return {
+        provider: cluster.provider,
+        ready: cluster.ready,
+        aws: {
+            provider: awsProvider,
+            oidc: cluster.oidc,
+            lbController: cluster.lbController,
+            hostedZone,
+            kubeconfig: cluster.kubeconfig,
+            outputs: {
+                vpcId: network.vpcId,
+                clusterName: cluster.clusterName,
+                clusterEndpoint: cluster.endpoint,
+                oidcProviderArn: cluster.oidcProviderArn,
+                oidcProviderUrl: cluster.oidcProviderUrl,
+            },
+        },
+    };
+}
+
+/** cluster.mode existing: a cluster reached through a kubeconfig; nothing AWS is built. */
+function existingFoundation(existing: ExistingClusterConfig): Foundation {
+    const cluster = new ExistingCluster("cluster", { config: existing, charts: config.charts });
+    return { provider: cluster.provider, ready: cluster.ready, storageClass: existing.storageClass };
+}
+
+// Where the Kubernetes layer runs: the AWS layer this stack builds, or an existing cluster with
+// in-cluster fallbacks for what needs AWS (self-signed CA, filesystem Loki, a plain gateway Service).
+const foundation = config.target.existing ? existingFoundation(config.target.existing) : awsFoundation();
+const awsOpts = foundation.aws ? { providers: [foundation.aws.provider] } : {};
+
+// Istio: base -> istiod -> ingress gateway (NLB, or the existing cluster's Service type). Meshed
+// workloads depend on mesh.ready and label their namespaces with mesh.injectionLabels.
 const mesh = new Mesh("mesh", {
     environment: config.environment,
     config: config.mesh,
-    provider: cluster.provider,
-    clusterReady: cluster.ready,
-    lbController: cluster.lbController,
+    provider: foundation.provider,
+    clusterReady: foundation.ready,
+    lbController: foundation.aws?.lbController,
+    gatewayServiceType: config.target.existing?.gatewayServiceType,
+    charts: config.charts,
 });
-
-// The public zone of the host, looked up by name (real environments; dev uses an in-cluster CA).
-const zoneName = config.payments.tls.hostedZone;
-const hostedZone = zoneName
-    ? { name: zoneName, zoneId: aws.route53.getZoneOutput({ name: zoneName, privateZone: false }, { provider: awsProvider }).zoneId }
-    : undefined;
 
 // TLS for the edge: cert-manager and the ClusterIssuer chosen by payments.tls.issuer (a dev CA, or
 // Let's Encrypt over Route 53 DNS-01 with an IRSA role limited to the hosted zone).
@@ -58,53 +115,66 @@ const certManager = new CertManager("cert-manager", {
     environment: config.environment,
     region: config.region,
     issuer: config.payments.tls.issuer,
-    hostedZone,
+    hostedZone: foundation.aws?.hostedZone,
     acmeEmail: config.payments.tls.acmeEmail,
-    oidc: cluster.oidc,
-    provider: cluster.provider,
-    dependsOn: cluster.ready,
-}, providers);
+    oidc: foundation.aws?.oidc,
+    provider: foundation.provider,
+    install: config.payments.tls.installCertManager,
+    charts: config.charts,
+    dependsOn: foundation.ready,
+}, awsOpts);
 
 // Payments on the mesh: workloads, edge Gateway + certificate, canary routes, zero-trust policies.
+const hostedZone = foundation.aws?.hostedZone;
 const payments = new Payments("payments", {
     environment: config.environment,
     config: config.payments,
-    provider: cluster.provider,
+    provider: foundation.provider,
     revision: mesh.revision,
     issuerName: certManager.issuerName,
-    dependsOn: [...cluster.ready, ...mesh.ready],
+    storageClass: foundation.storageClass,
+    dependsOn: [...foundation.ready, ...mesh.ready],
     certificateDependsOn: certManager.ready,
     // Real environments publish the host: a CNAME to the gateway's NLB in the ACME hosted zone.
     dns: hostedZone ? { hostedZoneId: hostedZone.zoneId, target: loadBalancerHostname(mesh.gatewayService) } : undefined,
-}, providers);
+}, awsOpts);
 
 // Observability: Prometheus (+ Istio monitors, SLO alerts), Grafana, Loki + Alloy, Jaeger (the
 // mesh's OTLP collector, JAEGER_COLLECTOR) and Kiali, in the `observability` namespace.
-const observability = new Observability("observability", {
-    name: config.name,
-    environment: config.environment,
-    region: config.region,
-    config: config.observability,
-    provider: cluster.provider,
-    oidc: cluster.oidc,
-    clusterReady: cluster.ready,
-    meshReady: mesh.ready,
-}, providers);
+const observability = config.observability.enabled
+    ? new Observability("observability", {
+        name: config.name,
+        environment: config.environment,
+        region: config.region,
+        config: config.observability,
+        provider: foundation.provider,
+        oidc: foundation.aws?.oidc,
+        storageClass: foundation.storageClass,
+        charts: config.charts,
+        clusterReady: foundation.ready,
+        meshReady: mesh.ready,
+    }, awsOpts)
+    : undefined;
 
-export const environment = config.environment;
-export const region = config.region;
-export const vpcId = network.vpcId;
-export const clusterName = cluster.clusterName;
-export const clusterEndpoint = cluster.endpoint;
-export const oidcProviderArn = cluster.oidcProviderArn;
-export const oidcProviderUrl = cluster.oidcProviderUrl;
-export const kubeconfig = cluster.kubeconfig;
-export const istioRevision = mesh.revision ?? "default";
-export const meshInjectionLabels = mesh.injectionLabels;
-export const paymentsHost = payments.host;
-export const paymentsGateway = payments.gateway;
-export const paymentsCanaryWeight = payments.canaryWeight;
-export const certificateIssuer = certManager.issuerName;
-export const observabilityNamespace = observability.namespace;
-export const lokiBucket = observability.lokiBucket ?? "none: logs stay on Loki's volume (observability.loki.storage=filesystem)";
-export const portForward = observability.portForward;
+// Stack outputs. Those of the AWS layer exist in eks mode, those of observability when it is on.
+const awsOutputs = foundation.aws ? { region: config.region, ...foundation.aws.outputs, kubeconfig: foundation.aws.kubeconfig } : {};
+const observabilityOutputs = observability
+    ? {
+        observabilityNamespace: observability.namespace,
+        lokiBucket: observability.lokiBucket ?? "none: logs stay on Loki's volume (observability.loki.storage=filesystem)",
+        portForward: observability.portForward,
+    }
+    : {};
+
+export = {
+    environment: config.environment,
+    clusterMode: config.target.mode,
+    ...awsOutputs,
+    istioRevision: mesh.revision ?? "default",
+    meshInjectionLabels: mesh.injectionLabels,
+    paymentsHost: payments.host,
+    paymentsGateway: payments.gateway,
+    paymentsCanaryWeight: payments.canaryWeight,
+    certificateIssuer: certManager.issuerName,
+    ...observabilityOutputs,
+};

@@ -2,7 +2,9 @@
 // applies environment-aware defaults and hands components a typed PlatformConfig.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { ChartSources, chartsSection } from "./charts/settings";
 import { ClusterConfig, clusterSection } from "./cluster/settings";
+import { ClusterTargetConfig, existingClusterSection, existingModeProblems } from "./existing-cluster/settings";
 import { MeshConfig, meshSection } from "./mesh/settings";
 import { NetworkConfig, networkSection } from "./network/settings";
 import { PaymentsConfig, paymentsSection } from "./payments/settings";
@@ -34,6 +36,10 @@ export interface PlatformConfig {
     name: string;
     /** Tags on every AWS resource (through the provider's default tags). */
     tags: Record<string, string>;
+    /** The AWS layer builds the cluster (eks), or the Kubernetes layer goes onto an existing one. */
+    target: ClusterTargetConfig;
+    /** Where Helm charts come from. */
+    charts: ChartSources;
     network: NetworkConfig;
     cluster: ClusterConfig;
     mesh: MeshConfig;
@@ -68,7 +74,8 @@ const region = z
 /** Pulumi.yaml's description of each capability object (its keys are appended). */
 export const SECTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
     network: "VPC: CIDR, availability zones, NAT gateways, flow logs.",
-    cluster: "EKS control plane: Kubernetes version, API endpoint access, admin principals, log retention.",
+    cluster: "EKS control plane: Kubernetes version, API endpoint access, admin principals, log retention; or (mode existing) the cluster to install onto.",
+    charts: "Where Helm charts come from: upstream repositories (default), an OCI mirror, a directory of archives, or a source per chart.",
     nodes: "The managed node group: instance types, capacity type, sizes, disk, labels, taints.",
     mesh: "Istio: revisions, egress policy, tracing, istiod and ingress gateway scaling.",
     payments: "The payments application: host, TLS, images, canary, scaling, rate limit, circuit breaking, PostgreSQL.",
@@ -78,6 +85,8 @@ export const SECTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
 /** Every section of the configuration; Pulumi.yaml is generated from their keys. */
 export const CONFIG_SECTIONS: readonly ConfigSection<unknown>[] = [
     { keys: Object.values(platformKeys), read: () => undefined },
+    existingClusterSection,
+    chartsSection,
     networkSection,
     clusterSection,
     meshSection,
@@ -123,8 +132,6 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
 
     const regionRaw = raw.values[REGION_KEY];
     const regionParsed = region.safeParse(regionRaw);
-    if (regionRaw === undefined) problems.push(`${REGION_KEY}: required (set it with \`pulumi config set aws:region ap-south-1\`)`);
-    else if (!regionParsed.success) problems.push(`${REGION_KEY}: ${regionParsed.error.issues[0].message} (got "${regionRaw}")`);
 
     const profile = raw.values["aws:profile"] || undefined;
     let allowedAccountIds: string[] = [];
@@ -141,11 +148,22 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     }
 
     const tags = reader.get(platformKeys.tags);
+    const target = existingClusterSection.read(reader);
+    const charts = chartsSection.read(reader);
+    // An existing cluster needs no AWS provider (nothing AWS is built), so no region either.
+    if (regionRaw === undefined && target.mode === "eks") problems.push(`${REGION_KEY}: required (set it with \`pulumi config set aws:region ap-south-1\`)`);
+    else if (regionRaw !== undefined && !regionParsed.success) problems.push(`${REGION_KEY}: ${regionParsed.error.issues[0].message} (got "${regionRaw}")`);
     const network = networkSection.read(reader);
     const cluster = clusterSection.read(reader);
     const mesh = meshSection.read(reader);
     const payments = paymentsSection.read(reader);
     const observability = observabilitySection.read(reader);
+    if (target.mode === "existing") {
+        const awsLayer = [...networkSection.keys, ...clusterSection.keys];
+        const awsKeysSet = awsLayer.filter((spec) => reader.isSet(spec)).map((spec) => spec.key);
+        const inputs = { environment, tlsIssuer: payments.tls.issuer, hostedZone: payments.tls.hostedZone, lokiStorage: observability.loki.storage, awsKeysSet };
+        for (const p of existingModeProblems(inputs)) reader.fail(p.key, p.message);
+    }
 
     const all = [...problems, ...reader.problems, ...reader.unknownKeys()];
     if (all.length > 0) throw new ConfigError(all);
@@ -154,10 +172,12 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     return {
         environment,
         stack: raw.stack,
-        region: regionRaw!,
+        region: regionRaw ?? "",
         aws: { profile, allowedAccountIds },
         name,
         tags: { ...tags, Project: "dodo-payments", Environment: environment, ManagedBy: "pulumi", Stack: `${PROJECT}/${raw.stack}` },
+        target,
+        charts,
         network,
         cluster,
         mesh,

@@ -189,6 +189,12 @@ export class ConfigReader {
         return result.data;
     }
 
+    /** Whether the stack sets the key at all (whatever its value). */
+    isSet(spec: KeySpec<unknown>): boolean {
+        const value = this.lookup(spec);
+        return value !== undefined && value !== null;
+    }
+
     /** Records a cross-key problem, e.g. desired size outside min..max. */
     fail(key: string, message: string): void {
         this.problems.push(`${fullKey(key)}: ${message}`);

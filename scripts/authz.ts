@@ -9,9 +9,9 @@ import { gatewaySelector, PATH_NORMALIZATION } from "../components/mesh/builders
 import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE, ISTIO_ROOT_NAMESPACE, TRUST_DOMAIN } from "../components/mesh/topology";
 import { parseArgs, UsageError } from "./lib/args";
 
-const STACKS = ["dev", "staging", "prod"];
+const STACKS = ["dev", "staging", "prod", "local"];
 const USAGE =
-    "usage: npm run --silent authz -- --stack <dev|staging|prod> (--from <principal|anonymous|namespace/workload> --to <namespace>/<workload|service|app> --port <n> [--method <M>] [--path <p>] [--host <h>] | --matrix)";
+    "usage: npm run --silent authz -- --stack <dev|staging|prod|local> (--from <principal|anonymous|namespace/workload> --to <namespace>/<workload|service|app> --port <n> [--method <M>] [--path <p>] [--host <h>] | --matrix)";
 const FLAGS = { stack: "string", from: "string", to: "string", port: "string", method: "string", path: "string", host: "string", matrix: "boolean" } as const;
 
 export interface AuthzCliArgs {

@@ -1,4 +1,4 @@
-// npm run --silent diff -- --stack <dev|staging|prod> [--base <git-ref>] [--head <git-ref>]
+// npm run --silent diff -- --stack <dev|staging|prod|local> [--base <git-ref>] [--head <git-ref>]
 // Renders the stack offline at the base ref (default: the merge base with main) and at the
 // working tree (or --head), and prints a Markdown report of what changes. No cloud credentials.
 // Exit codes: 0 report printed (with or without changes), 1 a render failed, 2 bad usage.
@@ -8,12 +8,12 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs, runCommand, UsageError } from "./lib/args";
 import { diffMarkdown, diffRenders, EMPTY_SNAPSHOT, RenderSnapshot, snapshotFromSynth } from "./lib/diff";
-import { renderStack, REPO_ROOT, STACKS } from "./lib/render";
+import { ALL_STACKS as STACKS, renderStack, REPO_ROOT } from "./lib/render";
 import { manifestsYaml, resourcesJson } from "./lib/synth-output";
 import { loadPackConfigFile, shippedPackConfig } from "../policy/config-files";
 import type { Environment, PolicyConfig } from "../policy/rules/types";
 
-const USAGE = "usage: npm run --silent diff -- --stack <dev|staging|prod> [--base <git-ref>] [--head <git-ref>]";
+const USAGE = "usage: npm run --silent diff -- --stack <dev|staging|prod|local> [--base <git-ref>] [--head <git-ref>]";
 
 /** A failure to render one side, printed as one message without a stack trace. */
 class RenderFailure extends Error {}

@@ -1,13 +1,13 @@
-// npm run synth -- --stack <dev|staging|prod> [--out <dir>]
+// npm run synth -- --stack <dev|staging|prod|local> [--out <dir>]
 // Renders a stack's whole desired state offline and writes resources.json, manifests.yaml and
 // summary.md. Config errors print the message and exit 1 without writing anything.
 import * as path from "path";
 import { parseArgs, runCommand, UsageError } from "./lib/args";
 import { writeFiles } from "./lib/synth-output";
 import { allSynthFiles } from "./lib/synth-sections";
-import { renderStack, STACKS } from "./lib/render";
+import { ALL_STACKS as STACKS, renderStack } from "./lib/render";
 
-const USAGE = "usage: npm run synth -- --stack <dev|staging|prod> [--out <dir>] [--set <project:key>=<value> ...]";
+const USAGE = "usage: npm run synth -- --stack <dev|staging|prod|local> [--out <dir>] [--set <project:key>=<value> ...]";
 
 async function main(argv: string[]): Promise<number> {
     const args = parseArgs(argv, { stack: "string", out: "string", set: "list" }, USAGE);

@@ -1,4 +1,4 @@
-// npm run validate -- --stack <dev|staging|prod> [--out <dir>] [--no-synth]
+// npm run validate -- --stack <dev|staging|prod|local> [--out <dir>] [--no-synth]
 // Synths the stack, then checks what it renders with upstream tools built from pinned Go modules
 // (tools/): `istioctl analyze --use-kube=false` (the platform's Istio release, with the mesh config
 // the istiod release installs) and kubectl-validate (built-in kinds against the cluster's
@@ -14,12 +14,13 @@ import * as YAML from "yaml";
 import { KubeObject } from "../components/k8s";
 import { ISTIO_VERSION } from "../components/versions";
 import { parseArgs, runCommand, UsageError } from "./lib/args";
-import { readStackConfig, REPO_ROOT, STACKS } from "./lib/render";
+import { parsePlatformConfig } from "../components/config";
+import { ALL_STACKS as STACKS, readStackConfig, REPO_ROOT } from "./lib/render";
 import { goYaml, meshConfigOf, schemaInputs, schemaVersion, unredactedForValidation, yamlStream } from "./lib/validate-inputs";
 import { decide, Finding, formatReport, parseIstioctlOutput, parseKubectlValidateOutput, parseWaivers, SELF_CHECK, selfCheckProblems, ToolRun, WaiverFileError } from "./lib/validate-report";
 import { BuiltTools, builtInGroupVersions, buildTools, ToolBuildError } from "./lib/validate-tools";
 
-const USAGE = "usage: npm run validate -- --stack <dev|staging|prod> [--out <dir>] [--no-synth]";
+const USAGE = "usage: npm run validate -- --stack <dev|staging|prod|local> [--out <dir>] [--no-synth]";
 const WAIVERS_FILE = path.join(REPO_ROOT, "validation-waivers.yaml");
 const SELF_CHECK_FIXTURE = path.join(REPO_ROOT, "test", "validate", "fixtures", "known-bad.yaml");
 
@@ -89,7 +90,9 @@ async function main(argv: string[]): Promise<number> {
             : `tools: reused from cache (checked in ${tools.totalSeconds.toFixed(1)} s)`,
     );
 
-    const wanted = readStackConfig(stack).values["dodo-platform:cluster.kubernetesVersion"] ?? "";
+    // The stack's EKS version; an existing cluster's is not known here, so the default stands in.
+    const { values, secretKeys } = readStackConfig(stack);
+    const wanted = parsePlatformConfig({ stack, values, secretKeys }).cluster.kubernetesVersion;
     const k8s = schemaVersion(wanted, tools.embeddedKubernetesVersions);
 
     // The tools must find the defects planted in the fixture before their silence on the stack means anything.

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { applyObject } from "../apply";
 import { irsaRole, OidcIdentity } from "../cluster/irsa";
 import { Environment } from "../settings";
-import { CHARTS } from "../versions";
+import { ChartSources, releaseChart, UPSTREAM } from "../charts";
 import { CERT_MANAGER_NAMESPACE, CERT_MANAGER_SERVICE_ACCOUNT, certManagerNamespace, certManagerValues, IssuerKind, issuers, route53Policy } from "./builders";
 
 export interface CertManagerArgs {
@@ -18,9 +18,13 @@ export interface CertManagerArgs {
     hostedZone?: { name: string; zoneId: pulumi.Input<string> };
     /** ACME issuers only. */
     acmeEmail?: string;
-    /** The cluster's OIDC identity, for the IRSA role of the controller. */
-    oidc: OidcIdentity;
+    /** The cluster's OIDC identity, for the IRSA role of the controller (ACME issuers; eks mode). */
+    oidc?: OidcIdentity;
     provider: k8s.Provider;
+    /** Install cert-manager (default); false where the cluster runs one already (its CRDs must exist). */
+    install?: boolean;
+    /** Where the chart comes from (default: upstream). */
+    charts?: ChartSources;
     /** What must exist first (nodes, CoreDNS). */
     dependsOn?: pulumi.Resource[];
 }
@@ -40,12 +44,11 @@ export class CertManager extends pulumi.ComponentResource {
         const acme = args.issuer !== "selfSigned";
         const k8sOpts = { parent: this, provider: args.provider };
 
-        const namespace = applyObject(certManagerNamespace(), { ...k8sOpts, dependsOn: args.dependsOn ?? [] });
-
         let roleArn: pulumi.Output<string> | undefined;
         const roleDeps: pulumi.Resource[] = [];
         if (acme) {
             if (!args.hostedZone) throw new Error(`CertManager ${name}: hostedZone is required for issuer ${args.issuer}`);
+            if (!args.oidc) throw new Error(`CertManager ${name}: issuer ${args.issuer} needs the cluster's OIDC identity (eks mode)`);
             const role = irsaRole(`${name}-route53`, args.oidc, CERT_MANAGER_NAMESPACE, CERT_MANAGER_SERVICE_ACCOUNT, { parent: this });
             const policy = new aws.iam.RolePolicy(`${name}-route53`, {
                 role: role.name,
@@ -55,24 +58,27 @@ export class CertManager extends pulumi.ComponentResource {
             roleDeps.push(policy);
         }
 
-        const release = new k8s.helm.v3.Release(`${name}-release`, {
-            name: "cert-manager",
-            chart: CHARTS.certManager.chart,
-            version: CHARTS.certManager.version,
-            repositoryOpts: { repo: CHARTS.certManager.repository },
-            namespace: CERT_MANAGER_NAMESPACE,
-            atomic: true,
-            timeout: 600,
-            values: roleArn
-                ? roleArn.apply((arn) => certManagerValues({ environment: args.environment, route53RoleArn: arn }))
-                : certManagerValues({ environment: args.environment }),
-        }, { ...k8sOpts, dependsOn: [namespace, ...roleDeps] });
+        // Without the install, the issuers go onto the cluster's own cert-manager (its CRDs).
+        const installed: pulumi.Resource[] = args.install === false ? [...(args.dependsOn ?? [])] : [];
+        if (args.install !== false) {
+            const namespace = applyObject(certManagerNamespace(), { ...k8sOpts, dependsOn: args.dependsOn ?? [] });
+            installed.push(new k8s.helm.v3.Release(`${name}-release`, {
+                name: "cert-manager",
+                ...releaseChart("certManager", args.charts ?? UPSTREAM),
+                namespace: CERT_MANAGER_NAMESPACE,
+                atomic: true,
+                timeout: 600,
+                values: roleArn
+                    ? roleArn.apply((arn) => certManagerValues({ environment: args.environment, route53RoleArn: arn }))
+                    : certManagerValues({ environment: args.environment }),
+            }, { ...k8sOpts, dependsOn: [namespace, ...roleDeps] }));
+        }
 
         const built = issuers({ kind: args.issuer, email: args.acmeEmail, dnsZone: args.hostedZone?.name, region: args.region });
         // In order: the self-signed CA certificate needs its bootstrap issuer, the CA issuer its secret.
         const applied: pulumi.Resource[] = [];
         for (const obj of built.objects) {
-            applied.push(applyObject(obj, { ...k8sOpts, dependsOn: [release, ...applied] }));
+            applied.push(applyObject(obj, { ...k8sOpts, dependsOn: [...installed, ...applied] }));
         }
 
         this.issuerName = built.issuerName;

@@ -5,7 +5,8 @@ import { applyObject } from "../apply";
 import { Environment } from "../settings";
 import { assumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../iam";
 import { irsaRole, OidcIdentity } from "./irsa";
-import { CHARTS, eksAddonVersions, EksAddonName } from "../versions";
+import { eksAddonVersions, EksAddonName } from "../versions";
+import { ChartSources, releaseChart, UPSTREAM } from "../charts";
 import lbControllerPolicy from "./aws-load-balancer-controller-policy.json";
 import {
     ADMIN_ACCESS_POLICY,
@@ -35,6 +36,8 @@ export interface ClusterArgs {
     tags: Record<string, string>;
     /** The stack's `aws:profile`, so the kubeconfig mints tokens as the same identity. */
     awsProfile?: string;
+    /** Where the LB controller and metrics-server charts come from (default: upstream). */
+    charts?: ChartSources;
 }
 
 /**
@@ -261,9 +264,7 @@ export class Cluster extends pulumi.ComponentResource {
         const lbAttach = new aws.iam.RolePolicyAttachment(`${name}-lb-controller`, { role: lbRole.name, policyArn: lbPolicy.arn }, parent);
         this.lbController = new k8s.helm.v3.Release(`${name}-lb-controller`, {
             name: "aws-load-balancer-controller",
-            chart: CHARTS.awsLoadBalancerController.chart,
-            version: CHARTS.awsLoadBalancerController.version,
-            repositoryOpts: { repo: CHARTS.awsLoadBalancerController.repository },
+            ...releaseChart("awsLoadBalancerController", args.charts ?? UPSTREAM),
             namespace: "kube-system",
             atomic: true,
             timeout: 600,
@@ -275,9 +276,7 @@ export class Cluster extends pulumi.ComponentResource {
         // The resource metrics API: without it every HorizontalPodAutoscaler stays at its minimum.
         const metricsServer = new k8s.helm.v3.Release(`${name}-metrics-server`, {
             name: "metrics-server",
-            chart: CHARTS.metricsServer.chart,
-            version: CHARTS.metricsServer.version,
-            repositoryOpts: { repo: CHARTS.metricsServer.repository },
+            ...releaseChart("metricsServer", args.charts ?? UPSTREAM),
             namespace: "kube-system",
             atomic: true,
             timeout: 600,

@@ -295,17 +295,34 @@ export function gatewayValues(args: GatewayValuesArgs): Record<string, unknown> 
     };
 }
 
-/** The ingress gateway's Service: an internet-facing NLB with IP targets on the gateway pods. */
-export function gatewayService(args: { sourceRanges: string[] }): KubeObject {
+/**
+ * The ingress gateway's Service: an internet-facing NLB with IP targets on the gateway pods (eks
+ * mode), or, on an existing cluster, a plain LoadBalancer or NodePort Service of that cluster.
+ */
+export function gatewayService(args: { sourceRanges: string[]; serviceType?: "LoadBalancer" | "NodePort" }): KubeObject {
+    const metadata = {
+        name: INGRESS_GATEWAY_NAME,
+        namespace: INGRESS_NAMESPACE,
+        labels: standardLabels(INGRESS_GATEWAY_NAME, { ...gatewaySelector(), "app.kubernetes.io/component": "ingress-gateway" }),
+    };
+    const ports = GATEWAY_PORTS.map((p) => ({ ...p }));
+    if (args.serviceType !== undefined) {
+        return {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata,
+            spec: {
+                type: args.serviceType,
+                ...(args.serviceType === "LoadBalancer" && args.sourceRanges.length > 0 ? { loadBalancerSourceRanges: args.sourceRanges } : {}),
+                selector: gatewaySelector(),
+                ports,
+            },
+        };
+    }
     return {
         apiVersion: "v1",
         kind: "Service",
-        metadata: {
-            name: INGRESS_GATEWAY_NAME,
-            namespace: INGRESS_NAMESPACE,
-            labels: standardLabels(INGRESS_GATEWAY_NAME, { ...gatewaySelector(), "app.kubernetes.io/component": "ingress-gateway" }),
-            annotations: nlbAnnotations(),
-        },
+        metadata: { ...metadata, annotations: nlbAnnotations() },
         spec: {
             type: "LoadBalancer",
             // Handled by the AWS Load Balancer Controller, never by the in-tree controller (a Classic ELB).
@@ -314,7 +331,7 @@ export function gatewayService(args: { sourceRanges: string[] }): KubeObject {
             allocateLoadBalancerNodePorts: false,
             ...(args.sourceRanges.length > 0 ? { loadBalancerSourceRanges: args.sourceRanges } : {}),
             selector: gatewaySelector(),
-            ports: GATEWAY_PORTS.map((p) => ({ ...p })),
+            ports,
         },
     };
 }

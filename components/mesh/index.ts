@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { applyObject } from "../apply";
 import { Environment } from "../settings";
 import { JAEGER_COLLECTOR } from "../tracing";
-import { CHARTS, HelmChartPin, ISTIO_PREVIOUS_REVISION_VERSION, ISTIO_VERSION } from "../versions";
+import { ChartKey, ChartSources, releaseChart, UPSTREAM } from "../charts";
+import { ISTIO_PREVIOUS_REVISION_VERSION, ISTIO_VERSION } from "../versions";
+import { GatewayServiceType } from "../existing-cluster/settings";
 import {
     baseChartVersion,
     baseValues,
@@ -28,11 +30,18 @@ export interface MeshArgs {
     /** What must run before Istio can: nodes, CoreDNS, the LB controller (Cluster.ready). */
     clusterReady: pulumi.Resource[];
     /**
-     * The AWS Load Balancer Controller. The gateway Service depends on it, so `pulumi destroy`
-     * deletes the Service (and the controller deletes the NLB) while the controller still runs,
-     * before the subnets and the VPC.
+     * The AWS Load Balancer Controller (eks mode). The gateway Service depends on it, so `pulumi
+     * destroy` deletes the Service (and the controller deletes the NLB) while the controller still
+     * runs, before the subnets and the VPC.
      */
-    lbController: pulumi.Resource;
+    lbController?: pulumi.Resource;
+    /**
+     * How the gateway is exposed: an internet-facing NLB through the LB controller (eks mode,
+     * the default), or a plain Service of this type on an existing cluster.
+     */
+    gatewayServiceType?: GatewayServiceType;
+    /** Where the Istio charts come from (default: Istio's chart repository). */
+    charts?: ChartSources;
 }
 
 /**
@@ -60,12 +69,10 @@ export class Mesh extends pulumi.ComponentResource {
         super("dodo:platform:Mesh", name, {}, opts);
         const { config, environment, provider } = args;
         const on = (dependsOn: pulumi.Input<pulumi.Resource>[]) => ({ parent: this, provider, dependsOn });
-        const release = (resourceName: string, pin: HelmChartPin, releaseName: string, namespace: string, values: Record<string, unknown>, dependsOn: pulumi.Resource[], version = pin.version) =>
+        const release = (resourceName: string, chart: ChartKey, releaseName: string, namespace: string, values: Record<string, unknown>, dependsOn: pulumi.Resource[], version?: string) =>
             new k8s.helm.v3.Release(resourceName, {
                 name: releaseName,
-                chart: pin.chart,
-                version,
-                repositoryOpts: { repo: pin.repository },
+                ...releaseChart(chart, args.charts ?? UPSTREAM, version),
                 namespace,
                 values,
                 atomic: true,
@@ -76,7 +83,7 @@ export class Mesh extends pulumi.ComponentResource {
 
         this.base = release(
             `${name}-base`,
-            CHARTS.istioBase,
+            "istioBase",
             "istio-base",
             ISTIO_ROOT_NAMESPACE,
             baseValues(config.revision),
@@ -89,14 +96,14 @@ export class Mesh extends pulumi.ComponentResource {
         const istiods = planes.map((plane) => {
             const releaseName = istiodReleaseName(plane.revision);
             const values = istiodValues({ environment, revision: plane.revision, version: plane.version, replicas: config.istiodReplicas, meshConfig: mesh });
-            return { plane, release: release(`${name}-${releaseName}`, CHARTS.istiod, releaseName, ISTIO_ROOT_NAMESPACE, values, [this.base], plane.version) };
+            return { plane, release: release(`${name}-${releaseName}`, "istiod", releaseName, ISTIO_ROOT_NAMESPACE, values, [this.base], plane.version) };
         });
         this.istiod = istiods.find((i) => i.plane.active)!.release;
         const allIstiods = istiods.map((i) => i.release);
 
         this.gateway = release(
             `${name}-ingressgateway`,
-            CHARTS.istioGateway,
+            "istioGateway",
             INGRESS_GATEWAY_NAME,
             INGRESS_NAMESPACE,
             gatewayValues({ environment, revision: config.revision, replicas: config.gatewayReplicas }),
@@ -104,8 +111,8 @@ export class Mesh extends pulumi.ComponentResource {
             [ingressNs, this.istiod],
         );
         this.gatewayService = applyObject(
-            gatewayService({ sourceRanges: config.gatewaySourceRanges }),
-            on([ingressNs, this.gateway, args.lbController, ...args.clusterReady]),
+            gatewayService({ sourceRanges: config.gatewaySourceRanges, serviceType: args.gatewayServiceType }),
+            on([ingressNs, this.gateway, ...(args.lbController ? [args.lbController] : []), ...args.clusterReady]),
         );
 
         // Istio CRD instances: the CRDs come from base, and istiod's validation webhook checks them.

@@ -5,7 +5,7 @@ import { applyObject } from "../apply";
 import { irsaRole, OidcIdentity } from "../cluster/irsa";
 import { KubeObject, standardLabels } from "../k8s";
 import { Environment } from "../settings";
-import { CHARTS, HelmChartPin } from "../versions";
+import { ChartKey, ChartSources, releaseChart, UPSTREAM } from "../charts";
 import { envoyPodMonitor, istioRecordingRules, istiodAlerts, istiodServiceMonitor, paymentsAlerts } from "./monitors";
 import { GRAFANA_ADMIN_SECRET, JAEGER_BADGER_CLAIM, LOKI_SERVICE_ACCOUNT, OBSERVABILITY_NAMESPACE, portForwardCommand, RELEASES } from "./names";
 import { ObservabilityConfig } from "./settings";
@@ -20,8 +20,12 @@ export interface ObservabilityArgs {
     config: ObservabilityConfig;
     /** The cluster's Kubernetes provider. */
     provider: k8s.Provider;
-    /** The cluster's OIDC identity, for Loki's IAM role (S3 storage). */
-    oidc: OidcIdentity;
+    /** The cluster's OIDC identity, for Loki's IAM role (S3 storage, eks mode). */
+    oidc?: OidcIdentity;
+    /** StorageClass of the volumes (default: the gp3 class the Cluster component creates). */
+    storageClass?: string;
+    /** Where the charts come from (default: upstream). */
+    charts?: ChartSources;
     /** What must run first: nodes, CoreDNS, the EBS CSI driver and the gp3 StorageClass (Cluster.ready). */
     clusterReady: pulumi.Resource[];
     /** Istio's control plane (Mesh.ready): Kiali reads its CRDs and config. Optional for tests. */
@@ -74,12 +78,11 @@ export class Observability extends pulumi.ComponentResource {
         super("dodo:platform:Observability", name, {}, opts);
         const { config, environment, provider } = args;
         const on = (dependsOn: pulumi.Input<pulumi.Resource>[]) => ({ parent: this, provider, dependsOn });
-        const release = (key: keyof typeof RELEASES, pin: HelmChartPin, values: pulumi.Input<Record<string, unknown>>, dependsOn: pulumi.Resource[], timeout = 600) =>
+        const storageClass = args.storageClass ?? STORAGE_CLASS;
+        const release = (key: keyof typeof RELEASES, chart: ChartKey, values: pulumi.Input<Record<string, unknown>>, dependsOn: pulumi.Resource[], timeout = 600) =>
             new k8s.helm.v3.Release(`${name}-${RELEASES[key]}`, {
                 name: RELEASES[key],
-                chart: pin.chart,
-                version: pin.version,
-                repositoryOpts: { repo: pin.repository },
+                ...releaseChart(chart, args.charts ?? UPSTREAM),
                 namespace: OBSERVABILITY_NAMESPACE,
                 values,
                 atomic: true,
@@ -92,8 +95,8 @@ export class Observability extends pulumi.ComponentResource {
         // Metrics first: its CRDs (ServiceMonitor, PodMonitor, PrometheusRule) are used by the rest.
         this.prometheusStack = release(
             "prometheusStack",
-            CHARTS.kubePrometheusStack,
-            prometheusStackValues({ environment, cluster: args.name, config: config.prometheus }),
+            "kubePrometheusStack",
+            prometheusStackValues({ environment, cluster: args.name, config: config.prometheus, storageClass }),
             [namespace],
             900,
         );
@@ -111,26 +114,26 @@ export class Observability extends pulumi.ComponentResource {
         }
         this.loki = release(
             "loki",
-            CHARTS.loki,
-            lokiInputs.apply(({ bucket, roleArn }) => lokiValues({ environment, config: config.loki, region: args.region, bucket, roleArn })),
+            "loki",
+            lokiInputs.apply(({ bucket, roleArn }) => lokiValues({ environment, config: config.loki, region: args.region, bucket, roleArn, storageClass })),
             lokiDeps,
         );
-        this.alloy = release("alloy", CHARTS.alloy, alloyValues({ environment, cluster: args.name }), [namespace, this.loki]);
+        this.alloy = release("alloy", "alloy", alloyValues({ environment, cluster: args.name }), [namespace, this.loki]);
 
         // Traces: badger on its own claim in staging/prod (the chart mounts it as an extra volume).
         const jaegerDeps: pulumi.Resource[] = [namespace];
         if (config.jaeger.storage === "badger") {
             jaegerDeps.push(new k8s.core.v1.PersistentVolumeClaim(`${name}-jaeger-badger`, {
                 metadata: { name: JAEGER_BADGER_CLAIM, namespace: OBSERVABILITY_NAMESPACE, labels: standardLabels("jaeger") },
-                spec: { storageClassName: STORAGE_CLASS, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${config.jaeger.storageGiB}Gi` } } },
+                spec: { storageClassName: storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${config.jaeger.storageGiB}Gi` } } },
             }, { ...on([namespace]), protect: environment === "prod" }));
         }
-        this.jaeger = release("jaeger", CHARTS.jaeger, jaegerValues({ environment, config: config.jaeger }), jaegerDeps);
+        this.jaeger = release("jaeger", "jaeger", jaegerValues({ environment, config: config.jaeger }), jaegerDeps);
 
-        this.grafana = release("grafana", CHARTS.grafana, grafanaValues({ environment }), [adminSecret, this.prometheusStack, this.loki, this.jaeger]);
+        this.grafana = release("grafana", "grafana", grafanaValues({ environment, storageClass }), [adminSecret, this.prometheusStack, this.loki, this.jaeger]);
         this.kiali = release(
             "kiali",
-            CHARTS.kialiServer,
+            "kialiServer",
             kialiValues({ environment, config: config.kiali }),
             [adminSecret, this.prometheusStack, this.grafana, this.jaeger, ...(args.meshReady ?? [])],
         );
@@ -149,6 +152,8 @@ export class Observability extends pulumi.ComponentResource {
     private lokiStorage(name: string, args: ObservabilityArgs): { bucket: aws.s3.Bucket; role: aws.iam.Role; ready: pulumi.Resource[] } {
         const parent = { parent: this };
         const isProd = args.environment === "prod";
+        if (!args.oidc) throw new Error(`Observability ${name}: S3 storage for Loki needs the cluster's OIDC identity (eks mode)`);
+        const oidc = args.oidc;
         const key = new aws.kms.Key(`${name}-loki`, {
             description: `${args.name} Loki log storage`,
             enableKeyRotation: true,
@@ -189,7 +194,7 @@ export class Observability extends pulumi.ComponentResource {
             policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))),
         }, { parent: this, dependsOn: [publicAccess] });
 
-        const role = irsaRole(`${name}-loki`, args.oidc, OBSERVABILITY_NAMESPACE, LOKI_SERVICE_ACCOUNT, parent);
+        const role = irsaRole(`${name}-loki`, oidc, OBSERVABILITY_NAMESPACE, LOKI_SERVICE_ACCOUNT, parent);
         const access = new aws.iam.RolePolicy(`${name}-loki`, {
             role: role.name,
             policy: pulumi.all([bucket.arn, key.arn]).apply(([bucketArn, keyArn]) => JSON.stringify(lokiBucketAccessPolicy(bucketArn, keyArn))),

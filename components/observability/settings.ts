@@ -18,6 +18,8 @@ export interface AlertThresholds {
 }
 
 export interface ObservabilityConfig {
+    /** Install the observability stack at all (off where its charts cannot be fetched). */
+    enabled: boolean;
     prometheus: {
         /** Days of metrics kept on the volume. */
         retentionDays: number;
@@ -50,6 +52,13 @@ export const MIN_GRAFANA_PASSWORD_LENGTH = 16;
 const percent = z.number().refine((n) => n > 0 && n <= 100, { message: "must be greater than 0 and at most 100" });
 
 export const observabilityKeys = {
+    enabled: defineKey({
+        key: "observability.enabled",
+        type: "boolean",
+        description: "Install the observability stack (Prometheus, Grafana, Loki, Alloy, Jaeger, Kiali). Off only on an existing-cluster stack that cannot fetch its charts (the local conformance stack); every AWS environment keeps it.",
+        schema: z.boolean(),
+        default: true,
+    }),
     prometheusRetentionDays: defineKey({
         key: "observability.prometheus.retentionDays",
         type: "integer",
@@ -155,6 +164,7 @@ export const observabilitySection: ConfigSection<ObservabilityConfig> = {
     read(reader: ConfigReader): ObservabilityConfig {
         const k = observabilityKeys;
         const config = {
+            enabled: reader.get(k.enabled),
             prometheus: {
                 retentionDays: reader.get(k.prometheusRetentionDays),
                 storageGiB: reader.get(k.prometheusStorageGiB),
@@ -179,12 +189,13 @@ export const observabilitySection: ConfigSection<ObservabilityConfig> = {
         };
         const password = reader.get(k.grafanaAdminPassword, "optional");
 
-        if (password === undefined) {
+        if (password === undefined && config.enabled) {
             reader.fail(k.grafanaAdminPassword.key, `required: run \`${setCommand(k.grafanaAdminPassword, "<password>")}\` (at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters)`);
-        } else if (password.length < MIN_GRAFANA_PASSWORD_LENGTH) {
+        } else if (password !== undefined && password.length < MIN_GRAFANA_PASSWORD_LENGTH) {
             reader.fail(k.grafanaAdminPassword.key, `must be at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters (got ${password.length})`);
         }
         if (reader.environment !== "dev") {
+            if (!config.enabled) reader.fail(k.enabled.key, `${reader.environment} keeps its metrics, logs, traces and alerts (got false)`);
             if (config.kiali.authStrategy === "anonymous") {
                 reader.fail(k.kialiAuthStrategy.key, `${reader.environment} requires Kiali users to authenticate (token, openid or header), got "anonymous"`);
             }

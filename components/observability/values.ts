@@ -22,11 +22,11 @@ import { ObservabilityConfig } from "./settings";
 import { OBSERVABILITY_SIZING } from "./sizing";
 import { JAEGER_COLLECTOR } from "../tracing";
 
-/** The gp3 StorageClass the Cluster component creates (encrypted, WaitForFirstConsumer). */
+/** The gp3 StorageClass the Cluster component creates (encrypted, WaitForFirstConsumer); an existing cluster names its own. */
 export const STORAGE_CLASS = "gp3";
 
-function pvcSpec(sizeGiB: number): Record<string, unknown> {
-    return { storageClassName: STORAGE_CLASS, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${sizeGiB}Gi` } } };
+function pvcSpec(sizeGiB: number, storageClass = STORAGE_CLASS): Record<string, unknown> {
+    return { storageClassName: storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${sizeGiB}Gi` } } };
 }
 
 // ---------------------------------------------------------------- kube-prometheus-stack
@@ -36,6 +36,8 @@ export interface PrometheusStackInput {
     /** Cluster name, added as the `cluster` external label. */
     cluster: string;
     config: ObservabilityConfig["prometheus"];
+    /** Default: gp3. */
+    storageClass?: string;
 }
 
 export function prometheusStackValues(input: PrometheusStackInput): Record<string, unknown> {
@@ -65,7 +67,7 @@ export function prometheusStackValues(input: PrometheusStackInput): Record<strin
                 replicas: size.alertmanagerReplicas,
                 retention: "120h",
                 resources: size.alertmanager,
-                storage: { volumeClaimTemplate: { spec: pvcSpec(2) } },
+                storage: { volumeClaimTemplate: { spec: pvcSpec(2, input.storageClass) } },
             },
         },
         prometheus: {
@@ -86,7 +88,7 @@ export function prometheusStackValues(input: PrometheusStackInput): Record<strin
                 retentionSize: `${Math.floor(storageGiB * 0.85)}GB`,
                 resources: size.prometheus,
                 externalLabels: { cluster: input.cluster },
-                storageSpec: { volumeClaimTemplate: { spec: pvcSpec(storageGiB) } },
+                storageSpec: { volumeClaimTemplate: { spec: pvcSpec(storageGiB, input.storageClass) } },
             },
         },
     };
@@ -96,6 +98,8 @@ export function prometheusStackValues(input: PrometheusStackInput): Record<strin
 
 export interface GrafanaInput {
     environment: Environment;
+    /** Default: gp3. */
+    storageClass?: string;
 }
 
 /** Provisioned datasources. The Jaeger datasource links a span to the proxy's access-log lines. */
@@ -163,7 +167,7 @@ export function grafanaValues(input: GrafanaInput): Record<string, unknown> {
         deploymentStrategy: { type: persistent ? "Recreate" : "RollingUpdate" },
         admin: { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: GRAFANA_ADMIN_SECRET.userKey, passwordKey: GRAFANA_ADMIN_SECRET.passwordKey },
         resources: size.grafana,
-        persistence: persistent ? { enabled: true, type: "pvc", storageClassName: STORAGE_CLASS, accessModes: ["ReadWriteOnce"], size: "10Gi" } : { enabled: false },
+        persistence: persistent ? { enabled: true, type: "pvc", storageClassName: input.storageClass ?? STORAGE_CLASS, accessModes: ["ReadWriteOnce"], size: "10Gi" } : { enabled: false },
         testFramework: { enabled: false },
         "grafana.ini": {
             server: { root_url: `http://localhost:${PORT_FORWARD.grafana.local}` },
@@ -223,6 +227,8 @@ export interface LokiInput {
     bucket?: string;
     /** S3 storage only: the IRSA role Loki's ServiceAccount assumes. */
     roleArn?: string;
+    /** Default: gp3. */
+    storageClass?: string;
 }
 
 export function lokiValues(input: LokiInput): Record<string, unknown> {
@@ -262,7 +268,7 @@ export function lokiValues(input: LokiInput): Record<string, unknown> {
             resources: size.loki,
             // Loki's own rules sidecar is not used (alerts live in PrometheusRules).
             sidecar: false,
-            persistence: { enabled: true, size: `${input.config.storageGiB}Gi`, storageClass: STORAGE_CLASS },
+            persistence: { enabled: true, size: `${input.config.storageGiB}Gi`, storageClass: input.storageClass ?? STORAGE_CLASS },
         },
         // Monolithic mode: the single binary's Service takes pushes and queries directly.
         gateway: { enabled: false },

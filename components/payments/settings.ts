@@ -20,6 +20,8 @@ export interface TlsConfig {
     hostedZone?: string;
     /** ACME account e-mail; set when issuer is an ACME one. */
     acmeEmail?: string;
+    /** Install cert-manager; false where the cluster already runs it (its CRDs must then exist). */
+    installCertManager: boolean;
 }
 
 export interface CanaryConfig {
@@ -121,6 +123,13 @@ export const paymentsKeys = {
         description: "Who signs the host certificate: selfSigned (an in-cluster CA), letsencrypt-staging or letsencrypt (ACME DNS-01 through Route 53). Default: dev selfSigned, staging letsencrypt-staging, prod letsencrypt.",
         schema: oneOf(TLS_ISSUER_KINDS),
         default: { dev: "selfSigned", staging: "letsencrypt-staging", prod: "letsencrypt" },
+    }),
+    installCertManager: defineKey({
+        key: "payments.tls.installCertManager",
+        type: "boolean",
+        description: "Install cert-manager (pinned chart). Turn off on an existing cluster that already runs cert-manager: the ClusterIssuer and the Certificate are still created, against its CRDs.",
+        schema: z.boolean(),
+        default: true,
     }),
     hostedZone: defineKey({
         key: "payments.tls.hostedZone",
@@ -289,6 +298,7 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
             issuer: reader.get(k.tlsIssuer),
             hostedZone: reader.get(k.hostedZone, "optional"),
             acmeEmail: reader.get(k.acmeEmail, "optional"),
+            installCertManager: reader.get(k.installCertManager),
         };
         const images = {
             frontend: required(k.frontendImage, "ghcr.io/dodopayments/payments-frontend:1.0.0"),

@@ -134,6 +134,10 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
             }
             break;
         }
+        case "pulumi:pulumi:StackReference":
+            // Another stack's outputs: an eks-mode stack of this project exports its kubeconfig.
+            Object.assign(state, { outputs: { kubeconfig: `{"apiVersion":"v1","kind":"Config","clusters":[{"name":"${String(plain.name)}"}]}` }, secretOutputNames: [] });
+            break;
         case "random:index/randomPassword:RandomPassword":
             Object.assign(state, { result: `mock-password-${name}` });
             break;

@@ -6,7 +6,7 @@ import { PROJECT } from "../../components/settings";
 import { RegisteredResource, runProgram } from "./mock-engine";
 import { readStackConfig, REPO_ROOT } from "./stack-config";
 
-export { offlineSecret, readStackConfig, REPO_ROOT, StackConfig, StackName, STACKS } from "./stack-config";
+export { ALL_STACKS, offlineSecret, readStackConfig, REPO_ROOT, StackConfig, StackName, STACKS } from "./stack-config";
 
 export interface Render {
     stack: string;

@@ -13,8 +13,11 @@ import { allKeySpecs } from "../../components/config";
 import { ConfigError, fullKey, PROJECT, setCommand, topLevelKey } from "../../components/settings";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** The AWS environments CI previews and deploys. */
 export const STACKS = ["dev", "staging", "prod"] as const;
-export type StackName = (typeof STACKS)[number];
+/** Every stack file the synth renders: the environments and `local` (an existing cluster, the conformance run's stack). */
+export const ALL_STACKS = [...STACKS, "local"] as const;
+export type StackName = (typeof ALL_STACKS)[number];
 
 export interface StackConfig {
     /** Fully qualified top-level keys to what the CLI passes (objects and lists as JSON). */
@@ -93,7 +96,7 @@ function resolveSecure(value: unknown, at: string, plaintext: string[], secretPa
 export function readStackConfig(stack: string, root = REPO_ROOT, overrides?: Record<string, unknown>): StackConfig {
     const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> };
     const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.relative(root, stackFile)} (stacks: ${STACKS.join(", ")})`);
+    if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.relative(root, stackFile)} (stacks: ${ALL_STACKS.join(", ")})`);
     const stackDoc = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
 
     const secretSpecs = allKeySpecs().filter((s) => s.secret);

@@ -72,7 +72,7 @@ export function summaryMarkdown(render: Render, sections: SummarySection[] = [])
         "",
         ...(render.missingSecrets.length > 0
             ? [
-                  "Secrets rendered as `[secret]` that this stack file does not set yet (required for `pulumi up`, set each with `pulumi config set --secret <key> <value>`):",
+                  "Secrets rendered as `[secret]` that this stack file does not set yet (required for `pulumi up`, set each with `pulumi config set --secret --path <key> <value>`):",
                   "",
                   ...render.missingSecrets.map((k) => `- \`${k}\``),
                   "",

@@ -200,6 +200,17 @@ describe("mesh builders", () => {
             const limited = gatewayService({ sourceRanges: ["203.0.113.0/24"] }) as any;
             assert.deepEqual(limited.spec.loadBalancerSourceRanges, ["203.0.113.0/24"]);
         });
+
+        it("on an existing cluster: a plain Service of the configured type, same selector and ports, no NLB settings", () => {
+            const lb = gatewayService({ sourceRanges: ["203.0.113.0/24"], serviceType: "LoadBalancer" }) as any;
+            assert.deepEqual(Object.keys(lb.spec).sort(), ["loadBalancerSourceRanges", "ports", "selector", "type"]);
+            assert.equal(lb.metadata.annotations, undefined);
+            assert.deepEqual(lb.spec.selector, svc.spec.selector);
+            assert.deepEqual(lb.spec.ports, svc.spec.ports);
+            const nodePort = gatewayService({ sourceRanges: ["203.0.113.0/24"], serviceType: "NodePort" }) as any;
+            assert.equal(nodePort.spec.type, "NodePort");
+            assert.equal(nodePort.spec.loadBalancerSourceRanges, undefined, "source ranges apply to load balancers only");
+        });
     });
 
     describe("mesh-wide objects", () => {

@@ -6,6 +6,7 @@ import { ObservabilityConfig } from "../../components/observability/settings";
 export function observabilityConfig(environment: Environment): ObservabilityConfig {
     const dev = environment === "dev";
     return {
+        enabled: true,
         prometheus: { retentionDays: dev ? 3 : 30, storageGiB: dev ? 20 : 200, replicas: environment === "prod" ? 2 : 1 },
         loki: { storage: dev ? "filesystem" : "s3", retentionDays: dev ? 7 : 90, storageGiB: dev ? 10 : 50 },
         jaeger: { storage: dev ? "memory" : "badger", retentionDays: dev ? 1 : 7, storageGiB: dev ? 5 : 50 },

@@ -221,7 +221,7 @@ describe("payments builders", () => {
         it("issues the host certificate for the configured host, from the issuer it is given, where the Gateway reads it", () => {
             const prod = paymentsManifests({
                 environment: "prod",
-                config: paymentsConfig({ host: "pay.dodopayments.com", tls: { issuer: "letsencrypt", hostedZone: "dodopayments.com", acmeEmail: "ops@dodopayments.com" } }),
+                config: paymentsConfig({ host: "pay.dodopayments.com", tls: { issuer: "letsencrypt", hostedZone: "dodopayments.com", acmeEmail: "ops@dodopayments.com", installCertManager: true } }),
                 issuerName: "letsencrypt",
                 postgresImage: "docker.io/library/postgres:17.9-bookworm",
                 storageClass: "gp3",

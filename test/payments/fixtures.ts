@@ -8,7 +8,7 @@ export type PlainPaymentsConfig = Omit<PaymentsConfig, "postgres"> & { postgres:
 export function paymentsConfig(overrides: Partial<PlainPaymentsConfig> = {}): PlainPaymentsConfig {
     return {
         host: "pay.dev.dodopayments.com",
-        tls: { issuer: "selfSigned" },
+        tls: { issuer: "selfSigned", installCertManager: true },
         images: {
             frontend: "ghcr.io/dodopayments/payments-frontend:1.4.0",
             backendV1: "ghcr.io/dodopayments/payments-backend:2.7.0",

@@ -1,0 +1,81 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { releaseChart, UPSTREAM } from "../../components/charts";
+import { chartsSection, localChartProblem, sourceKind } from "../../components/charts/settings";
+import { ConfigReader } from "../../components/settings";
+import { CHARTS } from "../../components/versions";
+import { cliConfigFromPaths } from "../../scripts/lib/stack-config";
+
+function read(paths: Record<string, unknown>): { problems: string[] } {
+    const reader = new ConfigReader("dev", cliConfigFromPaths(paths));
+    chartsSection.read(reader);
+    return { problems: reader.problems };
+}
+
+function chartDir(version: string, parent = fs.mkdtempSync(path.join(os.tmpdir(), "chart-"))): string {
+    fs.mkdirSync(parent, { recursive: true });
+    fs.writeFileSync(path.join(parent, "Chart.yaml"), `apiVersion: v2\nname: demo\nversion: ${version}\n`);
+    return parent;
+}
+
+describe("chart sources", () => {
+    it("by default pulls each chart from its upstream repository at the pinned version", () => {
+        assert.deepEqual(releaseChart("istiod", UPSTREAM), { chart: "istiod", version: CHARTS.istiod.version, repositoryOpts: { repo: CHARTS.istiod.repository } });
+        assert.deepEqual(releaseChart("istiod", UPSTREAM, "1.29.2"), { chart: "istiod", version: "1.29.2", repositoryOpts: { repo: CHARTS.istiod.repository } });
+    });
+
+    it("takes every chart from an OCI mirror as <mirror>/<chart>, pinned", () => {
+        const mirror = "oci://111122223333.dkr.ecr.ap-south-1.amazonaws.com/helm-charts";
+        assert.deepEqual(releaseChart("certManager", { mirror, sources: {} }), { chart: `${mirror}/cert-manager`, version: CHARTS.certManager.version });
+    });
+
+    it("takes every chart from a directory of archives as <chart>-<version>.tgz", () => {
+        assert.deepEqual(releaseChart("loki", { localDir: "/opt/charts", sources: {} }), { chart: `/opt/charts/loki-${CHARTS.loki.version}.tgz` });
+    });
+
+    it("lets one chart's source override the mirror: a local directory, another repository or an OCI reference", () => {
+        const sources = { mirror: "oci://registry.example.com/charts", sources: { istioBase: "/src/istio/manifests/charts/base", grafana: "https://charts.example.com/grafana", loki: "oci://registry.example.com/other/loki" } };
+        assert.deepEqual(releaseChart("istioBase", sources), { chart: "/src/istio/manifests/charts/base" });
+        assert.deepEqual(releaseChart("grafana", sources), { chart: "grafana", version: CHARTS.grafana.version, repositoryOpts: { repo: "https://charts.example.com/grafana" } });
+        assert.deepEqual(releaseChart("loki", sources), { chart: "oci://registry.example.com/other/loki", version: CHARTS.loki.version });
+        assert.deepEqual(releaseChart("jaeger", sources), { chart: "oci://registry.example.com/charts/jaeger", version: CHARTS.jaeger.version });
+    });
+
+    it("classifies sources, and refuses anything else", () => {
+        assert.equal(sourceKind("oci://a.b/c"), "oci");
+        assert.equal(sourceKind("https://charts.jetstack.io"), "repository");
+        assert.equal(sourceKind("./charts/base"), "path");
+        assert.equal(sourceKind("/abs/base"), "path");
+        assert.equal(sourceKind("http://insecure.example.com"), undefined);
+        assert.equal(sourceKind("base"), undefined);
+    });
+
+    describe("config", () => {
+        it("refuses an unknown chart key, a malformed source, and a mirror beside a directory", () => {
+            const { problems } = read({ "charts.sources": { istiodd: "/x", grafana: "ftp://x" }, "charts.mirror": "oci://r.example.com/c", "charts.localDir": "/" });
+            assert.ok(problems.some((p) => /charts\.sources: \[istiodd\] unknown chart; expected one of istioBase, istiod/.test(p)), problems.join("\n"));
+            assert.ok(problems.some((p) => /^dodo-platform:charts\.sources: .*; \[grafana\] expected an oci:\/\/ reference, an https:\/\/ repository/.test(p)), problems.join("\n"));
+            assert.ok(problems.includes("dodo-platform:charts.localDir: set either charts.mirror or charts.localDir, not both"), problems.join("\n"));
+        });
+
+        it("refuses a local chart that is missing or holds another version than the pin", () => {
+            const wrong = chartDir("9.9.9");
+            const { problems } = read({ "charts.sources": { grafana: wrong, loki: "/nonexistent/loki" } });
+            assert.ok(problems.includes(`dodo-platform:charts.sources.grafana: ${wrong} holds chart version 9.9.9, but ${CHARTS.grafana.version} is pinned (components/versions.ts)`), problems.join("\n"));
+            assert.ok(problems.includes("dodo-platform:charts.sources.loki: /nonexistent/loki does not exist on this machine"), problems.join("\n"));
+            assert.deepEqual(read({ "charts.sources": { grafana: chartDir(CHARTS.grafana.version) } }).problems, []);
+        });
+
+        it("accepts Istio's source charts (version 1.0.0) only from the istio.io/istio module of the pinned release", () => {
+            const releases = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "tools", "istio-releases.json"), "utf8")) as Record<string, { version: string }>;
+            const root = fs.mkdtempSync(path.join(os.tmpdir(), "modcache-"));
+            const pinned = chartDir("1.0.0", path.join(root, `istio.io/istio@${releases[CHARTS.istiod.version].version}/manifests/charts/istio-control/istio-discovery`));
+            assert.equal(localChartProblem(pinned, CHARTS.istiod.version), undefined);
+            const other = chartDir("1.0.0", path.join(root, "istio.io/istio@v0.0.0-20250101000000-abcdefabcdef/manifests/charts/base"));
+            assert.match(localChartProblem(other, CHARTS.istioBase.version) ?? "", /is the istio\.io\/istio module v0\.0\.0-20250101000000-abcdefabcdef \(no release in tools\/istio-releases\.json\), but Istio .* is pinned/);
+            assert.match(localChartProblem(chartDir("1.0.0"), CHARTS.istioBase.version) ?? "", /holds chart version 1\.0\.0/);
+        });
+    });
+});
