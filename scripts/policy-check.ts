@@ -4,14 +4,18 @@
 import * as fs from "fs";
 import * as path from "path";
 import { pathToFileURL } from "url";
-import { LineCounter, parseAllDocuments, isMap, isSeq } from "yaml";
+import { YAMLException, loadAll } from "js-yaml";
 import { checkObjects, hasMandatory } from "../policy/check";
 import { catalog, RULES } from "../policy/catalog";
 import { ENVIRONMENTS, effectiveEnforcement, fromPackConfig, resolveConfig } from "../policy/config";
 import { shippedPackConfig } from "../policy/config-files";
 import { renderText } from "../policy/report";
 import { toSarif } from "../policy/sarif";
-import type { Environment, Finding, KubeObject, PolicyConfig } from "../policy/rules/types";
+import type { Environment, Finding, PolicyConfig } from "../policy/rules/types";
+import { InputError, loadYaml, SourcedObject } from "./lib/load-yaml";
+
+export { InputError, loadYaml };
+export type { SourcedObject };
 
 export const USAGE = `usage: policy-check [--env dev|staging|prod] [--format text|json|sarif] [--config <pack-config>] <file.yaml>...
        (--env X applies policy/config/X.json unless --config names another file; no --env: prod, built-in defaults)
@@ -20,71 +24,20 @@ export const USAGE = `usage: policy-check [--env dev|staging|prod] [--format tex
 const FORMATS = ["text", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
 
-/** A usage or input problem: printed as one line, exit code 2, never a stack trace. */
-export class InputError extends Error {}
-
 class HelpRequested extends Error {}
-
-export interface SourcedObject {
-    object: KubeObject;
-    file: string;
-    line: number;
-}
-
-/** The YAML library's message without its source excerpt ("... at line 2, column 1"). */
-function firstLine(message: string): string {
-    return (message.split("\n")[0] ?? message).replace(/:$/, "");
-}
-
-/** Parses multi-document YAML into Kubernetes objects with their 1-based start lines; `kind: List` is expanded. */
-export function loadYaml(text: string, file: string): SourcedObject[] {
-    const lineCounter = new LineCounter();
-    const docs = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
-    if (!Array.isArray(docs)) return []; // an empty stream
-    const out: SourcedObject[] = [];
-    docs.forEach((doc, i) => {
-        const err = doc.errors[0];
-        if (err) throw new InputError(`${file}: invalid YAML in document ${i + 1}: ${firstLine(err.message)}`);
-        const contents = doc.contents;
-        if (contents === null) return; // empty document between separators
-        const lineOf = (node: { range?: [number, number, number] | null } | null | undefined) =>
-            node?.range ? lineCounter.linePos(node.range[0]).line : 1;
-        let value: unknown;
-        try {
-            value = doc.toJS({ maxAliasCount: 100 });
-        } catch (e) {
-            throw new InputError(`${file}: document ${i + 1}: ${(e as Error).message}`);
-        }
-        if (value === null || value === undefined) return;
-        const docLine = lineOf(contents);
-        if (typeof value !== "object" || Array.isArray(value)) throw new InputError(`${file}:${docLine}: document ${i + 1} is not a mapping, so not a Kubernetes object`);
-        const o = value as KubeObject;
-        if (typeof o.kind !== "string" || typeof o.apiVersion !== "string") {
-            throw new InputError(`${file}:${docLine}: document ${i + 1} has no apiVersion/kind, so it is not a Kubernetes object`);
-        }
-        if (o.kind === "List" || (o.kind.endsWith("List") && Array.isArray(o.items))) {
-            const itemsNode = isMap(contents) ? contents.get("items", true) : undefined;
-            const nodes = isSeq(itemsNode) ? itemsNode.items : [];
-            (Array.isArray(o.items) ? o.items : []).forEach((item: unknown, j: number) => {
-                if (item && typeof item === "object" && !Array.isArray(item)) {
-                    out.push({ object: item as KubeObject, file, line: lineOf(nodes[j] as { range?: [number, number, number] } | undefined) });
-                }
-            });
-            return;
-        }
-        out.push({ object: o, file, line: docLine });
-    });
-    return out;
-}
 
 /** Reads a pack config (the file `pulumi preview --policy-pack-config` takes; JSON or YAML). */
 export function loadConfig(file: string, read: (f: string) => string): PolicyConfig {
     const text = readInput(file, read);
-    const docs = parseAllDocuments(text);
-    const doc = Array.isArray(docs) ? docs[0] : undefined;
-    if (doc?.errors[0]) throw new InputError(`${file}: invalid YAML: ${firstLine(doc.errors[0].message)}`);
+    let parsed: unknown;
     try {
-        return fromPackConfig(doc ? doc.toJS() ?? {} : {}, RULES.map((r) => r.id));
+        parsed = loadAll(text, { filename: file })[0]; // an empty file is an empty config
+    } catch (e) {
+        if (e instanceof YAMLException) throw new InputError(`${file}: invalid YAML: ${e.reason}${e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : ""}`);
+        throw e;
+    }
+    try {
+        return fromPackConfig(parsed ?? {}, RULES.map((r) => r.id));
     } catch (e) {
         throw new InputError(`${file}: ${(e as Error).message}`);
     }

@@ -81,13 +81,12 @@ const ISTIO_VERSIONS: Record<string, { group: string; versions: readonly string[
     Sidecar: { group: "networking.istio.io", versions: ["v1", "v1beta1", "v1alpha3"] },
 };
 
+/** Each kind's served apiVersions, as one set (a rule asks for every object it sees). */
+const ISTIO_API_VERSIONS = new Map(Object.entries(ISTIO_VERSIONS).map(([kind, { group: g, versions }]) => [kind, new Set(versions.map((v) => `${g}/${v}`))]));
+
 /** True for an Istio object of `kind` in any version Istio serves (not e.g. Gateway API's Gateway). */
 export function isIstio(o: KubeObject, kind: string): boolean {
-    if (o.kind !== kind) return false;
-    const known = ISTIO_VERSIONS[kind];
-    if (!known) return false;
-    const [g, v] = (o.apiVersion ?? "").split("/");
-    return g === known.group && known.versions.includes(v ?? "");
+    return o.kind === kind && ISTIO_API_VERSIONS.get(kind)?.has(o.apiVersion ?? "") === true;
 }
 export function isIstioGroup(o: KubeObject): boolean {
     const g = group(o);
@@ -104,8 +103,17 @@ export interface PodTemplate {
     spec: Obj;
 }
 
+/** podTemplateOf's answer per object: a dozen rules ask for each workload. */
+const templates = new WeakMap<KubeObject, PodTemplate | null>();
+
 /** The pod spec a workload runs, wherever the kind keeps it (CronJob nests it two levels deep). */
 export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
+    let t = templates.get(o);
+    if (t === undefined) templates.set(o, (t = readPodTemplate(o) ?? null));
+    return t ?? undefined;
+}
+
+function readPodTemplate(o: KubeObject): PodTemplate | undefined {
     let meta: unknown;
     let spec: unknown;
     switch (o.kind) {
@@ -193,8 +201,19 @@ function istioRole(c: Obj, role: ContainerRole, hubs: readonly string[]): Contai
     return isIstioProxyImage(image, hubs) || (kind === "proxy" && image === "auto") ? kind : undefined;
 }
 
+/** containersOf's answer per pod spec and hub list: a dozen rules ask for each workload's. */
+const containerViews = new WeakMap<Obj, { hubs: readonly string[]; views: ContainerView[] }>();
+
 /** Every container of a pod spec with its position; `istioHubs` (ResolvedConfig.istioHubs) decides which are Istio's own. */
 export function containersOf(spec: Obj, istioHubs: readonly string[]): ContainerView[] {
+    const cached = containerViews.get(spec);
+    if (cached?.hubs === istioHubs) return cached.views;
+    const views = readContainers(spec, istioHubs);
+    containerViews.set(spec, { hubs: istioHubs, views });
+    return views;
+}
+
+function readContainers(spec: Obj, istioHubs: readonly string[]): ContainerView[] {
     const out: ContainerView[] = [];
     for (const c of objs(spec.initContainers)) {
         // Native sidecars (Kubernetes 1.29+) are init containers that keep running.

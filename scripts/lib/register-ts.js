@@ -21,8 +21,14 @@ const sucraseVersion = require("sucrase/package.json").version;
 const cacheDir = path.join(os.tmpdir(), "dodo-platform-ts-cache", sucraseVersion);
 let transform;
 
+// Modern syntax (`?.`, `??`, class fields) stays as written: Node runs it natively, sucrase's helpers
+// for it cost a closure per use in hot loops, and native class fields are the define semantics that
+// tsc's ES2022 target (and so `npm test`) gives them.
+const TRANSFORM_OPTIONS = { transforms: ["typescript", "imports"], keepUnusedImports: false, disableESTransforms: true };
+const optionsKey = JSON.stringify(TRANSFORM_OPTIONS);
+
 function compileTs(source, filename) {
-    const key = crypto.createHash("sha1").update(filename).update("\0").update(source).digest("hex");
+    const key = crypto.createHash("sha1").update(optionsKey).update("\0").update(filename).update("\0").update(source).digest("hex");
     const cached = path.join(cacheDir, `${key}.js`);
     try {
         return fs.readFileSync(cached, "utf8");
@@ -30,7 +36,7 @@ function compileTs(source, filename) {
         // not cached yet
     }
     transform = transform || require("sucrase").transform;
-    const { code } = transform(source, { transforms: ["typescript", "imports"], filePath: filename, keepUnusedImports: false });
+    const { code } = transform(source, { ...TRANSFORM_OPTIONS, filePath: filename });
     try {
         fs.mkdirSync(cacheDir, { recursive: true });
         const tmp = `${cached}.${process.pid}.tmp`;
