@@ -79,6 +79,23 @@ describe("stack configuration on the real Pulumi CLI", function () {
         });
     }
 
+    it("local: the README's existing-cluster commands are accepted, and a preview stops only at the missing Kubernetes plugin", async () => {
+        const [kind] = sectionBlocks("An existing cluster (kind, k3d, another stack)");
+        const ws = tempWorkspace(["local"]);
+        const commands = configCommands(kind);
+        assert.ok(commands.length >= 6, commands.join("\n"));
+        for (const line of commands) ok(shell(ws, line), line);
+        const cluster = stackFile(ws, "local").config["dodo-platform:cluster"] as { existing: Record<string, unknown> };
+        assert.equal(cluster.existing.gatewayServiceType, "NodePort");
+        assert.equal(cluster.existing.metricsServer, false, "the stack file's own value stays");
+        const preview = await previewProgram(ws, "local");
+        assert.equal(preview.ok, false);
+        assert.doesNotMatch(preview.stdout + (preview.error ?? ""), /validating stack config|invalid stack configuration/);
+        assert.deepEqual(preview.errors.map((e) => e.urn?.split("::").slice(-2).join("::")), ["dodo:platform:ExistingCluster$pulumi:providers:kubernetes::cluster-k8s"], preview.errors.map((e) => e.message).join("\n"));
+        assert.match(preview.errors[0].message, /no resource plugin 'pulumi-resource-kubernetes' found/);
+        assert.ok(!preview.registered.some((u) => u.includes("pulumi:providers:aws")), "no AWS provider on an existing cluster");
+    });
+
     it("`config set --path` stores typed values the program reads, and `config get --path` reads them back", async () => {
         const ws = tempWorkspace(["dev"]);
         ok(pulumi(ws, ["stack", "init", "dev"]), "stack init");
