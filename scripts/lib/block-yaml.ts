@@ -110,6 +110,17 @@ function colonOf(text: string): number {
 
 /** A mapping key: quoted, or plain and resolving to a string (a key that reads as a number or bool is js-yaml's to convert). */
 function keyOf(raw: string): string {
+    // Renders repeat a few hundred keys (name, metadata, spec, ...): each is judged once.
+    let k = KEYS.get(raw);
+    if (k === undefined) {
+        if (KEYS.size > 10_000) KEYS.clear(); // a file of ever-new keys does not grow it without end
+        KEYS.set(raw, (k = readKey(raw)));
+    }
+    return k;
+}
+const KEYS = new Map<string, string>();
+
+function readKey(raw: string): string {
     const q = raw.charCodeAt(0);
     // A quoted key ends at its closing quote: anything after it (a comment holding ": ") is not a key.
     const k = q === 34 || q === 39 ? (raw.charCodeAt(raw.length - 1) === q ? inlineScalar(raw) : no())
