@@ -13,6 +13,7 @@ import { Observability } from "./components/observability";
 import { Payments } from "./components/payments";
 import { CertManager } from "./components/certs";
 import { loadBalancerHostname } from "./components/payments/dns";
+import { Secrets } from "./components/secrets";
 
 // Parsed and validated before any resource exists: a bad key stops the run with its name.
 const config = loadPlatformConfig();
@@ -95,6 +96,19 @@ function existingFoundation(existing: ExistingClusterConfig): Foundation {
 // in-cluster fallbacks for what needs AWS (self-signed CA, filesystem Loki, a plain gateway Service).
 const foundation = config.target.existing ? existingFoundation(config.target.existing) : awsFoundation();
 const awsOpts = foundation.aws ? { providers: [foundation.aws.provider] } : {};
+
+// Secrets Manager -> Kubernetes Secrets through the External Secrets Operator (eks mode): staging
+// and prod keep no runtime secret in Pulumi config or state (components/secrets/builders.ts).
+const secrets = foundation.aws
+    ? new Secrets("secrets", {
+        environment: config.environment,
+        region: config.region,
+        oidc: foundation.aws.oidc,
+        provider: foundation.provider,
+        charts: config.charts,
+        dependsOn: foundation.ready,
+    }, awsOpts)
+    : undefined;
 
 // Istio: base -> istiod -> ingress gateway (NLB, or the existing cluster's Service type). Meshed
 // workloads depend on mesh.ready and label their namespaces with mesh.injectionLabels.

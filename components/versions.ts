@@ -68,7 +68,30 @@ export const CHARTS = {
     alloy: { chart: "alloy", repository: "https://grafana.github.io/helm-charts", version: "1.11.1" },
     jaeger: { chart: "jaeger", repository: "https://jaegertracing.github.io/helm-charts", version: "4.11.1" },
     kialiServer: { chart: "kiali-server", repository: "https://kiali.org/helm-charts", version: "2.29.0" },
+    // External Secrets Operator (components/secrets): Secrets Manager -> Kubernetes Secrets in eks mode.
+    // Values checked against deploy/charts/external-secrets/values.yaml at tag helm-chart-2.9.0.
+    externalSecrets: { chart: "external-secrets", repository: "https://charts.external-secrets.io", version: "2.9.0" },
 } as const satisfies Record<string, HelmChartPin>;
 
 /** PostgreSQL for the payments database: official image, Debian variant (postgres user UID 999). */
 export const POSTGRES_IMAGE = "docker.io/library/postgres:17.9-bookworm";
+
+/**
+ * Amazon RDS for PostgreSQL (staging, prod; dev with payments.database.engine rds). The same major
+ * as POSTGRES_IMAGE, so dev's in-cluster database and RDS speak the same SQL. Minor upgrades only
+ * through this pin (autoMinorVersionUpgrade is off): the preview shows the move, and it lands in
+ * the maintenance window.
+ */
+export const RDS_POSTGRES = { engineVersion: "17.9", parameterGroupFamily: "postgres17" } as const;
+
+/**
+ * The CA the RDS instance presents (CACertificateIdentifier), and the PEM bundle of AWS's RDS root
+ * CAs the backend verifies it with (`sslmode=verify-full`). The program reads the bundle at deploy
+ * time, refuses it unless its SHA-256 is this one, and ships the stack region's roots as a ConfigMap
+ * (components/payments/rds-ca.ts; how to refresh it: docs/payments.md).
+ */
+export const RDS_CA = {
+    identifier: "rds-ca-rsa2048-g1",
+    bundleFile: "components/payments/rds-ca/rds-root-cas.pem",
+    bundleSha256: "26edf290f2d57ebbd5273fb9463b763497a47c14a4712d73ce47da8dc4ad57dc",
+} as const;

@@ -29,6 +29,7 @@ export const DEFAULT_TRUSTED_REPOSITORIES = [
     "https://grafana-community.github.io/helm-charts",
     "https://jaegertracing.github.io/helm-charts",
     "https://kiali.org/helm-charts",
+    "https://charts.external-secrets.io",
 ] as const;
 
 /**

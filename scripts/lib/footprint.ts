@@ -308,6 +308,15 @@ const CHART_WORKLOADS: Record<string, (v: Record<string, unknown>, nodes: number
             ? [{ component: "cainjector", kind: "Deployment" as const, pods: num(at(v, "cainjector.replicaCount"), 1), containers: [at(v, "cainjector.resources")] }]
             : []),
     ],
+    "external-secrets": (v) => [
+        { component: "controller", kind: "Deployment", pods: num(v.replicaCount, 1), containers: [v.resources] },
+        ...(enabled(at(v, "webhook.create"))
+            ? [{ component: "webhook", kind: "Deployment" as const, pods: num(at(v, "webhook.replicaCount"), 1), containers: [at(v, "webhook.resources")] }]
+            : []),
+        ...(enabled(at(v, "certController.create"))
+            ? [{ component: "cert-controller", kind: "Deployment" as const, pods: num(at(v, "certController.replicaCount"), 1), containers: [at(v, "certController.resources")] }]
+            : []),
+    ],
     "kube-prometheus-stack": (v, nodes) => {
         const reloader = at(v, "prometheusOperator.prometheusConfigReloader.resources");
         const out: ChartWorkload[] = [];

@@ -251,10 +251,11 @@ describe("policy: CrossGuard adapters", () => {
         const diags = (await Promise.all(custom.map((r) => analyze(r.type, r.name, r.props)))).flat();
         diags.push(...(await analyzeStack(custom)));
         const reported = [...new Set(diags.map((d) => `${d.level} ${d.policy} ${d.message.split("\n").pop()}`))].sort();
-        // Without the shipped config (policy/config/prod.json) these two namespaces are flagged:
+        // Without the shipped config (policy/config/prod.json) these three namespaces are flagged:
         // they stay out of the mesh on purpose (webhooks the API server calls; the observability stack).
         assert.deepEqual(reported, [
             'mandatory istio-namespace-injection Namespace cert-manager: namespace has istio-injection="disabled"; only "enabled" injects, any other value turns injection off (even with istio.io/rev), so pods here get no sidecar',
+            'mandatory istio-namespace-injection Namespace external-secrets: namespace has istio-injection="disabled"; only "enabled" injects, any other value turns injection off (even with istio.io/rev), so pods here get no sidecar',
             'mandatory istio-namespace-injection Namespace observability: namespace has istio-injection="disabled"; only "enabled" injects, any other value turns injection off (even with istio.io/rev), so pods here get no sidecar',
         ]);
     });
