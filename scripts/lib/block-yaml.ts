@@ -5,7 +5,7 @@
 // the document to js-yaml, which then decides, or reports the error. Plain scalars are resolved by
 // js-yaml's own core-schema tags, so both paths give the same values (test/policy/load-yaml.test.ts
 // compares them).
-import { Unsupported, fromNonBlank, inlineScalar, isBlank, isItem, no, resolvePlain, startsWithIndicator } from "./yaml-scalars";
+import { Unsupported, fromNonBlank, inlineScalar, isBlank, no, resolvePlain, skipBlank, startsWithIndicator } from "./yaml-scalars";
 
 export const UNSUPPORTED: unique symbol = Symbol("unsupported by the block fast path");
 
@@ -43,9 +43,9 @@ class Reader {
         return -1;
     }
 
-    /** The next line from column `indent` on. */
-    text(indent: number): string {
-        return (this.lines[this.i] as string).slice(indent);
+    /** The next line, whole (callers read it from their column on, without slicing it first). */
+    line(): string {
+        return this.lines[this.i] as string;
     }
 
     /** Makes the current line read as indented by `indent` (where its compact mapping starts). */
@@ -96,16 +96,21 @@ class Reader {
     }
 }
 
-/** The node whose first line is the reader's next line at exactly `indent`. */
-function node(r: Reader, indent: number): unknown {
-    return isItem(r.text(indent)) ? sequence(r, indent) : mapping(r, indent);
+/** `-` or `- ...` at column `at`: a sequence item. */
+function isItemAt(line: string, at: number): boolean {
+    return line.charCodeAt(at) === 45 && (line.length === at + 1 || line.charCodeAt(at + 1) === 32);
 }
 
-/** Where `key: value` (or `key:`) splits, or -1 when the line is not a mapping entry. */
-function colonOf(text: string): number {
-    const colon = text.indexOf(": ");
+/** The node whose first line is the reader's next line at exactly `indent`. */
+function node(r: Reader, indent: number): unknown {
+    return isItemAt(r.line(), indent) ? sequence(r, indent) : mapping(r, indent);
+}
+
+/** Where `key: value` (or `key:`) splits after column `from`, or -1 when the line is not a mapping entry there. */
+function colonOf(line: string, from: number): number {
+    const colon = line.indexOf(": ", from);
     if (colon >= 0) return colon;
-    return text.charCodeAt(text.length - 1) === 58 ? text.length - 1 : -1;
+    return line.charCodeAt(line.length - 1) === 58 && line.length - 1 >= from ? line.length - 1 : -1;
 }
 
 /** A mapping key: quoted, or plain and resolving to a string (a key that reads as a number or bool is js-yaml's to convert). */
@@ -129,11 +134,6 @@ function readKey(raw: string): string {
     return k as string;
 }
 
-/** The text after `: `, without the separating spaces. */
-function after(text: string, colon: number): string {
-    return fromNonBlank(text, colon + 1);
-}
-
 /** The value after `key:` or `- `, on the same line or, when that is empty, on the lines below. */
 function value(r: Reader, inline: string, indent: number, inSequence: boolean): unknown {
     if (inline === "" || inline.startsWith("#")) {
@@ -141,7 +141,7 @@ function value(r: Reader, inline: string, indent: number, inSequence: boolean): 
         const n = r.peekIndent();
         if (n > indent) return node(r, n);
         // A sequence may sit at its key's own indent (`key:` then `- item`), never at an item's.
-        if (n === indent && !inSequence && isItem(r.text(n))) return sequence(r, n);
+        if (n === indent && !inSequence && isItemAt(r.line(), n)) return sequence(r, n);
         return null;
     }
     if (inline.charAt(0) === "|") {
@@ -157,13 +157,13 @@ function value(r: Reader, inline: string, indent: number, inSequence: boolean): 
 function mapping(r: Reader, indent: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (let n = indent; n === indent; n = r.peekIndent()) {
-        const text = r.text(indent);
-        if (isItem(text)) break; // the parent's sequence goes on
-        const colon = colonOf(text);
-        if (colon <= 0) no();
-        const key = keyOf(text.slice(0, colon));
+        const line = r.line();
+        if (isItemAt(line, indent)) break; // the parent's sequence goes on
+        const colon = colonOf(line, indent);
+        if (colon <= indent) no();
+        const key = keyOf(line.slice(indent, colon));
         if (out[key] !== undefined) no(); // a duplicate (or a name Object has): js-yaml decides
-        out[key] = value(r, after(text, colon), indent, false);
+        out[key] = value(r, fromNonBlank(line, colon + 1), indent, false);
     }
     return out;
 }
@@ -171,14 +171,13 @@ function mapping(r: Reader, indent: number): Record<string, unknown> {
 function sequence(r: Reader, indent: number): unknown[] {
     const out: unknown[] = [];
     for (let n = indent; n === indent; n = r.peekIndent()) {
-        const text = r.text(indent);
-        if (!isItem(text)) break;
-        const rest = fromNonBlank(text, 1);
-        const inner = indent + text.length - rest.length;
-        const c = rest.charCodeAt(0);
-        if (isItem(rest)) no(); // `- - x`: nested compact sequences are js-yaml's
-        if (rest !== "" && c !== 35 && c !== 124 && colonOf(rest) > 0) out.push(compactMapping(r, inner));
-        else out.push(value(r, rest, indent, true));
+        const line = r.line();
+        if (!isItemAt(line, indent)) break;
+        const inner = skipBlank(line, indent + 1); // the column the item's content starts at
+        const c = line.charCodeAt(inner);
+        if (isItemAt(line, inner)) no(); // `- - x`: nested compact sequences are js-yaml's
+        if (inner < line.length && c !== 35 && c !== 124 && colonOf(line, inner) > inner) out.push(compactMapping(r, inner));
+        else out.push(value(r, line.slice(inner), indent, true));
     }
     return out;
 }

@@ -36,8 +36,6 @@ const INDICATORS = new Set([..."-?:,[]{}#&*!|>'\"%@`"].map((c) => c.charCodeAt(0
 export const startsWithIndicator = (s: string): boolean => INDICATORS.has(s.charCodeAt(0));
 /** A plain scalar may start with `-` when something other than white space follows (`-1`, `--port`). */
 const plainStart = (s: string): boolean => !startsWithIndicator(s) || (s.charCodeAt(0) === 45 && s.length > 1 && !isBlank(s.charCodeAt(1)));
-/** `-` or `- ...`: a sequence item. */
-export const isItem = (s: string): boolean => s.charCodeAt(0) === 45 && (s.length === 1 || s.charCodeAt(1) === 32);
 const JSON_ESCAPES_ONLY = /^(?:[^\\"\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*$/;
 
 /** A scalar written on one line: quoted, `[...]`, `{}`, or plain; the part after it may only be a comment. */
@@ -121,7 +119,7 @@ function stripComment(text: string): string {
 
 export const isBlank = (c: number): boolean => c === 32 || c === 9;
 
-function skipBlank(s: string, i: number): number {
+export function skipBlank(s: string, i: number): number {
     while (isBlank(s.charCodeAt(i))) i++;
     return i;
 }
