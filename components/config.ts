@@ -146,6 +146,11 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         if (Array.isArray(parsed) && parsed.every((a) => typeof a === "string" && /^\d{12}$/.test(a))) allowedAccountIds = parsed as string[];
         else problems.push(`aws:allowedAccountIds: expected a list of 12-digit AWS account IDs (got ${accountsRaw})`);
     }
+    // One AWS account per environment: only a separate account keeps dev's role from touching
+    // prod, and the provider then refuses credentials of any other account.
+    if ((environment === "staging" || environment === "prod") && allowedAccountIds.length === 0 && !problems.some((p) => p.startsWith("aws:allowedAccountIds"))) {
+        problems.push(`aws:allowedAccountIds: required for ${environment}: the ${environment} account's ID, e.g. \`pulumi config set --path --type string 'aws:allowedAccountIds[0]' 111122223333\``);
+    }
 
     const tags = reader.get(platformKeys.tags);
     const target = existingClusterSection.read(reader);

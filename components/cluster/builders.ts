@@ -1,5 +1,4 @@
 // Pure builders for the cluster: names and shapes of what the Cluster component registers.
-import { createHash } from "crypto";
 import { KubeObject } from "../k8s";
 import { NodeGroupConfig } from "./settings";
 
@@ -8,8 +7,6 @@ export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "contro
 
 /** Port of istiod's sidecar-injector and validation webhooks, called by the API server on the nodes. */
 export const ISTIO_WEBHOOK_PORT = 15017;
-
-export const ADMIN_ACCESS_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
 export interface KubeconfigInput {
     clusterName: string;
@@ -138,18 +135,6 @@ export function lbControllerValues(input: LbControllerValuesInput): Record<strin
 /** EBS CSI add-on settings: volumes it creates carry the stack's tags. */
 export function ebsCsiConfiguration(tags: Record<string, string>): string {
     return JSON.stringify({ controller: { extraVolumeTags: tags } });
-}
-
-/** Pulumi name of an admin access entry: readable and unique per ARN. */
-export function adminEntryName(principalArn: string): string {
-    const last = principalArn.split("/").pop()!.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 40);
-    return `${last}-${createHash("sha256").update(principalArn).digest("hex").slice(0, 8)}`;
-}
-
-/** The preview-time check that whoever runs Pulumi can still reach the cluster afterwards. */
-export function deployerAccessProblem(callerArn: string, admins: readonly string[]): string | undefined {
-    if (admins.length === 0 || admins.includes(callerArn)) return undefined;
-    return `dodo-platform:cluster.adminPrincipals does not list ${callerArn}, the identity running Pulumi: it would lose access to the cluster. Add it, or run Pulumi as one of: ${admins.join(", ")}`;
 }
 
 /**

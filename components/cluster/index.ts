@@ -8,11 +8,9 @@ import { irsaRole, OidcIdentity } from "./irsa";
 import { eksAddonVersions, EksAddonName } from "../versions";
 import { ChartSources, releaseChart, UPSTREAM } from "../charts";
 import lbControllerPolicy from "./aws-load-balancer-controller-policy.json";
+import { adminAccess, previewAccess, previewGuard } from "./access";
 import {
-    ADMIN_ACCESS_POLICY,
-    adminEntryName,
     CONTROL_PLANE_LOG_TYPES,
-    deployerAccessProblem,
     ebsCsiConfiguration,
     gp3StorageClass,
     ISTIO_WEBHOOK_PORT,
@@ -120,28 +118,9 @@ export class Cluster extends pulumi.ComponentResource {
         const serviceAccountRole = (roleName: string, namespace: string, serviceAccount: string) =>
             irsaRole(`${name}-${roleName}`, this.oidc, namespace, serviceAccount, parent);
 
-        // The identity running Pulumi (for an assumed role: the role itself, path included).
-        const caller = aws.getCallerIdentityOutput({}, { parent: this });
-        const deployer = aws.iam.getSessionContextOutput({ arn: caller.arn }, { parent: this }).issuerArn;
-        const admins: { id: string; principalArn: pulumi.Input<string> }[] =
-            config.adminPrincipals.length === 0
-                ? [{ id: "deployer", principalArn: deployer }]
-                : config.adminPrincipals.map((arn) => ({ id: adminEntryName(arn), principalArn: arn }));
-        const adminAccess = admins.map(({ id, principalArn }) => {
-            const entry = new aws.eks.AccessEntry(`${name}-admin-${id}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, parent);
-            return new aws.eks.AccessPolicyAssociation(`${name}-admin-${id}`, {
-                clusterName: cluster.name,
-                principalArn,
-                policyArn: ADMIN_ACCESS_POLICY,
-                accessScope: { type: "cluster" },
-            }, { parent: this, dependsOn: [entry] });
-        });
-        // Fails the preview, not the apply, when the caller would lock itself out.
-        const deployerChecked = deployer.apply((arn) => {
-            const problem = deployerAccessProblem(arn, config.adminPrincipals);
-            if (problem) throw new pulumi.RunError(problem);
-            return arn;
-        });
+        // Cluster-admin entries, one per principal and named after it; rejects (failing the
+        // preview) when the caller would lock itself out. See access.ts.
+        const admins = adminAccess(name, cluster.name, config, this);
 
         // Nodes carry the EKS cluster security group (control plane <-> node traffic) plus this
         // one, whose explicit rule keeps istiod's webhook reachable from the API server.
@@ -245,14 +224,19 @@ export class Cluster extends pulumi.ComponentResource {
 
         this.kubeconfig = pulumi.secret(
             pulumi
-                .all([cluster.name, cluster.endpoint, cluster.certificateAuthority, deployerChecked])
+                .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
                 .apply(([clusterName, endpoint, ca]) =>
                     JSON.stringify(kubeconfig({ clusterName, endpoint, certificateAuthorityData: ca.data ?? "", region: args.region, profile: args.awsProfile })),
                 ),
         );
         // Admin access first: the provider authenticates as the deployer. (When the cluster is
         // already gone, finish a destroy with PULUMI_K8S_DELETE_UNREACHABLE=true; see README.)
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: [...nodeGroups, ...adminAccess] });
+        const providerDeps: Promise<pulumi.Resource[]> = admins.then((a) => [...nodeGroups, ...a]);
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this, dependsOn: providerDeps });
+
+        // The preview role: dry-run-only RBAC, enforced by admission before its entry exists.
+        const guard = previewGuard({ parent: this, provider: this.provider });
+        if (config.previewRoleArn) previewAccess(name, cluster.name, config.previewRoleArn, guard, this);
 
         const storageClass = applyObject(gp3StorageClass(isProd ? "Retain" : "Delete"), { parent: this, provider: this.provider, dependsOn: [ebsCsi] });
 

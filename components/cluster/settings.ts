@@ -32,9 +32,16 @@ export interface ClusterConfig {
     publicAccessCidrs: string[];
     /**
      * IAM role or user ARNs given cluster-admin through EKS access entries. Empty: the identity
-     * running Pulumi is the one admin; otherwise it must be one of them (checked at preview).
+     * running Pulumi is the one admin; otherwise it must be one of them (checked at preview), the
+     * CI deploy role first.
      */
     adminPrincipals: string[];
+    /**
+     * IAM role that runs `pulumi preview` (pull requests, the deploy workflow's plan). Its access
+     * entry allows server-side dry runs only, and it is exempt from the deployer check.
+     * Unset: no preview identity; otherwise adminPrincipals must be listed explicitly.
+     */
+    previewRoleArn?: string;
     /** Private CIDRs (VPN, peered VPCs, CI runners) allowed to reach the private API endpoint. */
     apiAccessCidrs: string[];
     logRetentionDays: number;
@@ -46,6 +53,11 @@ const iamPrincipalArn = z
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@\/-]+$/, {
         message: "expected an IAM role or user ARN such as arn:aws:iam::123456789012:role/platform-admins",
     });
+
+// A preview identity is an assumed role (CI by OIDC), never a user with long-lived keys.
+const iamRoleArn = z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, { message: "expected an IAM role ARN such as arn:aws:iam::123456789012:role/dodo-prod-preview" });
 
 /** Graviton (arm64) families: a1, and a `g` in the suffix after the generation (m6g, c7gn, t4g, x2gd). */
 export function isArmInstanceType(type: string): boolean {
@@ -118,7 +130,7 @@ export const clusterKeys = {
     adminPrincipals: defineKey({
         key: "cluster.adminPrincipals",
         type: "array",
-        description: "IAM role/user ARNs granted cluster admin through EKS access entries. Empty: whoever runs Pulumi is the one admin. Otherwise list every identity that runs Pulumi for this stack (CI deploy role, platform admins); the preview fails if the caller is not listed.",
+        description: "IAM role/user ARNs granted cluster admin through EKS access entries, each entry named after its principal. Empty: whoever runs Pulumi is the one admin. Otherwise list every identity that runs `pulumi up` for this stack, the CI deploy role first (platform admins after it); a preview by an unlisted caller fails, cluster.previewRoleArn excepted.",
         schema: z.array(iamPrincipalArn).superRefine((arns, ctx) => {
             const seen = new Set<string>();
             arns.forEach((arn, i) => {
@@ -127,6 +139,13 @@ export const clusterKeys = {
             });
         }),
         default: [],
+    }),
+    previewRoleArn: defineKey({
+        key: "cluster.previewRoleArn",
+        type: "string",
+        description: "IAM role ARN that runs `pulumi preview` (pull requests and the deploy workflow's plan). It gets its own access entry in the Kubernetes group dodo:previewers, allowed server-side dry runs only (no Secrets; a ValidatingAdmissionPolicy rejects its real writes), and is exempt from the deployer check. Requires cluster.adminPrincipals to list the deploying identities.",
+        schema: iamRoleArn,
+        optional: true,
     }),
     apiAccessCidrs: defineKey({
         key: "cluster.apiAccessCidrs",
@@ -221,6 +240,7 @@ export const clusterSection: ConfigSection<ClusterConfig> = {
             endpointPublicAccess: reader.get(k.endpointPublicAccess),
             publicAccessCidrs: reader.get(k.publicAccessCidrs),
             adminPrincipals: reader.get(k.adminPrincipals),
+            previewRoleArn: reader.get(k.previewRoleArn, "optional"),
             apiAccessCidrs: reader.get(k.apiAccessCidrs),
             logRetentionDays: reader.get(k.logRetentionDays),
             nodeGroups: [nodes],
@@ -230,6 +250,14 @@ export const clusterSection: ConfigSection<ClusterConfig> = {
             reader.fail(k.minSize.key, `must not exceed nodes.maxSize (${nodes.maxSize}), got ${nodes.minSize}`);
         } else if (nodes.desiredSize < nodes.minSize || nodes.desiredSize > nodes.maxSize) {
             reader.fail(k.desiredSize.key, `must be between nodes.minSize (${nodes.minSize}) and nodes.maxSize (${nodes.maxSize}), got ${nodes.desiredSize}`);
+        }
+        // A preview run cannot tell who deploys, so the deployers must be named; and the preview
+        // role must never be an admin (its dry-run-only entry would be a second entry for one ARN).
+        if (config.previewRoleArn !== undefined && config.adminPrincipals.length === 0) {
+            reader.fail(k.previewRoleArn.key, "needs cluster.adminPrincipals to list the identities that deploy (the CI deploy role first)");
+        }
+        if (config.previewRoleArn !== undefined && config.adminPrincipals.includes(config.previewRoleArn)) {
+            reader.fail(k.previewRoleArn.key, `${config.previewRoleArn} is also in cluster.adminPrincipals; the preview role must not be an admin`);
         }
         if (!config.endpointPrivateAccess && !config.endpointPublicAccess) {
             reader.fail(k.endpointPublicAccess.key, "at least one of cluster.endpointPrivateAccess and cluster.endpointPublicAccess must be true");

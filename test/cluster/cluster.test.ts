@@ -4,6 +4,7 @@ import { ClusterConfig } from "../../components/cluster/settings";
 import { eksAddonVersions, SUPPORTED_KUBERNETES_VERSIONS } from "../../components/versions";
 import { MOCK_DEPLOYER_ROLE } from "../../scripts/lib/mock-engine";
 import { get, ofType, props, RegisteredResource, runComponent } from "../harness";
+import { RecordedOptions, runRecording } from "./options";
 
 const config = (over: Partial<ClusterConfig> = {}): ClusterConfig => ({
     kubernetesVersion: "1.35",
@@ -18,13 +19,14 @@ const config = (over: Partial<ClusterConfig> = {}): ClusterConfig => ({
 });
 
 let prod: RegisteredResource[];
+let prodOptions: Map<string, RecordedOptions>;
 
 describe("Cluster component", () => {
     before(async () => {
-        prod = await runComponent(() => new Cluster("cluster", {
+        ({ resources: prod, options: prodOptions } = await runRecording(() => new Cluster("cluster", {
             name: "dodo-prod", environment: "prod", region: "ap-south-1", config: config(), vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
             tags: { CostCenter: "platform-prod", DataClassification: "pci" },
-        }), { stack: "prod" });
+        }), { stack: "prod" }));
     });
 
     it("encrypts secrets with a rotating KMS key and ships all five control-plane log types", () => {
@@ -54,8 +56,8 @@ describe("Cluster component", () => {
             assert.deepEqual(a.accessScope, { type: "cluster" });
         }
         assert.equal(props<any>(get(prod, "aws:eks/cluster:Cluster", "cluster-eks")).accessConfig.bootstrapClusterCreatorAdminPermissions, false);
-        const provider = get(prod, "pulumi:providers:kubernetes", "cluster-k8s");
-        for (const a of ofType(prod, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")) assert.ok(provider.dependsOn.includes(a.ref), `provider waits for ${a.name}`);
+        const providerDeps = prodOptions.get("pulumi:providers:kubernetes::cluster-k8s")!.dependsOn;
+        for (const a of ofType(prod, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")) assert.ok(providerDeps.includes(a.ref), `provider waits for ${a.name}`);
     });
 
     it("makes the identity running Pulumi the admin when no principals are configured", async () => {
@@ -63,7 +65,7 @@ describe("Cluster component", () => {
             name: "dodo-dev", environment: "dev", region: "ap-south-1", config: config({ adminPrincipals: [] }), vpcId: "vpc-1", privateSubnetIds: ["a", "b"], tags: {},
         }));
         const entries = ofType(rs, "aws:eks/accessEntry:AccessEntry");
-        assert.deepEqual(entries.map((e) => [e.name, props<any>(e).principalArn]), [["cluster-admin-deployer", MOCK_DEPLOYER_ROLE]]);
+        assert.deepEqual(entries.map((e) => [e.name, props<any>(e).principalArn]), [["cluster-access-dodo-platform-deployer-342fdc1e", MOCK_DEPLOYER_ROLE]]);
     });
 
     it("fails the preview when the caller is not among the configured admins (it would lock itself out)", async () => {
@@ -173,7 +175,7 @@ describe("Cluster component", () => {
     it("hands later components a kubeconfig (secret) and a provider that waits for the nodes", () => {
         const provider = get(prod, "pulumi:providers:kubernetes", "cluster-k8s");
         assert.equal(provider.props.kubeconfig, "[secret]");
-        assert.ok(provider.dependsOn.includes("aws:eks/nodeGroup:NodeGroup::cluster-general"));
+        assert.ok(prodOptions.get(provider.ref)!.dependsOn.includes("aws:eks/nodeGroup:NodeGroup::cluster-general"));
         const sc = get(prod, "kubernetes:storage.k8s.io/v1:StorageClass", "storageclass-gp3");
         assert.equal(props<any>(sc).reclaimPolicy, "Retain");
     });
