@@ -190,5 +190,6 @@ export = {
     paymentsGateway: payments.gateway,
     paymentsCanaryWeight: payments.canaryWeight,
     certificateIssuer: certManager.issuerName,
+    ...(secrets ? { externalSecretsNamespace: secrets.namespace } : {}),
     ...observabilityOutputs,
 };
