@@ -185,6 +185,8 @@ export function istiodSelector(revision?: string): Record<string, string> {
     return { app: "istiod", "istio.io/rev": revision ?? DEFAULT_REVISION };
 }
 
+const RUNTIME_DEFAULT_SECCOMP = { type: "RuntimeDefault" } as const;
+
 export function istiodValues(args: IstiodValuesArgs): Record<string, unknown> {
     const sizing = MESH_SIZING[args.environment];
     const autoscale = args.replicas.max > args.replicas.min;
@@ -198,6 +200,10 @@ export function istiodValues(args: IstiodValuesArgs): Record<string, unknown> {
         topologySpreadConstraints: zoneSpread(args.environment, istiodSelector(args.revision)),
         // The chart renders a PDB only with more than one replica (a PDB over one pod blocks every drain).
         pdb: { minAvailable: 1 },
+        // The chart leaves seccomp unset (values.yaml: "Set to `type: RuntimeDefault`..."): on for
+        // istiod's container, and for every injected istio-proxy (injection-template.yaml reads
+        // global.proxy.seccompProfile).
+        seccompProfile: RUNTIME_DEFAULT_SECCOMP,
         meshConfig: args.meshConfig,
         global: {
             hub: ISTIO_HUB,
@@ -205,7 +211,7 @@ export function istiodValues(args: IstiodValuesArgs): Record<string, unknown> {
             istioNamespace: ISTIO_ROOT_NAMESPACE,
             logAsJson: true,
             defaultPodDisruptionBudget: { enabled: true },
-            proxy: { resources: sizing.proxy },
+            proxy: { resources: sizing.proxy, seccompProfile: RUNTIME_DEFAULT_SECCOMP },
         },
     };
 }
@@ -291,6 +297,16 @@ export function gatewayValues(args: GatewayValuesArgs): Record<string, unknown> 
         podDisruptionBudget: args.replicas.min > 1 ? { minAvailable: 1 } : {},
         resources: sizing.gateway,
         topologySpreadConstraints: zoneSpread(args.environment, gatewaySelector()),
+        // The chart's own container defaults (templates/deployment.yaml) plus seccomp, which it
+        // leaves unset; setting the key replaces the defaults, so all of them are restated.
+        containerSecurityContext: {
+            capabilities: { drop: ["ALL"] },
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            seccompProfile: RUNTIME_DEFAULT_SECCOMP,
+        },
         service: { type: "None" },
     };
 }

@@ -102,6 +102,11 @@ export const istioAuthzDefaultDeny: KubeStackRule = {
                 const ns = namespaceOf(w);
                 const nsObj = namespaces.get(ns);
                 const tpl = podTemplateOf(w);
+                // A gateway (the `gateway` injection template, as Istio's gateway chart sets) is a
+                // router taking traffic from outside the mesh, not a sidecar: an allow-nothing
+                // default there would need an ALLOW from any source, which istio-authz-no-allow-all
+                // refuses. Its exposure is its Gateway servers (istio.io/latest/docs/setup/additional-setup/gateway/).
+                if (tpl?.meta.annotations["inject.istio.io/templates"] === "gateway") continue;
                 const podOptIn = INJECT_VALUES.has(String(tpl?.meta.labels["sidecar.istio.io/inject"] ?? "").toLowerCase());
                 // A namespace we cannot see is assumed meshed when the input carries mesh config at all.
                 const meshed = podOptIn || (nsObj ? injectionLabels(nsObj).length > 0 : anyIstio);

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { STACKS } from "../../scripts/lib/stack-config";
-import { pulumi, pulumiBinary, previewProgram, shell, tempWorkspace, Workspace } from "./cli";
+import { pulumi, pulumiBinary, previewProgram, shell, tempWorkspace, Workspace } from "../../scripts/lib/engine";
 
 const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
 

@@ -98,7 +98,7 @@ describe("mesh builders", () => {
         it("sets only keys of the istiod chart, at the top level (never the internal defaults)", () => {
             // Keys of manifests/charts/istio-control/istio-discovery/values.yaml at 1.30 (the chart
             // maps top-level values into its `_internal_defaults_do_not_set` block); the ones we use.
-            const known = ["revision", "autoscaleEnabled", "autoscaleMin", "autoscaleMax", "replicaCount", "resources", "topologySpreadConstraints", "pdb", "meshConfig", "global"];
+            const known = ["revision", "autoscaleEnabled", "autoscaleMin", "autoscaleMax", "replicaCount", "resources", "topologySpreadConstraints", "pdb", "seccompProfile", "meshConfig", "global"];
             const v = istiod("prod", 2, 5);
             assert.deepEqual(Object.keys(v).filter((k) => !known.includes(k)), []);
             assert.deepEqual(Object.keys(v.global).sort(), ["defaultPodDisruptionBudget", "hub", "istioNamespace", "logAsJson", "proxy", "tag"]);
@@ -158,8 +158,26 @@ describe("mesh builders", () => {
         it("sets only keys the gateway chart's schema allows at the top level", () => {
             // Top-level properties of manifests/charts/gateway/values.schema.json (additionalProperties:
             // false) at istio/istio 1.30.3, unchanged on release-1.30; the ones we use.
-            const allowed = ["name", "revision", "labels", "autoscaling", "replicaCount", "podDisruptionBudget", "resources", "topologySpreadConstraints", "service"];
+            const allowed = ["name", "revision", "labels", "autoscaling", "replicaCount", "podDisruptionBudget", "resources", "topologySpreadConstraints", "containerSecurityContext", "service"];
             assert.deepEqual(Object.keys(gw("prod", 3, 10)).filter((k) => !allowed.includes(k)), []);
+        });
+
+        it("runs istiod, every injected proxy and the gateway's proxy under the RuntimeDefault seccomp profile", () => {
+            // The charts leave seccomp unset; the policy pack's k8s-seccomp-runtime-default judges
+            // the charts' live objects in the conformance run.
+            const v = istiod("prod", 2, 5) as { seccompProfile: unknown; global: { proxy: { seccompProfile: unknown } } };
+            assert.deepEqual(v.seccompProfile, { type: "RuntimeDefault" });
+            assert.deepEqual(v.global.proxy.seccompProfile, { type: "RuntimeDefault" });
+            const g = gw("prod", 3, 10) as { containerSecurityContext: Record<string, unknown> };
+            // The chart's own defaults are kept: setting the key replaces them.
+            assert.deepEqual(g.containerSecurityContext, {
+                capabilities: { drop: ["ALL"] },
+                allowPrivilegeEscalation: false,
+                privileged: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                seccompProfile: { type: "RuntimeDefault" },
+            });
         });
     });
 

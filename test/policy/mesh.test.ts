@@ -90,6 +90,12 @@ describe("policy: mesh rules", () => {
         it("ignores namespaces outside the mesh", () => {
             assert.deepEqual(run("istio-authz-default-deny", [ns("tools", {}), deployment("x", "tools")]), []);
         });
+        it("does not count an ingress gateway (the gateway injection template) as a meshed workload, but does count a sidecar beside it", () => {
+            // As Istio's gateway chart renders it: pod annotation inject.istio.io/templates=gateway.
+            const gateway = deployment("istio-ingressgateway", "istio-ingress", undefined, { annotations: { "inject.istio.io/templates": "gateway" } });
+            assert.deepEqual(run("istio-authz-default-deny", [ns("istio-ingress"), gateway]), []);
+            assert.equal(run("istio-authz-default-deny", [ns("istio-ingress"), gateway, deployment("debug", "istio-ingress")]).length, 1);
+        });
     });
 
     describe("istio-authz-no-allow-all", () => {

@@ -1,7 +1,8 @@
 // The real Pulumi CLI, built from its pinned Go module (tools/pulumi), over a copy of the
 // project: a local backend and PULUMI_HOME in a temporary folder, nothing shared with the user.
 // Programs run through the Automation API's inline mode, which needs no Node.js language host
-// (the module proxy does not serve it; see tools/README.md).
+// (the module proxy does not serve it; see tools/README.md). Used by test/engine and the
+// conformance run.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -73,8 +74,8 @@ export interface PreviewOutcome {
     error?: string;
 }
 
-/** `pulumi preview` of index.ts on the real engine, through the Automation API's inline mode. */
-export async function previewProgram(ws: Workspace, stack: string): Promise<PreviewOutcome> {
+/** The stack running index.ts on the real engine, through the Automation API's inline mode. */
+export async function programStack(ws: Workspace, stack: string): Promise<auto.Stack> {
     const bin = pulumiBinary();
     const pulumiCommand = await auto.PulumiCommand.get({ root: path.dirname(path.dirname(bin)), skipVersionCheck: true });
     const program = async () => {
@@ -83,18 +84,29 @@ export async function previewProgram(ws: Workspace, stack: string): Promise<Prev
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         return { ...(require(entry) as Record<string, unknown>) };
     };
-    const workspace = await auto.LocalWorkspace.selectStack({ stackName: stack, projectName: PROJECT, program }, { workDir: ws.dir, pulumiCommand, envVars: ws.env });
-    const errors: PreviewOutcome["errors"] = [];
+    return auto.LocalWorkspace.selectStack({ stackName: stack, projectName: PROJECT, program }, { workDir: ws.dir, pulumiCommand, envVars: ws.env });
+}
+
+/** Collects error diagnostics and registered URNs from an operation's engine events. */
+export function eventCollector(): { onEvent: (e: auto.EngineEvent) => void; errors: { urn?: string; message: string }[]; registered: string[] } {
+    const errors: { urn?: string; message: string }[] = [];
     const registered: string[] = [];
-    let stdout = "";
     const onEvent = (e: auto.EngineEvent) => {
         if (e.diagnosticEvent?.severity === "error") errors.push({ urn: e.diagnosticEvent.urn, message: e.diagnosticEvent.message });
         if (e.resourcePreEvent) registered.push(e.resourcePreEvent.metadata.urn);
     };
+    return { onEvent, errors, registered };
+}
+
+/** `pulumi preview` of index.ts on the real engine; never throws, the outcome says what happened. */
+export async function previewProgram(ws: Workspace, stack: string): Promise<PreviewOutcome> {
+    const workspace = await programStack(ws, stack);
+    const events = eventCollector();
+    let stdout = "";
     try {
-        await workspace.preview({ onEvent, onOutput: (s) => (stdout += s), color: "never" });
-        return { ok: true, errors, registered, stdout };
+        await workspace.preview({ onEvent: events.onEvent, onOutput: (s) => (stdout += s), color: "never" });
+        return { ok: true, errors: events.errors, registered: events.registered, stdout };
     } catch (err) {
-        return { ok: false, errors, registered, stdout, error: String(err) };
+        return { ok: false, errors: events.errors, registered: events.registered, stdout, error: String(err) };
     }
 }

@@ -1,0 +1,52 @@
+// The local stack in a throwaway Pulumi workspace: the real CLI and the Kubernetes provider built
+// here, a local backend, and the config a user of an existing cluster would set.
+import * as fs from "fs";
+import * as path from "path";
+import { buildGoTools, selectTools } from "../engine-tools/build";
+import { installKubernetesPlugin, PluginInstall } from "../engine-tools/plugin";
+import { pulumi, shell, tempWorkspace, Workspace } from "../engine";
+import { moduleDir, TOOLS_DIR } from "../validate-tools";
+
+/** Istio's charts in the istio.io/istio module the validators build istioctl from (tools/istioctl/go.mod). */
+export function istioModuleCharts(): { base: string; istiod: string; gateway: string; module: string } {
+    const { dir, version } = moduleDir(path.join(TOOLS_DIR, "istioctl"), "istio.io/istio");
+    const charts = path.join(dir, "manifests", "charts");
+    return { base: path.join(charts, "base"), istiod: path.join(charts, "istio-control", "istio-discovery"), gateway: path.join(charts, "gateway"), module: `istio.io/istio@${version}` };
+}
+
+export interface LocalStackWorkspace {
+    ws: Workspace;
+    plugin: PluginInstall;
+    /** The `config set --path` values this run set, for the offline render of the same config. */
+    overrides: Record<string, string>;
+}
+
+export const LOCAL_STACK = "local";
+/** Stands in for the secret a user sets with `config set --secret --path`. */
+const TEST_PASSWORD = "conformance-only-password-0123456789";
+
+function ok(r: { status: number; stdout: string; stderr: string }, what: string): void {
+    if (r.status !== 0) throw new Error(`${what} failed:\n${r.stdout}${r.stderr}`);
+}
+
+/** A workspace for the local stack, pointed at `kubeconfig`, with Istio's charts from the module. */
+export function localStackWorkspace(kubeconfig: string): LocalStackWorkspace {
+    const tools = buildGoTools(selectTools(["engine"], ["pulumi", "pulumi-resource-kubernetes"]), () => undefined);
+    const ws = tempWorkspace([LOCAL_STACK]);
+    // Only the pinned provider: the engine must not look for another one.
+    const plugin = installKubernetesPlugin(tools.pulumi!.bins.pulumi, tools["pulumi-resource-kubernetes"]!.bins["pulumi-resource-kubernetes"], ws.env.PULUMI_HOME);
+    const istio = istioModuleCharts();
+    const overrides: Record<string, string> = {
+        "dodo-platform:cluster.existing.kubeconfig": kubeconfig,
+        // The StorageClass the harness provides, as EKS would (the stack's default is kind's `standard`).
+        "dodo-platform:cluster.existing.storageClass": "gp3",
+        "dodo-platform:charts.sources.istioBase": istio.base,
+        "dodo-platform:charts.sources.istiod": istio.istiod,
+        "dodo-platform:charts.sources.istioGateway": istio.gateway,
+    };
+    ok(pulumi(ws, ["stack", "init", LOCAL_STACK]), "pulumi stack init");
+    ok(shell(ws, `pulumi config set --secret --path dodo-platform:payments.postgres.password '${TEST_PASSWORD}'`), "config set --secret");
+    for (const [key, value] of Object.entries(overrides)) ok(pulumi(ws, ["config", "set", "--path", key, value]), `config set --path ${key}`);
+    if (!fs.existsSync(path.join(istio.istiod, "Chart.yaml"))) throw new Error(`no istiod chart in ${istio.module}`);
+    return { ws, plugin, overrides: { ...overrides, "dodo-platform:payments.postgres.password": TEST_PASSWORD } };
+}

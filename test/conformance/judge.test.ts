@@ -1,0 +1,52 @@
+import { strict as assert } from "assert";
+import { asManifest, CONFORMANCE_EXEMPTIONS, isPlatformObject, judge } from "../../scripts/lib/conformance/judge";
+import { plantedViolation, PLANTED_RULE } from "../../scripts/lib/conformance/planted";
+import { isHarnessLeftover } from "../../scripts/lib/conformance/run";
+import { renderCached } from "../harness";
+
+describe("conformance: judging the live objects", () => {
+    it("keeps the platform's objects: outside system namespaces, or cluster-scoped and managed by Helm or Pulumi", () => {
+        const ns = (namespace: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace } });
+        assert.equal(isPlatformObject(ns("dodo-payments"), true), true);
+        assert.equal(isPlatformObject(ns("kube-system"), true), false);
+        assert.equal(isPlatformObject({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "dodo-payments" } }, true), false, "pods are judged through their workloads");
+        const cr = (managedBy?: string) => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "r", ...(managedBy ? { labels: { "app.kubernetes.io/managed-by": managedBy } } : {}) } });
+        assert.equal(isPlatformObject(cr("Helm"), false), true);
+        assert.equal(isPlatformObject(cr(), false), false, "the control plane's own roles");
+    });
+
+    it("reads a live object as a manifest: no status or server bookkeeping", () => {
+        const m = asManifest({ apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "n", uid: "u", resourceVersion: "7", managedFields: [{}], labels: { a: "b" } }, spec: {}, status: { loadBalancer: {} } });
+        assert.deepEqual(m, { apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "n", labels: { a: "b" } }, spec: {} });
+    });
+
+    it("passes dev's render, catches the planted allow-everyone policy, and reports unused exemptions as stale", async () => {
+        const objects = (await renderCached("dev")).manifests as unknown as Parameters<typeof judge>[0];
+        const clean = judge(objects, "dev", []);
+        assert.deepEqual(clean.failures, []);
+        assert.deepEqual(clean.unusedExemptions, []);
+        const planted = plantedViolation();
+        const caught = judge([...objects, planted], "dev", []).failures;
+        assert.deepEqual(caught.map((f) => `${f.rule} ${f.namespace}/${f.name}`), [`${PLANTED_RULE} dodo-payments/planted-allow-everyone`]);
+        assert.deepEqual(judge(objects, "dev").unusedExemptions, CONFORMANCE_EXEMPTIONS, "the render has no chart objects, so the exemptions go unused there");
+    });
+
+    it("exempts narrowly: rule, kind, namespace and name, each with a reason", () => {
+        for (const e of CONFORMANCE_EXEMPTIONS) {
+            assert.ok(e.rule && e.kind && e.name && e.namespace, JSON.stringify(e));
+            assert.ok(e.reason.length > 40, `${e.rule} ${e.name}: a reason`);
+        }
+        const liveIstiod = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "istiod", namespace: "istio-system" }, spec: { template: { metadata: {}, spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } }, containers: [{ name: "discovery", image: "docker.io/istio/pilot:1.30.4", readinessProbe: { httpGet: { path: "/ready", port: 8080 } } }] } } } };
+        const other = structuredClone(liveIstiod);
+        other.metadata.namespace = "payments";
+        const probeFailures = (objs: object[]) => judge(objs as never, "dev").failures.filter((f) => f.rule === "k8s-probes");
+        assert.deepEqual(probeFailures([liveIstiod]), []);
+        assert.equal(probeFailures([other]).length, 1, "the same Deployment elsewhere is not exempt");
+    });
+
+    it("leaves only the harness's stand-in cert-manager namespace contents after destroy", () => {
+        assert.equal(isHarnessLeftover({ kind: "ConfigMap", metadata: { name: "kube-root-ca.crt", namespace: "cert-manager" } }), true);
+        assert.equal(isHarnessLeftover({ kind: "ConfigMap", metadata: { name: "kube-root-ca.crt", namespace: "dodo-payments" } }), false);
+        assert.equal(isHarnessLeftover({ kind: "Secret", metadata: { name: "dodo-root-ca", namespace: "cert-manager" } }), false);
+    });
+});
