@@ -2,41 +2,10 @@ import { strict as assert } from "assert";
 import Ajv from "ajv";
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import { STACKS } from "../../scripts/lib/render";
+import { files, load, ROOT, steps, text, usesOf } from "./workflow-files";
 
-const ROOT = path.resolve(__dirname, "..", "..");
-const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 const SCHEMA = path.join(__dirname, "fixtures", "github-workflow.schema.json");
-
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string };
-type Job = {
-    "runs-on"?: string;
-    env?: Record<string, string>;
-    needs?: string | string[];
-    if?: string;
-    uses?: string;
-    with?: Record<string, unknown>;
-    environment?: string | { name: string };
-    permissions?: Record<string, string> | string;
-    strategy?: { matrix?: { stack?: string[] } };
-    concurrency?: { group: string; "cancel-in-progress"?: boolean };
-    steps?: Step[];
-};
-type Workflow = {
-    name: string;
-    on: Record<string, unknown>;
-    permissions?: Record<string, string> | string;
-    concurrency?: { group: string; "cancel-in-progress"?: boolean };
-    env?: Record<string, string>;
-    jobs: Record<string, Job>;
-};
-
-const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f)).sort();
-const text = (f: string) => fs.readFileSync(path.join(WORKFLOWS, f), "utf8");
-const load = (f: string) => YAML.parse(text(f)) as Workflow;
-const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps ?? []);
-const usesOf = (job: Job, action: string) => (job.steps ?? []).filter((s) => s.uses?.startsWith(`${action}@`));
 
 describe("delivery: workflow hygiene", () => {
     it("has the pull-request, comment, deploy and reusable pulumi-up workflows", () => {
@@ -245,56 +214,5 @@ describe("delivery: diff comment workflow", () => {
     it("cuts an over-long diff at a line boundary, never inside a UTF-8 character", () => {
         const check = (job.steps ?? []).find((s) => s.id === "pr")!;
         assert.match(check.run ?? "", /head -c 60000 "diff\/diff-\$STACK\.md" \| sed '\$d'/);
-    });
-});
-
-describe("delivery: deploy workflow", () => {
-    const w = load("deploy.yml");
-    const up = load("pulumi-up.yml");
-
-    it("runs on pushes to main and never cancels a promotion halfway", () => {
-        assert.deepEqual(w.on.push, { branches: ["main"] });
-        assert.equal(w.concurrency?.["cancel-in-progress"], false);
-    });
-
-    it("promotes dev, then staging, then prod, after the tests", () => {
-        assert.equal(w.jobs.dev?.needs, "test");
-        assert.equal(w.jobs.staging?.needs, "dev");
-        assert.equal(w.jobs.prod?.needs, "staging");
-        for (const stack of STACKS) {
-            assert.equal(w.jobs[stack]?.uses, "./.github/workflows/pulumi-up.yml");
-            assert.deepEqual(w.jobs[stack]?.with, { stack });
-        }
-    });
-
-    it("runs pulumi up with the policy pack in the stack's GitHub environment, one update per stack at a time", () => {
-        const job = up.jobs.up!;
-        assert.equal(job.environment, "${{ inputs.stack }}");
-        assert.deepEqual(job.concurrency, { group: "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": false });
-        const pulumi = usesOf(job, "pulumi/actions")[0];
-        assert.equal(pulumi?.with?.command, "up");
-        assert.equal(pulumi?.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
-    });
-
-    it("applies the stack's shipped pack config and names the stack's environment to the pack", () => {
-        const job = up.jobs.up!;
-        const pulumi = usesOf(job, "pulumi/actions")[0];
-        assert.equal(pulumi?.with?.policyPacks, "policy");
-        assert.equal(pulumi?.with?.policyPackConfigs, "policy/config/${{ inputs.stack }}.json");
-        assert.equal((job as { env?: Record<string, string> }).env?.DODO_POLICY_ENVIRONMENT, "${{ inputs.stack }}");
-    });
-
-    it("passes no secrets to the reusable workflow (it reads its environment's own secret)", () => {
-        assert.doesNotMatch(text("deploy.yml"), /secrets:\s*inherit/);
-        for (const stack of STACKS) assert.equal((w.jobs[stack] as { secrets?: unknown }).secrets, undefined, stack);
-    });
-
-    it("uploads the policy SARIF from main with the pull requests' categories, as code scanning's baseline", () => {
-        const job = w.jobs["policy-findings"]!;
-        assert.deepEqual(job.strategy?.matrix?.stack, [...STACKS]);
-        assert.equal((job.permissions as Record<string, string>)["security-events"], "write");
-        const pr = usesOf(load("pull-request.yml").jobs.render!, "github/codeql-action/upload-sarif")[0];
-        assert.deepEqual(usesOf(job, "github/codeql-action/upload-sarif")[0]?.with, pr?.with);
-        assert.match((job.steps ?? []).map((s) => s.run ?? "").join("\n"), /policy:check -- --env "\$STACK" --format sarif "out\/\$STACK\/manifests\.yaml"/);
     });
 });

@@ -1,0 +1,92 @@
+import { strict as assert } from "assert";
+import { parsePlatformConfig } from "../../components/config";
+import {
+    DEPLOY_ROLE_MAX_SESSION_SECONDS,
+    environmentSubjects,
+    githubEnvironments,
+    githubTrustPolicy,
+    previewRolePolicy,
+    PREVIEW_ROLE_MAX_SESSION_SECONDS,
+} from "../../scripts/lib/bootstrap/iam";
+import { quotaNeeds } from "../../scripts/lib/bootstrap/quotas";
+import { readStackConfig, REPO_ROOT, STACKS } from "../../scripts/lib/render";
+import { load } from "./workflow-files";
+
+const ACCOUNT = "111122223333";
+const KEY = `arn:aws:kms:ap-south-1:${ACCOUNT}:key/0000-state`;
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/dodo-prod-github-preview`;
+const actions = (a: string | string[]) => [a].flat();
+
+describe("delivery: bootstrap identities (pure policy documents)", () => {
+    it("trusts GitHub's OIDC provider for exactly the listed environment subjects and the STS audience", () => {
+        const trust = githubTrustPolicy(ACCOUNT, environmentSubjects("dodopayments/platform", ["prod"]));
+        assert.deepEqual(trust.Statement, [
+            {
+                Effect: "Allow",
+                Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: { StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com", "token.actions.githubusercontent.com:sub": ["repo:dodopayments/platform:environment:prod"] } },
+            },
+        ]);
+        assert.throws(() => environmentSubjects("platform", ["prod"]), /owner\/name/);
+        assert.throws(() => githubTrustPolicy(ACCOUNT, []), /at least one subject/);
+    });
+
+    it("names the environments the workflows use: previews and plans assume the preview role, only the update the deploy role", () => {
+        const instantiate = (template: unknown, stack: string) => String(template).replace(/\$\{\{ (matrix|inputs)\.stack \}\}/, stack);
+        for (const stack of STACKS) {
+            const env = githubEnvironments(stack);
+            assert.equal(instantiate(load("pull-request.yml").jobs.preview!.environment, stack), env.preview);
+            assert.equal(instantiate(load("pulumi-up.yml").jobs.plan!.environment, stack), env.plan);
+            assert.equal(instantiate(load("pulumi-up.yml").jobs.up!.environment, stack), env.deploy);
+        }
+    });
+
+    it("keeps the session lengths within what IAM allows the roles", () => {
+        assert.equal(PREVIEW_ROLE_MAX_SESSION_SECONDS, 3600, "IAM's default MaxSessionDuration");
+        assert.ok(DEPLOY_ROLE_MAX_SESSION_SECONDS > 3600 && DEPLOY_ROLE_MAX_SESSION_SECONDS <= 43_200, "1 to 12 hours");
+    });
+
+    describe("the preview role's permissions", () => {
+        const policy = previewRolePolicy({ accountId: ACCOUNT, roleArn: ROLE, state: { bucket: "dodo-pulumi-state", kmsKeyArn: KEY } });
+        const allows = policy.Statement.filter((s) => s.Effect === "Allow");
+        const denies = policy.Statement.filter((s) => s.Effect === "Deny");
+
+        it("allows reads only: the program's invokes, its own role, the state objects and the state's data key", () => {
+            for (const a of allows.flatMap((s) => actions(s.Action))) assert.match(a, /^(ec2:Describe|route53:(Get|List)|iam:GetRole$|s3:(GetObject|ListBucket)$|kms:Decrypt$)/, a);
+            assert.deepEqual(allows.find((s) => actions(s.Action).includes("iam:GetRole"))?.Resource, ROLE);
+            assert.deepEqual(allows.find((s) => actions(s.Action).includes("kms:Decrypt"))?.Resource, KEY);
+            assert.deepEqual(allows.find((s) => actions(s.Action).includes("s3:GetObject"))?.Resource, "arn:aws:s3:::dodo-pulumi-state/.pulumi/*");
+        });
+
+        it("can never read a runtime secret: Secrets Manager and SecureString reads, and any other KMS key, are denied", () => {
+            const denied = denies.flatMap((s) => actions(s.Action));
+            for (const a of ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]) assert.ok(denied.includes(a), a);
+            assert.ok(!allows.some((s) => actions(s.Action).some((a) => /^(secretsmanager|ssm):/.test(a))));
+            assert.deepEqual(denies.find((s) => actions(s.Action).includes("kms:Decrypt"))?.NotResource, KEY);
+            assert.ok(denies.some((s) => actions(s.Action).includes("s3:PutObject")), "never writes state");
+        });
+
+        it("with Pulumi Cloud (no state bucket) decrypts nothing in AWS at all", () => {
+            const cloud = previewRolePolicy({ accountId: ACCOUNT, roleArn: ROLE });
+            assert.ok(!cloud.Statement.some((s) => s.Effect === "Allow" && actions(s.Action).some((a) => a.startsWith("kms:") || a.startsWith("s3:"))));
+            assert.ok(cloud.Statement.some((s) => s.Effect === "Deny" && actions(s.Action).includes("kms:Decrypt") && s.Resource === "*"));
+        });
+    });
+
+    it("sizes the EC2 quotas from each stack's configuration, update surge included", () => {
+        const needs = Object.fromEntries(
+            STACKS.map((stack) => {
+                const raw = readStackConfig(stack, REPO_ROOT);
+                return [stack, quotaNeeds(parsePlatformConfig({ stack, values: raw.values, secretKeys: raw.secretKeys })).map((q) => [q.code, q.need])];
+            }),
+        );
+        // prod: (9 max + 2 per AZ x 3) x 8 vCPU On-Demand, a NAT gateway (EIP) per AZ; staging
+        // (6 + 6) x 4 vCPU, one NAT; dev SPOT (4 + 2 x 2) x 2 vCPU, one NAT.
+        assert.deepEqual(needs, {
+            dev: [["L-34B43A08", 16], ["L-0263D0A3", 1]],
+            staging: [["L-1216C47A", 48], ["L-0263D0A3", 1]],
+            prod: [["L-1216C47A", 120], ["L-0263D0A3", 3]],
+        });
+    });
+});
