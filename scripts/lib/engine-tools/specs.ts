@@ -116,8 +116,8 @@ export const GO_TOOLS: readonly GoToolSpec[] = [
         packages: ["github.com/prometheus/prometheus/cmd/promtool"],
         binaries: ["promtool"],
         sources: [],
-        // Prometheus 3.x is served as module v0.3xx.y (v0.316.0 is release 3.16.0); .promu.yml sets these.
-        ldflags: (pin) => `-s -w -X github.com/prometheus/common/version.Version=${prometheusRelease(pin.version)} -X github.com/prometheus/common/version.Branch=module`,
+        // Prometheus 3.x is served as module v0.3xx.y (v0.316.0 is release 3.16.0); .promu.yml sets this.
+        ldflags: (pin) => `-s -w -X github.com/prometheus/common/version.Version=${prometheusRelease(pin.version)}`,
         versionProbe: (_, pin) => ({ args: ["--version"], expect: `version ${prometheusRelease(pin.version)}` }),
     },
 ];
