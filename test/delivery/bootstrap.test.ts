@@ -1,4 +1,6 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { parsePlatformConfig } from "../../components/config";
 import {
     DEPLOY_ROLE_MAX_SESSION_SECONDS,
@@ -88,5 +90,8 @@ describe("delivery: bootstrap identities (pure policy documents)", () => {
             staging: [["L-1216C47A", 48], ["L-0263D0A3", 1]],
             prod: [["L-1216C47A", 120], ["L-0263D0A3", 3]],
         });
+        // The README's bootstrap step quotes the same numbers.
+        const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
+        assert.match(readme, /prod 120 On-Demand vCPUs \(`L-1216C47A`\) and 3 Elastic IPs \(`L-0263D0A3`, one per NAT gateway\); staging 48 On-Demand vCPUs and 1; dev 16 Spot vCPUs \(`L-34B43A08`\) and 1/);
     });
 });
