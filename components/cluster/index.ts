@@ -21,6 +21,7 @@ import {
     nodeLaunchTemplate,
 } from "./builders";
 import { ClusterConfig } from "./settings";
+import { VPC_RESOURCE_CONTROLLER_POLICY, vpcCniConfiguration } from "./pod-eni";
 
 export interface ClusterArgs {
     /** Cluster name, e.g. `dodo-dev`; subnets are tagged for it. */
@@ -36,6 +37,8 @@ export interface ClusterArgs {
     awsProfile?: string;
     /** Where the LB controller and metrics-server charts come from (default: upstream). */
     charts?: ChartSources;
+    /** Security groups for pods (the payments backend's, docs/payments.md): trunk ENIs on the nodes. */
+    podSecurityGroups?: boolean;
 }
 
 /**
@@ -165,9 +168,13 @@ export class Cluster extends pulumi.ComponentResource {
         // The CNI gets its own IRSA role instead of widening the node role.
         const cniRole = serviceAccountRole("vpc-cni", "kube-system", "aws-node");
         const cniPolicy = new aws.iam.RolePolicyAttachment(`${name}-vpc-cni`, { role: cniRole.name, policyArn: managedPolicyArn("AmazonEKS_CNI_Policy") }, parent);
+        // Security groups for pods: the VPC resource controller (run by EKS as the cluster role) manages trunk/branch ENIs.
+        const podEni = args.podSecurityGroups
+            ? [new aws.iam.RolePolicyAttachment(`${name}-vpc-resource-controller`, { role: clusterRole.name, policyArn: managedPolicyArn(VPC_RESOURCE_CONTROLLER_POLICY) }, parent)]
+            : [];
         // Networking daemons exist before the first node joins, or nodes stay NotReady.
         const preNodeAddons = [
-            addon("vpc-cni", [cniPolicy], cniRole.arn),
+            addon("vpc-cni", [cniPolicy, ...podEni], cniRole.arn, vpcCniConfiguration(args.podSecurityGroups ?? false)),
             addon("kube-proxy", []),
             addon("eks-pod-identity-agent", []),
         ];

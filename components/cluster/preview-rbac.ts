@@ -22,6 +22,7 @@ export const DRY_RUN_VERBS = ["get", "create", "update", "patch"] as const;
  * directly. test/cluster/preview-rbac.test.ts keeps this equal to what the stacks render.
  */
 export const DRY_RUN_KINDS: Readonly<Record<string, string>> = {
+    "/ConfigMap": "configmaps",
     "/Namespace": "namespaces",
     "/PersistentVolumeClaim": "persistentvolumeclaims",
     "/Service": "services",
@@ -31,12 +32,15 @@ export const DRY_RUN_KINDS: Readonly<Record<string, string>> = {
     "autoscaling/HorizontalPodAutoscaler": "horizontalpodautoscalers",
     "cert-manager.io/Certificate": "certificates",
     "cert-manager.io/ClusterIssuer": "clusterissuers",
+    "external-secrets.io/ExternalSecret": "externalsecrets",
+    "external-secrets.io/SecretStore": "secretstores",
     "monitoring.coreos.com/PodMonitor": "podmonitors",
     "monitoring.coreos.com/PrometheusRule": "prometheusrules",
     "monitoring.coreos.com/ServiceMonitor": "servicemonitors",
     "networking.istio.io/DestinationRule": "destinationrules",
     "networking.istio.io/EnvoyFilter": "envoyfilters",
     "networking.istio.io/Gateway": "gateways",
+    "networking.istio.io/ServiceEntry": "serviceentries",
     "networking.istio.io/Sidecar": "sidecars",
     "networking.istio.io/VirtualService": "virtualservices",
     "policy/PodDisruptionBudget": "poddisruptionbudgets",
@@ -44,6 +48,7 @@ export const DRY_RUN_KINDS: Readonly<Record<string, string>> = {
     "security.istio.io/PeerAuthentication": "peerauthentications",
     "storage.k8s.io/StorageClass": "storageclasses",
     "telemetry.istio.io/Telemetry": "telemetries",
+    "vpcresources.k8s.aws/SecurityGroupPolicy": "securitygrouppolicies",
 };
 
 /** Never granted, whatever the program manages; their previews fall back to client-side. */
