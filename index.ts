@@ -14,6 +14,7 @@ import { Payments } from "./components/payments";
 import { CertManager } from "./components/certs";
 import { loadBalancerHostname } from "./components/payments/dns";
 import { Secrets } from "./components/secrets";
+import { PaymentsDatabase } from "./components/payments/rds";
 
 // Parsed and validated before any resource exists: a bad key stops the run with its name.
 const config = loadPlatformConfig();
@@ -30,6 +31,9 @@ interface Foundation {
         hostedZone?: { name: string; zoneId: pulumi.Output<string> };
         kubeconfig: pulumi.Output<string>;
         outputs: Record<string, pulumi.Input<string>>;
+        vpcId: pulumi.Output<string>;
+        privateSubnetIds: pulumi.Output<string>[];
+        nodeSecurityGroupId: pulumi.Output<string>;
     };
     storageClass?: string;
 }
@@ -58,6 +62,8 @@ function awsFoundation(): Foundation {
         tags: config.tags,
         awsProfile: config.aws.profile,
         charts: config.charts,
+        // The payments backend's own security group (payments.database.network, docs/payments.md).
+        podSecurityGroups: config.payments.database.engine === "rds" && config.payments.database.network === "pod-security-group",
     }, providers);
 
     // The public zone of the host, looked up by name (real environments; dev uses an in-cluster CA).
@@ -75,6 +81,9 @@ function awsFoundation(): Foundation {
             lbController: cluster.lbController,
             hostedZone,
             kubeconfig: cluster.kubeconfig,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            nodeSecurityGroupId: cluster.nodeSecurityGroupId,
             outputs: {
                 vpcId: network.vpcId,
                 clusterName: cluster.clusterName,
@@ -138,6 +147,25 @@ const certManager = new CertManager("cert-manager", {
     dependsOn: foundation.ready,
 }, awsOpts);
 
+// The payments database on Amazon RDS (staging, prod; dev with payments.database.engine rds): its
+// own CMKs, private subnets, TLS only, PITR backups, credentials managed and rotated in Secrets
+// Manager, reachable from the backend alone. Otherwise the in-cluster StatefulSet (dev's default).
+const database =
+    config.payments.database.engine === "rds" && foundation.aws && secrets
+        ? new PaymentsDatabase("payments-db", {
+            name: config.name,
+            environment: config.environment,
+            region: config.region,
+            settings: config.payments.database.rds,
+            network: config.payments.database.network,
+            vpcId: foundation.aws.vpcId,
+            privateSubnetIds: foundation.aws.privateSubnetIds,
+            nodeSecurityGroupId: foundation.aws.nodeSecurityGroupId,
+            logRetentionDays: config.cluster.logRetentionDays,
+            secrets,
+        }, awsOpts)
+        : undefined;
+
 // Payments on the mesh: workloads, edge Gateway + certificate, canary routes, zero-trust policies.
 const hostedZone = foundation.aws?.hostedZone;
 const payments = new Payments("payments", {
@@ -151,6 +179,7 @@ const payments = new Payments("payments", {
     certificateDependsOn: certManager.ready,
     // Real environments publish the host: a CNAME to the gateway's NLB in the ACME hosted zone.
     dns: hostedZone ? { hostedZoneId: hostedZone.zoneId, target: loadBalancerHostname(mesh.gatewayService) } : undefined,
+    rds: database && secrets ? { database, region: config.region, externalSecretsReady: secrets.ready } : undefined,
 }, awsOpts);
 
 // Observability: Prometheus (+ Istio monitors, SLO alerts), Grafana, Loki + Alloy, Jaeger (the
@@ -191,5 +220,7 @@ export = {
     paymentsCanaryWeight: payments.canaryWeight,
     certificateIssuer: certManager.issuerName,
     ...(secrets ? { externalSecretsNamespace: secrets.namespace } : {}),
+    paymentsDatabase: database ? database.address : "in-cluster StatefulSet dodo-payments/postgres",
+    ...(database ? { paymentsDatabaseSecretArn: database.secretArn } : {}),
     ...observabilityOutputs,
 };

@@ -40,6 +40,8 @@ export interface KeySpec<T> {
     readonly secret?: boolean;
     /** No default and not required: the key may stay unset (read with `reader.get(spec, "optional")`). */
     readonly optional?: boolean;
+    /** Environments where a section requires this optional key; the offline render gives a secret one a stand-in only there. */
+    readonly requiredIn?: readonly Environment[];
 }
 
 export function defineKey<T>(spec: KeySpec<T>): KeySpec<T> {

@@ -357,5 +357,98 @@ export function buildAuthzMatrix(manifests: KubeObject[], probes: MatrixProbes =
             out.push(`| ${escapeCell(row.caller.label)} | ${row.cells.map((c) => escapeCell(cellText(c, target.namespace))).join(" | ")} |`);
         }
     }
+    return `${out.join("\n")}\n${buildEgressMatrix(manifests, probes)}`;
+}
+
+// ---- Egress: which workloads' proxies can address which destinations (Sidecar egress) ----
+
+export interface EgressDestination {
+    /** DNS name. */
+    host: string;
+    /** Namespace of the Service or ServiceEntry. */
+    namespace: string;
+    /** "ServiceEntry" or "Service". */
+    kind: string;
+    name: string;
+    /** ServiceEntry exportTo; undefined = exported everywhere. */
+    exportTo?: string[];
+}
+
+interface SidecarLike {
+    metadata: { name: string; namespace?: string };
+    spec?: { workloadSelector?: { labels?: Record<string, string> }; egress?: Array<{ hosts?: string[] }> };
+}
+
+/** The Sidecar that configures a workload's proxy: its own (selector), else its namespace's, else the root namespace's. */
+export function effectiveSidecar(workload: MeshWorkload, manifests: KubeObject[], rootNamespace = DEFAULT_ROOT_NAMESPACE): SidecarLike | undefined {
+    const sidecars = manifests.filter((o) => o.kind === "Sidecar" && o.apiVersion.startsWith("networking.istio.io/")) as unknown as SidecarLike[];
+    const inNs = (ns: string) => sidecars.filter((s) => (s.metadata.namespace ?? "default") === ns);
+    const selected = inNs(workload.namespace).find((s) => {
+        const sel = s.spec?.workloadSelector?.labels;
+        return sel && Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => workload.labels[k] === v);
+    });
+    return selected ?? inNs(workload.namespace).find((s) => !s.spec?.workloadSelector) ?? inNs(rootNamespace).find((s) => !s.spec?.workloadSelector);
+}
+
+function dnsMatches(pattern: string, host: string): boolean {
+    if (pattern === "*") return true;
+    if (pattern.startsWith("*.")) return host.endsWith(pattern.slice(1));
+    return pattern === host;
+}
+
+/** Whether a proxy configured by `sidecar` (in `sidecarNs`) has `dest` in view, as istiod builds it. */
+export function sidecarAdmits(sidecar: SidecarLike | undefined, sidecarNs: string, dest: EgressDestination): boolean {
+    const exported = !dest.exportTo || dest.exportTo.includes("*") || dest.exportTo.includes(sidecarNs) || (dest.exportTo.includes(".") && dest.namespace === sidecarNs);
+    if (!exported) return false;
+    if (!sidecar) return true;
+    return (sidecar.spec?.egress ?? []).some((e) =>
+        (e.hosts ?? []).some((h) => {
+            const [ns, dns] = h.includes("/") ? [h.slice(0, h.indexOf("/")), h.slice(h.indexOf("/") + 1)] : ["*", h];
+            // "~" (nothing) and any other namespace admit nothing here.
+            const nsOk = ns === "*" || ns === dest.namespace || (ns === "." && dest.namespace === sidecarNs);
+            return nsOk && dnsMatches(dns, dest.host);
+        }),
+    );
+}
+
+/** ServiceEntry hosts, and the Services of namespaces whose proxies a Sidecar restricts. */
+export function egressDestinations(manifests: KubeObject[]): EgressDestination[] {
+    const restricted = new Set(manifests.filter((o) => o.kind === "Sidecar").map((o) => o.metadata.namespace ?? "default"));
+    const out: EgressDestination[] = [];
+    for (const o of manifests) {
+        const ns = o.metadata.namespace ?? "default";
+        if (o.kind === "ServiceEntry" && o.apiVersion.startsWith("networking.istio.io/")) {
+            const spec = (o.spec ?? {}) as { hosts?: string[]; exportTo?: string[] };
+            for (const host of spec.hosts ?? []) out.push({ host, namespace: ns, kind: "ServiceEntry", name: o.metadata.name, exportTo: spec.exportTo });
+        } else if (o.kind === "Service" && o.apiVersion === "v1" && restricted.has(ns)) {
+            out.push({ host: `${o.metadata.name}.${ns}.svc.cluster.local`, namespace: ns, kind: "Service", name: o.metadata.name });
+        }
+    }
+    return out.sort((a, b) => `${a.namespace}/${a.host}`.localeCompare(`${b.namespace}/${b.host}`));
+}
+
+/** Markdown: per destination, which workloads' proxies can address it. */
+export function buildEgressMatrix(manifests: KubeObject[], options: WorkloadOptions & { rootNamespace?: string } = {}): string {
+    const destinations = egressDestinations(manifests);
+    if (destinations.length === 0) return "";
+    const workloads = workloadsFromManifests(manifests, options).filter((w) => manifests.some((o) => o.kind !== "Service" && o.metadata.name === w.name && o.metadata.namespace === w.namespace));
+    const out = [
+        "",
+        "## Egress: which proxies can address each destination",
+        "",
+        "From the Sidecar resources (a workload's own, else its namespace's, else the root namespace's) and ServiceEntry exportTo, " +
+            "under REGISTRY_ONLY: a destination outside a proxy's view is dropped (BlackHoleCluster). A cell reads `reachable` or `blocked` and the Sidecar deciding it.",
+        "",
+        `| destination | ${workloads.map((w) => `${w.namespace}/${w.name}`).join(" | ")} |`,
+        `|---|${workloads.map(() => "---").join("|")}|`,
+    ];
+    for (const d of destinations) {
+        const cells = workloads.map((w) => {
+            const sc = effectiveSidecar(w, manifests, options.rootNamespace);
+            const ref = sc ? `${sc.metadata.namespace}/${sc.metadata.name}` : "no Sidecar";
+            return `${sidecarAdmits(sc, w.namespace, d) ? "reachable" : "blocked"} · ${ref}`;
+        });
+        out.push(`| ${d.kind} \`${d.namespace}/${d.host}\` | ${cells.join(" | ")} |`);
+    }
     return `${out.join("\n")}\n`;
 }

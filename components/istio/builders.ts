@@ -203,8 +203,9 @@ export function sidecar(args: IstioObjectArgs<SidecarSpec>): SidecarObject {
     (obj.spec.egress ?? []).forEach((egress, i) => {
         if (!egress.hosts || egress.hosts.length === 0) fail("Sidecar", args.name, `egress[${i}].hosts must not be empty`);
         // Sidecar hosts are "<namespace>/<dnsName>"; a bare name is a common slip that istiod rejects.
+        // (A host computed from another resource, a Pulumi Output, is checked once it is known: by the render's validation.)
         for (const host of egress.hosts) {
-            if (!host.includes("/")) fail("Sidecar", args.name, `egress[${i}].hosts entry "${host}" must be "<namespace>/<host>"`);
+            if (typeof host === "string" && !host.includes("/")) fail("Sidecar", args.name, `egress[${i}].hosts entry "${host}" must be "<namespace>/<host>"`);
         }
     });
     return obj;

@@ -5,7 +5,9 @@ import { applyObject } from "../apply";
 import { KubeObject } from "../k8s";
 import { Environment } from "../settings";
 import { POSTGRES_IMAGE } from "../versions";
-import { paymentsManifests } from "./manifests";
+import { paymentsManifests, RdsConnection } from "./manifests";
+import { loadRegionalCaBundle } from "./rds-ca";
+import { PaymentsDatabaseOutputs } from "./rds";
 import { PAYMENTS_NAMESPACE } from "./names";
 import { PaymentsConfig } from "./settings";
 import { GATEWAY_REF } from "./traffic";
@@ -29,6 +31,11 @@ export interface PaymentsArgs {
      * record (dev with its private CA: resolve the host yourself, see docs/payments.md).
      */
     dns?: { hostedZoneId: pulumi.Input<string>; target: pulumi.Input<string> };
+    /**
+     * Amazon RDS (config.database.engine rds; eks mode): the instance and the backend's role. Unset:
+     * the in-cluster StatefulSet.
+     */
+    rds?: { database: PaymentsDatabaseOutputs; region: string; externalSecretsReady: pulumi.Resource[] };
 }
 
 /**
@@ -44,7 +51,22 @@ export class Payments extends pulumi.ComponentResource {
 
     constructor(name: string, args: PaymentsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dodo:platform:Payments", name, {}, opts);
+        // Pulumi resolves Outputs anywhere in a resource's inputs; the builders see them as strings.
+        const asString = (v: pulumi.Output<string>) => v as unknown as string;
+        const rds: RdsConnection | undefined = args.rds
+            ? {
+                host: asString(args.rds.database.address),
+                egressHost: asString(pulumi.interpolate`./${args.rds.database.address}`),
+                region: args.rds.region,
+                secretArn: asString(args.rds.database.secretArn),
+                backendRoleArn: asString(args.rds.database.backendRoleArn),
+                // Built at deploy time from the pinned, verified bundle file (rds-ca.ts).
+                caPem: loadRegionalCaBundle(args.rds.region).pem,
+                backendSecurityGroupId: args.rds.database.backendSecurityGroupId ? asString(args.rds.database.backendSecurityGroupId) : undefined,
+            }
+            : undefined;
         const m = paymentsManifests({
+            rds,
             environment: args.environment,
             config: args.config,
             revision: args.revision,
@@ -61,12 +83,14 @@ export class Payments extends pulumi.ComponentResource {
         const security = apply(m.security, inNamespace);
         const base = apply(m.base, inNamespace);
         const routing = apply(m.routing, inNamespace);
+        // RDS: the credentials Secret comes from ESO (its CRDs first; the ServiceAccount carries the role).
+        const credentials = apply(m.externalSecrets, [...inNamespace, ...base, ...(args.rds?.externalSecretsReady ?? [])]);
         // Workloads start only once mTLS, authorization, routes and their Secret and accounts exist.
         const workloads = m.workloads.map((obj) =>
             applyObject(obj, {
                 parent: this,
                 provider: args.provider,
-                dependsOn: [...inNamespace, ...security, ...base, ...routing],
+                dependsOn: [...inNamespace, ...security, ...base, ...routing, ...credentials],
                 // The HPA owns the replica count after creation; `pulumi up` must not reset it.
                 ignoreChanges: obj.kind === "Deployment" ? ["spec.replicas"] : [],
             }),

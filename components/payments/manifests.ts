@@ -3,6 +3,16 @@
 import { KubeObject } from "../k8s";
 import { Environment } from "../settings";
 import { BACKEND, BACKEND_VERSIONS, backendDeploymentName, BackendVersion, FRONTEND, POSTGRES } from "./names";
+import {
+    backendSecurityGroupPolicy,
+    backendSidecar,
+    caBundleConfigMap,
+    databaseDestinationRule,
+    databaseEgressHost,
+    IN_CLUSTER_DATABASE_HOST,
+    rdsCredentialObjects,
+    rdsServiceEntry,
+} from "./database";
 import { authorizationPolicies, namespaceSidecar, strictMtls } from "./security";
 import { PaymentsConfig, ReplicaBounds } from "./settings";
 import { backendDestinationRule, backendMeshVirtualService, edgeGateway, edgeVirtualService, hostCertificate, ingressRateLimit } from "./traffic";
@@ -30,6 +40,27 @@ export interface PaymentsManifestsInput<P> {
     issuerName: string;
     postgresImage: string;
     storageClass: string;
+    /**
+     * Amazon RDS instead of the in-cluster StatefulSet (config.database.engine rds). Values may be
+     * Pulumi Outputs typed as strings: Pulumi resolves them anywhere in a resource's inputs.
+     */
+    rds?: RdsConnection;
+}
+
+export interface RdsConnection {
+    /** The instance's DNS name (endpoint address). */
+    host: string;
+    /** `./<host>` as the backend's Sidecar names it (the component builds it from the Output). Default: from host. */
+    egressHost?: string;
+    region: string;
+    /** ARN of the RDS-managed master user secret in Secrets Manager. */
+    secretArn: string;
+    /** The IRSA role ESO assumes as backend-sa (reads that secret only). */
+    backendRoleArn: string;
+    /** The region's RDS root CAs, PEM. */
+    caPem: string;
+    /** Security groups for pods: the backend pods' own group (unset: the node security group mode). */
+    backendSecurityGroupId?: string;
 }
 
 export interface PaymentsManifests {
@@ -47,6 +78,8 @@ export interface PaymentsManifests {
     ingress: KubeObject[];
     /** The host certificate (needs cert-manager and its issuer). */
     certificate: KubeObject;
+    /** RDS only: ExternalSecret, SecretStore and ESO's token Role (need the operator's CRDs). */
+    externalSecrets: KubeObject[];
 }
 
 /** backend-v2 runs the canary image, or v1's when none is set (an idle canary slot, weight 0). */
@@ -61,11 +94,11 @@ export function backendImages(images: PaymentsConfig["images"]): Record<"v1" | "
  * would instead make every drain hang and every managed node group upgrade fail with
  * PodEvictionFailure. The short outage is the accepted cost of one primary (docs/payments.md).
  */
-function disruptionBudgets(): KubeObject[] {
+function disruptionBudgets(inClusterDatabase: boolean): KubeObject[] {
     return [
         podDisruptionBudget(FRONTEND.app, FRONTEND.app, { app: FRONTEND.app }, 1),
         ...BACKEND_VERSIONS.map((v) => podDisruptionBudget(backendDeploymentName(v), BACKEND.app, { app: BACKEND.app, version: v }, 1)),
-        podDisruptionBudget(POSTGRES.statefulSet, POSTGRES.app, { app: POSTGRES.app }, 1),
+        ...(inClusterDatabase ? [podDisruptionBudget(POSTGRES.statefulSet, POSTGRES.app, { app: POSTGRES.app }, 1)] : []),
     ];
 }
 
@@ -79,38 +112,54 @@ export function backendReplicaBounds(replicas: ReplicaBounds, canaryWeight: numb
 }
 
 export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): PaymentsManifests {
-    const { environment, config } = input;
+    const { environment, config, rds } = input;
     const images = backendImages(config.images);
     const backendReplicas = backendReplicaBounds(config.backendReplicas, config.canary.weight);
+    const poolIdle = config.database.poolIdleSeconds;
+    const inCluster = rds === undefined;
+    const dbHost = rds ? rds.host : IN_CLUSTER_DATABASE_HOST;
+    const database = { host: dbHost, sslMode: rds ? ("verify-full" as const) : ("disable" as const), poolIdleSeconds: poolIdle };
+    const backendAccount = serviceAccount(BACKEND.serviceAccount, BACKEND.app);
+    if (rds) backendAccount.metadata.annotations = { "eks.amazonaws.com/role-arn": rds.backendRoleArn };
     return {
         namespace: paymentsNamespace(input.revision),
-        security: [strictMtls(), ...authorizationPolicies(), namespaceSidecar()],
+        security: [
+            strictMtls(),
+            ...authorizationPolicies(inCluster),
+            namespaceSidecar(),
+            backendSidecar(rds?.egressHost ?? databaseEgressHost(dbHost)),
+            ...(rds?.backendSecurityGroupId ? [backendSecurityGroupPolicy(rds.backendSecurityGroupId)] : []),
+        ],
         base: [
             serviceAccount(FRONTEND.serviceAccount, FRONTEND.app),
-            serviceAccount(BACKEND.serviceAccount, BACKEND.app),
-            serviceAccount(POSTGRES.serviceAccount, POSTGRES.app),
-            postgresSecret(config.postgres.password),
+            backendAccount,
             frontendService(),
             backendService(),
-            postgresService(),
-            postgresHeadlessService(),
+            ...(inCluster
+                ? [serviceAccount(POSTGRES.serviceAccount, POSTGRES.app), postgresSecret(config.postgres.password), postgresService(), postgresHeadlessService()]
+                : [caBundleConfigMap(rds.caPem)]),
         ],
         workloads: [
-            postgresStatefulSet({ environment, revision: input.revision, image: input.postgresImage, storageGiB: config.postgres.storageGiB, storageClass: input.storageClass }),
-            ...BACKEND_VERSIONS.map((version) => backendDeployment({ environment, revision: input.revision, version, image: images[version], replicas: backendReplicas[version] })),
+            ...(inCluster ? [postgresStatefulSet({ environment, revision: input.revision, image: input.postgresImage, storageGiB: config.postgres.storageGiB, storageClass: input.storageClass })] : []),
+            ...BACKEND_VERSIONS.map((version) =>
+                backendDeployment({ environment, revision: input.revision, version, image: images[version], replicas: backendReplicas[version], database, irsa: !inCluster }),
+            ),
             frontendDeployment({ environment, revision: input.revision, image: config.images.frontend, replicas: config.frontendReplicas }),
         ],
         scaling: [
             horizontalPodAutoscaler(FRONTEND.app, FRONTEND.app, config.frontendReplicas),
             ...BACKEND_VERSIONS.map((v) => horizontalPodAutoscaler(backendDeploymentName(v), BACKEND.app, backendReplicas[v])),
-            ...disruptionBudgets(),
+            ...disruptionBudgets(inCluster),
         ],
         routing: [
             backendDestinationRule(config.circuitBreaker),
             backendMeshVirtualService(config.canary.weight),
             edgeVirtualService({ host: config.host, environment, canaryWeight: config.canary.weight, canaryHeader: config.canary.edgeHeader }),
+            ...(rds ? [rdsServiceEntry(rds.host)] : []),
+            databaseDestinationRule(dbHost, poolIdle),
         ],
         ingress: [edgeGateway({ host: config.host }), ingressRateLimit(config.rateLimit)],
         certificate: hostCertificate({ host: config.host, issuerName: input.issuerName }),
+        externalSecrets: rds ? rdsCredentialObjects({ region: rds.region, secretArn: rds.secretArn }) : [],
     };
 }

@@ -4,9 +4,11 @@
 import { allowNothing, authorizationPolicy, peerAuthentication, sidecar } from "../istio/builders";
 import { AuthorizationPolicyObject, PeerAuthenticationObject, SidecarObject } from "../istio/types";
 import { standardLabels } from "../k8s";
-import { INGRESS_GATEWAY_PRINCIPAL, ISTIO_ROOT_NAMESPACE } from "../mesh/topology";
-import { collectorHost, JAEGER_COLLECTOR } from "../tracing";
-import { API_METHODS, API_PREFIX, BACKEND, FRONTEND, PAYMENTS_NAMESPACE, POSTGRES, principals } from "./names";
+import { INGRESS_GATEWAY_PRINCIPAL } from "../mesh/topology";
+import { PLATFORM_HOSTS } from "./database";
+import { API_METHODS, API_PREFIX, BACKEND, FRONTEND, PAYMENTS_NAMESPACE, POSTGRES, principals, serviceHost } from "./names";
+
+export { CLUSTER_DNS } from "./database";
 
 const ns = PAYMENTS_NAMESPACE;
 const labels = (name: string) => standardLabels(name);
@@ -20,19 +22,13 @@ export function strictMtls(): PeerAuthenticationObject {
 const apiOperation = () => ({ ports: [String(BACKEND.containerPort)], methods: [...API_METHODS], paths: [API_PREFIX, `${API_PREFIX}/*`] });
 
 /**
- * The cluster DNS Service. Resolvers fall back to TCP/53 for large answers; with the mesh's
- * REGISTRY_ONLY outbound policy that connection needs kube-dns in the Sidecar's view, or it is
- * dropped (UDP DNS is not intercepted by default and works either way).
- */
-export const CLUSTER_DNS = { namespace: "kube-system", host: "kube-dns.kube-system.svc.cluster.local" } as const;
-
-/**
  * `default-deny` first, then only these. Ports are the pods' container ports (what the
  * destination sidecar sees). PostgreSQL speaks TCP: its rule names a port only, since a rule with
- * methods or paths never matches on a TCP port.
+ * methods or paths never matches on a TCP port. With RDS there is no database pod in the mesh to
+ * hold a policy: the backend's Sidecar and the database's security group do that part.
  */
-export function authorizationPolicies(): AuthorizationPolicyObject[] {
-    return [
+export function authorizationPolicies(inClusterDatabase = true): AuthorizationPolicyObject[] {
+    const policies = [
         allowNothing(ns, labels("default-deny")),
         authorizationPolicy({
             name: "allow-ingress-to-frontend",
@@ -69,6 +65,10 @@ export function authorizationPolicies(): AuthorizationPolicyObject[] {
                 rules: [{ from: [{ source: { principals: [principals.frontend] } }], to: [{ operation: apiOperation() }] }],
             },
         }),
+    ];
+    if (!inClusterDatabase) return policies;
+    return [
+        ...policies,
         authorizationPolicy({
             name: "allow-backend-to-postgres",
             namespace: ns,
@@ -83,10 +83,11 @@ export function authorizationPolicies(): AuthorizationPolicyObject[] {
 }
 
 /**
- * Each proxy in the namespace learns only the namespace's own services, istio-system's, the
+ * Every proxy in the namespace without a Sidecar of its own (the frontend, the in-cluster
+ * database) learns only the payments services callers use (frontend, backend), istio-system's, the
  * trace collector (the tracing provider's cluster must be in the proxy's view or spans are
- * dropped) and cluster DNS (TCP fallback). Smaller config per proxy, and nothing here can
- * address the rest of the mesh.
+ * dropped) and cluster DNS (TCP fallback), and drops anything else (REGISTRY_ONLY in every stack):
+ * the database is not among them, so no proxy but the backend's can address it (backendSidecar).
  */
 export function namespaceSidecar(): SidecarObject {
     return sidecar({
@@ -94,16 +95,8 @@ export function namespaceSidecar(): SidecarObject {
         namespace: ns,
         labels: labels("default"),
         spec: {
-            egress: [
-                {
-                    hosts: [
-                        "./*",
-                        `${ISTIO_ROOT_NAMESPACE}/*`,
-                        `${JAEGER_COLLECTOR.namespace}/${collectorHost(JAEGER_COLLECTOR)}`,
-                        `${CLUSTER_DNS.namespace}/${CLUSTER_DNS.host}`,
-                    ],
-                },
-            ],
+            egress: [{ hosts: [`./${serviceHost(FRONTEND.service)}`, `./${serviceHost(BACKEND.service)}`, ...PLATFORM_HOSTS] }],
+            outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
         },
     });
 }

@@ -2,7 +2,10 @@
 // canary weight, replicas, gateway rate limits, circuit breaking and the database.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigReader, ConfigSection, defineKey, integerIn, oneOf, setCommand } from "../settings";
+import { clusterKeys } from "../cluster/settings";
+import { existingClusterKeys } from "../existing-cluster/settings";
+import { ConfigReader, ConfigSection, defineKey, fullKey, integerIn, oneOf, setCommand } from "../settings";
+import { DATABASE_ENGINES, DatabaseConfig, DatabaseEngine, DATABASE_NETWORKS, DatabaseNetworkChoice, resolveDatabaseNetwork } from "./database-settings";
 
 export type TlsIssuerKind = "selfSigned" | "letsencrypt-staging" | "letsencrypt";
 export const TLS_ISSUER_KINDS = ["selfSigned", "letsencrypt-staging", "letsencrypt"] as const;
@@ -72,9 +75,14 @@ export interface PaymentsConfig {
     circuitBreaker: CircuitBreakerConfig;
     postgres: {
         storageGiB: number;
-        /** From `pulumi config set --secret`; never in plain text. */
+        /**
+         * The in-cluster StatefulSet's password, from `pulumi config set --secret`; never in plain
+         * text. Only with database.engine in-cluster (dev): RDS keeps its password in Secrets Manager.
+         */
         password: pulumi.Output<string>;
     };
+    /** Where PostgreSQL runs: in-cluster (dev's default) or Amazon RDS (staging, prod). */
+    database: DatabaseConfig;
 }
 
 export const MIN_PASSWORD_LENGTH = 16;
@@ -272,9 +280,95 @@ export const paymentsKeys = {
     postgresPassword: defineKey({
         key: "payments.postgres.password",
         type: "string",
-        description: `PostgreSQL password of the payments user (at least ${MIN_PASSWORD_LENGTH} characters). Set it with \`pulumi config set --secret --path dodo-platform:payments.postgres.password <value>\`.`,
+        description: `Password of the in-cluster PostgreSQL (payments.database.engine in-cluster, dev only; at least ${MIN_PASSWORD_LENGTH} characters). Set it with \`pulumi config set --secret --path dodo-platform:payments.postgres.password <value>\`. Refused in staging and prod, whose RDS keeps its password in Secrets Manager.`,
         schema: z.string(),
         secret: true,
+        optional: true,
+        requiredIn: ["dev"],
+    }),
+    databaseEngine: defineKey<DatabaseEngine>({
+        key: "payments.database.engine",
+        type: "string",
+        description: "Where PostgreSQL runs: in-cluster (a StatefulSet with one gp3 volume; dev only) or rds (Amazon RDS for PostgreSQL, engine pinned in versions.ts). Default: dev in-cluster, staging rds, prod rds.",
+        schema: oneOf(DATABASE_ENGINES),
+        default: { dev: "in-cluster", staging: "rds", prod: "rds" },
+    }),
+    databaseInstanceClass: defineKey({
+        key: "payments.database.instanceClass",
+        type: "string",
+        description: "RDS instance class. Default: dev db.t4g.medium, staging db.m7g.large, prod db.r7g.large.",
+        schema: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { message: "expected an RDS instance class such as db.r7g.large" }),
+        default: { dev: "db.t4g.medium", staging: "db.m7g.large", prod: "db.r7g.large" },
+    }),
+    databaseStorageGiB: defineKey({
+        key: "payments.database.allocatedStorageGiB",
+        type: "integer",
+        description: "RDS gp3 storage in GiB (20-65536; grows only). Default: dev 20, staging 50, prod 200.",
+        schema: integerIn(20, 65_536),
+        default: { dev: 20, staging: 50, prod: 200 },
+    }),
+    databaseMaxStorageGiB: defineKey({
+        key: "payments.database.maxAllocatedStorageGiB",
+        type: "integer",
+        description: "Ceiling of RDS storage autoscaling in GiB (at least allocatedStorageGiB). Default: dev 50, staging 200, prod 1000.",
+        schema: integerIn(20, 65_536),
+        default: { dev: 50, staging: 200, prod: 1000 },
+    }),
+    databaseBackupRetentionDays: defineKey({
+        key: "payments.database.backupRetentionDays",
+        type: "integer",
+        description: "Days of RDS automated backups, the point-in-time-recovery window (1-35; prod at least 14). Default: dev 1, staging 7, prod 14.",
+        schema: integerIn(1, 35),
+        default: { dev: 1, staging: 7, prod: 14 },
+    }),
+    databaseMultiAz: defineKey({
+        key: "payments.database.multiAz",
+        type: "boolean",
+        description: "A synchronous standby in a second AZ with automatic failover (prod must keep it). Default: dev false, staging false, prod true.",
+        schema: z.boolean(),
+        default: { dev: false, staging: false, prod: true },
+    }),
+    databaseDeletionProtection: defineKey({
+        key: "payments.database.deletionProtection",
+        type: "boolean",
+        description: "RDS deletion protection (prod must keep it; prod also takes a final snapshot on delete). Default: dev false, staging false, prod true.",
+        schema: z.boolean(),
+        default: { dev: false, staging: false, prod: true },
+    }),
+    databaseMonitoringInterval: defineKey({
+        key: "payments.database.monitoringIntervalSeconds",
+        type: "integer",
+        description: "Enhanced monitoring granularity in seconds: 1, 5, 10, 15, 30 or 60. Default: dev 60, staging 60, prod 15.",
+        schema: z.union([z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)], { message: "expected 1, 5, 10, 15, 30 or 60" }),
+        default: { dev: 60, staging: 60, prod: 15 },
+    }),
+    databaseInsightsRetentionDays: defineKey({
+        key: "payments.database.performanceInsightsRetentionDays",
+        type: "integer",
+        description: "Performance Insights retention in days: 7 (free tier), a multiple of 31 up to 713, or 731. Default: 7.",
+        schema: integerIn(7, 731).refine((d) => d === 7 || d === 731 || (d % 31 === 0 && d <= 713), { message: "expected 7, a multiple of 31 up to 713, or 731" }),
+        default: 7,
+    }),
+    databaseRotationDays: defineKey({
+        key: "payments.database.passwordRotationDays",
+        type: "integer",
+        description: "Rotation schedule of the RDS-managed master password in Secrets Manager, in days (1-365). Default: 7.",
+        schema: integerIn(1, 365),
+        default: 7,
+    }),
+    databasePoolIdleSeconds: defineKey({
+        key: "payments.database.poolIdleSeconds",
+        type: "integer",
+        description: "The backend's connection-pool idle timeout in seconds (the application contract, docs/payments.md): the sidecar's TCP idle timeout to the database is twice this, so Envoy never cuts a connection the pool still holds. Default: 600.",
+        schema: integerIn(30, 43_200),
+        default: 600,
+    }),
+    databaseNetwork: defineKey<DatabaseNetworkChoice>({
+        key: "payments.database.network",
+        type: "string",
+        description: "How only the backend reaches RDS: pod-security-group (security groups for pods: the database admits the backend pods' own security group; every node type must support trunk ENIs), node-security-group (the database admits the nodes, and the mesh admits only the backend), or auto (pod-security-group when every nodes.instanceTypes supports it). Default: auto.",
+        schema: oneOf(DATABASE_NETWORKS),
+        default: "auto",
     }),
 } as const;
 
@@ -321,6 +415,7 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
             maxEjectionPercent: reader.get(k.maxEjectionPercent),
         };
         const password = reader.get(k.postgresPassword, "optional");
+        const database = readDatabase(reader);
 
         if (isAcme(tls.issuer)) {
             if (!tls.hostedZone) reader.fail(k.hostedZone.key, `required with payments.tls.issuer ${tls.issuer} (DNS-01 writes the challenge record into this Route 53 zone)`);
@@ -346,7 +441,14 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
         if (rateLimit.tokensPerFill > rateLimit.maxTokens) {
             reader.fail(k.rateLimitTokensPerFill.key, `must not exceed payments.rateLimit.maxTokens (${rateLimit.maxTokens}), got ${rateLimit.tokensPerFill}`);
         }
-        if (password === undefined) {
+        if (reader.environment !== "dev") {
+            // Issue 12: staging and prod keep no runtime secret in Pulumi config or state.
+            if (password !== undefined) {
+                reader.fail(k.postgresPassword.key, `not used in ${reader.environment}: RDS keeps the database password in Secrets Manager, never in Pulumi config; remove it with \`pulumi config rm --path ${fullKey(k.postgresPassword.key)}\``);
+            }
+        } else if (database.engine === "rds") {
+            // dev with RDS: the StatefulSet's password is simply unused.
+        } else if (password === undefined) {
             reader.fail(k.postgresPassword.key, `required: run \`${setCommand(k.postgresPassword, "<password>")}\` (at least ${MIN_PASSWORD_LENGTH} characters)`);
         } else if (password.length < MIN_PASSWORD_LENGTH) {
             reader.fail(k.postgresPassword.key, `must be at least ${MIN_PASSWORD_LENGTH} characters (got ${password.length})`);
@@ -362,6 +464,45 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
             rateLimit,
             circuitBreaker,
             postgres: { storageGiB: reader.get(k.postgresStorageGiB), password: pulumi.secret(password ?? "") },
+            database,
         };
     },
 };
+
+/** payments.database.*: the engine, RDS settings, and how only the backend reaches RDS. */
+function readDatabase(reader: ConfigReader): DatabaseConfig {
+    const k = paymentsKeys;
+    const engine = reader.get(k.databaseEngine);
+    const rds = {
+        instanceClass: reader.get(k.databaseInstanceClass),
+        allocatedStorageGiB: reader.get(k.databaseStorageGiB),
+        maxAllocatedStorageGiB: reader.get(k.databaseMaxStorageGiB),
+        backupRetentionDays: reader.get(k.databaseBackupRetentionDays),
+        multiAz: reader.get(k.databaseMultiAz),
+        deletionProtection: reader.get(k.databaseDeletionProtection),
+        monitoringIntervalSeconds: reader.get(k.databaseMonitoringInterval),
+        performanceInsightsRetentionDays: reader.get(k.databaseInsightsRetentionDays),
+        passwordRotationDays: reader.get(k.databaseRotationDays),
+    };
+    const choice = reader.get(k.databaseNetwork);
+    const instanceTypes = reader.get(clusterKeys.instanceTypes);
+    const network = resolveDatabaseNetwork(choice, instanceTypes);
+    if (engine === "rds") {
+        if (network.problem) reader.fail(k.databaseNetwork.key, network.problem);
+        if (reader.get(existingClusterKeys.mode) === "existing") {
+            reader.fail(k.databaseEngine.key, "rds needs the AWS layer (cluster.mode eks); an existing cluster keeps the in-cluster StatefulSet");
+        }
+    }
+    if (reader.environment !== "dev" && engine !== "rds") {
+        reader.fail(k.databaseEngine.key, `${reader.environment} runs PostgreSQL on RDS (backups, PITR, encryption with its own key); in-cluster is for dev only`);
+    }
+    if (rds.maxAllocatedStorageGiB < rds.allocatedStorageGiB) {
+        reader.fail(k.databaseMaxStorageGiB.key, `must be at least payments.database.allocatedStorageGiB (${rds.allocatedStorageGiB}), got ${rds.maxAllocatedStorageGiB}`);
+    }
+    if (reader.environment === "prod") {
+        if (rds.backupRetentionDays < 14) reader.fail(k.databaseBackupRetentionDays.key, `prod keeps at least 14 days of backups (point-in-time recovery), got ${rds.backupRetentionDays}`);
+        if (!rds.multiAz) reader.fail(k.databaseMultiAz.key, "prod runs a Multi-AZ standby");
+        if (!rds.deletionProtection) reader.fail(k.databaseDeletionProtection.key, "prod keeps deletion protection on");
+    }
+    return { engine, rds, network: network.mode, networkReason: network.reason, poolIdleSeconds: reader.get(k.databasePoolIdleSeconds) };
+}

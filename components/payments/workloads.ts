@@ -15,6 +15,7 @@ import {
     serviceHost,
 } from "./names";
 import { ReplicaBounds } from "./settings";
+import { DatabaseConnection, databaseEnv, databaseVolumes } from "./database";
 
 export interface ContainerSize {
     cpu: string;
@@ -138,6 +139,10 @@ interface AppDeploymentInput {
     size: ContainerSize;
     environment: Environment;
     revision?: string;
+    /** Extra volumes and their mounts in the app container. */
+    volumes?: { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] };
+    /** Extra pod template annotations. */
+    podAnnotations?: Record<string, string>;
 }
 
 function appDeployment(input: AppDeploymentInput): KubeObject {
@@ -161,6 +166,7 @@ function appDeployment(input: AppDeploymentInput): KubeObject {
                         "proxy.istio.io/config": JSON.stringify({ holdApplicationUntilProxyStarts: true }),
                         // A new mesh revision changes the template, so pods move to the new sidecar.
                         ...revisionRolloutAnnotations(input.revision),
+                        ...(input.podAnnotations ?? {}),
                     },
                 },
                 spec: {
@@ -180,10 +186,10 @@ function appDeployment(input: AppDeploymentInput): KubeObject {
                             securityContext: CONTAINER_SECURITY,
                             ...httpProbes("http"),
                             // Read-only root: the only writable path is a small scratch /tmp.
-                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(input.volumes?.mounts ?? [])],
                         },
                     ],
-                    volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                    volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }, ...(input.volumes?.volumes ?? [])],
                 },
             },
         },
@@ -226,17 +232,14 @@ export interface BackendInput {
     version: BackendVersion;
     image: string;
     replicas: ReplicaBounds;
-}
-
-/** Database connection settings the backend reads from its environment. */
-export function databaseEnv(): Record<string, unknown>[] {
-    return [
-        { name: "DB_HOST", value: serviceHost(POSTGRES.service) },
-        { name: "DB_PORT", value: String(POSTGRES.port) },
-        { name: "DB_NAME", value: POSTGRES.database },
-        { name: "DB_USER", value: POSTGRES.user },
-        { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: POSTGRES.secret, key: POSTGRES.passwordKey } } },
-    ];
+    /** Where the database is and how to verify it (docs/payments.md, the application contract). */
+    database: DatabaseConnection;
+    /**
+     * The backend's ServiceAccount carries an IRSA role (RDS: the role ESO assumes to read the
+     * database secret). The backend itself calls no AWS API, so the EKS pod identity webhook must not
+     * hand its containers that role's credentials.
+     */
+    irsa?: boolean;
 }
 
 export function backendDeployment(input: BackendInput): KubeObject {
@@ -256,8 +259,10 @@ export function backendDeployment(input: BackendInput): KubeObject {
             { name: "PORT", value: String(BACKEND.containerPort) },
             { name: "APP_VERSION", value: input.version },
             { name: "DODO_ENVIRONMENT", value: input.environment },
-            ...databaseEnv(),
+            ...databaseEnv(input.database),
         ],
+        volumes: databaseVolumes(input.database.sslMode === "verify-full"),
+        podAnnotations: input.irsa ? { "eks.amazonaws.com/skip-containers": `${BACKEND.app},istio-proxy` } : undefined,
     });
 }
 

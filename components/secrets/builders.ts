@@ -194,7 +194,14 @@ export function externalSecret(input: ExternalSecretInput): KubeObject {
     return {
         apiVersion: ESO_API,
         kind: "ExternalSecret",
-        metadata: { name: input.name, namespace: input.namespace, labels: standardLabels(input.name) },
+        metadata: {
+            name: input.name,
+            namespace: input.namespace,
+            labels: standardLabels(input.name),
+            // `pulumi up` waits for the first sync: a role or policy that cannot read the secret
+            // fails the update instead of leaving pods waiting for a Secret that never comes.
+            annotations: { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "300" },
+        },
         spec: {
             refreshInterval: input.refreshInterval ?? "1m",
             secretStoreRef: { kind: "SecretStore", name: input.store },

@@ -108,4 +108,83 @@ export const kmsKeyRotation: ResourceRule = {
     },
 };
 
-export const cloudRules = [eksSecretsEncryption, eksEndpointRestricted, eksControlPlaneLogging, eksSupportedVersion, ec2Imdsv2Required, kmsKeyRotation] as const;
+const RDS_INSTANCE = "aws:rds/instance:Instance";
+const RDS_CLUSTER = "aws:rds/cluster:Cluster";
+/** Prod's floor for automated backups (the point-in-time-recovery window). */
+export const PROD_MIN_BACKUP_RETENTION_DAYS = 14;
+
+export const rdsStorageEncrypted: ResourceRule = {
+    id: "rds-storage-encrypted",
+    description: "RDS instances and clusters encrypt storage with a customer-managed KMS key.",
+    enforcement: "mandatory",
+    target: "pulumi",
+    scope: "object",
+    types: [RDS_INSTANCE, RDS_CLUSTER],
+    check(r) {
+        // A replica of an encrypted source inherits its encryption; it is judged on its source.
+        if (has(r.props, "replicateSourceDb") && r.props.replicateSourceDb) return [];
+        const out: Violation[] = [];
+        if (r.props.storageEncrypted !== true) out.push(violation(r, `storageEncrypted is ${JSON.stringify(r.props.storageEncrypted ?? "unset")}; set true`));
+        // The key ARN is usually unknown during preview (created alongside); present is enough.
+        else if (!has(r.props, "kmsKeyId") || r.props.kmsKeyId === undefined || r.props.kmsKeyId === null || r.props.kmsKeyId === "") out.push(violation(r, "storage is encrypted with the AWS managed key (aws/rds); set kmsKeyId to a customer-managed key"));
+        return out;
+    },
+};
+
+export const rdsBackupRetention: ResourceRule = {
+    id: "rds-backup-retention",
+    description: `RDS keeps automated backups (point-in-time recovery): backupRetentionPeriod set and at least 1 day, at least ${PROD_MIN_BACKUP_RETENTION_DAYS} in prod.`,
+    enforcement: "mandatory",
+    target: "pulumi",
+    scope: "object",
+    types: [RDS_INSTANCE, RDS_CLUSTER],
+    check(r, ctx) {
+        if (has(r.props, "replicateSourceDb") && r.props.replicateSourceDb) return [];
+        const days = r.props.backupRetentionPeriod;
+        const floor = ctx.config.environment === "prod" ? PROD_MIN_BACKUP_RETENTION_DAYS : 1;
+        if (typeof days !== "number") return [violation(r, `backupRetentionPeriod is ${JSON.stringify(days ?? "unset")}; set it explicitly (at least ${floor} days here)`)];
+        if (days < floor) return [violation(r, days === 0 ? "backupRetentionPeriod is 0: automated backups and point-in-time recovery are off" : `backupRetentionPeriod is ${days} days; ${ctx.config.environment} keeps at least ${floor}`)];
+        return [];
+    },
+};
+
+export const rdsNotPublic: ResourceRule = {
+    id: "rds-not-public",
+    description: "RDS instances are not publicly accessible.",
+    enforcement: "mandatory",
+    target: "pulumi",
+    scope: "object",
+    types: [RDS_INSTANCE],
+    check(r) {
+        return r.props.publiclyAccessible === true ? [violation(r, "publiclyAccessible is true: the endpoint resolves to a public address")] : [];
+    },
+};
+
+export const rdsDeletionProtection: ResourceRule = {
+    id: "rds-deletion-protection",
+    description: "In prod, RDS has deletion protection on and takes a final snapshot when deleted.",
+    enforcement: "mandatory",
+    target: "pulumi",
+    scope: "object",
+    types: [RDS_INSTANCE, RDS_CLUSTER],
+    check(r, ctx) {
+        if (ctx.config.environment !== "prod") return [];
+        const out: Violation[] = [];
+        if (r.props.deletionProtection !== true) out.push(violation(r, `deletionProtection is ${JSON.stringify(r.props.deletionProtection ?? "unset")}; prod sets true`));
+        if (r.props.skipFinalSnapshot === true) out.push(violation(r, "skipFinalSnapshot is true; prod takes a final snapshot (finalSnapshotIdentifier)"));
+        return out;
+    },
+};
+
+export const cloudRules = [
+    eksSecretsEncryption,
+    eksEndpointRestricted,
+    eksControlPlaneLogging,
+    eksSupportedVersion,
+    ec2Imdsv2Required,
+    kmsKeyRotation,
+    rdsStorageEncrypted,
+    rdsBackupRetention,
+    rdsNotPublic,
+    rdsDeletionProtection,
+] as const;

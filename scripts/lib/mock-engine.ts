@@ -121,6 +121,19 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
             id = bucket;
             break;
         }
+        case "aws:rds/instance:Instance": {
+            // What RDS reports: the endpoint and the managed master user secret.
+            const identifier = String(plain.identifier ?? name);
+            const address = `${identifier}.cmock0000001.${region}.rds.amazonaws.com`;
+            Object.assign(state, {
+                address,
+                endpoint: `${address}:5432`,
+                arn: arn("rds", `db:${identifier}`),
+                masterUserSecrets: [{ secretArn: arn("secretsmanager", `secret:rds!db-${identifier}-Mock01`), kmsKeyId: String(plain.masterUserSecretKmsKeyId ?? ""), secretStatus: "active" }],
+            });
+            id = identifier;
+            break;
+        }
         case "aws:route53/zone:Zone":
             Object.assign(state, { zoneId: `Z${name.toUpperCase()}`, arn: `arn:aws:route53:::hostedzone/Z${name.toUpperCase()}` });
             break;

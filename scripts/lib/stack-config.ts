@@ -136,7 +136,10 @@ export function readStackConfig(stack: string, root = REPO_ROOT, overrides?: Rec
     // Secrets are set per stack with `pulumi config set --secret --path` and never committed;
     // offline, a declared secret the stack file lacks gets a stand-in and renders as "[secret]".
     const missingSecrets: string[] = [];
+    const environment = String(config[fullKey("environment")] || stack);
     for (const spec of secretSpecs) {
+        // An optional secret is required only where its section says so (e.g. dev's Grafana password).
+        if (spec.optional && !(spec.requiredIn ?? []).some((e) => e === environment)) continue;
         const k = fullKey(spec.key);
         const top = fullKey(topLevelKey(spec.key));
         let node: unknown = config[top];

@@ -13,7 +13,12 @@ interface Answer {
 }
 
 async function authz(...argv: string[]): Promise<Answer> {
-    const r = await runAuthzCli(["--stack", "prod", ...argv], async (stack) => (await renderCached(stack as "prod")).manifests);
+    return authzOn("prod", ...argv);
+}
+
+/** The in-cluster PostgreSQL exists in dev (prod's database is RDS, outside the mesh: docs/payments.md). */
+async function authzOn(stack: "dev" | "prod", ...argv: string[]): Promise<Answer> {
+    const r = await runAuthzCli(["--stack", stack, ...argv], async (s) => (await renderCached(s as "dev" | "prod")).manifests);
     assert.equal(r.code, 0, r.stderr);
     return JSON.parse(r.stdout) as Answer;
 }
@@ -31,7 +36,7 @@ describe("authz command on the rendered prod stack", function () {
         });
 
         it("ALLOW: backend-sa to postgres:5432", async () => {
-            const d = await authz("--from", principals.backend, "--to", "dodo-payments/postgres", "--port", "5432");
+            const d = await authzOn("dev", "--from", principals.backend, "--to", "dodo-payments/postgres", "--port", "5432");
             assert.deepEqual([d.decision, d.policy], ["ALLOW", "dodo-payments/allow-backend-to-postgres"]);
         });
 
@@ -40,7 +45,7 @@ describe("authz command on the rendered prod stack", function () {
         });
 
         it("DENY: frontend-sa to postgres", async () => {
-            assert.equal((await authz("--from", FRONTEND, "--to", "dodo-payments/postgres", "--port", "5432")).decision, "DENY");
+            assert.equal((await authzOn("dev", "--from", FRONTEND, "--to", "dodo-payments/postgres", "--port", "5432")).decision, "DENY");
         });
 
         it("DENY: anonymous to backend", async () => {
@@ -48,8 +53,8 @@ describe("authz command on the rendered prod stack", function () {
         });
 
         it("DENY: the ingress gateway to postgres", async () => {
-            assert.equal((await authz("--from", INGRESS_GATEWAY_PRINCIPAL, "--to", "dodo-payments/postgres", "--port", "5432")).decision, "DENY");
-            assert.equal((await authz("--from", "istio-ingress/istio-ingressgateway", "--to", "dodo-payments/postgres", "--port", "5432")).decision, "DENY");
+            assert.equal((await authzOn("dev", "--from", INGRESS_GATEWAY_PRINCIPAL, "--to", "dodo-payments/postgres", "--port", "5432")).decision, "DENY");
+            assert.equal((await authzOn("dev", "--from", "istio-ingress/istio-ingressgateway", "--to", "dodo-payments/postgres", "--port", "5432")).decision, "DENY");
         });
     });
 

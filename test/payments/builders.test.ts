@@ -110,14 +110,20 @@ describe("payments builders", () => {
             assert.deepEqual(workloads.map((w) => podSpec(w).serviceAccountName), ["frontend-sa", "backend-sa", "backend-sa", "postgres-sa"]);
         });
 
-        it("gives the backend host, port, database and the password's secret reference", () => {
-            const env = podSpec(find(m, "Deployment", "backend-v1")).containers[0].env as Obj[];
+        it("gives the backend host, port, database and the credential files (mounted from the Secret, never inlined)", () => {
+            const backend = podSpec(find(m, "Deployment", "backend-v1"));
+            const env = backend.containers[0].env as Obj[];
             const byName = Object.fromEntries(env.map((e) => [e.name, e]));
             assert.equal(byName.DB_HOST.value, "postgres.dodo-payments.svc.cluster.local");
             assert.equal(byName.DB_PORT.value, "5432");
             assert.equal(byName.DB_NAME.value, "payments");
-            assert.deepEqual(byName.DB_PASSWORD.valueFrom, { secretKeyRef: { name: "postgres-credentials", key: "password" } });
-            assert.equal(byName.DB_PASSWORD.value, undefined, "the password is never inlined");
+            assert.equal(byName.DB_PASSWORD_FILE.value, "/var/run/secrets/dodo/db/password");
+            assert.equal(byName.DB_USER_FILE.value, "/var/run/secrets/dodo/db/username");
+            assert.equal(byName.DB_SSLMODE.value, "disable", "in-cluster: the sidecars' mTLS carries the stream");
+            assert.ok(!env.some((e) => e.valueFrom?.secretKeyRef), "no secret in the environment (it would not follow a rotation)");
+            const volume = (backend.volumes as Obj[]).find((v) => v.name === "db-credentials")!;
+            assert.deepEqual(volume.secret.secretName, "postgres-credentials");
+            assert.ok(!(backend.containers[0].volumeMounts as Obj[]).some((vm) => vm.subPath), "no subPath: the kubelet refreshes the files");
         });
 
         it("starts replicas at the HPA minimum", () => {
@@ -422,17 +428,25 @@ describe("payments builders", () => {
             }
         });
 
-        it("keeps in the Sidecar's view every host the pods call: their own namespace, the trace collector, cluster DNS", () => {
-            const hosts: string[] = find(m, "Sidecar", "default").spec.egress.flatMap((e: Obj) => e.hosts);
-            const visible = (ns: string, host: string) => hosts.some((h) => h === `${ns}/${host}` || h === `${ns}/*` || (ns === "dodo-payments" && h === "./*"));
+        it("keeps in each Sidecar's view every host its pods call: the API, the database (backend only), the trace collector, cluster DNS", () => {
+            const hostsOf = (name: string): string[] => find(m, "Sidecar", name).spec.egress.flatMap((e: Obj) => e.hosts);
+            const visible = (hosts: string[], ns: string, host: string) => hosts.some((h) => h === `${ns}/${host}` || h === `${ns}/*` || (ns === "dodo-payments" && h === `./${host}`));
             const env = (name: string, v: string) => (podSpec(find(m, "Deployment", name)).containers[0].env as Obj[]).find((e) => e.name === v)!.value as string;
             const nsOf = (fqdn: string) => fqdn.split(".")[1];
-            const called = [new URL(env("frontend", "API_BASE_URL")).hostname, env("backend-v1", "DB_HOST")];
-            for (const h of called) assert.ok(visible(nsOf(h), h), h);
-            assert.ok(visible(JAEGER_COLLECTOR.namespace, collectorHost(JAEGER_COLLECTOR)), "trace collector");
-            // TCP/53 (large answers) goes through the sidecar: with REGISTRY_ONLY it needs kube-dns in view.
-            assert.ok(visible(CLUSTER_DNS.namespace, CLUSTER_DNS.host), "kube-dns");
-            assert.ok(!hosts.includes("*/*"), "not the whole mesh");
+            const [namespaceDefault, backend] = [hostsOf("default"), hostsOf("backend")];
+            const api = new URL(env("frontend", "API_BASE_URL")).hostname;
+            const db = env("backend-v1", "DB_HOST");
+            assert.ok(visible(namespaceDefault, nsOf(api), api), api);
+            assert.ok(visible(backend, nsOf(db), db), db);
+            assert.ok(!visible(namespaceDefault, nsOf(db), db), "only the backend's proxy can address the database");
+            assert.deepEqual(find(m, "Sidecar", "backend").spec.workloadSelector, { labels: { app: "backend" } });
+            for (const [name, hosts] of [["default", namespaceDefault], ["backend", backend]] as const) {
+                assert.ok(visible(hosts, JAEGER_COLLECTOR.namespace, collectorHost(JAEGER_COLLECTOR)), `${name}: trace collector`);
+                // TCP/53 (large answers) goes through the sidecar: with REGISTRY_ONLY it needs kube-dns in view.
+                assert.ok(visible(hosts, CLUSTER_DNS.namespace, CLUSTER_DNS.host), `${name}: kube-dns`);
+                assert.ok(!hosts.includes("*/*") && !hosts.includes("./*"), `${name}: not the whole mesh or namespace`);
+                assert.equal(find(m, "Sidecar", name).spec.outboundTrafficPolicy.mode, "REGISTRY_ONLY");
+            }
         });
     });
 });

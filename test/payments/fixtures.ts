@@ -1,5 +1,5 @@
 // A payments configuration as a stack would parse it, for builder tests.
-import { PaymentsManifests, paymentsManifests } from "../../components/payments/manifests";
+import { PaymentsManifests, paymentsManifests, RdsConnection } from "../../components/payments/manifests";
 import { PaymentsConfig } from "../../components/payments/settings";
 import { Environment } from "../../components/settings";
 
@@ -20,12 +20,40 @@ export function paymentsConfig(overrides: Partial<PlainPaymentsConfig> = {}): Pl
         rateLimit: { maxTokens: 100, tokensPerFill: 50, fillIntervalSeconds: 1 },
         circuitBreaker: { maxConnections: 100, maxPendingRequests: 50, consecutive5xxErrors: 3, baseEjectionSeconds: 15, maxEjectionPercent: 100 },
         postgres: { storageGiB: 10, password: "correct-horse-battery-staple" },
+        database: {
+            engine: "in-cluster",
+            rds: {
+                instanceClass: "db.t4g.medium",
+                allocatedStorageGiB: 20,
+                maxAllocatedStorageGiB: 50,
+                backupRetentionDays: 1,
+                multiAz: false,
+                deletionProtection: false,
+                monitoringIntervalSeconds: 60,
+                performanceInsightsRetentionDays: 7,
+                passwordRotationDays: 7,
+            },
+            network: "pod-security-group",
+            networkReason: "test",
+            poolIdleSeconds: 600,
+        },
         ...overrides,
     };
 }
 
-export function manifestsFor(environment: Environment = "dev", overrides: Partial<PlainPaymentsConfig> = {}, revision?: string): PaymentsManifests {
+/** An RDS connection as the component hands it over (plain strings here). */
+export const RDS: RdsConnection = {
+    host: "dodo-prod-payments.c1a2b3c4d5e6.ap-south-1.rds.amazonaws.com",
+    region: "ap-south-1",
+    secretArn: "arn:aws:secretsmanager:ap-south-1:123456789012:secret:rds!db-0123-AbCdEf",
+    backendRoleArn: "arn:aws:iam::123456789012:role/dodo-prod-dodo-payments-backend-sa-1",
+    caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    backendSecurityGroupId: "sg-0backend",
+};
+
+export function manifestsFor(environment: Environment = "dev", overrides: Partial<PlainPaymentsConfig> = {}, revision?: string, rds?: RdsConnection): PaymentsManifests {
     return paymentsManifests({
+        rds,
         environment,
         config: paymentsConfig(overrides),
         revision,

@@ -13,7 +13,9 @@ export const REQUIRED: Record<string, string> = {
 const ACME = { "payments.tls.hostedZone": "dodopayments.com", "payments.tls.acmeEmail": "platform@dodopayments.com" };
 
 function read(environment: Environment, values: Record<string, string | undefined>): { config: PaymentsConfig; problems: string[] } {
-    const merged = { ...REQUIRED, ...(environment === "dev" ? {} : ACME), ...values };
+    // The StatefulSet's password is dev's only: staging and prod refuse it (RDS keeps its own).
+    const base = environment === "dev" ? REQUIRED : { ...REQUIRED, "payments.postgres.password": undefined };
+    const merged = { ...base, ...(environment === "dev" ? {} : ACME), ...values };
     const reader = new ConfigReader(environment, cliConfigFromPaths(merged));
     const config = paymentsSection.read(reader);
     return { config, problems: reader.problems };

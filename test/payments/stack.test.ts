@@ -1,6 +1,7 @@
 // The payments objects in each stack's full render (index.ts with Pulumi.<stack>.yaml), so the
 // stack files, the config section and the composition root are tested together.
 import { strict as assert } from "assert";
+import { buildEgressMatrix } from "../../components/istio/authz-matrix";
 import { AuthorizationPolicyObject } from "../../components/istio/types";
 import { injectionLabels } from "../../components/mesh/topology";
 import { stackFileValue } from "../../scripts/lib/stack-config";
@@ -18,16 +19,27 @@ function one(render: Render, kind: string, name: string, namespace?: string): Ob
     return found[0] as Obj;
 }
 
-const EXPECTED = [
-    ["Namespace", "dodo-payments"], ["ServiceAccount", "frontend-sa"], ["ServiceAccount", "backend-sa"], ["ServiceAccount", "postgres-sa"],
-    ["Deployment", "frontend"], ["Deployment", "backend-v1"], ["Deployment", "backend-v2"], ["StatefulSet", "postgres"],
-    ["Service", "frontend-service"], ["Service", "backend-service"], ["Service", "postgres"], ["Service", "postgres-headless"], ["Secret", "postgres-credentials"],
+const COMMON = [
+    ["Namespace", "dodo-payments"], ["ServiceAccount", "frontend-sa"], ["ServiceAccount", "backend-sa"],
+    ["Deployment", "frontend"], ["Deployment", "backend-v1"], ["Deployment", "backend-v2"],
+    ["Service", "frontend-service"], ["Service", "backend-service"],
     ["HorizontalPodAutoscaler", "frontend"], ["HorizontalPodAutoscaler", "backend-v1"], ["HorizontalPodAutoscaler", "backend-v2"],
-    ["PodDisruptionBudget", "frontend"], ["PodDisruptionBudget", "backend-v1"], ["PodDisruptionBudget", "backend-v2"], ["PodDisruptionBudget", "postgres"],
-    ["Gateway", "dodo-gateway"], ["VirtualService", "payments-edge"], ["VirtualService", "backend-canary"], ["DestinationRule", "backend"],
+    ["PodDisruptionBudget", "frontend"], ["PodDisruptionBudget", "backend-v1"], ["PodDisruptionBudget", "backend-v2"],
+    ["Gateway", "dodo-gateway"], ["VirtualService", "payments-edge"], ["VirtualService", "backend-canary"], ["DestinationRule", "backend"], ["DestinationRule", "postgres"],
     ["EnvoyFilter", "ingress-local-rate-limit"], ["Certificate", "dodo-payments-tls"],
-    ["PeerAuthentication", "default"], ["AuthorizationPolicy", "default-deny"], ["Sidecar", "default"],
+    ["PeerAuthentication", "default"], ["AuthorizationPolicy", "default-deny"], ["Sidecar", "default"], ["Sidecar", "backend"],
 ] as const;
+/** dev's default: the in-cluster StatefulSet and its config Secret. */
+const IN_CLUSTER = [
+    ["ServiceAccount", "postgres-sa"], ["StatefulSet", "postgres"], ["Service", "postgres"], ["Service", "postgres-headless"], ["Secret", "postgres-credentials"],
+    ["PodDisruptionBudget", "postgres"], ["AuthorizationPolicy", "allow-backend-to-postgres"],
+] as const;
+/** staging and prod: RDS outside the mesh, its credentials through ESO. */
+const RDS = [
+    ["ServiceEntry", "payments-rds"], ["ExternalSecret", "postgres-credentials"], ["SecretStore", "backend"], ["ConfigMap", "rds-ca"],
+    ["Role", "external-secrets-token-request"], ["RoleBinding", "external-secrets-token-request"], ["SecurityGroupPolicy", "backend"],
+] as const;
+const expectedFor = (stack: Stack) => [...COMMON, ...(stack === "dev" ? IN_CLUSTER : RDS)];
 
 for (const stack of ["dev", "staging", "prod"] as const) {
     describe(`payments in the ${stack} stack`, () => {
@@ -37,10 +49,28 @@ for (const stack of ["dev", "staging", "prod"] as const) {
         });
 
         it("renders every payments object", () => {
-            for (const [kind, name] of EXPECTED) {
+            for (const [kind, name] of expectedFor(stack)) {
                 const ns = kind === "Namespace" ? undefined : ["Gateway", "EnvoyFilter", "Certificate"].includes(kind) ? "istio-ingress" : "dodo-payments";
                 one(render, kind, name, ns);
             }
+        });
+
+        it(stack === "dev" ? "runs the in-cluster PostgreSQL and nothing of RDS" : "has no PostgreSQL StatefulSet, Secret from config or database policy in the mesh: the database is RDS", () => {
+            const absent = stack === "dev" ? RDS : IN_CLUSTER;
+            for (const [kind, name] of absent) {
+                assert.equal(render.manifests.filter((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === "dodo-payments").length, 0, `${kind} ${name}`);
+            }
+            assert.equal(render.resources.filter((r) => r.type === "aws:rds/instance:Instance").length, stack === "dev" ? 0 : 1);
+            if (stack !== "dev") assert.equal(render.manifests.filter((o) => o.kind === "Secret" && o.metadata.namespace === "dodo-payments").length, 0, "no Secret from Pulumi");
+        });
+
+        it("shows the backend alone reaching the database in the authz matrix's egress section and the Sidecars", () => {
+            const rows = buildEgressMatrix(render.manifests).split("\n").filter((l) => l.startsWith("| ServiceEntry") || l.startsWith("| Service `dodo-payments/postgres."));
+            assert.equal(rows.length, 1, "one database destination");
+            const header = buildEgressMatrix(render.manifests).split("\n").find((l) => l.startsWith("| destination"))!.split("|").map((c) => c.trim()).slice(2, -1);
+            const cells = rows[0].split("|").map((c) => c.trim()).slice(2, -1);
+            const reaching = header.filter((_, i) => cells[i].startsWith("reachable"));
+            assert.deepEqual(reaching, ["dodo-payments/backend-v1", "dodo-payments/backend-v2"]);
         });
 
         it("serves the stack's host, with the canary weight from its config", () => {
@@ -130,7 +160,7 @@ for (const stack of ["dev", "staging", "prod"] as const) {
         });
 
         describe("access matrix over the rendered policies", () => {
-            accessMatrixSpecs(() => render.manifests.filter((m) => m.kind === "AuthorizationPolicy") as AuthorizationPolicyObject[]);
+            accessMatrixSpecs(() => render.manifests.filter((m) => m.kind === "AuthorizationPolicy") as AuthorizationPolicyObject[], stack === "dev");
         });
     });
 }

@@ -14,7 +14,8 @@ const REQUIRED_IDS = [
     "istio-service-port-names", "istio-uid-not-1337", "k8s-no-privileged", "k8s-no-privilege-escalation", "k8s-run-as-non-root",
     "k8s-drop-all-capabilities", "k8s-read-only-root-fs", "k8s-seccomp-runtime-default", "k8s-no-host-namespaces", "k8s-resources",
     "k8s-probes", "k8s-image-pinned", "k8s-pdb", "k8s-no-public-services", "eks-secrets-encryption", "eks-endpoint-restricted",
-    "eks-control-plane-logging", "eks-supported-version", "ec2-imdsv2-required", "kms-key-rotation", "helm-chart-pinned", "helm-trusted-repository",
+    "eks-control-plane-logging", "eks-supported-version", "ec2-imdsv2-required", "kms-key-rotation",
+    "rds-storage-encrypted", "rds-backup-retention", "rds-not-public", "rds-deletion-protection", "helm-chart-pinned", "helm-trusted-repository",
 ];
 const STACK_IDS = ["istio-mesh-wide-strict", "istio-authz-default-deny", "istio-vs-subsets-defined", "istio-vs-gateway-exists", "k8s-pdb"];
 

@@ -78,4 +78,49 @@ describe("policy: helm rules", () => {
         assert.equal(run("helm-trusted-repository", [release({ chart: "oci://registry-1.docker.io/bitnamicharts/redis", version: "20.0.0" })]).length, 1);
         assert.deepEqual(run("helm-trusted-repository", [release({ chart: "oci://registry-1.docker.io/bitnamicharts/redis", version: "20.0.0" })], { trustedRepositories: ["oci://registry-1.docker.io/bitnamicharts"] }), []);
     });
+
+    describe("RDS", () => {
+        const good = {
+            storageEncrypted: true,
+            kmsKeyId: "arn:aws:kms:ap-south-1:1:key/db",
+            backupRetentionPeriod: 14,
+            publiclyAccessible: false,
+            deletionProtection: true,
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: "dodo-prod-payments-final",
+        };
+        const db = (patch: Record<string, unknown> = {}, type = "aws:rds/instance:Instance") => ({ type, name: "payments-db", props: { ...good, ...patch } });
+        const RULES = ["rds-storage-encrypted", "rds-backup-retention", "rds-not-public", "rds-deletion-protection"];
+        const runEnv = (rule: string, resource: ReturnType<typeof db>, env: "dev" | "staging" | "prod") => checkPulumiResources([resource], { only: [rule], env, config: {} });
+
+        it("a prod-shaped instance passes every RDS rule in every environment", () => {
+            for (const rule of RULES) for (const env of ["dev", "staging", "prod"] as const) assert.deepEqual(runEnv(rule, db(), env), [], `${rule} ${env}`);
+        });
+        it("rds-storage-encrypted needs encryption with a customer-managed key (an unknown key ARN is enough)", () => {
+            assert.match(run("rds-storage-encrypted", [db({ storageEncrypted: false })])[0]!.message, /storageEncrypted is false/);
+            assert.match(run("rds-storage-encrypted", [db({ storageEncrypted: undefined })])[0]!.message, /unset/);
+            assert.match(run("rds-storage-encrypted", [db({ kmsKeyId: undefined })])[0]!.message, /AWS managed key/);
+            assert.equal(run("rds-storage-encrypted", [db({ kmsKeyId: undefined }, "aws:rds/cluster:Cluster")]).length, 1, "Aurora clusters too");
+            assert.deepEqual(run("rds-storage-encrypted", [db({ storageEncrypted: undefined, kmsKeyId: undefined, replicateSourceDb: "arn:aws:rds:ap-south-1:1:db:src" })]), [], "a replica follows its source");
+        });
+        it("rds-backup-retention: backups on everywhere, at least 14 days in prod", () => {
+            assert.match(runEnv("rds-backup-retention", db({ backupRetentionPeriod: 0 }), "dev")[0]!.message, /point-in-time recovery are off/);
+            assert.match(runEnv("rds-backup-retention", db({ backupRetentionPeriod: undefined }), "dev")[0]!.message, /set it explicitly/);
+            assert.deepEqual(runEnv("rds-backup-retention", db({ backupRetentionPeriod: 1 }), "dev"), []);
+            assert.deepEqual(runEnv("rds-backup-retention", db({ backupRetentionPeriod: 7 }), "staging"), []);
+            assert.match(runEnv("rds-backup-retention", db({ backupRetentionPeriod: 7 }), "prod")[0]!.message, /7 days; prod keeps at least 14/);
+            assert.match(run("rds-backup-retention", [db({ backupRetentionPeriod: 13 })])[0]!.message, /at least 14/, "no environment stated means prod");
+        });
+        it("rds-not-public flags a publicly accessible instance only", () => {
+            assert.match(run("rds-not-public", [db({ publiclyAccessible: true })])[0]!.message, /public address/);
+            assert.deepEqual(run("rds-not-public", [db({ publiclyAccessible: undefined })]), [], "AWS's default is private");
+        });
+        it("rds-deletion-protection: prod needs deletion protection and a final snapshot; dev and staging may drop theirs", () => {
+            const bare = db({ deletionProtection: false, skipFinalSnapshot: true });
+            assert.equal(runEnv("rds-deletion-protection", bare, "prod").length, 2);
+            assert.match(runEnv("rds-deletion-protection", db({ deletionProtection: undefined }), "prod")[0]!.message, /deletionProtection is "unset"/);
+            assert.deepEqual(runEnv("rds-deletion-protection", bare, "dev"), []);
+            assert.deepEqual(runEnv("rds-deletion-protection", bare, "staging"), []);
+        });
+    });
 });

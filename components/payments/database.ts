@@ -1,0 +1,196 @@
+// The database as the mesh and the backend see it, for both engines: the in-cluster StatefulSet
+// (dev's default) and Amazon RDS (staging, prod). Pure builders; the AWS side is in ./rds.ts.
+//
+// RDS is outside the mesh: a ServiceEntry (MESH_EXTERNAL, TCP 5432, DNS) puts its endpoint in the
+// registry so REGISTRY_ONLY admits it, and only the backend's Sidecar names it. TLS is the
+// application's own (`sslmode=verify-full` against the RDS CA bundle shipped as a ConfigMap); the
+// sidecar passes the TCP stream through. Credentials arrive through the External Secrets Operator
+// as files (a rotated password is picked up without a restart).
+import { destinationRule, serviceEntry, sidecar } from "../istio/builders";
+import { DestinationRuleObject, ServiceEntryObject, SidecarObject } from "../istio/types";
+import { KubeObject, standardLabels } from "../k8s";
+import { ISTIO_ROOT_NAMESPACE } from "../mesh/topology";
+import { externalSecret, secretStore, tokenRequestAccess } from "../secrets/builders";
+import { collectorHost, JAEGER_COLLECTOR } from "../tracing";
+import { BACKEND, PAYMENTS_NAMESPACE, POSTGRES, serviceHost } from "./names";
+
+const ns = PAYMENTS_NAMESPACE;
+
+/** Where the backend finds its database credentials and the CA bundle (the application contract). */
+export const DB_FILES = {
+    credentialsDir: "/var/run/secrets/dodo/db",
+    caDir: "/etc/dodo/db-ca",
+    caKey: "ca.pem",
+    caConfigMap: "rds-ca",
+} as const;
+
+/**
+ * The DNS names of the cluster DNS Service and the hosts every payments proxy needs: istio-system
+ * (istiod), the trace collector (the tracing provider's cluster must be in view or spans are
+ * dropped) and cluster DNS (resolvers fall back to TCP/53 for large answers).
+ */
+export const CLUSTER_DNS = { namespace: "kube-system", host: "kube-dns.kube-system.svc.cluster.local" } as const;
+export const PLATFORM_HOSTS: readonly string[] = [
+    `${ISTIO_ROOT_NAMESPACE}/*`,
+    `${JAEGER_COLLECTOR.namespace}/${collectorHost(JAEGER_COLLECTOR)}`,
+    `${CLUSTER_DNS.namespace}/${CLUSTER_DNS.host}`,
+];
+
+/**
+ * Envoy's TCP idle timeout towards the database: twice the pool's idle time, so the proxy never
+ * closes a connection the pool still counts as open (Envoy's default is one hour; a pool that keeps
+ * connections longer would see them cut mid-idle and fail its next query).
+ */
+export function databaseIdleTimeoutSeconds(poolIdleSeconds: number): number {
+    if (!Number.isInteger(poolIdleSeconds) || poolIdleSeconds <= 0) throw new Error(`pool idle time must be a positive number of seconds, got ${poolIdleSeconds}`);
+    return 2 * poolIdleSeconds;
+}
+
+/**
+ * TCP keepalive on the proxy's upstream connection: a connection to an instance that failed over
+ * (Multi-AZ: the endpoint moves to the standby) is found dead in about 60 + 3 x 10 s, instead of
+ * hanging until the kernel's two hours.
+ */
+export const DATABASE_KEEPALIVE = { time: "60s", interval: "10s", probes: 3 } as const;
+
+/** The connection policy to the database host, for either engine. */
+export function databaseDestinationRule(host: string, poolIdleSeconds: number): DestinationRuleObject {
+    return destinationRule({
+        name: "postgres",
+        namespace: ns,
+        labels: standardLabels("postgres"),
+        spec: {
+            host,
+            // exportTo ".": only this namespace's proxies use it.
+            exportTo: ["."],
+            trafficPolicy: {
+                connectionPool: {
+                    tcp: { connectTimeout: "5s", idleTimeout: `${databaseIdleTimeoutSeconds(poolIdleSeconds)}s`, tcpKeepalive: { ...DATABASE_KEEPALIVE } },
+                },
+            },
+        },
+    });
+}
+
+/** The RDS endpoint in the mesh's registry: MESH_EXTERNAL, TCP 5432, resolved by DNS, this namespace only. */
+export function rdsServiceEntry(host: string): ServiceEntryObject {
+    return serviceEntry({
+        name: "payments-rds",
+        namespace: ns,
+        labels: standardLabels("payments-rds"),
+        spec: {
+            hosts: [host],
+            exportTo: ["."],
+            location: "MESH_EXTERNAL",
+            ports: [{ number: POSTGRES.port, name: "tcp-postgres", protocol: "TCP" }],
+            resolution: "DNS",
+        },
+    });
+}
+
+/** The database host as the backend's Sidecar names it: `./<host>` (this namespace's registry). */
+export function databaseEgressHost(host: string): string {
+    return `./${host}`;
+}
+
+/**
+ * The backend's own Sidecar: its egress names the database and the platform hosts, nothing else in
+ * the namespace (the backend calls no other payments service), and REGISTRY_ONLY in every stack.
+ */
+export function backendSidecar(databaseEgress: string): SidecarObject {
+    return sidecar({
+        name: "backend",
+        namespace: ns,
+        labels: standardLabels("backend"),
+        spec: {
+            workloadSelector: { labels: { app: BACKEND.app } },
+            egress: [{ hosts: [databaseEgress, ...PLATFORM_HOSTS] }],
+            outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
+        },
+    });
+}
+
+/** The in-cluster database's Service host (dev's StatefulSet). */
+export const IN_CLUSTER_DATABASE_HOST = serviceHost(POSTGRES.service);
+
+/** The RDS CA bundle as a ConfigMap the backend mounts (the PEM comes from ./rds-ca.ts). */
+export function caBundleConfigMap(pem: string): KubeObject {
+    return {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: DB_FILES.caConfigMap, namespace: ns, labels: standardLabels(DB_FILES.caConfigMap) },
+        data: { [DB_FILES.caKey]: pem },
+    };
+}
+
+/** SecretStore name of the backend (assumes the backend's IRSA role). */
+export const BACKEND_SECRET_STORE = "backend";
+
+/**
+ * The RDS-managed master secret copied into `postgres-credentials` (keys `username`, `password`)
+ * by ESO, authenticating as backend-sa, which only the backend runs as.
+ */
+export function rdsCredentialObjects(input: { region: string; secretArn: string }): KubeObject[] {
+    return [
+        ...tokenRequestAccess({ namespace: ns, serviceAccounts: [BACKEND.serviceAccount] }),
+        secretStore({ namespace: ns, name: BACKEND_SECRET_STORE, region: input.region, serviceAccount: BACKEND.serviceAccount }),
+        externalSecret({
+            namespace: ns,
+            name: POSTGRES.secret,
+            store: BACKEND_SECRET_STORE,
+            target: POSTGRES.secret,
+            labels: { app: POSTGRES.app },
+            data: [
+                { key: "username", remoteKey: input.secretArn, property: "username" },
+                { key: POSTGRES.passwordKey, remoteKey: input.secretArn, property: "password" },
+            ],
+        }),
+    ];
+}
+
+/** Security groups for pods: the backend's pods get their own security group (VPC CNI, branch ENIs). */
+export function backendSecurityGroupPolicy(groupId: string): KubeObject {
+    return {
+        apiVersion: "vpcresources.k8s.aws/v1beta1",
+        kind: "SecurityGroupPolicy",
+        metadata: { name: "backend", namespace: ns, labels: standardLabels("backend") },
+        spec: { podSelector: { matchLabels: { app: BACKEND.app } }, securityGroups: { groupIds: [groupId] } },
+    };
+}
+
+/** How the backend connects: the non-secret settings (env) for either engine. */
+export interface DatabaseConnection {
+    host: string;
+    /** `verify-full` against the CA bundle (RDS); `disable` for the in-cluster database, where the sidecars' mTLS protects the stream. */
+    sslMode: "verify-full" | "disable";
+    poolIdleSeconds: number;
+}
+
+/** The backend's database environment: where to connect, and the files holding the rest. */
+export function databaseEnv(conn: DatabaseConnection): Record<string, unknown>[] {
+    return [
+        { name: "DB_HOST", value: conn.host },
+        { name: "DB_PORT", value: String(POSTGRES.port) },
+        { name: "DB_NAME", value: POSTGRES.database },
+        // Read on every new connection: a rotated password is a new file content, not a restart.
+        { name: "DB_USER_FILE", value: `${DB_FILES.credentialsDir}/username` },
+        { name: "DB_PASSWORD_FILE", value: `${DB_FILES.credentialsDir}/${POSTGRES.passwordKey}` },
+        { name: "DB_SSLMODE", value: conn.sslMode },
+        ...(conn.sslMode === "verify-full" ? [{ name: "DB_SSLROOTCERT", value: `${DB_FILES.caDir}/${DB_FILES.caKey}` }] : []),
+        { name: "DB_POOL_IDLE_TIMEOUT_SECONDS", value: String(conn.poolIdleSeconds) },
+    ];
+}
+
+/** Volumes and mounts of the backend's database files (a Secret volume, not subPath: kubelet refreshes it). */
+export function databaseVolumes(withCa: boolean): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
+    return {
+        volumes: [
+            { name: "db-credentials", secret: { secretName: POSTGRES.secret, defaultMode: 0o440 } },
+            ...(withCa ? [{ name: "db-ca", configMap: { name: DB_FILES.caConfigMap, defaultMode: 0o444 } }] : []),
+        ],
+        mounts: [
+            { name: "db-credentials", mountPath: DB_FILES.credentialsDir, readOnly: true },
+            ...(withCa ? [{ name: "db-ca", mountPath: DB_FILES.caDir, readOnly: true }] : []),
+        ],
+    };
+}
