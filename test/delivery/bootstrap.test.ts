@@ -7,6 +7,7 @@ import {
     environmentSubjects,
     githubEnvironments,
     githubTrustPolicy,
+    INVOKE_ACTIONS,
     previewRolePolicy,
     PREVIEW_ROLE_MAX_SESSION_SECONDS,
 } from "../../scripts/lib/bootstrap/iam";
@@ -44,6 +45,19 @@ describe("delivery: bootstrap identities (pure policy documents)", () => {
         }
     });
 
+    it("covers every AWS invoke the program makes (a preview runs them as the preview role)", () => {
+        const called = new Set<string>();
+        const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+        for (const file of [path.join(REPO_ROOT, "index.ts"), ...walk(path.join(REPO_ROOT, "components"))]) {
+            for (const m of fs.readFileSync(file, "utf8").matchAll(/\baws\.((?:[a-z0-9]+\.)?get[A-Z]\w*?)(?:Output)?\(/g)) called.add(m[1]);
+        }
+        assert.ok(called.has("getAvailabilityZones") && called.has("iam.getSessionContext"), [...called].join(", "));
+        const missing = [...called].filter((name) => !(name in INVOKE_ACTIONS));
+        assert.deepEqual(missing, [], `add the IAM actions of these invokes to INVOKE_ACTIONS in scripts/lib/bootstrap/iam.ts: ${missing.join(", ")}`);
+        const policy = previewRolePolicy({ accountId: ACCOUNT, roleArn: ROLE });
+        for (const action of Object.values(INVOKE_ACTIONS).flat()) assert.ok(policy.Statement.some((s) => s.Effect === "Allow" && actions(s.Action).includes(action)), action);
+    });
+
     it("keeps the session lengths within what IAM allows the roles", () => {
         assert.equal(PREVIEW_ROLE_MAX_SESSION_SECONDS, 3600, "IAM's default MaxSessionDuration");
         assert.ok(DEPLOY_ROLE_MAX_SESSION_SECONDS > 3600 && DEPLOY_ROLE_MAX_SESSION_SECONDS <= 43_200, "1 to 12 hours");
@@ -55,7 +69,7 @@ describe("delivery: bootstrap identities (pure policy documents)", () => {
         const denies = policy.Statement.filter((s) => s.Effect === "Deny");
 
         it("allows reads only: the program's invokes, its own role, the state objects and the state's data key", () => {
-            for (const a of allows.flatMap((s) => actions(s.Action))) assert.match(a, /^(ec2:Describe|route53:(Get|List)|iam:GetRole$|s3:(GetObject|ListBucket)$|kms:Decrypt$)/, a);
+            for (const a of allows.flatMap((s) => actions(s.Action))) assert.match(a, /^(ec2:Describe|route53:(Get|List)|secretsmanager:(DescribeSecret|GetResourcePolicy)$|iam:GetRole$|s3:(GetObject|ListBucket)$|kms:Decrypt$)/, a);
             assert.deepEqual(allows.find((s) => actions(s.Action).includes("iam:GetRole"))?.Resource, ROLE);
             assert.deepEqual(allows.find((s) => actions(s.Action).includes("kms:Decrypt"))?.Resource, KEY);
             assert.deepEqual(allows.find((s) => actions(s.Action).includes("s3:GetObject"))?.Resource, "arn:aws:s3:::dodo-pulumi-state/.pulumi/*");
@@ -64,7 +78,7 @@ describe("delivery: bootstrap identities (pure policy documents)", () => {
         it("can never read a runtime secret: Secrets Manager and SecureString reads, and any other KMS key, are denied", () => {
             const denied = denies.flatMap((s) => actions(s.Action));
             for (const a of ["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"]) assert.ok(denied.includes(a), a);
-            assert.ok(!allows.some((s) => actions(s.Action).some((a) => /^(secretsmanager|ssm):/.test(a))));
+            assert.ok(!allows.some((s) => actions(s.Action).some((a) => /^(secretsmanager:(Get|BatchGet)SecretValue|ssm:)/.test(a))));
             assert.deepEqual(denies.find((s) => actions(s.Action).includes("kms:Decrypt"))?.NotResource, KEY);
             assert.ok(denies.some((s) => actions(s.Action).includes("s3:PutObject")), "never writes state");
         });

@@ -77,7 +77,8 @@ describe("delivery: deploy workflow, plan -> approve -> apply", () => {
             assert.match(summary.if ?? "", /always\(\)/);
             assert.match(summary.run ?? "", /diff-preview\.ts --stack "\$STACK" --exit-code "\$CODE" --output plan\/preview\.txt/);
             const upload = usesOf(plan, "actions/upload-artifact")[0]!;
-            assert.deepEqual([upload.with?.name, upload.with?.path, upload.with?.["if-no-files-found"]], ["pulumi-plan-${{ inputs.stack }}", "plan/", "error"]);
+            assert.deepEqual([upload.with?.name, upload.with?.path, upload.with?.["if-no-files-found"]], ["pulumi-plan-${{ inputs.stack }}-${{ github.run_attempt }}", "plan/", "error"]);
+            assert.equal(plan.outputs?.["plan-artifact"], upload.with?.name, "the update is told which attempt's artifact to take");
             assert.equal(upload.if, undefined, "uploaded only when the plan was saved");
         });
 
@@ -101,7 +102,7 @@ describe("delivery: deploy workflow, plan -> approve -> apply", () => {
             const creds = stepIndex(up, (s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true);
             const apply = stepIndex(up, (s) => /pulumi up/.test(s.run ?? ""));
             assert.ok(download >= 0 && download < check && check < creds && creds < apply, `order ${[download, check, creds, apply]}`);
-            assert.deepEqual(up.steps![download].with, { name: "pulumi-plan-${{ inputs.stack }}", path: "plan" });
+            assert.deepEqual(up.steps![download].with, { name: "${{ needs.plan.outputs.plan-artifact }}", path: "plan" });
             assert.equal(up.steps![check].run, 'echo "$PLAN_SHA256  plan/plan.json" | sha256sum --check --strict');
             assert.equal(up.steps![check].env?.PLAN_SHA256, "${{ needs.plan.outputs.plan-sha256 }}");
         });

@@ -54,6 +54,21 @@ export interface BootstrapPolicy {
     Statement: BootstrapStatement[];
 }
 
+/**
+ * The AWS provider invokes (data sources) the program calls, by SDK name, and the IAM actions each
+ * needs (terraform-provider-aws data sources: session_context GetRole, route53 zone List/Get/tags,
+ * secretsmanager secret DescribeSecret + GetResourcePolicy, metadata only). A preview runs them, so
+ * the preview role needs them; test/delivery/bootstrap.test.ts fails on an invoke missing here.
+ */
+export const INVOKE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+    getCallerIdentity: [], // STS GetCallerIdentity needs no permission
+    getAvailabilityZones: ["ec2:DescribeAvailabilityZones"],
+    getRegion: ["ec2:DescribeRegions"],
+    "iam.getSessionContext": [], // iam:GetRole on the caller's own role: OwnRoleForSessionContext
+    "route53.getZone": ["route53:ListHostedZones", "route53:GetHostedZone", "route53:ListTagsForResource"],
+    "secretsmanager.getSecret": ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"],
+};
+
 export interface PreviewPolicyInput {
     accountId: string;
     /** The preview role's own ARN (getSessionContext reads it with iam:GetRole). */
@@ -68,17 +83,11 @@ export interface PreviewPolicyInput {
  * caller needs no permission (STS GetCallerIdentity); Kubernetes access comes from the access
  * entry, and `aws eks get-token` only presigns a GetCallerIdentity. A diy-backend preview takes
  * no lock and writes nothing (pkg/backend/diy/backend.go: Preview, apply with DryRun).
- * Runtime secrets live in Secrets Manager and are explicitly out of reach.
+ * Runtime secrets live in Secrets Manager: their metadata is readable, their values are not.
  */
 export function previewRolePolicy(input: PreviewPolicyInput): BootstrapPolicy {
     const statements: BootstrapStatement[] = [
-        {
-            Sid: "ProgramInvokes",
-            Effect: "Allow",
-            // getAvailabilityZones, getRegion, route53.getZone (ListHostedZones, GetHostedZone, tags).
-            Action: ["ec2:DescribeAvailabilityZones", "ec2:DescribeRegions", "route53:ListHostedZones", "route53:GetHostedZone", "route53:ListTagsForResource"],
-            Resource: "*",
-        },
+        { Sid: "ProgramInvokes", Effect: "Allow", Action: [...new Set(Object.values(INVOKE_ACTIONS).flat())].sort(), Resource: "*" },
         { Sid: "OwnRoleForSessionContext", Effect: "Allow", Action: "iam:GetRole", Resource: input.roleArn },
     ];
     if (input.state) {
