@@ -15,7 +15,7 @@ describe("delivery: workflow hygiene", () => {
     it("makes platform security the code owner of the pack, the workflows, the tools and the waivers", () => {
         const owners = fs.readFileSync(path.join(ROOT, ".github", "CODEOWNERS"), "utf8").split("\n").filter((l) => l.trim() && !l.startsWith("#"));
         const owned = new Map(owners.map((l) => l.trim().split(/\s+/) as [string, string]));
-        for (const p of ["/policy/", "/.github/", "/validation-waivers.yaml", "/tools/"]) assert.equal(owned.get(p), "@dodopayments/platform-security", p);
+        for (const p of ["/policy/", "/.github/", "/validation-waivers.yaml", "/tools/", "/scripts/ci/"]) assert.equal(owned.get(p), "@dodopayments/platform-security", p);
         assert.match(fs.readFileSync(path.join(ROOT, "docs", "architecture.md"), "utf8"), /Create that GitHub team/);
     });
 
