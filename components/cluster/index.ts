@@ -21,7 +21,7 @@ import {
     nodeLaunchTemplate,
 } from "./builders";
 import { ClusterConfig } from "./settings";
-import { VPC_RESOURCE_CONTROLLER_POLICY, vpcCniConfiguration } from "./pod-eni";
+import { VPC_RESOURCE_CONTROLLER_POLICY, vpcCniConfiguration } from "./vpc-cni";
 
 export interface ClusterArgs {
     /** Cluster name, e.g. `dodo-dev`; subnets are tagged for it. */
@@ -174,7 +174,7 @@ export class Cluster extends pulumi.ComponentResource {
             : [];
         // Networking daemons exist before the first node joins, or nodes stay NotReady.
         const preNodeAddons = [
-            addon("vpc-cni", [cniPolicy, ...podEni], cniRole.arn, vpcCniConfiguration(args.podSecurityGroups ?? false)),
+            addon("vpc-cni", [cniPolicy, ...podEni], cniRole.arn, vpcCniConfiguration({ podSecurityGroups: args.podSecurityGroups ?? false })),
             addon("kube-proxy", []),
             addon("eks-pod-identity-agent", []),
         ];

@@ -25,16 +25,23 @@ export const DB_FILES = {
 } as const;
 
 /**
- * The DNS names of the cluster DNS Service and the hosts every payments proxy needs: istio-system
- * (istiod), the trace collector (the tracing provider's cluster must be in view or spans are
- * dropped) and cluster DNS (resolvers fall back to TCP/53 for large answers).
+ * The DNS names of the cluster DNS Service and the hosts every payments proxy needs besides its
+ * peers: istio-system (istiod) and cluster DNS (resolvers fall back to TCP/53 for large answers).
  */
 export const CLUSTER_DNS = { namespace: "kube-system", host: "kube-dns.kube-system.svc.cluster.local" } as const;
-export const PLATFORM_HOSTS: readonly string[] = [
-    `${ISTIO_ROOT_NAMESPACE}/*`,
-    `${JAEGER_COLLECTOR.namespace}/${collectorHost(JAEGER_COLLECTOR)}`,
-    `${CLUSTER_DNS.namespace}/${CLUSTER_DNS.host}`,
-];
+export const PLATFORM_HOSTS: readonly string[] = [`${ISTIO_ROOT_NAMESPACE}/*`, `${CLUSTER_DNS.namespace}/${CLUSTER_DNS.host}`];
+
+/**
+ * The trace collector, on its OTLP/gRPC port only: the tracing provider's cluster must be in each
+ * proxy's view or spans are dropped, but the collector's Service also serves Jaeger's query API
+ * (16686, 16685: every trace). A listener with a port imports only that port of its hosts (Istio
+ * pilot/pkg/model/sidecar.go, needsPortMatch / serviceMatchingListenerPort); it goes before the
+ * port-less catch-all listener, as the Sidecar API requires.
+ */
+export const OTLP_EGRESS: NonNullable<SidecarObject["spec"]["egress"]>[number] = {
+    port: { number: JAEGER_COLLECTOR.port, protocol: "GRPC", name: "grpc-otlp" },
+    hosts: [`${JAEGER_COLLECTOR.namespace}/${collectorHost(JAEGER_COLLECTOR)}`],
+};
 
 /**
  * Envoy's TCP idle timeout towards the database: twice the pool's idle time, so the proxy never
@@ -94,8 +101,9 @@ export function databaseEgressHost(host: string): string {
 }
 
 /**
- * The backend's own Sidecar: its egress names the database and the platform hosts, nothing else in
- * the namespace (the backend calls no other payments service), and REGISTRY_ONLY in every stack.
+ * The backend's own Sidecar: its egress names the database, the platform hosts and the collector's
+ * OTLP port, nothing else in the namespace (the backend calls no other payments service), and
+ * REGISTRY_ONLY in every stack.
  */
 export function backendSidecar(databaseEgress: string): SidecarObject {
     return sidecar({
@@ -104,7 +112,7 @@ export function backendSidecar(databaseEgress: string): SidecarObject {
         labels: standardLabels("backend"),
         spec: {
             workloadSelector: { labels: { app: BACKEND.app } },
-            egress: [{ hosts: [databaseEgress, ...PLATFORM_HOSTS] }],
+            egress: [OTLP_EGRESS, { hosts: [databaseEgress, ...PLATFORM_HOSTS] }],
             outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
         },
     });

@@ -5,7 +5,7 @@ import { allowNothing, authorizationPolicy, peerAuthentication, sidecar } from "
 import { AuthorizationPolicyObject, PeerAuthenticationObject, SidecarObject } from "../istio/types";
 import { standardLabels } from "../k8s";
 import { INGRESS_GATEWAY_PRINCIPAL } from "../mesh/topology";
-import { PLATFORM_HOSTS } from "./database";
+import { OTLP_EGRESS, PLATFORM_HOSTS } from "./database";
 import { API_METHODS, API_PREFIX, BACKEND, FRONTEND, PAYMENTS_NAMESPACE, POSTGRES, principals, serviceHost } from "./names";
 
 export { CLUSTER_DNS } from "./database";
@@ -86,8 +86,9 @@ export function authorizationPolicies(inClusterDatabase = true): AuthorizationPo
  * Every proxy in the namespace without a Sidecar of its own (the frontend, the in-cluster
  * database) learns only the payments services callers use (frontend, backend), istio-system's, the
  * trace collector (the tracing provider's cluster must be in the proxy's view or spans are
- * dropped) and cluster DNS (TCP fallback), and drops anything else (REGISTRY_ONLY in every stack):
- * the database is not among them, so no proxy but the backend's can address it (backendSidecar).
+ * dropped, on its OTLP port only: OTLP_EGRESS) and cluster DNS (TCP fallback), and drops anything
+ * else (REGISTRY_ONLY in every stack): the database is not among them, so no proxy but the
+ * backend's can address it (backendSidecar).
  */
 export function namespaceSidecar(): SidecarObject {
     return sidecar({
@@ -95,7 +96,7 @@ export function namespaceSidecar(): SidecarObject {
         namespace: ns,
         labels: labels("default"),
         spec: {
-            egress: [{ hosts: [`./${serviceHost(FRONTEND.service)}`, `./${serviceHost(BACKEND.service)}`, ...PLATFORM_HOSTS] }],
+            egress: [OTLP_EGRESS, { hosts: [`./${serviceHost(FRONTEND.service)}`, `./${serviceHost(BACKEND.service)}`, ...PLATFORM_HOSTS] }],
             outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
         },
     });

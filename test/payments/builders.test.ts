@@ -448,5 +448,17 @@ describe("payments builders", () => {
                 assert.equal(find(m, "Sidecar", name).spec.outboundTrafficPolicy.mode, "REGISTRY_ONLY");
             }
         });
+
+        it("lets every payments proxy reach the trace collector on OTLP/gRPC only, not Jaeger's query ports (every trace)", () => {
+            const collector = `${JAEGER_COLLECTOR.namespace}/${collectorHost(JAEGER_COLLECTOR)}`;
+            for (const name of ["default", "backend"]) {
+                const egress: Obj[] = find(m, "Sidecar", name).spec.egress;
+                const listeners = egress.filter((e) => e.hosts.includes(collector));
+                assert.deepEqual(listeners, [{ port: { number: 4317, protocol: "GRPC", name: "grpc-otlp" }, hosts: [collector] }], name);
+                // A host in the port-less catch-all listener would be imported with all its ports.
+                assert.ok(!egress.some((e) => !e.port && e.hosts.some((h: string) => h === collector || h === `${JAEGER_COLLECTOR.namespace}/*`)), `${name}: collector not in the catch-all`);
+                assert.equal(egress[egress.length - 1].port, undefined, `${name}: the catch-all listener is last`);
+            }
+        });
     });
 });

@@ -7,7 +7,7 @@ import { databaseIdleTimeoutSeconds, DATABASE_KEEPALIVE } from "../../components
 import { resolveDatabaseNetwork, supportsPodEni } from "../../components/payments/database-settings";
 import { regionalCaBundle } from "../../components/payments/rds-ca";
 import { backendPodSecurityGroupRules, databaseSecurityGroupRules, monitoringTrustPolicy, RDS_PARAMETERS } from "../../components/payments/rds";
-import { vpcCniConfiguration } from "../../components/cluster/pod-eni";
+import { vpcCniConfiguration } from "../../components/cluster/vpc-cni";
 import { RDS_CA, RDS_POSTGRES } from "../../components/versions";
 import { renderStack } from "../../scripts/lib/render";
 import { Render, renderCached } from "../harness";
@@ -68,7 +68,7 @@ describe("payments data tier", () => {
             // dev's t3 nodes have no trunk ENIs: the node security group mode, and no pod ENI on the CNI.
             assert.equal(withRds.manifests.filter((o) => o.kind === "SecurityGroupPolicy").length, 0);
             const cni = withRds.resources.find((x) => x.type === "aws:eks/addon:Addon" && (x.props as Obj).addonName === "vpc-cni")!.props as Obj;
-            assert.equal(cni.configurationValues, undefined);
+            assert.deepEqual(JSON.parse(cni.configurationValues as string), { enableNetworkPolicy: "true" }, "only the network policy agent");
         });
 
         it("prod: the backend reads the managed secret through ESO as its own role, allowed that one secret", async () => {
@@ -127,8 +127,9 @@ describe("payments data tier", () => {
             assert.equal(resolveDatabaseNetwork("auto", ["t3.large", "m5.large"]).mode, "node-security-group");
             assert.match(resolveDatabaseNetwork("pod-security-group", ["t3.large"]).problem!, /t3\.large/);
             assert.equal(resolveDatabaseNetwork("node-security-group", ["m6i.xlarge"]).mode, "node-security-group");
-            assert.equal(vpcCniConfiguration(false), undefined);
-            assert.deepEqual(JSON.parse(vpcCniConfiguration(true)!), {
+            assert.deepEqual(JSON.parse(vpcCniConfiguration({ podSecurityGroups: false })), { enableNetworkPolicy: "true" });
+            assert.deepEqual(JSON.parse(vpcCniConfiguration({ podSecurityGroups: true })), {
+                enableNetworkPolicy: "true",
                 env: { ENABLE_POD_ENI: "true", POD_SECURITY_GROUP_ENFORCING_MODE: "standard" },
                 init: { env: { DISABLE_TCP_EARLY_DEMUX: "true" } },
             });
@@ -153,7 +154,7 @@ describe("payments data tier", () => {
         it("puts the endpoint in the registry (MESH_EXTERNAL, TCP 5432, DNS) and only the backend's Sidecar names it", () => {
             const se = find("ServiceEntry", "payments-rds");
             assert.deepEqual(se.spec, { hosts: [RDS.host], exportTo: ["."], location: "MESH_EXTERNAL", ports: [{ number: 5432, name: "tcp-postgres", protocol: "TCP" }], resolution: "DNS" });
-            const backendHosts: string[] = find("Sidecar", "backend").spec.egress[0].hosts;
+            const backendHosts: string[] = find("Sidecar", "backend").spec.egress.flatMap((e: Obj) => e.hosts);
             assert.equal(backendHosts.filter((h) => h.startsWith("./")).join(), `./${RDS.host}`, "exactly the database in its own namespace");
             assert.ok(!JSON.stringify(find("Sidecar", "default").spec).includes(RDS.host));
         });
