@@ -135,6 +135,11 @@ describe("tools: builds, cache keys and version checks", () => {
         assert.notEqual(goToolKey({ ...inputs, files: [...inputs.files.slice(0, 2), "package main // changed"] }, "go1.26.8/linux/amd64", "-s -w"), key);
         assert.notEqual(goToolKey(inputs, "go1.26.9/linux/amd64", "-s -w"), key);
         assert.notEqual(goToolKey(inputs, "go1.26.8/linux/amd64", "-s -w -X a.b=c"), key);
+        assert.notEqual(goToolKey({ ...inputs, spec: { ...inputs.spec, tags: ["netgo"] } }, "go1.26.8/linux/amd64", "-s -w"), key, "build tags");
+    });
+
+    it("builds promtool without service discovery (it only tests and checks rules)", () => {
+        assert.deepEqual(goToolSpec("promtool").tags, ["remove_all_sd"]);
     });
 
     it("selects tools by group or by name, and rejects unknown names", () => {

@@ -48,7 +48,7 @@ export function readToolInputs(spec: GoToolSpec, toolsDir = TOOLS_DIR): GoToolIn
 
 /** Cache folder name of a tool build: everything that changes the binaries goes into the hash. */
 export function goToolKey(inputs: GoToolInputs, goVer: string, ldflags: string): string {
-    return buildKey(inputs.spec.name, inputs.version, [...inputs.files, goVer, ldflags, ...inputs.spec.packages]);
+    return buildKey(inputs.spec.name, inputs.version, [...inputs.files, goVer, ldflags, ...inputs.spec.packages, ...(inputs.spec.tags ?? []).map((t) => `tag:${t}`)]);
 }
 
 /** The tools of the groups asked for, in spec order; `only` narrows them to named tools. */
@@ -103,7 +103,8 @@ export function buildGoTool(spec: GoToolSpec, log: (line: string) => void, goVer
     const cwd = spec.name === "pulumi-resource-kubernetes" ? prepareProviderBuildDir(mod.dir, inputs.toolDir, path.join(dir, "src")) : inputs.toolDir;
     // One binary: -o names the file; several: -o names a folder and each keeps its package's name.
     const out = spec.packages.length === 1 ? path.join(tmp, spec.binaries[0]) : `${tmp}${path.sep}`;
-    go(["build", "-trimpath", "-ldflags", ldflags, "-o", out, ...spec.packages], cwd, true);
+    const tags = spec.tags && spec.tags.length > 0 ? ["-tags", spec.tags.join(",")] : [];
+    go(["build", "-trimpath", ...tags, "-ldflags", ldflags, "-o", out, ...spec.packages], cwd, true);
     probeVersions(spec, Object.fromEntries(spec.binaries.map((b) => [b, path.join(tmp, b)])), mod.pin);
     fs.rmSync(path.join(dir, "bin"), { recursive: true, force: true });
     fs.renameSync(tmp, path.join(dir, "bin"));

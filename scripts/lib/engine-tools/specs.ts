@@ -36,6 +36,8 @@ export interface GoToolSpec {
     readonly binaries: readonly string[];
     /** Committed files besides go.mod/go.sum that go into the build (hashed into the cache key). */
     readonly sources: readonly string[];
+    /** Go build tags (hashed into the cache key). */
+    readonly tags?: readonly string[];
     ldflags(pin: PinnedModule): string;
     /** How each binary reports its version; undefined: it has no version flag. */
     versionProbe(binary: string, pin: PinnedModule): VersionProbe | undefined;
@@ -116,6 +118,10 @@ export const GO_TOOLS: readonly GoToolSpec[] = [
         packages: ["github.com/prometheus/prometheus/cmd/promtool"],
         binaries: ["promtool"],
         sources: [],
+        // promtool's `test rules` and `check rules` need no service discovery: the build tag drops
+        // every SD plugin (plugins/plugin_*.go: `//go:build !remove_all_sd || enable_<sd>_sd`) and
+        // their cloud SDKs, which are most of a cold build.
+        tags: ["remove_all_sd"],
         // Prometheus 3.x is served as module v0.3xx.y (v0.316.0 is release 3.16.0); .promu.yml sets this.
         ldflags: (pin) => `-s -w -X github.com/prometheus/common/version.Version=${prometheusRelease(pin.version)}`,
         versionProbe: (_, pin) => ({ args: ["--version"], expect: `version ${prometheusRelease(pin.version)}` }),
