@@ -6,6 +6,7 @@ import { KubeObject, standardLabels } from "../k8s";
 import { Environment, PerEnvironment } from "../settings";
 import { collectorHost, OtlpCollector, TRACING_PROVIDER } from "../tracing";
 import { ISTIO_HUB } from "../versions";
+import { gatewayDrain } from "./drain";
 import { DEFAULT_REVISION, MeshConfig, OutboundTrafficPolicy, ReplicaRange } from "./settings";
 import { INGRESS_GATEWAY_NAME, INGRESS_GATEWAY_SELECTOR, INGRESS_NAMESPACE, injectionLabels, ISTIO_ROOT_NAMESPACE } from "./topology";
 
@@ -237,17 +238,23 @@ export const GATEWAY_READY_PATH = "/healthz/ready";
  *
  * The health check probes 15021 on the pod IP directly: with IP targets an integer port need not
  * be a Service port, so the status port is not a listener on the internet-facing NLB.
+ *
+ * The deregistration delay and health-check interval are set explicitly (the delay defaults to
+ * 300 s): the gateway's preStop is computed from them (drain.ts). Both annotations take the ELB
+ * attribute names (aws-load-balancer-controller docs/guide/service/annotations.md).
  */
 export function nlbAnnotations(): Record<string, string> {
+    const drain = gatewayDrain();
     return {
         "service.beta.kubernetes.io/aws-load-balancer-type": "external",
         "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
         "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
         "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
-        "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=true",
+        "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": `preserve_client_ip.enabled=true,deregistration_delay.timeout_seconds=${drain.deregistrationDelaySeconds}`,
         "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "http",
         "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": String(GATEWAY_STATUS_PORT),
         "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": GATEWAY_READY_PATH,
+        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval": String(drain.healthCheckIntervalSeconds),
     };
 }
 
@@ -308,6 +315,25 @@ export function gatewayValues(args: GatewayValuesArgs): Record<string, unknown> 
             seccompProfile: RUNTIME_DEFAULT_SECCOMP,
         },
         service: { type: "None" },
+        ...gatewayDrainValues(),
+    };
+}
+
+/**
+ * A stopping gateway pod keeps serving until the NLB has stopped sending it flows, then drains
+ * (drain.ts, docs/mesh.md). The chart renders `lifecycle` on its istio-proxy container
+ * (templates/deployment.yaml) and the injector keeps it: the gateway injection template sets a
+ * lifecycle only from global.proxy.lifecycle (istio-discovery files/gateway-injection-template.yaml),
+ * and a pod's own container fields override the template's. The sleep action needs no shell in
+ * proxyv2 (Kubernetes PodLifecycleSleepAction, GA in 1.34). `podAnnotations` merges into the
+ * chart's defaults; `proxy.istio.io/config` overrides ProxyConfig for these pods only.
+ */
+export function gatewayDrainValues(): Record<string, unknown> {
+    const drain = gatewayDrain();
+    return {
+        podAnnotations: { "proxy.istio.io/config": JSON.stringify({ terminationDrainDuration: `${drain.terminationDrainDurationSeconds}s` }) },
+        lifecycle: { preStop: { sleep: { seconds: drain.preStopSleepSeconds } } },
+        terminationGracePeriodSeconds: drain.terminationGracePeriodSeconds,
     };
 }
 

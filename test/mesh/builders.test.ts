@@ -158,7 +158,7 @@ describe("mesh builders", () => {
         it("sets only keys the gateway chart's schema allows at the top level", () => {
             // Top-level properties of manifests/charts/gateway/values.schema.json (additionalProperties:
             // false) at istio/istio 1.30.3, unchanged on release-1.30; the ones we use.
-            const allowed = ["name", "revision", "labels", "autoscaling", "replicaCount", "podDisruptionBudget", "resources", "topologySpreadConstraints", "containerSecurityContext", "service"];
+            const allowed = ["name", "revision", "labels", "autoscaling", "replicaCount", "podDisruptionBudget", "resources", "topologySpreadConstraints", "containerSecurityContext", "service", "podAnnotations", "lifecycle", "terminationGracePeriodSeconds"];
             assert.deepEqual(Object.keys(gw("prod", 3, 10)).filter((k) => !allowed.includes(k)), []);
         });
 
@@ -195,7 +195,7 @@ describe("mesh builders", () => {
         });
 
         it("preserves the client's IP, so Envoy, its access log and source ranges see the real client", () => {
-            assert.equal(nlbAnnotations()["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], "preserve_client_ip.enabled=true");
+            assert.match(nlbAnnotations()["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"], /(^|,)preserve_client_ip\.enabled=true(,|$)/);
         });
 
         it("health-checks Envoy's readiness on the pods' status port 15021, without a listener for it", () => {
