@@ -3,6 +3,7 @@
 import { KubeObject, standardLabels } from "../k8s";
 import { injectionLabels, revisionRolloutAnnotations } from "../mesh/topology";
 import { Environment } from "../settings";
+import { otelSdkEnv } from "../tracing";
 import {
     APP_UID,
     BACKEND,
@@ -222,6 +223,7 @@ export function frontendDeployment(input: FrontendInput): KubeObject {
             // Server-side calls go through the sidecar, so the mesh routes (and the canary) apply.
             { name: "API_BASE_URL", value: `http://${serviceHost(BACKEND.service)}:${BACKEND.port}` },
             { name: "DODO_ENVIRONMENT", value: input.environment },
+            ...otelSdkEnv({ service: FRONTEND.app, version: FRONTEND.version, environment: input.environment, namespace: PAYMENTS_NAMESPACE }),
         ],
     });
 }
@@ -260,6 +262,7 @@ export function backendDeployment(input: BackendInput): KubeObject {
             { name: "APP_VERSION", value: input.version },
             { name: "DODO_ENVIRONMENT", value: input.environment },
             ...databaseEnv(input.database),
+            ...otelSdkEnv({ service: BACKEND.app, version: input.version, environment: input.environment, namespace: PAYMENTS_NAMESPACE }),
         ],
         volumes: databaseVolumes(input.database.sslMode === "verify-full"),
         podAnnotations: input.irsa ? { "eks.amazonaws.com/skip-containers": `${BACKEND.app},istio-proxy` } : undefined,
