@@ -196,6 +196,8 @@ const observability = config.observability.enabled
         charts: config.charts,
         clusterReady: foundation.ready,
         meshReady: mesh.ready,
+        // Credentials from Secrets Manager (Grafana admin, receivers, Kiali) through ESO.
+        secrets,
     }, awsOpts)
     : undefined;
 

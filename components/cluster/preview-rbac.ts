@@ -43,6 +43,7 @@ export const DRY_RUN_KINDS: Readonly<Record<string, string>> = {
     "networking.istio.io/ServiceEntry": "serviceentries",
     "networking.istio.io/Sidecar": "sidecars",
     "networking.istio.io/VirtualService": "virtualservices",
+    "networking.k8s.io/NetworkPolicy": "networkpolicies",
     "policy/PodDisruptionBudget": "poddisruptionbudgets",
     "security.istio.io/AuthorizationPolicy": "authorizationpolicies",
     "security.istio.io/PeerAuthentication": "peerauthentications",

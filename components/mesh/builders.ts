@@ -4,6 +4,7 @@ import { meshWideStrictMtls, telemetry } from "../istio/builders";
 import { PeerAuthenticationObject, TelemetryObject } from "../istio/types";
 import { KubeObject, standardLabels } from "../k8s";
 import { Environment, PerEnvironment } from "../settings";
+import { CLIENT_METRIC_LABELS, LABELLED_METRICS } from "../mesh-metrics";
 import { collectorHost, OtlpCollector, TRACING_PROVIDER } from "../tracing";
 import { ISTIO_HUB } from "../versions";
 import { gatewayDrain } from "./drain";
@@ -405,7 +406,12 @@ export function meshPeerAuthentication(): PeerAuthenticationObject {
     return meshWideStrictMtls(ISTIO_ROOT_NAMESPACE, standardLabels("mesh-strict-mtls"));
 }
 
-/** Mesh-wide telemetry: Envoy access logs for every proxy and traces to the OTLP collector. */
+/**
+ * Mesh-wide telemetry: Envoy access logs for every proxy, traces to the OTLP collector, and the
+ * routed cluster and route on client-side request metrics (the SLOs attribute a proxy's own 503s
+ * to the canary subset with them; components/mesh-metrics.ts). New tags are added by
+ * `tagOverrides` (Telemetry API, MetricsOverrides.tagOverrides) for the `prometheus` provider.
+ */
 export function meshTelemetry(samplingPercentage: number): TelemetryObject {
     return telemetry({
         name: "mesh-default",
@@ -414,6 +420,15 @@ export function meshTelemetry(samplingPercentage: number): TelemetryObject {
         spec: {
             accessLogging: [{ providers: [{ name: "envoy" }] }],
             tracing: [{ providers: [{ name: TRACING_PROVIDER }], randomSamplingPercentage: samplingPercentage }],
+            metrics: [
+                {
+                    providers: [{ name: "prometheus" }],
+                    overrides: LABELLED_METRICS.map((metric) => ({
+                        match: { metric, mode: "CLIENT" as const },
+                        tagOverrides: Object.fromEntries(Object.entries(CLIENT_METRIC_LABELS).map(([label, value]) => [label, { operation: "UPSERT" as const, value }])),
+                    })),
+                },
+            ],
         },
     });
 }

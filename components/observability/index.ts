@@ -6,7 +6,14 @@ import { irsaRole, OidcIdentity } from "../cluster/irsa";
 import { KubeObject, standardLabels } from "../k8s";
 import { Environment } from "../settings";
 import { ChartKey, ChartSources, releaseChart, UPSTREAM } from "../charts";
-import { envoyPodMonitor, istioRecordingRules, istiodAlerts, istiodServiceMonitor, paymentsAlerts } from "./monitors";
+import { Secrets } from "../secrets";
+import { ALERTMANAGER_RECEIVERS_SECRET, hasReceivers } from "./alertmanager";
+import { credentialResources } from "./credential-resources";
+import { CredentialSources, KIALI_GRAFANA_SECRET, KIALI_OIDC_SECRET, remoteSecretNames } from "./credentials";
+import { dashboardConfigMap, platformDashboards } from "./dashboards";
+import { observabilityNetworkPolicies } from "./network-policies";
+import { envoyPodMonitor, istioRecordingRules, istiodAlerts, istiodServiceMonitor } from "./monitors";
+import { paymentsSliRules, paymentsSloAlerts } from "./slo";
 import { GRAFANA_ADMIN_SECRET, JAEGER_BADGER_CLAIM, LOKI_SERVICE_ACCOUNT, OBSERVABILITY_NAMESPACE, portForwardCommand, RELEASES } from "./names";
 import { ObservabilityConfig } from "./settings";
 import { lokiBucketAccessPolicy, lokiBucketLifecycle, lokiLifecycleRules, tlsOnlyBucketPolicy } from "./storage";
@@ -30,6 +37,22 @@ export interface ObservabilityArgs {
     clusterReady: pulumi.Resource[];
     /** Istio's control plane (Mesh.ready): Kiali reads its CRDs and config. Optional for tests. */
     meshReady?: pulumi.Resource[];
+    /**
+     * The secrets foundation (eks mode): External Secrets Operator copies the credentials the
+     * config names from Secrets Manager. Required when it names any (staging, prod).
+     */
+    secrets?: Secrets;
+}
+
+/** The Secrets Manager secrets the config names, per consumer. */
+export function credentialSources(config: ObservabilityConfig): CredentialSources {
+    return {
+        grafanaAdminPassword: config.grafana.adminPasswordSecret,
+        slackWebhook: config.alerts.receivers.slackWebhookSecret,
+        pagerdutyRoutingKey: config.alerts.receivers.pagerdutyRoutingKeySecret,
+        kialiGrafanaToken: config.kiali.grafanaTokenSecret,
+        kialiOidcClientSecret: config.kiali.openid?.clientSecretSecret,
+    };
 }
 
 /** The observability namespace: not in the mesh (its components talk to the mesh from outside). */
@@ -57,8 +80,10 @@ export function grafanaAdminSecret(password: pulumi.Input<string>): KubeObject {
 
 /**
  * Prometheus (kube-prometheus-stack) with Istio's monitors, recording rules and the payments
- * SLO alerts; Grafana with the Istio dashboards; Loki (filesystem in dev, S3 in staging and prod)
- * fed by Grafana Alloy; Jaeger v2 receiving the mesh's OTLP spans; Kiali over all three.
+ * SLO alerts, Alertmanager routing them to the stack's receivers; Grafana with generated Istio and
+ * Payments dashboards (ConfigMaps, nothing downloaded); NetworkPolicies closing the namespace;
+ * Loki (filesystem in dev, S3 in staging and prod) fed by Grafana Alloy; Jaeger v2 receiving the
+ * mesh's OTLP spans; Kiali over all three; credentials from Secrets Manager (credentials.ts).
  * Nothing is exposed outside the cluster: see docs/observability.md for port-forwarding.
  */
 export class Observability extends pulumi.ComponentResource {
@@ -90,17 +115,43 @@ export class Observability extends pulumi.ComponentResource {
             }, on(dependsOn));
 
         const namespace = applyObject(observabilityNamespace(), on(args.clusterReady));
-        const adminSecret = applyObject(grafanaAdminSecret(config.grafana.adminPassword), on([namespace]));
+        // Default-deny ingress first, then who may reach which port (network-policies.ts).
+        for (const obj of observabilityNetworkPolicies()) applyObject(obj, on([namespace]));
+        // Dashboards as ConfigMaps: Grafana's sidecar loads them, nothing is downloaded.
+        for (const d of platformDashboards(config.slo)) applyObject(dashboardConfigMap(d), on([namespace]));
+
+        // Credentials: from Secrets Manager through External Secrets Operator (none in Pulumi's state),
+        // except dev's Grafana password, which may stay a config secret.
+        const sources = credentialSources(config);
+        let synced = new Map<string, pulumi.Resource>();
+        if (remoteSecretNames(sources).length > 0) {
+            if (!args.secrets || !args.oidc) {
+                throw new Error(`Observability ${name}: the config names Secrets Manager secrets (${remoteSecretNames(sources).join(", ")}), which need the AWS layer's External Secrets Operator (cluster.mode eks)`);
+            }
+            synced = credentialResources(this, { name, region: args.region, sources, secrets: args.secrets, oidc: args.oidc, provider, namespace });
+        }
+        const dependOnSynced = (...secrets: string[]) => secrets.flatMap((s) => synced.get(s) ?? []);
+        const adminSecret = config.grafana.adminPassword
+            ? applyObject(grafanaAdminSecret(config.grafana.adminPassword), on([namespace]))
+            : synced.get(GRAFANA_ADMIN_SECRET.name) ?? namespace;
 
         // Metrics first: its CRDs (ServiceMonitor, PodMonitor, PrometheusRule) are used by the rest.
         this.prometheusStack = release(
             "prometheusStack",
             "kubePrometheusStack",
-            prometheusStackValues({ environment, cluster: args.name, config: config.prometheus, storageClass }),
-            [namespace],
+            prometheusStackValues({ environment, cluster: args.name, config: config.prometheus, receivers: config.alerts.receivers, storageClass }),
+            // Alertmanager mounts the receivers' Secret: it must exist before its pods start.
+            [namespace, ...(hasReceivers(config.alerts.receivers) ? dependOnSynced(ALERTMANAGER_RECEIVERS_SECRET.name) : [])],
             900,
         );
-        const operatorObjects = [envoyPodMonitor(), istiodServiceMonitor(), istioRecordingRules(), paymentsAlerts(config.alerts), istiodAlerts()];
+        const operatorObjects = [
+            envoyPodMonitor(),
+            istiodServiceMonitor(),
+            istioRecordingRules(),
+            paymentsSliRules(config.slo),
+            paymentsSloAlerts({ ...config.slo, canaryMarginPercent: config.alerts.canaryMarginPercent, noTrafficMinutes: config.alerts.noTrafficMinutes }),
+            istiodAlerts(),
+        ];
         for (const obj of operatorObjects) applyObject(obj, on([this.prometheusStack]));
 
         // Logs: S3 for staging/prod, created and locked down here, with a role only Loki can assume.
@@ -135,7 +186,7 @@ export class Observability extends pulumi.ComponentResource {
             "kiali",
             "kialiServer",
             kialiValues({ environment, config: config.kiali }),
-            [adminSecret, this.prometheusStack, this.grafana, this.jaeger, ...(args.meshReady ?? [])],
+            [this.prometheusStack, this.grafana, this.jaeger, ...dependOnSynced(KIALI_GRAFANA_SECRET.name, KIALI_OIDC_SECRET.name), ...(args.meshReady ?? [])],
         );
 
         this.portForward = {

@@ -3,9 +3,7 @@
 // namespace (its *SelectorNilUsesHelmValues are false), so no release label is needed.
 import { KubeObject, standardLabels } from "../k8s";
 import { ISTIO_ROOT_NAMESPACE } from "../mesh/topology";
-import { BACKEND, PAYMENTS_NAMESPACE } from "../payments/names";
 import { OBSERVABILITY_NAMESPACE } from "./names";
-import { AlertThresholds } from "./settings";
 
 const API = "monitoring.coreos.com/v1";
 
@@ -88,6 +86,28 @@ export const ISTIO_STANDARD_METRICS = [
     "istio_tcp_connections_closed_total",
 ] as const;
 
+/** A rule of a PrometheusRule group (prometheus-operator monitoring.coreos.com/v1 Rule). */
+export interface PromRule {
+    record?: string;
+    alert?: string;
+    expr: string;
+    for?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+}
+
+export interface PromRuleGroup {
+    name: string;
+    /** Evaluation interval; Prometheus's global one (30 s in kube-prometheus-stack) when unset. */
+    interval?: string;
+    rules: PromRule[];
+}
+
+/** A PrometheusRule in the observability namespace, labelled after its name. */
+export function prometheusRule(name: string, groups: PromRuleGroup[]): KubeObject {
+    return { apiVersion: API, kind: "PrometheusRule", metadata: { name, namespace: OBSERVABILITY_NAMESPACE, labels: standardLabels(name) }, spec: { groups } };
+}
+
 /** Labels the PodMonitor's targets add; the per-pod ones are aggregated away by the workload rules. */
 const PER_POD_LABELS = ["instance", "pod"];
 
@@ -100,141 +120,27 @@ export function istioRecordingRules(): KubeObject {
         record: `workload:${metric}`,
         expr: `sum without(${PER_POD_LABELS.join(", ")}) (${metric})`,
     });
-    return {
-        apiVersion: API,
-        kind: "PrometheusRule",
-        metadata: { name: "istio-recording-rules", namespace: OBSERVABILITY_NAMESPACE, labels: standardLabels("istio-recording-rules") },
-        spec: {
-            groups: [
-                {
-                    name: "istio.workload.recording-rules",
-                    interval: "15s",
-                    rules: ISTIO_STANDARD_METRICS.map(aggregate),
-                },
-            ],
-        },
-    };
-}
-
-/** Selector of the backend's server-side request metrics (reported by the backend's own sidecar). */
-function backendSelector(extra: Record<string, string> = {}): string {
-    const labels: Record<string, string> = {
-        reporter: "destination",
-        destination_workload_namespace: PAYMENTS_NAMESPACE,
-        destination_app: BACKEND.app,
-        ...extra,
-    };
-    return Object.entries(labels)
-        .map(([k, v]) => (k === "response_code" ? `${k}=~"${v}"` : `${k}="${v}"`))
-        .join(", ");
-}
-
-const WINDOW = "5m";
-
-function rate(metric: string, selector: string): string {
-    return `sum(rate(${metric}{${selector}}[${WINDOW}]))`;
-}
-
-/** 5xx ratio (0-1) of backend requests, optionally of one version. */
-export function backend5xxRatio(version?: string): string {
-    const v: Record<string, string> = version ? { destination_version: version } : {};
-    return `${rate("istio_requests_total", backendSelector({ ...v, response_code: "5.." }))} / ${rate("istio_requests_total", backendSelector(v))}`;
-}
-
-/** p99 of backend request duration in milliseconds. */
-export function backendP99LatencyMs(): string {
-    return `histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${backendSelector()}}[${WINDOW}])))`;
-}
-
-/** Minimum request rate (req/s) on v2 before the canary guard compares error ratios. */
-export const CANARY_MIN_RPS = 0.1;
-
-function round(n: number): string {
-    return String(Math.round(n * 1e6) / 1e6);
-}
-
-/** Alerts on the payments backend from Istio's standard metrics, with per-environment thresholds. */
-export function paymentsAlerts(thresholds: AlertThresholds): KubeObject {
-    const errorRatio = thresholds.backend5xxPercent / 100;
-    const margin = thresholds.canaryMarginPercent / 100;
-    const labels = { namespace: PAYMENTS_NAMESPACE, service: BACKEND.service };
-    return {
-        apiVersion: API,
-        kind: "PrometheusRule",
-        metadata: { name: "payments-backend-slo", namespace: OBSERVABILITY_NAMESPACE, labels: standardLabels("payments-backend-slo") },
-        spec: {
-            groups: [
-                {
-                    name: "payments.backend",
-                    rules: [
-                        {
-                            alert: "BackendHigh5xxRatio",
-                            expr: `(${backend5xxRatio()}) > ${round(errorRatio)}`,
-                            for: "5m",
-                            labels: { severity: "critical", ...labels },
-                            annotations: {
-                                summary: `More than ${thresholds.backend5xxPercent}% of payments backend requests fail with 5xx`,
-                                description: "{{ $value | humanizePercentage }} of requests to the backend returned 5xx over the last 5 minutes (reported by the backend's sidecars).",
-                            },
-                        },
-                        {
-                            alert: "BackendHighP99Latency",
-                            expr: `${backendP99LatencyMs()} > ${thresholds.backendP99LatencyMs}`,
-                            for: "10m",
-                            labels: { severity: "warning", ...labels },
-                            annotations: {
-                                summary: `Payments backend p99 latency is above ${thresholds.backendP99LatencyMs}ms`,
-                                description: "The backend's p99 request duration is {{ $value | humanize }}ms over the last 5 minutes.",
-                            },
-                        },
-                        {
-                            // Compares v2 with v1 rather than with a fixed threshold, so a platform-wide
-                            // problem (both failing) does not blame the canary. With no v1 traffic v2 is
-                            // compared with 0.
-                            alert: "BackendCanaryErrorRatio",
-                            expr:
-                                `(${backend5xxRatio("v2")}) - on() ((${backend5xxRatio("v1")}) or on() vector(0)) > ${round(margin)}` +
-                                ` and on() ${rate("istio_requests_total", backendSelector({ destination_version: "v2" }))} > ${CANARY_MIN_RPS}`,
-                            for: "5m",
-                            labels: { severity: "critical", ...labels, version: "v2" },
-                            annotations: {
-                                summary: `Backend v2 (canary) fails more than v1 by over ${thresholds.canaryMarginPercent} percentage points`,
-                                description:
-                                    "v2's 5xx ratio exceeds v1's by {{ $value | humanizePercentage }}. Roll back: set payments.canary.weight to 0 and run pulumi up.",
-                            },
-                        },
-                    ],
-                },
-            ],
-        },
-    };
+    return prometheusRule("istio-recording-rules", [{ name: "istio.workload.recording-rules", interval: "15s", rules: ISTIO_STANDARD_METRICS.map(aggregate) }]);
 }
 
 /** Envoy rejecting configuration istiod pushed: a broken VirtualService, DestinationRule, filter... */
 export function istiodAlerts(): KubeObject {
-    return {
-        apiVersion: API,
-        kind: "PrometheusRule",
-        metadata: { name: "istiod-config-rejects", namespace: OBSERVABILITY_NAMESPACE, labels: standardLabels("istiod-config-rejects") },
-        spec: {
-            groups: [
+    return prometheusRule("istiod-config-rejects", [
+        {
+            name: "istio.control-plane",
+            rules: [
                 {
-                    name: "istio.control-plane",
-                    rules: [
-                        {
-                            alert: "IstiodConfigRejected",
-                            expr: "sum by (type) (increase(pilot_total_xds_rejects[10m])) > 0",
-                            for: "5m",
-                            labels: { severity: "warning", namespace: ISTIO_ROOT_NAMESPACE },
-                            annotations: {
-                                summary: "Proxies reject configuration pushed by istiod ({{ $labels.type }})",
-                                description:
-                                    "Envoy rejected {{ $value }} {{ $labels.type }} pushes in 10 minutes: proxies keep their last good config. Find the culprit with `istioctl proxy-status` and `istioctl analyze -A`.",
-                            },
-                        },
-                    ],
+                    alert: "IstiodConfigRejected",
+                    expr: "sum by (type) (increase(pilot_total_xds_rejects[10m])) > 0",
+                    for: "5m",
+                    labels: { severity: "warning", namespace: ISTIO_ROOT_NAMESPACE },
+                    annotations: {
+                        summary: "Proxies reject configuration pushed by istiod ({{ $labels.type }})",
+                        description:
+                            "Envoy rejected {{ $value }} {{ $labels.type }} pushes in 10 minutes: proxies keep their last good config. Find the culprit with `istioctl proxy-status` and `istioctl analyze -A`.",
+                    },
                 },
             ],
         },
-    };
+    ]);
 }

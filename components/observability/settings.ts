@@ -1,21 +1,14 @@
 // Configuration of the observability stack: retention, storage and alert thresholds per
 // environment, the Grafana admin password and how Kiali authenticates.
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ConfigReader, ConfigSection, defineKey, integerIn, oneOf, setCommand } from "../settings";
+import { ConfigReader, ConfigSection, defineKey, integerIn, oneOf } from "../settings";
+import { AlertsConfig, alertKeys, readAlerts, readSlo, SloConfig } from "./alert-settings";
+import { GrafanaConfig, KialiAuthStrategy, KialiConfig, readGrafana, readKiali, uiKeys } from "./ui-settings";
+
+export { AlertsConfig, GrafanaConfig, KialiAuthStrategy, KialiConfig, SloConfig };
 
 export type LokiStorage = "filesystem" | "s3";
 export type JaegerStorage = "memory" | "badger";
-export type KialiAuthStrategy = "anonymous" | "token" | "openid" | "header";
-
-export interface AlertThresholds {
-    /** Backend 5xx ratio (percent of requests) above which BackendHigh5xxRatio fires. */
-    backend5xxPercent: number;
-    /** Backend p99 latency in milliseconds above which BackendHighP99Latency fires. */
-    backendP99LatencyMs: number;
-    /** How many percentage points v2's 5xx ratio may exceed v1's before BackendCanaryErrorRatio fires. */
-    canaryMarginPercent: number;
-}
 
 export interface ObservabilityConfig {
     /** Install the observability stack at all (off where its charts cannot be fetched). */
@@ -41,15 +34,11 @@ export interface ObservabilityConfig {
         retentionDays: number;
         storageGiB: number;
     };
-    kiali: { authStrategy: KialiAuthStrategy };
-    grafana: { adminPassword: pulumi.Output<string> };
-    alerts: AlertThresholds;
+    kiali: KialiConfig;
+    grafana: GrafanaConfig;
+    slo: SloConfig;
+    alerts: AlertsConfig;
 }
-
-export const MIN_GRAFANA_PASSWORD_LENGTH = 16;
-
-/** A percentage; fractions such as 0.5 allowed. */
-const percent = z.number().refine((n) => n > 0 && n <= 100, { message: "must be greater than 0 and at most 100" });
 
 export const observabilityKeys = {
     enabled: defineKey({
@@ -122,45 +111,10 @@ export const observabilityKeys = {
         schema: integerIn(1, 16_384),
         default: { dev: 5, staging: 10, prod: 50 },
     }),
-    kialiAuthStrategy: defineKey<KialiAuthStrategy>({
-        key: "observability.kiali.authStrategy",
-        type: "string",
-        description: "How Kiali users log in: anonymous, token (a Kubernetes token, RBAC decides), openid or header. Default: dev anonymous, staging token, prod token (anonymous is rejected outside dev).",
-        schema: oneOf(["anonymous", "token", "openid", "header"] as const),
-        default: { dev: "anonymous", staging: "token", prod: "token" },
-    }),
-    grafanaAdminPassword: defineKey({
-        key: "observability.grafana.adminPassword",
-        type: "string",
-        description: `Password of Grafana's admin user (at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters). Set it with \`pulumi config set --secret --path dodo-platform:observability.grafana.adminPassword <value>\`.`,
-        schema: z.string(),
-        secret: true,
-    }),
-    backend5xxPercent: defineKey<number>({
-        key: "observability.alerts.backend5xxPercent",
-        type: "number",
-        description: "Alert when more than this percent of backend requests return 5xx over 5 minutes. Default: dev 5, staging 2, prod 1.",
-        schema: percent,
-        default: { dev: 5, staging: 2, prod: 1 },
-    }),
-    backendP99LatencyMs: defineKey({
-        key: "observability.alerts.backendP99LatencyMs",
-        type: "integer",
-        description: "Alert when the backend's p99 latency exceeds this many milliseconds over 5 minutes. Default: dev 2000, staging 1000, prod 500.",
-        schema: integerIn(10, 60_000),
-        default: { dev: 2000, staging: 1000, prod: 500 },
-    }),
-    canaryMarginPercent: defineKey<number>({
-        key: "observability.alerts.canaryMarginPercent",
-        type: "number",
-        description: "Canary guard: alert when backend v2's 5xx ratio exceeds v1's by more than this many percentage points. Default: dev 5, staging 2, prod 1.",
-        schema: percent,
-        default: { dev: 5, staging: 2, prod: 1 },
-    }),
 } as const;
 
 export const observabilitySection: ConfigSection<ObservabilityConfig> = {
-    keys: Object.values(observabilityKeys),
+    keys: [...Object.values(observabilityKeys), ...Object.values(alertKeys), ...Object.values(uiKeys)],
     read(reader: ConfigReader): ObservabilityConfig {
         const k = observabilityKeys;
         const config = {
@@ -180,25 +134,13 @@ export const observabilitySection: ConfigSection<ObservabilityConfig> = {
                 retentionDays: reader.get(k.jaegerRetentionDays),
                 storageGiB: reader.get(k.jaegerStorageGiB),
             },
-            kiali: { authStrategy: reader.get(k.kialiAuthStrategy) },
-            alerts: {
-                backend5xxPercent: reader.get(k.backend5xxPercent),
-                backendP99LatencyMs: reader.get(k.backendP99LatencyMs),
-                canaryMarginPercent: reader.get(k.canaryMarginPercent),
-            },
         };
-        const password = reader.get(k.grafanaAdminPassword, "optional");
-
-        if (password === undefined && config.enabled) {
-            reader.fail(k.grafanaAdminPassword.key, `required: run \`${setCommand(k.grafanaAdminPassword, "<password>")}\` (at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters)`);
-        } else if (password !== undefined && password.length < MIN_GRAFANA_PASSWORD_LENGTH) {
-            reader.fail(k.grafanaAdminPassword.key, `must be at least ${MIN_GRAFANA_PASSWORD_LENGTH} characters (got ${password.length})`);
-        }
+        const kiali = readKiali(reader);
+        const grafana = readGrafana(reader, config.enabled);
+        const slo = readSlo(reader);
+        const alerts = readAlerts(reader, config.enabled);
         if (reader.environment !== "dev") {
             if (!config.enabled) reader.fail(k.enabled.key, `${reader.environment} keeps its metrics, logs, traces and alerts (got false)`);
-            if (config.kiali.authStrategy === "anonymous") {
-                reader.fail(k.kialiAuthStrategy.key, `${reader.environment} requires Kiali users to authenticate (token, openid or header), got "anonymous"`);
-            }
             if (config.jaeger.storage === "memory") {
                 reader.fail(k.jaegerStorage.key, `${reader.environment} keeps traces across restarts ("badger"), got "memory"`);
             }
@@ -206,6 +148,6 @@ export const observabilitySection: ConfigSection<ObservabilityConfig> = {
         if (reader.environment === "prod" && config.loki.storage !== "s3") {
             reader.fail(k.lokiStorage.key, `prod keeps logs in S3 ("s3"), got "${config.loki.storage}"`);
         }
-        return { ...config, grafana: { adminPassword: pulumi.secret(password ?? "") } };
+        return { ...config, kiali, grafana, slo, alerts };
     },
 };

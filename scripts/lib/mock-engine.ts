@@ -181,6 +181,12 @@ function mockCall(token: string, inputs: Record<string, unknown>, region: string
             const id = `Z${createHash("sha256").update(name).digest("hex").toUpperCase().slice(0, 20)}`;
             return { zoneId: id, name, id, arn: `arn:aws:route53:::hostedzone/${id}`, privateZone: false, nameServers: [] };
         }
+        case "aws:secretsmanager/getSecret:getSecret": {
+            // A secret the operator created: Secrets Manager appends 6 random characters to the ARN.
+            const name = String(inputs.name ?? "");
+            const suffix = createHash("sha256").update(name).digest("base64url").replace(/[-_]/g, "x").slice(0, 6);
+            return { arn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:${name}-${suffix}`, name, kmsKeyId: "", id: name, tags: {} };
+        }
         case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         default:

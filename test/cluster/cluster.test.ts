@@ -135,6 +135,13 @@ describe("Cluster component", () => {
         assert.equal(ebs.serviceAccountRoleArn, "arn:aws:iam::123456789012:role/cluster-ebs-csi");
     });
 
+    it("turns on the VPC CNI network policy agent, so NetworkPolicies are enforced (vpc-cni >= 1.14)", () => {
+        const cni = props<{ configurationValues: string; addonVersion: string }>(get(prod, "aws:eks/addon:Addon", "cluster-vpc-cni"));
+        assert.equal(JSON.parse(cni.configurationValues).enableNetworkPolicy, "true");
+        const [major, minor] = cni.addonVersion.slice(1).split(".").map(Number);
+        assert.ok(major > 1 || minor >= 14, cni.addonVersion);
+    });
+
     it("orders add-ons around the nodes: networking first, CoreDNS and EBS CSI once nodes exist", () => {
         const ng = get(prod, "aws:eks/nodeGroup:NodeGroup", "cluster-general");
         for (const a of ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"]) assert.ok(ng.dependsOn.includes(`aws:eks/addon:Addon::cluster-${a}`), a);

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { Observability } from "../../components/observability";
+import { Secrets } from "../../components/secrets";
 import { Environment } from "../../components/settings";
 import { CHARTS } from "../../components/versions";
 import { get, ofType, props, RegisteredResource, runComponent, testProvider } from "../harness";
@@ -7,20 +8,24 @@ import { at, observabilityConfig } from "./fixtures";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
+const OIDC = { providerArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-south-1.amazonaws.com/id/ABC", issuerUrl: "https://oidc.eks.ap-south-1.amazonaws.com/id/ABC" };
+
 function run(environment: Environment): Promise<RegisteredResource[]> {
-    return runComponent(
-        () =>
-            new Observability("observability", {
-                name: `dodo-${environment}`,
-                environment,
-                region: "ap-south-1",
-                config: observabilityConfig(environment),
-                provider: testProvider(),
-                oidc: { providerArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-south-1.amazonaws.com/id/ABC", issuerUrl: "https://oidc.eks.ap-south-1.amazonaws.com/id/ABC" },
-                clusterReady: [],
-            }),
-        { stack: environment },
-    );
+    return runComponent(() => {
+        const provider = testProvider();
+        // dev keeps its config password and has no receivers; prod's credentials come through ESO.
+        const secrets = environment === "dev" ? undefined : new Secrets("secrets", { environment, region: "ap-south-1", oidc: OIDC, provider });
+        return new Observability("observability", {
+            name: `dodo-${environment}`,
+            environment,
+            region: "ap-south-1",
+            config: observabilityConfig(environment),
+            provider,
+            oidc: OIDC,
+            clusterReady: [],
+            secrets,
+        });
+    }, { stack: environment });
 }
 
 describe("Observability component", () => {
@@ -51,6 +56,7 @@ describe("Observability component", () => {
             assert.equal(p.atomic, true);
         }
         assert.equal(ofType(dev, RELEASE).length, 6);
+        assert.equal(ofType(prod, RELEASE).length, 7, "prod: and External Secrets Operator's");
     });
 
     it("creates the namespace outside the mesh and Grafana's admin Secret, kept secret", () => {
@@ -67,6 +73,7 @@ describe("Observability component", () => {
             ["monitoring.coreos.com/v1:PodMonitor", "observability-podmonitor-envoy-stats"],
             ["monitoring.coreos.com/v1:ServiceMonitor", "observability-servicemonitor-istiod"],
             ["monitoring.coreos.com/v1:PrometheusRule", "observability-prometheusrule-istio-recording-rules"],
+            ["monitoring.coreos.com/v1:PrometheusRule", "observability-prometheusrule-payments-backend-sli"],
             ["monitoring.coreos.com/v1:PrometheusRule", "observability-prometheusrule-payments-backend-slo"],
             ["monitoring.coreos.com/v1:PrometheusRule", "observability-prometheusrule-istiod-config-rejects"],
         ];
@@ -123,6 +130,34 @@ describe("Observability component", () => {
         assert.equal(at(pvc, "spec.storageClassName"), "gp3");
         assert.equal(at(pvc, "spec.resources.requests.storage"), "50Gi");
         assert.ok(get(prod, RELEASE, "observability-jaeger").dependsOn.includes("kubernetes:core/v1:PersistentVolumeClaim::observability-jaeger-badger"));
+    });
+
+    it("keeps prod's credentials out of Pulumi: ESO reads exactly the named Secrets Manager secrets into the Secrets the charts read", () => {
+        assert.equal(ofType(prod, "kubernetes:core/v1:Secret").length, 0, "no Secret with a value in the state");
+        const policy = JSON.parse(String(props(get(prod, "aws:iam/rolePolicy:RolePolicy", "observability-secrets")).policy));
+        const read = policy.Statement.find((st: { Sid: string }) => st.Sid === "ReadListedSecrets").Resource as string[];
+        assert.equal(read.length, 3);
+        for (const name of ["dodo-prod/alertmanager/pagerduty", "dodo-prod/alertmanager/slack", "dodo-prod/grafana/admin-password"]) {
+            assert.ok(read.some((arn) => arn.startsWith(`arn:aws:secretsmanager:ap-south-1:123456789012:secret:${name}-`)), name);
+        }
+        const trust = JSON.parse(String(props(get(prod, "aws:iam/role:Role", "observability-secrets")).assumeRolePolicy));
+        assert.match(JSON.stringify(trust), /system:serviceaccount:observability:observability-secrets/);
+        const es = (n: string) => get(prod, "kubernetes:external-secrets.io/v1:ExternalSecret", `observability-externalsecret-${n}`);
+        assert.equal(at(props(es("grafana-admin")), "spec.target.name"), "grafana-admin");
+        assert.equal(at(props(es("alertmanager-receivers")), "spec.target.name"), "alertmanager-receivers");
+        // The receivers' Secret exists before Alertmanager's pods mount it; Grafana's before Grafana.
+        assert.ok(get(prod, RELEASE, "observability-kube-prometheus-stack").dependsOn.includes(es("alertmanager-receivers").ref));
+        assert.ok(get(prod, RELEASE, "observability-grafana").dependsOn.includes(es("grafana-admin").ref));
+        // dev: no ESO object at all.
+        assert.equal(ofType(dev, "kubernetes:external-secrets.io/v1:ExternalSecret").length, 0);
+    });
+
+    it("creates the NetworkPolicies and the dashboard ConfigMaps with the namespace", () => {
+        const policies = ofType(dev, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+        assert.ok(policies.length >= 9);
+        const cms = ofType(dev, "kubernetes:core/v1:ConfigMap").filter((c) => at(props(c), "metadata.labels.grafana_dashboard") === "1");
+        assert.equal(cms.length, 6);
+        for (const r of [...policies, ...cms]) assert.deepEqual(r.dependsOn, ["kubernetes:core/v1:Namespace::namespace-observability"], r.name);
     });
 
     it("starts Grafana after its Secret and the datasources it points at, and Kiali after Grafana", () => {

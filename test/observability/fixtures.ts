@@ -11,8 +11,13 @@ export function observabilityConfig(environment: Environment): ObservabilityConf
         loki: { storage: dev ? "filesystem" : "s3", retentionDays: dev ? 7 : 90, storageGiB: dev ? 10 : 50 },
         jaeger: { storage: dev ? "memory" : "badger", retentionDays: dev ? 1 : 7, storageGiB: dev ? 5 : 50 },
         kiali: { authStrategy: dev ? "anonymous" : "token" },
-        grafana: { adminPassword: pulumi.secret("correct-horse-battery-staple") },
-        alerts: { backend5xxPercent: dev ? 5 : 1, backendP99LatencyMs: dev ? 2000 : 500, canaryMarginPercent: dev ? 5 : 1 },
+        grafana: dev ? { adminPassword: pulumi.secret("correct-horse-battery-staple") } : { adminPasswordSecret: `dodo-${environment}/grafana/admin-password` },
+        slo: { availabilityPercent: dev ? 99 : 99.9, latencyThresholdMs: dev ? 2500 : 500, latencyPercent: dev ? 95 : 99 },
+        alerts: {
+            canaryMarginPercent: dev ? 5 : 1,
+            noTrafficMinutes: dev ? 30 : 10,
+            receivers: dev ? {} : { pagerdutyRoutingKeySecret: `dodo-${environment}/alertmanager/pagerduty`, slackWebhookSecret: `dodo-${environment}/alertmanager/slack` },
+        },
     };
 }
 

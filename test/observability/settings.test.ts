@@ -1,12 +1,22 @@
 import { strict as assert } from "assert";
 import { ConfigReader, Environment } from "../../components/settings";
 import { cliConfigFromPaths } from "../../scripts/lib/stack-config";
-import { ObservabilityConfig, observabilityKeys, observabilitySection } from "../../components/observability/settings";
+import { ObservabilityConfig, observabilitySection } from "../../components/observability/settings";
+import { uiKeys } from "../../components/observability/ui-settings";
 
 const PASSWORD = "correct-horse-battery-staple";
 
+/** What each environment needs besides defaults: dev's password, staging's and prod's secret names. */
+function required(environment: Environment): Record<string, unknown> {
+    if (environment === "dev") return { [uiKeys.grafanaAdminPassword.key]: PASSWORD };
+    return {
+        "observability.grafana.adminPasswordSecret": `dodo-${environment}/grafana/admin-password`,
+        "observability.alerts.pagerduty.routingKeySecret": `dodo-${environment}/alertmanager/pagerduty`,
+    };
+}
+
 function read(environment: Environment, values: Record<string, unknown> = {}): { config: ObservabilityConfig; problems: string[] } {
-    const reader = new ConfigReader(environment, cliConfigFromPaths({ [observabilityKeys.grafanaAdminPassword.key]: PASSWORD, ...values }));
+    const reader = new ConfigReader(environment, cliConfigFromPaths({ ...required(environment), ...values }));
     const config = observabilitySection.read(reader);
     return { config, problems: reader.problems };
 }
@@ -37,27 +47,56 @@ describe("observability config", () => {
         }
     });
 
-    it("tightens alert thresholds and lengthens retention from dev to prod", () => {
+    it("tightens the SLOs and lengthens retention from dev to prod", () => {
         const dev = read("dev").config;
         const prod = read("prod").config;
-        assert.ok(prod.alerts.backend5xxPercent < dev.alerts.backend5xxPercent);
-        assert.ok(prod.alerts.backendP99LatencyMs < dev.alerts.backendP99LatencyMs);
+        assert.ok(prod.slo.availabilityPercent > dev.slo.availabilityPercent);
+        assert.ok(prod.slo.latencyThresholdMs < dev.slo.latencyThresholdMs);
         assert.ok(prod.alerts.canaryMarginPercent < dev.alerts.canaryMarginPercent);
+        assert.ok(prod.alerts.noTrafficMinutes < dev.alerts.noTrafficMinutes);
         assert.ok(prod.prometheus.retentionDays > dev.prometheus.retentionDays);
         assert.ok(prod.loki.retentionDays > dev.loki.retentionDays);
         assert.equal(prod.prometheus.replicas, 2);
     });
 
-    it("parses fractional percentages, from `config set --path` strings and YAML numbers", () => {
-        const { config, problems } = read("prod", { "observability.alerts.backend5xxPercent": "0.5" });
+    it("parses fractional objectives, from `config set --path` strings and YAML numbers", () => {
+        const { config, problems } = read("prod", { "observability.slo.availabilityPercent": "99.95" });
         assert.deepEqual(problems, []);
-        assert.equal(config.alerts.backend5xxPercent, 0.5);
-        assert.equal(read("prod", { "observability.alerts.backend5xxPercent": 0.5 }).config.alerts.backend5xxPercent, 0.5);
+        assert.equal(config.slo.availabilityPercent, 99.95);
+        assert.equal(read("prod", { "observability.slo.availabilityPercent": 99.5 }).config.slo.availabilityPercent, 99.5);
     });
 
-    it("rejects a percentage that is not a number or is out of range", () => {
+    it("rejects an objective the burn-rate alerts could never page on, and 100% (no budget)", () => {
+        assert.match(problemsOf("dev", { "observability.slo.availabilityPercent": "90" }), /availabilityPercent: must be at least 95 and below 100/);
+        assert.match(problemsOf("dev", { "observability.slo.availabilityPercent": "100" }), /a 100% objective leaves no error budget/);
         assert.match(problemsOf("dev", { "observability.alerts.canaryMarginPercent": "lots" }), /canaryMarginPercent: expected a number, got "lots"/);
-        assert.match(problemsOf("dev", { "observability.alerts.backend5xxPercent": "0" }), /backend5xxPercent: must be greater than 0/);
+    });
+
+    it("takes the latency threshold only from Istio's histogram buckets", () => {
+        assert.equal(read("prod", { "observability.slo.latencyThresholdMs": "250" }).config.slo.latencyThresholdMs, 250);
+        assert.match(problemsOf("prod", { "observability.slo.latencyThresholdMs": "300" }), /latencyThresholdMs: must be a bucket boundary of istio_request_duration_milliseconds \(0\.5, 1, 5, .*500, 1000/);
+    });
+
+    it("fails a staging or prod stack without a receiver, naming the key", () => {
+        for (const env of ["staging", "prod"] as const) {
+            const reader = new ConfigReader(env, cliConfigFromPaths({ "observability.grafana.adminPasswordSecret": "x/y" }));
+            observabilitySection.read(reader);
+            assert.match(reader.problems.join("\n"), new RegExp(`dodo-platform:observability\\.alerts\\.pagerduty\\.routingKeySecret: ${env} must send alerts to a person: set it \\(or observability\\.alerts\\.slack\\.webhookSecret\\)`), env);
+        }
+        // Either receiver is enough; dev may have none (alerts stay in Alertmanager's UI).
+        assert.deepEqual(read("prod", { "observability.alerts.pagerduty.routingKeySecret": undefined, "observability.alerts.slack.webhookSecret": "dodo-prod/alertmanager/slack" }).problems, []);
+        assert.deepEqual(read("dev").config.alerts.receivers, { slackWebhookSecret: undefined, pagerdutyRoutingKeySecret: undefined });
+        assert.match(problemsOf("prod", { "observability.alerts.slack.webhookSecret": "https://hooks.slack.com/services/T/B/x" }), /slack\.webhookSecret: expected a Secrets Manager secret name/);
+    });
+
+    it("keeps no Grafana password in staging's or prod's config: a Secrets Manager secret names it", () => {
+        assert.match(problemsOf("prod", { [uiKeys.grafanaAdminPassword.key]: PASSWORD }), /grafana\.adminPassword: prod keeps no runtime secret in Pulumi config/);
+        const reader = new ConfigReader("staging", cliConfigFromPaths({ "observability.alerts.slack.webhookSecret": "a/b" }));
+        observabilitySection.read(reader);
+        assert.match(reader.problems.join("\n"), /grafana\.adminPasswordSecret: required in staging/);
+        assert.deepEqual(read("prod").config.grafana, { adminPasswordSecret: "dodo-prod/grafana/admin-password" });
+        // dev may use either; the secret name wins.
+        assert.deepEqual(read("dev", { "observability.grafana.adminPasswordSecret": "dodo-dev/grafana" }).config.grafana, { adminPasswordSecret: "dodo-dev/grafana" });
     });
 
     it("requires the Grafana admin password and rejects a short one", () => {
@@ -76,6 +115,22 @@ describe("observability config", () => {
     it("rejects anonymous Kiali access outside dev", () => {
         assert.match(problemsOf("staging", { "observability.kiali.authStrategy": "anonymous" }), /staging requires Kiali users to authenticate/);
         assert.match(problemsOf("prod", { "observability.kiali.authStrategy": "anonymous" }), /prod requires Kiali users to authenticate/);
+    });
+
+    it("accepts openid only with its issuer, client id and client secret, and no longer accepts header", () => {
+        const missing = problemsOf("prod", { "observability.kiali.authStrategy": "openid" });
+        for (const key of ["issuerUri", "clientId", "clientSecretSecret"]) assert.match(missing, new RegExp(`kiali\\.openid\\.${key}: required with observability\\.kiali\\.authStrategy openid`), key);
+        const ok = read("prod", {
+            "observability.kiali.authStrategy": "openid",
+            "observability.kiali.openid.issuerUri": "https://login.example.com/realms/dodo",
+            "observability.kiali.openid.clientId": "kiali",
+            "observability.kiali.openid.clientSecretSecret": "dodo-prod/kiali/oidc",
+        });
+        assert.deepEqual(ok.problems, []);
+        assert.deepEqual(ok.config.kiali.openid, { issuerUri: "https://login.example.com/realms/dodo", clientId: "kiali", clientSecretSecret: "dodo-prod/kiali/oidc", usernameClaim: "email", kubernetesRbac: false });
+        assert.match(problemsOf("prod", { "observability.kiali.authStrategy": "openid", "observability.kiali.openid.issuerUri": "http://idp" }), /issuerUri: /);
+        assert.match(problemsOf("prod", { "observability.kiali.authStrategy": "header" }), /expected one of anonymous, token, openid/);
+        assert.match(problemsOf("prod", { "observability.kiali.openid.clientId": "kiali" }), /openid\.clientId: only read with observability\.kiali\.authStrategy openid \(got "token"\)/);
     });
 
     it("rejects in-memory traces in staging and prod, and filesystem logs in prod", () => {

@@ -2,6 +2,8 @@ import { strict as assert } from "assert";
 import { TRACING_PROVIDER } from "../../components/tracing";
 import { jaegerServiceName } from "../../components/observability/jaeger";
 import { footprint } from "../../scripts/lib/footprint";
+import { parsePlatformConfig } from "../../components/config";
+import { readStackConfig } from "../../scripts/lib/render";
 import { get, manifests, props, renderCached } from "../harness";
 import { at } from "./fixtures";
 
@@ -39,7 +41,38 @@ describe("observability in the whole stack", () => {
             assert.deepEqual(manifests(render, "PodMonitor", "observability").map((m) => m.metadata.name), ["envoy-stats"], stack);
             assert.deepEqual(manifests(render, "ServiceMonitor", "observability").map((m) => m.metadata.name), ["istiod"], stack);
             const rules = manifests(render, "PrometheusRule", "observability").map((m) => m.metadata.name).sort();
-            assert.deepEqual(rules, ["istio-recording-rules", "istiod-config-rejects", "payments-backend-slo"], stack);
+            assert.deepEqual(rules, ["istio-recording-rules", "istiod-config-rejects", "payments-backend-sli", "payments-backend-slo"], stack);
+        }
+    });
+
+    it("starts Grafana with no download: no dashboard URL, no plugin, no extra container; every URL it is given is in-cluster", async () => {
+        for (const stack of ["dev", "staging", "prod"] as const) {
+            const values = props<{ values: Record<string, unknown> }>(get((await renderCached(stack)).resources, RELEASE, "observability-grafana")).values;
+            // grafana chart 12.11.1 templates/_pod.tpl: the download-dashboards init container exists
+            // iff `dashboards` is non-empty; GF_INSTALL_PLUGINS iff `plugins` is; and what users add.
+            assert.deepEqual(values.dashboards, {}, stack);
+            assert.deepEqual(values.plugins, [], stack);
+            for (const key of ["extraInitContainers", "extraContainers", "dashboardProviders", "downloadDashboards"]) assert.equal(values[key], undefined, `${stack}: ${key}`);
+            assert.notEqual(at(values, "imageRenderer.enabled"), true, stack);
+            assert.notEqual(at(values, "sidecar.plugins.enabled"), true, stack);
+            const urls = JSON.stringify(values).match(/https?:\/\/[^"\s]+/g) ?? [];
+            assert.ok(urls.length > 0);
+            for (const url of urls) assert.match(url, /^http:\/\/([a-z0-9-]+\.observability\.svc\.cluster\.local|localhost)(:\d+)?(\/|$)/, `${stack}: ${url}`);
+        }
+    });
+
+    it("fails a staging or prod stack that sends alerts nowhere, naming the key", () => {
+        for (const stack of ["staging", "prod"] as const) {
+            // The stack file as committed, with its receivers taken out (what `pulumi config rm` would leave).
+            const none = { "dodo-platform:observability.alerts.pagerduty.routingKeySecret": undefined, "dodo-platform:observability.alerts.slack.webhookSecret": undefined };
+            const config = readStackConfig(stack, undefined, none);
+            assert.throws(() => parsePlatformConfig({ stack, values: config.values, secretKeys: config.secretKeys }), (err: Error) => {
+                assert.match(err.message, new RegExp(`dodo-platform:observability\\.alerts\\.pagerduty\\.routingKeySecret: ${stack} must send alerts to a person`));
+                return true;
+            });
+            // ...and passes as committed.
+            const committed = readStackConfig(stack);
+            assert.doesNotThrow(() => parsePlatformConfig({ stack, values: committed.values, secretKeys: committed.secretKeys }));
         }
     });
 

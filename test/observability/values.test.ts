@@ -1,23 +1,17 @@
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
-import { ISTIO_DASHBOARDS } from "../../components/observability/dashboards";
 import { jaegerConfig, jaegerServiceName } from "../../components/observability/jaeger";
-import { GRAFANA_ADMIN_SECRET, portForwardCommand, RELEASES, SERVICES, URLS } from "../../components/observability/names";
+import { portForwardCommand, RELEASES, SERVICES, URLS } from "../../components/observability/names";
 import {
     alloyValues,
-    grafanaDatasources,
-    grafanaValues,
     jaegerValues,
-    kialiValues,
     lokiValues,
     prometheusStackValues,
 } from "../../components/observability/values";
 import { alloyConfig, ACCESS_LOG_SELECTOR } from "../../components/observability/alloy";
 import { OBSERVABILITY_SIZING } from "../../components/observability/sizing";
 import { collectorHost, JAEGER_COLLECTOR, OBSERVABILITY_NAMESPACE } from "../../components/tracing";
-import { ISTIO_VERSION } from "../../components/versions";
 import { parseCpu, parseMemory } from "../../scripts/lib/footprint";
-import { gatewaySelector, istiodSelector, meshNamespaces } from "../../components/mesh/builders";
 import { at, observabilityConfig } from "./fixtures";
 
 const ENVS = ["dev", "staging", "prod"] as const;
@@ -47,6 +41,22 @@ describe("observability chart values", () => {
             }
         });
 
+        it("keeps Grafana's and Kiali's queries on one Prometheus replica (ClientIP affinity on the Service)", () => {
+            assert.equal(at(values("prod"), "prometheus.service.sessionAffinity"), "ClientIP");
+            assert.equal(at(values("prod"), "prometheus.prometheusSpec.replicas"), 2);
+        });
+
+        it("exports the EndpointSlice's service-name label, which the no-ready-endpoints alert joins on", () => {
+            assert.deepEqual(at(values("dev"), "kube-state-metrics.metricLabelsAllowlist"), ["endpointslices=[kubernetes.io/service-name]"]);
+        });
+
+        it("mounts the receivers' Secret into Alertmanager only when the stack has receivers", () => {
+            const withReceivers = prometheusStackValues({ environment: "prod", cluster: "dodo-prod", config: observabilityConfig("prod").prometheus, receivers: observabilityConfig("prod").alerts.receivers });
+            assert.deepEqual(at(withReceivers, "alertmanager.alertmanagerSpec.secrets"), ["alertmanager-receivers"]);
+            assert.equal(at(values("dev"), "alertmanager.alertmanagerSpec.secrets"), undefined);
+            assert.doesNotMatch(JSON.stringify(withReceivers), /hooks\.slack\.com|routing_key"/, "no credential in the values");
+        });
+
         it("runs Alertmanager, and two of them in prod", () => {
             assert.equal(at(values("dev"), "alertmanager.enabled"), true);
             assert.equal(at(values("prod"), "alertmanager.alertmanagerSpec.replicas"), 2);
@@ -62,59 +72,6 @@ describe("observability chart values", () => {
         it("names its Services so the in-cluster URLs are right", () => {
             assert.equal(at(values("dev"), "fullnameOverride"), "kps");
             assert.equal(URLS.prometheus, "http://kps-prometheus.observability.svc.cluster.local:9090");
-        });
-    });
-
-    describe("grafana", () => {
-        it("reads the admin credentials from a Secret and never takes a password as a value", () => {
-            const v = grafanaValues({ environment: "prod" });
-            assert.deepEqual(v.admin, { existingSecret: GRAFANA_ADMIN_SECRET.name, userKey: "admin-user", passwordKey: "admin-password" });
-            assert.equal(v.adminPassword, undefined);
-            assert.doesNotMatch(JSON.stringify(v), /correct-horse/);
-        });
-
-        it("turns anonymous access and sign-up off", () => {
-            const ini = grafanaValues({ environment: "dev" })["grafana.ini"] as Record<string, Record<string, unknown>>;
-            assert.equal(ini["auth.anonymous"].enabled, false);
-            assert.equal(ini.users.allow_sign_up, false);
-        });
-
-        it("provisions Prometheus, Loki and Jaeger by their in-cluster URLs, with traces linking to logs", () => {
-            const ds = grafanaDatasources();
-            const byType = Object.fromEntries(ds.map((d) => [d.type as string, d]));
-            assert.equal(byType.prometheus.url, URLS.prometheus);
-            assert.equal(byType.prometheus.isDefault, true);
-            assert.equal(byType.loki.url, "http://loki.observability.svc.cluster.local:3100");
-            assert.equal(byType.jaeger.url, `http://${JAEGER_COLLECTOR.service}.${OBSERVABILITY_NAMESPACE}.svc.cluster.local:16686`);
-            assert.equal(at(byType.jaeger, "jsonData.tracesToLogsV2.datasourceUid"), byType.loki.uid);
-            assert.match(String(at(byType.jaeger, "jsonData.tracesToLogsV2.query")), /log_type="access".*request_id=.*guid:x-request-id/);
-        });
-
-        it("loads Istio's five dashboards from Istio's repository at the mesh's exact release", () => {
-            const dashboards = at(grafanaValues({ environment: "dev" }), "dashboards.istio") as Record<string, Record<string, string>>;
-            assert.deepEqual(Object.keys(dashboards).sort(), ["istio-control-plane", "istio-mesh", "istio-performance", "istio-service", "istio-workload"]);
-            // File names as they are in istio/istio manifests/addons/dashboards on the 1.30 line.
-            const files = Object.values(dashboards).map((d) => d.url.split("/").pop()).sort();
-            assert.deepEqual(files, ["istio-mesh-dashboard.gen.json", "istio-performance-dashboard.json", "istio-service-dashboard.json", "istio-workload-dashboard.json", "pilot-dashboard.gen.json"]);
-            for (const d of Object.values(dashboards)) {
-                assert.equal(d.url.split("/").slice(0, 6).join("/"), `https://raw.githubusercontent.com/istio/istio/${ISTIO_VERSION}`);
-                assert.deepEqual(Object.keys(d).sort(), ["curlOptions", "url"], "no datasource or title: the download script must not pipe curl into sed");
-                assert.match(d.curlOptions, /f/, "curl fails on HTTP errors");
-                assert.doesNotMatch(d.curlOptions, /k/, "and verifies TLS");
-            }
-        });
-
-        it("names the dashboards Kiali links to by the titles Istio's files carry", () => {
-            const kiali = (at(kialiValues({ environment: "prod", config: { authStrategy: "token" } }), "external_services.grafana.dashboards") as { name: string }[]).map((d) => d.name);
-            assert.deepEqual([...kiali].sort(), ISTIO_DASHBOARDS.map((d) => d.title).sort());
-        });
-
-        it("keeps its database on a volume outside dev, replacing the pod rather than rolling it", () => {
-            assert.equal(at(grafanaValues({ environment: "dev" }), "persistence.enabled"), false);
-            const prod = grafanaValues({ environment: "prod" });
-            assert.equal(at(prod, "persistence.enabled"), true);
-            assert.equal(at(prod, "persistence.storageClassName"), "gp3");
-            assert.equal(at(prod, "deploymentStrategy.type"), "Recreate");
         });
     });
 
@@ -134,7 +91,8 @@ describe("observability chart values", () => {
         it("uses the S3 bucket through its IRSA role in staging and prod", () => {
             const v = lokiValues({ environment: "prod", config: observabilityConfig("prod").loki, region: "ap-south-1", bucket: "dodo-prod-loki-abc", roleArn: "arn:aws:iam::123456789012:role/loki" });
             assert.equal(at(v, "loki.storage.type"), "s3");
-            assert.deepEqual(at(v, "loki.storage.bucketNames"), { chunks: "dodo-prod-loki-abc", ruler: "dodo-prod-loki-abc", admin: "dodo-prod-loki-abc" });
+            // Only the keys chart 18.11.0 reads: it has no `admin` bucket (the key did nothing).
+            assert.deepEqual(at(v, "loki.storage.bucketNames"), { chunks: "dodo-prod-loki-abc", ruler: "dodo-prod-loki-abc" });
             assert.equal(at(v, "loki.storage.s3.region"), "ap-south-1");
             assert.equal(at(v, "loki.storage.s3.accessKeyId"), undefined, "no static keys: the web identity token is the credential");
             assert.deepEqual(at(v, "serviceAccount.annotations"), { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/loki" });
@@ -220,46 +178,6 @@ describe("observability chart values", () => {
         });
     });
 
-    describe("kiali", () => {
-        it("reaches Prometheus, Grafana and Jaeger by their in-cluster URLs", () => {
-            const v = kialiValues({ environment: "prod", config: { authStrategy: "token" } });
-            assert.equal(at(v, "external_services.prometheus.url"), URLS.prometheus);
-            assert.equal(at(v, "external_services.grafana.internal_url"), "http://grafana.observability.svc.cluster.local:80");
-            assert.equal(at(v, "external_services.tracing.internal_url"), `http://${JAEGER_COLLECTOR.service}.observability.svc.cluster.local:16685`);
-            assert.equal(at(v, "external_services.tracing.use_grpc"), true);
-            assert.equal(at(v, "external_services.tracing.provider"), "jaeger");
-        });
-
-        it("logs into Grafana with the admin Secret, not a literal password", () => {
-            const v = kialiValues({ environment: "prod", config: { authStrategy: "token" } });
-            assert.equal(at(v, "external_services.grafana.auth.password"), "secret:grafana-admin:admin-password");
-        });
-
-        it("takes the authentication strategy from config", () => {
-            assert.equal(at(kialiValues({ environment: "prod", config: { authStrategy: "token" } }), "auth.strategy"), "token");
-            assert.equal(at(kialiValues({ environment: "dev", config: { authStrategy: "anonymous" } }), "auth.strategy"), "anonymous");
-        });
-
-        it("lets anonymous (dev) users look but not edit; authenticated users edit with their own RBAC", () => {
-            assert.equal(at(kialiValues({ environment: "dev", config: { authStrategy: "anonymous" } }), "deployment.view_only_mode"), true);
-            assert.equal(at(kialiValues({ environment: "prod", config: { authStrategy: "token" } }), "deployment.view_only_mode"), false);
-        });
-
-        it("reports the health of istiod and the ingress gateway by the labels their pods really carry", () => {
-            const v = kialiValues({ environment: "prod", config: { authStrategy: "token" } });
-            const components = at(v, "external_services.istio.component_status.components") as { app_label: string; namespace?: string; is_core: boolean }[];
-            assert.equal(at(v, "external_services.istio.component_status.enabled"), true);
-            const istiod = components.find((c) => c.app_label === istiodSelector().app);
-            assert.ok(istiod?.is_core, "istiod is a core component");
-            assert.equal(istiod.namespace, undefined, "Kiali looks in the root namespace by default, where istiod runs");
-            const gateway = components.find((c) => c.app_label === gatewaySelector().app);
-            assert.ok(gateway?.is_core, "the ingress gateway is a core component");
-            assert.equal(gateway.namespace, meshNamespaces()[1].metadata.name);
-            // Kiali 2.x discovers istiod and its ConfigMaps itself; names it would ignore are not set.
-            assert.deepEqual(Object.keys(at(v, "external_services.istio") as object), ["component_status"]);
-        });
-    });
-
     it("documents port-forwards for the three UIs against the real Service names and ports", () => {
         assert.equal(portForwardCommand("grafana"), "kubectl -n observability port-forward svc/grafana 3000:80");
         assert.equal(portForwardCommand("kiali"), "kubectl -n observability port-forward svc/kiali 20001:20001");
@@ -274,11 +192,5 @@ describe("observability chart values", () => {
                 assert.ok(parseMemory(r.limits.memory) >= parseMemory(r.requests.memory) && parseMemory(r.requests.memory) > 0, `${env} ${what} memory`);
             }
         }
-    });
-});
-
-describe("Istio dashboards", () => {
-    it("are the five the platform promises: Mesh 7639, Service 7636, Workload 7630, Control Plane 7645, Performance 11829", () => {
-        assert.deepEqual(ISTIO_DASHBOARDS.map((d) => d.gnetId).sort((a, b) => a - b), [7630, 7636, 7639, 7645, 11829]);
     });
 });

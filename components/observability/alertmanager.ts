@@ -1,0 +1,98 @@
+// Alertmanager's configuration (kube-prometheus-stack `alertmanager.config`): severity-based
+// routing to the stack's receivers, and inhibition. It holds no credential: the Slack webhook URL
+// and the PagerDuty routing key are files from a Secret that External Secrets Operator writes from
+// Secrets Manager, mounted by the operator at /etc/alertmanager/secrets/<secret>/ (Alertmanager
+// CRD spec.secrets; chart value alertmanager.alertmanagerSpec.secrets). Alertmanager reads them
+// when it sends (slack_configs.api_url_file, pagerduty_configs.routing_key_file: alertmanager
+// v0.34 config/notifiers.go, notify/pagerduty/config.go), so a rotated key needs no restart.
+import { ReceiversConfig } from "./alert-settings";
+
+/** The Secret ESO writes for Alertmanager, and its keys. */
+export const ALERTMANAGER_RECEIVERS_SECRET = { name: "alertmanager-receivers", slackKey: "slack-webhook-url", pagerdutyKey: "pagerduty-routing-key" } as const;
+/** Where the Prometheus Operator mounts spec.secrets (prometheus-operator Alertmanager API reference). */
+export const ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets";
+
+export const RECEIVERS = { none: "null", page: "page", ticket: "ticket" } as const;
+
+function secretFile(key: string): string {
+    return `${ALERTMANAGER_SECRETS_DIR}/${ALERTMANAGER_RECEIVERS_SECRET.name}/${key}`;
+}
+
+/** The canary alerts a fast SLO burn makes redundant: the page already says payments are failing. */
+export const CANARY_INHIBITIONS = [
+    { source: "PaymentsBackendErrorBudgetFastBurn", targets: ["PaymentsCanaryErrorRatio", "PaymentsCanaryLatencyRegression"] },
+    { source: "PaymentsBackendLatencyBudgetFastBurn", targets: ["PaymentsCanaryLatencyRegression"] },
+] as const;
+
+function slack(cluster: string): Record<string, unknown> {
+    return {
+        api_url_file: secretFile(ALERTMANAGER_RECEIVERS_SECRET.slackKey),
+        send_resolved: true,
+        title: `[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} (${cluster})`,
+        text: "{{ range .Alerts }}*{{ .Labels.severity }}* {{ .Annotations.summary }}\n{{ .Annotations.description }}\n{{ end }}",
+    };
+}
+
+function pagerduty(cluster: string, severity: "critical" | "warning"): Record<string, unknown> {
+    return {
+        routing_key_file: secretFile(ALERTMANAGER_RECEIVERS_SECRET.pagerdutyKey),
+        send_resolved: true,
+        severity,
+        description: `{{ .CommonLabels.alertname }} (${cluster}): {{ .CommonAnnotations.summary }}`,
+        details: { cluster, namespace: "{{ .CommonLabels.namespace }}", description: "{{ .CommonAnnotations.description }}" },
+    };
+}
+
+/**
+ * Pages (severity critical) go to PagerDuty, and to Slack as well when both are set; tickets
+ * (warning) go to Slack. With only one receiver, everything goes there (PagerDuty marks tickets
+ * as warnings). Watchdog, InfoInhibitor and info alerts of kube-prometheus-stack go nowhere.
+ */
+export function alertmanagerConfig(receivers: ReceiversConfig, cluster: string): Record<string, unknown> {
+    const hasSlack = receivers.slackWebhookSecret !== undefined;
+    const hasPd = receivers.pagerdutyRoutingKeySecret !== undefined;
+    const page = [...(hasPd ? [["pagerduty_configs", pagerduty(cluster, "critical")]] : []), ...(hasSlack ? [["slack_configs", slack(cluster)]] : [])];
+    const ticket = hasSlack ? [["slack_configs", slack(cluster)]] : hasPd ? [["pagerduty_configs", pagerduty(cluster, "warning")]] : [];
+    const receiver = (name: string, configs: (string | Record<string, unknown>)[][]) => ({
+        name,
+        ...Object.fromEntries(configs.map(([k, v]) => [k as string, [v]])),
+    });
+    const target = (configs: unknown[], name: string) => (configs.length > 0 ? name : RECEIVERS.none);
+    return {
+        global: { resolve_timeout: "5m" },
+        route: {
+            receiver: target(ticket, RECEIVERS.ticket),
+            group_by: ["alertname", "namespace", "service"],
+            group_wait: "30s",
+            group_interval: "5m",
+            repeat_interval: "12h",
+            routes: [
+                { receiver: RECEIVERS.none, matchers: ['alertname =~ "Watchdog|InfoInhibitor"'] },
+                { receiver: target(page, RECEIVERS.page), matchers: ['severity = "critical"'], group_wait: "10s", repeat_interval: "1h" },
+                { receiver: target(ticket, RECEIVERS.ticket), matchers: ['severity = "warning"'] },
+                { receiver: RECEIVERS.none, matchers: ['severity =~ "info|none|"'] },
+            ],
+        },
+        receivers: [
+            { name: RECEIVERS.none },
+            ...(page.length > 0 ? [receiver(RECEIVERS.page, page)] : []),
+            ...(ticket.length > 0 ? [receiver(RECEIVERS.ticket, ticket)] : []),
+        ],
+        inhibit_rules: [
+            ...CANARY_INHIBITIONS.map((i) => ({
+                source_matchers: [`alertname = "${i.source}"`],
+                target_matchers: [`alertname =~ "${i.targets.join("|")}"`],
+                equal: ["namespace", "service"],
+            })),
+            // kube-prometheus-stack's defaults: a page silences the same alert's lower severities.
+            { source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ["namespace", "alertname"] },
+            { source_matchers: ['severity = "warning"'], target_matchers: ['severity = "info"'], equal: ["namespace", "alertname"] },
+            { source_matchers: ['alertname = "InfoInhibitor"'], target_matchers: ['severity = "info"'], equal: ["namespace"] },
+        ],
+    };
+}
+
+/** Whether the stack has anywhere to send alerts (dev may not: its alerts stay in the UI). */
+export function hasReceivers(receivers: ReceiversConfig): boolean {
+    return receivers.slackWebhookSecret !== undefined || receivers.pagerdutyRoutingKeySecret !== undefined;
+}
