@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
         console.log("\nconformance report");
         for (const s of report.steps) console.log(`  ${s.step.padEnd(32)} ${s.seconds.toFixed(1).padStart(6)} s  ${s.detail}`);
         console.log(`  resources created: ${report.created}; objects compared with the synth: ${report.compared}; live objects judged: ${report.judged}`);
+        if (report.keptByCharts.length > 0) console.log(`  kept after destroy by their chart (helm.sh/resource-policy: keep): ${report.keptByCharts.length} (${report.keptByCharts.join(", ")})`);
         console.log(`  total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         for (const f of report.failures) console.log(`\nFAILED: ${f}`);
         return report.failures.length > 0 ? 1 : 0;

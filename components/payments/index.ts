@@ -82,20 +82,24 @@ export class Payments extends pulumi.ComponentResource {
         const inNamespace = [namespace, ...upstream];
         const security = apply(m.security, inNamespace);
         const base = apply(m.base, inNamespace);
-        const routing = apply(m.routing, inNamespace);
+        const egress = apply(m.egress, inNamespace);
         // RDS: the credentials Secret comes from ESO (its CRDs first; the ServiceAccount carries the role).
         const credentials = apply(m.externalSecrets, [...inNamespace, ...base, ...(args.rds?.externalSecretsReady ?? [])]);
-        // Workloads start only once mTLS, authorization, routes and their Secret and accounts exist.
+        // Workloads start only once mTLS, authorization, the database's egress and their Secret and accounts exist.
         const workloads = m.workloads.map((obj) =>
             applyObject(obj, {
                 parent: this,
                 provider: args.provider,
-                dependsOn: [...inNamespace, ...security, ...base, ...routing, ...credentials],
+                dependsOn: [...inNamespace, ...security, ...base, ...egress, ...credentials],
                 // The HPA owns the replica count after creation; `pulumi up` must not reset it.
                 ignoreChanges: obj.kind === "Deployment" ? ["spec.replicas"] : [],
             }),
         );
-        apply(m.scaling, [...inNamespace, ...workloads]);
+        // Canary capacity first: HPAs (v2's minimum follows the weight), then the PDBs, whose v2
+        // budget waits until v2 has that many ready pods; only then do the routes move.
+        const autoscalers = apply(m.scaling.filter((o) => o.kind === "HorizontalPodAutoscaler"), [...inNamespace, ...workloads]);
+        const budgets = apply(m.scaling.filter((o) => o.kind !== "HorizontalPodAutoscaler"), [...inNamespace, ...workloads, ...autoscalers]);
+        apply(m.routing, [...inNamespace, ...autoscalers, ...budgets]);
         const certificate = apply([m.certificate], [...upstream, ...(args.certificateDependsOn ?? [])]);
         // The Gateway serves the certificate's Secret; the edge VirtualService binds to it.
         apply(m.ingress, [...upstream, ...certificate]);

@@ -2,7 +2,8 @@
 // Pure: the component only hands these groups to Kubernetes in order.
 import { KubeObject } from "../k8s";
 import { Environment } from "../settings";
-import { BACKEND, BACKEND_VERSIONS, backendDeploymentName, BackendVersion, FRONTEND, POSTGRES } from "./names";
+import { backendReplicaBounds, capacityGate } from "./canary-capacity";
+import { BACKEND, BACKEND_VERSIONS, backendDeploymentName, FRONTEND, POSTGRES } from "./names";
 import {
     backendSecurityGroupPolicy,
     backendSidecar,
@@ -14,7 +15,7 @@ import {
     rdsServiceEntry,
 } from "./database";
 import { authorizationPolicies, namespaceSidecar, strictMtls } from "./security";
-import { PaymentsConfig, ReplicaBounds } from "./settings";
+import { PaymentsConfig } from "./settings";
 import { backendDestinationRule, backendMeshVirtualService, edgeGateway, edgeVirtualService, hostCertificate, ingressRateLimit } from "./traffic";
 import {
     backendDeployment,
@@ -69,10 +70,12 @@ export interface PaymentsManifests {
     security: KubeObject[];
     /** ServiceAccounts, the database Secret and Services. */
     base: KubeObject[];
+    /** The database's ServiceEntry (RDS) and DestinationRule: the backend needs them to start. */
+    egress: KubeObject[];
     workloads: KubeObject[];
-    /** HPAs and PDBs. */
+    /** HPAs, then PDBs; backend-v2's PDB carries the capacity gate the routes wait for. */
     scaling: KubeObject[];
-    /** DestinationRule and VirtualServices inside the mesh and at the edge. */
+    /** The backend's DestinationRule and the VirtualServices (the canary split): after scaling. */
     routing: KubeObject[];
     /** Objects in the ingress gateway's namespace: Gateway, EnvoyFilter. */
     ingress: KubeObject[];
@@ -81,6 +84,8 @@ export interface PaymentsManifests {
     /** RDS only: ExternalSecret, SecretStore and ESO's token Role (need the operator's CRDs). */
     externalSecrets: KubeObject[];
 }
+
+export { backendReplicaBounds, canaryMinReplicas } from "./canary-capacity";
 
 /** backend-v2 runs the canary image, or v1's when none is set (an idle canary slot, weight 0). */
 export function backendImages(images: PaymentsConfig["images"]): Record<"v1" | "v2", string> {
@@ -94,21 +99,15 @@ export function backendImages(images: PaymentsConfig["images"]): Record<"v1" | "
  * would instead make every drain hang and every managed node group upgrade fail with
  * PodEvictionFailure. The short outage is the accepted cost of one primary (docs/payments.md).
  */
-function disruptionBudgets(inClusterDatabase: boolean): KubeObject[] {
+function disruptionBudgets(inClusterDatabase: boolean, canaryPods: number): KubeObject[] {
+    const canary = podDisruptionBudget(backendDeploymentName("v2"), BACKEND.app, { app: BACKEND.app, version: "v2" }, 1);
+    canary.metadata.annotations = capacityGate(canaryPods);
     return [
         podDisruptionBudget(FRONTEND.app, FRONTEND.app, { app: FRONTEND.app }, 1),
-        ...BACKEND_VERSIONS.map((v) => podDisruptionBudget(backendDeploymentName(v), BACKEND.app, { app: BACKEND.app, version: v }, 1)),
+        podDisruptionBudget(backendDeploymentName("v1"), BACKEND.app, { app: BACKEND.app, version: "v1" }, 1),
+        canary,
         ...(inClusterDatabase ? [podDisruptionBudget(POSTGRES.statefulSet, POSTGRES.app, { app: POSTGRES.app }, 1)] : []),
     ];
-}
-
-/**
- * Replica bounds per backend version. v1 always gets the configured bounds; v2 does too while it
- * takes a share of traffic, but at weight 0 it only answers `x-canary: always` probes, so one pod
- * is enough (the HPA raises it to the configured minimum as soon as the weight goes up).
- */
-export function backendReplicaBounds(replicas: ReplicaBounds, canaryWeight: number): Record<BackendVersion, ReplicaBounds> {
-    return { v1: replicas, v2: canaryWeight === 0 ? { min: 1, max: replicas.max } : replicas };
 }
 
 export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): PaymentsManifests {
@@ -149,14 +148,13 @@ export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): Payments
         scaling: [
             horizontalPodAutoscaler(FRONTEND.app, FRONTEND.app, config.frontendReplicas),
             ...BACKEND_VERSIONS.map((v) => horizontalPodAutoscaler(backendDeploymentName(v), BACKEND.app, backendReplicas[v])),
-            ...disruptionBudgets(inCluster),
+            ...disruptionBudgets(inCluster, backendReplicas.v2.min),
         ],
+        egress: [...(rds ? [rdsServiceEntry(rds.host)] : []), databaseDestinationRule(dbHost, poolIdle)],
         routing: [
             backendDestinationRule(config.circuitBreaker),
             backendMeshVirtualService(config.canary.weight),
             edgeVirtualService({ host: config.host, environment, canaryWeight: config.canary.weight, canaryHeader: config.canary.edgeHeader }),
-            ...(rds ? [rdsServiceEntry(rds.host)] : []),
-            databaseDestinationRule(dbHost, poolIdle),
         ],
         ingress: [edgeGateway({ host: config.host }), ingressRateLimit(config.rateLimit)],
         certificate: hostCertificate({ host: config.host, issuerName: input.issuerName }),

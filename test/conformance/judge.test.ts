@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { asManifest, CONFORMANCE_EXEMPTIONS, isPlatformObject, judge } from "../../scripts/lib/conformance/judge";
 import { plantedViolation, PLANTED_RULE } from "../../scripts/lib/conformance/planted";
-import { isHarnessLeftover } from "../../scripts/lib/conformance/run";
+import { allowedLeftover } from "../../scripts/lib/conformance/run";
 import { renderCached } from "../harness";
 
 describe("conformance: judging the live objects", () => {
@@ -44,9 +44,12 @@ describe("conformance: judging the live objects", () => {
         assert.equal(probeFailures([other]).length, 1, "the same Deployment elsewhere is not exempt");
     });
 
-    it("leaves only the harness's stand-in cert-manager namespace contents after destroy", () => {
-        assert.equal(isHarnessLeftover({ kind: "ConfigMap", metadata: { name: "kube-root-ca.crt", namespace: "cert-manager" } }), true);
-        assert.equal(isHarnessLeftover({ kind: "ConfigMap", metadata: { name: "kube-root-ca.crt", namespace: "dodo-payments" } }), false);
-        assert.equal(isHarnessLeftover({ kind: "Secret", metadata: { name: "dodo-root-ca", namespace: "cert-manager" } }), false);
+    it("after destroy allows only the harness's stand-in cert-manager namespace contents and what a chart keeps on uninstall", () => {
+        assert.equal(allowedLeftover({ kind: "ConfigMap", metadata: { name: "kube-root-ca.crt", namespace: "cert-manager" } }), "harness");
+        assert.equal(allowedLeftover({ kind: "ConfigMap", metadata: { name: "kube-root-ca.crt", namespace: "dodo-payments" } }), undefined);
+        assert.equal(allowedLeftover({ kind: "Secret", metadata: { name: "dodo-root-ca", namespace: "cert-manager" } }), undefined);
+        const crd = { kind: "CustomResourceDefinition", metadata: { name: "virtualservices.networking.istio.io", annotations: { "helm.sh/resource-policy": "keep" } } };
+        assert.equal(allowedLeftover(crd), "kept by its chart");
+        assert.equal(allowedLeftover({ ...crd, metadata: { name: crd.metadata.name } }), undefined);
     });
 });

@@ -12,7 +12,7 @@ import { manifestsFor, paymentsConfig } from "./fixtures";
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function all(m: PaymentsManifests): KubeObject[] {
-    return [m.namespace, ...m.security, ...m.base, ...m.workloads, ...m.scaling, ...m.routing, ...m.ingress, m.certificate];
+    return [m.namespace, ...m.security, ...m.base, ...m.egress, ...m.workloads, ...m.scaling, ...m.routing, ...m.ingress, m.certificate];
 }
 
 function find(m: PaymentsManifests, kind: string, name: string): Obj {
@@ -132,10 +132,10 @@ describe("payments builders", () => {
             }
         });
 
-        it("gives an idle canary (weight 0) one pod, and the configured bounds once it takes traffic", () => {
+        it("gives an idle canary (weight 0) one pod, and a minimum that follows the weight once it takes traffic", () => {
             const bounds = { min: 3, max: 10 };
             assert.deepEqual(backendReplicaBounds(bounds, 0), { v1: bounds, v2: { min: 1, max: 10 } });
-            assert.deepEqual(backendReplicaBounds(bounds, 1), { v1: bounds, v2: bounds });
+            assert.deepEqual(backendReplicaBounds(bounds, 100), { v1: bounds, v2: bounds });
             const idle = manifestsFor("prod", { canary: { weight: 0, edgeHeader: true }, backendReplicas: bounds });
             assert.deepEqual([find(idle, "HorizontalPodAutoscaler", "backend-v2").spec.minReplicas, find(idle, "Deployment", "backend-v2").spec.replicas], [1, 1]);
             assert.equal(find(idle, "HorizontalPodAutoscaler", "backend-v1").spec.minReplicas, 3);

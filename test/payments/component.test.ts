@@ -125,9 +125,9 @@ describe("Payments and CertManager components", () => {
             assert.equal((byKindName(prod, "StatefulSet", "postgres")!.props as Obj).spec.template.spec.containers[0].image, POSTGRES_IMAGE);
         });
 
-        it("starts workloads only after the policies, routes, accounts and Secret exist", () => {
+        it("starts workloads only after the policies, the database's egress, accounts and Secret exist", () => {
             const backend = byKindName(prod, "Deployment", "backend-v1")!;
-            for (const dep of ["default-deny", "allow-frontend-to-backend", "postgres-credentials", "backend-sa", "backend-canary"]) {
+            for (const dep of ["default-deny", "allow-frontend-to-backend", "postgres-credentials", "backend-sa", "destinationrule-postgres"]) {
                 assert.ok(backend.dependsOn.some((d) => d.endsWith(`-${dep}`)), `backend-v1 does not wait for ${dep}: ${backend.dependsOn.join(", ")}`);
             }
         });

@@ -148,7 +148,7 @@ describe("payments data tier", () => {
 
     describe("mesh", () => {
         const m = manifestsFor("prod", {}, undefined, RDS);
-        const all = [m.namespace, ...m.security, ...m.base, ...m.workloads, ...m.routing] as Obj[];
+        const all = [m.namespace, ...m.security, ...m.base, ...m.egress, ...m.workloads, ...m.routing] as Obj[];
         const find = (kind: string, name: string) => all.find((o) => o.kind === kind && o.metadata.name === name)!;
 
         it("puts the endpoint in the registry (MESH_EXTERNAL, TCP 5432, DNS) and only the backend's Sidecar names it", () => {
@@ -169,7 +169,7 @@ describe("payments data tier", () => {
             assert.equal(find("DestinationRule", "postgres").spec.host, RDS.host);
             assert.equal(find("DestinationRule", "postgres").spec.trafficPolicy.tls, undefined, "the application does TLS");
             const dev = manifestsFor("dev");
-            const devRule = dev.routing.find((o) => o.kind === "DestinationRule" && o.metadata.name === "postgres") as Obj;
+            const devRule = dev.egress.find((o) => o.kind === "DestinationRule" && o.metadata.name === "postgres") as Obj;
             assert.equal(devRule.spec.host, "postgres.dodo-payments.svc.cluster.local");
             assert.equal(devRule.spec.trafficPolicy.connectionPool.tcp.idleTimeout, "1200s");
         });

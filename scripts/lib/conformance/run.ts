@@ -23,6 +23,8 @@ export interface ConformanceReport {
     created: number;
     compared: number;
     judged: number;
+    /** Objects a chart keeps on uninstall (Istio's CRDs): expected after destroy, listed. */
+    keptByCharts: string[];
     failures: string[];
 }
 
@@ -33,14 +35,21 @@ export function clusterIssuerCrdStandIn(): KubeObject {
     return { ...crd, metadata: { name: "clusterissuers.cert-manager.io" }, spec: { ...spec, scope: "Cluster", names: { plural: "clusterissuers", singular: "clusterissuer", kind: "ClusterIssuer" } } };
 }
 
-/** Objects the harness made (the stand-in for a pre-installed cert-manager), not the stack. */
-export function isHarnessLeftover(o: { kind?: string; metadata?: { name?: string; namespace?: string } }): boolean {
+/**
+ * Why an object may outlive `pulumi destroy`: the harness made it (the stand-in for a
+ * pre-installed cert-manager, and what Kubernetes puts in every namespace), or its chart keeps it
+ * on uninstall (`helm.sh/resource-policy: keep`: Istio's CRDs, so custom resources are never lost
+ * with a release). undefined: it is the stack's, and must be gone.
+ */
+export function allowedLeftover(o: { kind?: string; metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> } }): "harness" | "kept by its chart" | undefined {
+    if (o.metadata?.annotations?.["helm.sh/resource-policy"] === "keep") return "kept by its chart";
     const ns = o.metadata?.namespace;
-    return ns === "cert-manager" && ((o.kind === "ServiceAccount" && o.metadata?.name === "default") || (o.kind === "ConfigMap" && o.metadata?.name === "kube-root-ca.crt"));
+    const inEveryNamespace = (o.kind === "ServiceAccount" && o.metadata?.name === "default") || (o.kind === "ConfigMap" && o.metadata?.name === "kube-root-ca.crt");
+    return ns === "cert-manager" && inEveryNamespace ? "harness" : undefined;
 }
 
 export async function runConformance(log: (line: string) => void): Promise<ConformanceReport> {
-    const report: ConformanceReport = { steps: [], created: 0, compared: 0, judged: 0, failures: [] };
+    const report: ConformanceReport = { steps: [], created: 0, compared: 0, judged: 0, keptByCharts: [], failures: [] };
     const step = async <T>(name: string, fn: () => Promise<{ value: T; detail: string }>): Promise<T> => {
         const t0 = Date.now();
         log(`conformance: ${name} ...`);
@@ -120,11 +129,13 @@ export async function runConformance(log: (line: string) => void): Promise<Confo
 
         await step("destroy", async () => {
             const r = await stack.destroy({ onOutput: output, color: "never" });
-            // Whatever platform object is left, but the harness's stand-in cert-manager namespace
-            // and what Kubernetes puts in every namespace.
-            const left = (await platformObjects(cluster!.client)).filter((o) => !isHarnessLeftover(o));
-            if (left.length > 0) fail(`left behind after destroy: ${left.map((o) => `${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`).join(", ")}`);
-            return { value: r, detail: `${r.summary.resourceChanges?.delete ?? 0} resources deleted, nothing of ours left` };
+            // Whatever platform object is left but what allowedLeftover() names.
+            const left = await platformObjects(cluster!.client);
+            const ours = left.filter((o) => !allowedLeftover(o));
+            if (ours.length > 0) fail(`left behind after destroy: ${ours.map((o) => `${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`).join(", ")}`);
+            const kept = left.filter((o) => allowedLeftover(o) === "kept by its chart");
+            report.keptByCharts = kept.map((o) => `${o.kind} ${o.metadata?.name}`);
+            return { value: r, detail: `${r.summary.resourceChanges?.delete ?? 0} resources deleted, nothing of the stack left (${kept.length} CRDs kept by their chart's helm.sh/resource-policy: keep)` };
         });
     } catch (err) {
         const message = (err as Error).message;
