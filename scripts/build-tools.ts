@@ -1,8 +1,8 @@
 // npm run tools:build [-- --engine] [-- --linters] [-- --all] [-- --only <tool>[,<tool>]]
 // Builds Go tools pinned in tools/ into ~/.cache/dodo-platform-tools (or $DODO_TOOLS_CACHE),
 // reusing what is already built, and prints where they are and how long each build took.
-// Without flags: the validators (istioctl, kubectl-validate), which `npm run validate` also builds
-// on demand. --engine: the Pulumi CLI, the Kubernetes provider, kube-apiserver/-controller-manager/
+// Without flags: the validators (istioctl, kubectl-validate, helm), which `npm run validate` also
+// builds on demand. --engine: the Pulumi CLI, the Kubernetes provider, kube-apiserver/-controller-manager/
 // -scheduler, etcd and kwok for `npm run conformance` (about 45 min cold on 2 cores).
 // --linters: actionlint and promtool. See tools/README.md.
 import { ISTIO_VERSION } from "../components/versions";
@@ -26,9 +26,10 @@ async function main(argv: string[]): Promise<number> {
     const args = parseArgs(argv, { engine: "boolean", linters: "boolean", all: "boolean", only: "list" }, USAGE);
     const started = Date.now();
     const only = (args.only ?? []).flatMap((o) => o.split(",")).filter((o) => o !== "");
-    const groups: GoToolGroup[] = args.all ? ["engine", "linters"] : [...(args.engine ? ["engine" as const] : []), ...(args.linters ? ["linters" as const] : [])];
+    const validators = args.all || (!args.engine && !args.linters && only.length === 0);
+    const groups: GoToolGroup[] = [...(validators ? ["validators" as const] : []), ...(args.engine || args.all ? ["engine" as const] : []), ...(args.linters || args.all ? ["linters" as const] : [])];
     try {
-        if (args.all || (groups.length === 0 && only.length === 0)) buildValidators();
+        if (validators) buildValidators();
         const built = buildGoTools(selectTools(groups, only));
         for (const tool of Object.values(built)) {
             const how = tool.reused ? "cached" : `built in ${tool.buildSeconds.toFixed(1)} s`;

@@ -5,10 +5,13 @@ import { goModReplaces, goModRequires } from "../validate-tools";
 import { kubeVersionLdflags } from "./kubernetes";
 import { PROVIDER_REPORTED_VERSION } from "./provider";
 
-export type GoToolName = "pulumi" | "pulumi-resource-kubernetes" | "kubernetes" | "etcd" | "kwok" | "actionlint" | "promtool";
+export type GoToolName = "pulumi" | "pulumi-resource-kubernetes" | "kubernetes" | "etcd" | "kwok" | "actionlint" | "promtool" | "helm";
 
-/** engine: what `npm run conformance` runs; linters: checks other commands run on the repo. */
-export type GoToolGroup = "engine" | "linters";
+/**
+ * engine: what `npm run conformance` runs; linters: checks other commands run on the repo;
+ * validators: what `npm run validate` runs besides istioctl and kubectl-validate (validate-tools.ts).
+ */
+export type GoToolGroup = "engine" | "linters" | "validators";
 
 /** What the Go module proxy says about the pinned module (`go mod download -json`). */
 export interface PinnedModule {
@@ -125,6 +128,17 @@ export const GO_TOOLS: readonly GoToolSpec[] = [
         // Prometheus 3.x is served as module v0.3xx.y (v0.316.0 is release 3.16.0); .promu.yml sets this.
         ldflags: (pin) => `-s -w -X github.com/prometheus/common/version.Version=${prometheusRelease(pin.version)}`,
         versionProbe: (_, pin) => ({ args: ["--version"], expect: `version ${prometheusRelease(pin.version)}` }),
+    },
+    {
+        name: "helm",
+        group: "validators",
+        module: "helm.sh/helm/v4",
+        packages: ["helm.sh/helm/v4/cmd/helm"],
+        binaries: ["helm"],
+        sources: [],
+        // As helm's Makefile links a release (internal/version.version); unset, it says "v4.3".
+        ldflags: (pin) => `-s -w -X helm.sh/helm/v4/internal/version.version=${pin.version}`,
+        versionProbe: (_, pin) => ({ args: ["version", "--short"], expect: pin.version }),
     },
 ];
 
