@@ -3,6 +3,7 @@
 import type { Environment, Finding, KubeIndex, KubeObject, PolicyConfig, PulumiResource, ResolvedConfig, Rule, Violation } from "./rules/types";
 import { RULES } from "./catalog";
 import { effectiveEnforcement, exemptNamespaces, resolveConfig } from "./config";
+import { configuredExemptions, ExemptedFinding, exemptionFor, ExemptionUse, exemptionUse } from "./exemptions";
 import { isObj, namespaceOf, refOf } from "./rules/util";
 
 export interface CheckOptions {
@@ -11,6 +12,8 @@ export interface CheckOptions {
     config?: PolicyConfig;
     /** Limit the run to these rule ids (the CrossGuard adapter runs one rule at a time). */
     only?: readonly string[];
+    /** Receives the findings a configured exemption covered (they are not returned). */
+    exempted?: ExemptedFinding[];
 }
 
 export function indexObjects(objects: readonly KubeObject[]): KubeIndex {
@@ -26,8 +29,9 @@ export function indexObjects(objects: readonly KubeObject[]): KubeIndex {
 }
 
 /**
- * Runs one rule and turns its violations into findings: applies the configured enforcement
- * and the rule's exempt namespaces. Returns [] for a disabled rule.
+ * Runs one rule and turns its violations into findings: applies the configured enforcement,
+ * the rule's exempt namespaces and its workload exemptions (covered findings go to `exempted`).
+ * Returns [] for a disabled rule.
  */
 export function runRule(
     rule: Rule,
@@ -35,6 +39,7 @@ export function runRule(
     resources: readonly PulumiResource[],
     config: ResolvedConfig,
     positions?: ReadonlyMap<object, number>,
+    exempted?: ExemptedFinding[],
 ): Finding[] {
     const enforcement = effectiveEnforcement(rule, config);
     if (enforcement === "disabled") return [];
@@ -59,11 +64,17 @@ export function runRule(
             }
         }
     }
+    const exemptions = config.rules[rule.id]?.exemptions;
     const out: Finding[] = [];
     for (const v of violations) {
         const ref = v.ref ?? (v.subject ? refOf(v.subject) : { apiVersion: "", kind: "", namespace: "", name: "" });
         if (exempt.size && exempt.has(ref.namespace)) continue;
-        const f: Finding = { rule: rule.id, enforcement, ...ref, message: v.message };
+        const f: Finding = { rule: rule.id, enforcement, ...ref, message: v.message, ...(v.container === undefined ? {} : { container: v.container }) };
+        const exemption = exemptionFor(exemptions, f);
+        if (exemption) {
+            exempted?.push({ ...f, exemption });
+            continue;
+        }
         const index = v.subject ? positions?.get(v.subject) : undefined;
         if (index !== undefined) f.index = index;
         const urn = v.subject && "urn" in v.subject && typeof v.subject.urn === "string" ? v.subject.urn : undefined;
@@ -79,7 +90,7 @@ function run(kubeObjects: readonly KubeObject[], resources: readonly PulumiResou
     const out: Finding[] = [];
     for (const rule of RULES) {
         if (options.only && !options.only.includes(rule.id)) continue;
-        out.push(...runRule(rule, kube, resources, config, positions));
+        out.push(...runRule(rule, kube, resources, config, positions, options.exempted));
     }
     return out;
 }
@@ -89,6 +100,26 @@ export function checkObjects(objects: readonly KubeObject[], options: CheckOptio
     const positions = new Map<object, number>();
     objects.forEach((o, i) => positions.set(o, i));
     return run(objects, [], options, positions);
+}
+
+/** What a run found, what its exemptions covered, and which exemptions were stale or had nothing to cover. */
+export interface Judgement extends ExemptionUse {
+    findings: Finding[];
+    exempted: ExemptedFinding[];
+}
+
+/**
+ * checkObjects, plus an account of the configured exemptions over these objects: used, stale
+ * (the object is here and the rule finds nothing: remove it) or unseen (the object is not here).
+ */
+export function judgeObjects(objects: readonly KubeObject[], options: Omit<CheckOptions, "exempted"> = {}): Judgement {
+    const exempted: ExemptedFinding[] = [];
+    const findings = checkObjects(objects, { ...options, exempted });
+    const config = resolveConfig(options.config, options.env);
+    // A rule that does not run cannot make its exemptions stale.
+    const runs = (id: string) => (!options.only || options.only.includes(id)) && RULES.some((r) => r.id === id && effectiveEnforcement(r, config) !== "disabled");
+    const enabled = configuredExemptions(config).filter((e) => runs(e.rule));
+    return { findings, exempted, ...exemptionUse(enabled, exempted, objects) };
 }
 
 /** A Pulumi resource as the synth records it (extra fields are ignored). */

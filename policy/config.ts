@@ -1,12 +1,17 @@
 // Defaults and the enforcement decision, in one place so the CLI, the synth and the
 // CrossGuard pack can never disagree about what "mandatory in prod" means.
-import type { ConfiguredEnforcement, Enforcement, Environment, PolicyConfig, ResolvedConfig, Rule } from "./rules/types";
+import { parseExemptions } from "./exemptions";
+import type { ConfiguredEnforcement, Enforcement, Environment, PolicyConfig, ResolvedConfig, Rule, WorkloadExemption } from "./rules/types";
 
 /** Namespaces that never get a sidecar: Kubernetes' own and Istio's control plane. */
 export const DEFAULT_INJECTION_EXEMPT_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "istio-system"] as const;
 
-/** Workload hardening rules skip only Kubernetes' own namespaces (EKS add-ons need host access there). */
-export const DEFAULT_WORKLOAD_EXEMPT_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"] as const;
+/**
+ * Workload hardening rules skip only the namespaces that hold no workloads. kube-system is judged:
+ * the charts put the LB controller and metrics-server there; a system workload that must run
+ * otherwise gets a named exemption (policy/exemptions.ts), not a namespace.
+ */
+export const DEFAULT_WORKLOAD_EXEMPT_NAMESPACES = ["kube-public", "kube-node-lease"] as const;
 
 /**
  * Where the injector takes Istio's proxyv2 image from: components/versions.ts ISTIO_HUB, which the
@@ -20,6 +25,8 @@ export const DEFAULT_ROOT_NAMESPACE = "istio-system";
 
 export const DEFAULT_TRUSTED_REPOSITORIES = [
     "https://istio-release.storage.googleapis.com/charts",
+    // Istio's charts since its move off Google Cloud (1.31+ are published here only; istio.io blog, 2026-08-21).
+    "https://blob.istio.io/istio-release/charts",
     "https://aws.github.io/eks-charts",
     "https://kubernetes-sigs.github.io/metrics-server/",
     "https://charts.jetstack.io",
@@ -113,6 +120,8 @@ export interface PackPolicySettings {
     enforcementLevel?: ConfiguredEnforcement | "remediate";
     environment?: Environment;
     exemptNamespaces?: string[];
+    /** Workloads this rule does not judge, each with its reason (policy/exemptions.ts). */
+    exemptions?: WorkloadExemption[];
     rootNamespace?: string;
     ingressNamespaces?: string[];
     trustedRepositories?: string[];
@@ -152,7 +161,11 @@ export function fromPackConfig(pack: unknown, ruleIds: readonly string[]): Polic
         if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${key}: must be an enforcement level or an object`);
         const v = value as Record<string, unknown>;
         for (const k of Object.keys(v)) {
-            if (!["enforcementLevel", "environment", "rootNamespace", ...LIST_KEYS].includes(k)) throw new Error(`${key}.${k}: unknown setting`);
+            if (!["enforcementLevel", "environment", "rootNamespace", "exemptions", ...LIST_KEYS].includes(k)) throw new Error(`${key}.${k}: unknown setting`);
+        }
+        if (v.exemptions !== undefined) {
+            if (key === "all") throw new Error("all.exemptions: exemptions are per rule; name the rule");
+            rules[key] = { ...rules[key], exemptions: parseExemptions(`${key}.exemptions`, v.exemptions) };
         }
         if (v.enforcementLevel !== undefined) {
             if (key === "all") all = levelOf(`${key}.enforcementLevel`, v.enforcementLevel);

@@ -6,6 +6,7 @@ import {
 } from "@pulumi/policy";
 import { RULES, ruleArea } from "./catalog";
 import { indexObjects, runRule } from "./check";
+import { parseExemptions } from "./exemptions";
 import { describeObject } from "./report";
 import { namespaceOf } from "./rules/util";
 import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ISTIO_HUBS, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, enforcedEnvironment, PackPolicySettings, resolveConfig } from "./config";
@@ -34,6 +35,18 @@ const RULE_SETTINGS: Record<string, PolicyConfigSchema["properties"]> = {
     "eks-supported-version": { supportedEksVersions: stringList("EKS minor versions in standard support.", SUPPORTED_EKS_VERSIONS) },
 };
 
+/** Workload exemptions (policy/exemptions.ts); the pack re-checks each entry's shape and reason. */
+const EXEMPTIONS_SCHEMA = {
+    type: "array" as const,
+    description: "Workloads this rule does not judge: each names one object (namespace, kind, name) and why it must run that way.",
+    items: {
+        type: "object" as const,
+        properties: { namespace: { type: "string" as const }, kind: { type: "string" as const }, name: { type: "string" as const }, container: { type: "string" as const }, reason: { type: "string" as const } },
+        required: ["namespace", "kind", "name", "reason"],
+        additionalProperties: false,
+    },
+};
+
 function configSchema(rule: Rule): PolicyConfigSchema {
     return {
         properties: {
@@ -43,6 +56,7 @@ function configSchema(rule: Rule): PolicyConfigSchema {
                 description: `dev, staging or prod; can only tighten. The environment is the strictest of the ${ENVIRONMENT_TAG} stack tag and $${ENVIRONMENT_VARIABLE} (neither means prod), raised to this if stricter. Outside dev a mandatory rule reports as mandatory whatever its enforcementLevel says.`,
             },
             exemptNamespaces: stringList("Namespaces this rule ignores, in addition to its defaults."),
+            ...(rule.target === "kubernetes" ? { exemptions: EXEMPTIONS_SCHEMA } : {}),
             ...(RULE_SETTINGS[rule.id] ?? {}),
         },
     };
@@ -66,7 +80,9 @@ export function toPolicyConfig(
     const config: PolicyConfig = {
         environment,
         // Enforcement is applied by the engine (and forced below outside dev); exemptions are ours.
-        rules: raw.exemptNamespaces ? { [rule.id]: { exemptNamespaces: raw.exemptNamespaces } } : {},
+        rules: raw.exemptNamespaces || raw.exemptions
+            ? { [rule.id]: { ...(raw.exemptNamespaces ? { exemptNamespaces: raw.exemptNamespaces } : {}), ...(raw.exemptions ? { exemptions: parseExemptions(`${rule.id}.exemptions`, raw.exemptions) } : {}) } }
+            : {},
         ...(raw.rootNamespace ? { rootNamespace: raw.rootNamespace } : {}),
         ...(raw.ingressNamespaces ? { ingressNamespaces: raw.ingressNamespaces } : {}),
         ...(raw.trustedRepositories ? { trustedRepositories: raw.trustedRepositories } : {}),

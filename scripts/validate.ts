@@ -2,8 +2,9 @@
 // Synths the stack, then checks what it renders with upstream tools built from pinned Go modules
 // (tools/): `istioctl analyze --use-kube=false` (the platform's Istio release, with the mesh config
 // the istiod release installs) and kubectl-validate (built-in kinds against the cluster's
-// Kubernetes schemas, Istio kinds against Istio's CRDs). Prints a short report; exits 1 on any
-// error or warning not waived in validation-waivers.yaml, 2 on bad arguments.
+// Kubernetes schemas, Istio kinds against Istio's CRDs), and runs the policy rules over what the
+// charts render (scripts/lib/rendered-charts). Prints a short report; exits 1 on any error or
+// warning not waived in validation-waivers.yaml or any unexempted mandatory chart finding, 2 on bad arguments.
 // Nothing is fetched at validation time; tools and their inputs come from the Go module proxy
 // when they are built, and the tools themselves run with networking pointed at nowhere.
 import { spawnSync } from "child_process";
@@ -19,6 +20,7 @@ import { ALL_STACKS as STACKS, readStackConfig, REPO_ROOT } from "./lib/render";
 import { goYaml, meshConfigOf, schemaInputs, schemaVersion, unredactedForValidation, yamlStream } from "./lib/validate-inputs";
 import { decide, Finding, formatReport, parseIstioctlOutput, parseKubectlValidateOutput, parseWaivers, SELF_CHECK, selfCheckProblems, ToolRun, WaiverFileError } from "./lib/validate-report";
 import { BuiltTools, builtInGroupVersions, buildTools, ToolBuildError } from "./lib/validate-tools";
+import { runChartCheck } from "./lib/rendered-charts";
 
 const USAGE = "usage: npm run validate -- --stack <dev|staging|prod|local> [--out <dir>] [--no-synth]";
 const WAIVERS_FILE = path.join(REPO_ROOT, "validation-waivers.yaml");
@@ -92,7 +94,8 @@ async function main(argv: string[]): Promise<number> {
 
     // The stack's EKS version; an existing cluster's is not known here, so the default stands in.
     const { values, secretKeys } = readStackConfig(stack);
-    const wanted = parsePlatformConfig({ stack, values, secretKeys }).cluster.kubernetesVersion;
+    const platform = parsePlatformConfig({ stack, values, secretKeys });
+    const wanted = platform.cluster.kubernetesVersion;
     const k8s = schemaVersion(wanted, tools.embeddedKubernetesVersions);
 
     // The tools must find the defects planted in the fixture before their silence on the stack means anything.
@@ -107,7 +110,11 @@ async function main(argv: string[]): Promise<number> {
     const { findings, runs } = runTools(tools, manifests, meshConfigOf(resources as never), k8s.version, k8s.note);
     const verdict = decide(findings, waivers, stack);
     console.log(formatReport(stack, runs, verdict));
-    return verdict.exitCode;
+
+    // The policy rules over what the charts install (helm from tools/helm; policy/README.md, "Chart objects").
+    const charts = runChartCheck({ stack, env: platform.environment, resources: resources as never, manifests: manifests as never, kubeVersion: wanted, outDir: path.join(out, "charts") });
+    console.log(charts.report.trimEnd());
+    return verdict.exitCode !== 0 ? verdict.exitCode : charts.passed ? 0 : 1;
 }
 
 /** Runs both tools over `manifests` in a scratch folder, offline. */

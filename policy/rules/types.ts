@@ -48,6 +48,8 @@ export interface Violation {
     subject?: KubeObject | PulumiResource;
     /** Overrides the reference derived from `subject` (e.g. a missing PeerAuthentication). */
     ref?: ObjectRef;
+    /** The container the violation is about, when it is about one (per-container workload rules). */
+    container?: string;
 }
 
 /** A violation after the runner has applied enforcement and exemptions. */
@@ -59,6 +61,22 @@ export interface Finding extends ObjectRef {
     index?: number;
     /** URN of the subject when it came from the Pulumi engine. */
     urn?: string;
+    /** The container a per-container rule names. */
+    container?: string;
+}
+
+/**
+ * One workload a rule does not judge: narrow (namespace, kind and name of the object the finding
+ * names, optionally one container) and with the reason it must run that way. Pack config key
+ * `exemptions`, per rule.
+ */
+export interface WorkloadExemption {
+    namespace: string;
+    kind: string;
+    name: string;
+    /** Only this container's findings (per-container rules); unset: the whole workload. */
+    container?: string;
+    reason: string;
 }
 
 /** Per-rule settings. */
@@ -66,6 +84,8 @@ export interface RuleSettings {
     enforcement?: ConfiguredEnforcement;
     /** Added to the rule's default exempt namespaces. */
     exemptNamespaces?: string[];
+    /** Workloads this rule does not judge (policy/exemptions.ts). */
+    exemptions?: WorkloadExemption[];
 }
 
 /** The pack's configuration, as users write it (every field optional). */

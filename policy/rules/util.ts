@@ -63,8 +63,8 @@ export function refOf(subject: KubeObject | PulumiResource): ObjectRef {
 export function isPulumiResource(v: KubeObject | PulumiResource): v is PulumiResource {
     return typeof (v as PulumiResource).type === "string" && isObj((v as PulumiResource).props);
 }
-export function violation(subject: KubeObject | PulumiResource, message: string): Violation {
-    return { subject, message };
+export function violation(subject: KubeObject | PulumiResource, message: string, container?: string): Violation {
+    return container === undefined ? { subject, message } : { subject, message, container };
 }
 
 // ---- Istio API groups and versions ----

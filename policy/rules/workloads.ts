@@ -21,7 +21,7 @@ function containerRule(
             const out: Violation[] = [];
             for (const cv of containersOf(tpl.spec, ctx.config.istioHubs)) {
                 const problem = judge(cv, tpl.spec, tpl, o);
-                if (problem) out.push(violation(o, `${cv.role === "app" ? "container" : `${cv.role} container`} "${cv.name}" ${problem}`));
+                if (problem) out.push(violation(o, `${cv.role === "app" ? "container" : `${cv.role} container`} "${cv.name}" ${problem}`, cv.name));
             }
             return out;
         },
@@ -87,7 +87,7 @@ export const k8sNoHostNamespaces: KubeObjectRule = {
         for (const v of objs(tpl.spec.volumes)) if (v.hostPath !== undefined) out.push(violation(o, `volume "${String(v.name)}" is a hostPath`));
         for (const cv of containersOf(tpl.spec, ctx.config.istioHubs)) {
             for (const p of objs(cv.c.ports)) {
-                if (typeof p.hostPort === "number" && p.hostPort !== 0) out.push(violation(o, `container "${cv.name}" binds hostPort ${p.hostPort}`));
+                if (typeof p.hostPort === "number" && p.hostPort !== 0) out.push(violation(o, `container "${cv.name}" binds hostPort ${p.hostPort}`, cv.name));
             }
         }
         return out;

@@ -1,5 +1,8 @@
 import { strict as assert } from "assert";
-import { asManifest, CONFORMANCE_EXEMPTIONS, isPlatformObject, judge } from "../../scripts/lib/conformance/judge";
+import { resolveConfig } from "../../policy/config";
+import { shippedPackConfig } from "../../policy/config-files";
+import { configuredExemptions } from "../../policy/exemptions";
+import { asManifest, isPlatformObject, judge } from "../../scripts/lib/conformance/judge";
 import { plantedViolation, PLANTED_RULE } from "../../scripts/lib/conformance/planted";
 import { allowedLeftover } from "../../scripts/lib/conformance/run";
 import { renderCached } from "../harness";
@@ -20,28 +23,28 @@ describe("conformance: judging the live objects", () => {
         assert.deepEqual(m, { apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "n", labels: { a: "b" } }, spec: {} });
     });
 
-    it("passes dev's render, catches the planted allow-everyone policy, and reports unused exemptions as stale", async () => {
+    it("passes dev's render, catches the planted allow-everyone policy; exemptions whose object is absent are unseen, not stale", async () => {
         const objects = (await renderCached("dev")).manifests as unknown as Parameters<typeof judge>[0];
-        const clean = judge(objects, "dev", []);
+        const clean = judge(objects, "dev");
         assert.deepEqual(clean.failures, []);
-        assert.deepEqual(clean.unusedExemptions, []);
+        assert.deepEqual(clean.stale, []);
         const planted = plantedViolation();
-        const caught = judge([...objects, planted], "dev", []).failures;
+        const caught = judge([...objects, planted], "dev").failures;
         assert.deepEqual(caught.map((f) => `${f.rule} ${f.namespace}/${f.name}`), [`${PLANTED_RULE} dodo-payments/planted-allow-everyone`]);
-        assert.deepEqual(judge(objects, "dev").unusedExemptions, CONFORMANCE_EXEMPTIONS, "the render has no chart objects, so the exemptions go unused there");
+        assert.deepEqual(clean.unseen, configuredExemptions(resolveConfig(shippedPackConfig("dev"), "dev")), "the render has no chart objects, so no exemption applies there");
     });
 
-    it("exempts narrowly: rule, kind, namespace and name, each with a reason", () => {
-        for (const e of CONFORMANCE_EXEMPTIONS) {
-            assert.ok(e.rule && e.kind && e.name && e.namespace, JSON.stringify(e));
-            assert.ok(e.reason.length > 40, `${e.rule} ${e.name}: a reason`);
-        }
+    it("uses the pack config's exemptions: istiod's missing liveness probe, there and nowhere else; a hardened istiod makes it stale", () => {
         const liveIstiod = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "istiod", namespace: "istio-system" }, spec: { template: { metadata: {}, spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } }, containers: [{ name: "discovery", image: "docker.io/istio/pilot:1.30.4", readinessProbe: { httpGet: { path: "/ready", port: 8080 } } }] } } } };
         const other = structuredClone(liveIstiod);
         other.metadata.namespace = "payments";
         const probeFailures = (objs: object[]) => judge(objs as never, "dev").failures.filter((f) => f.rule === "k8s-probes");
         assert.deepEqual(probeFailures([liveIstiod]), []);
+        assert.deepEqual(judge([liveIstiod] as never, "dev").exempted.map((f) => `${f.rule} ${f.namespace}/${f.name} ${f.container}`), ["k8s-probes istio-system/istiod discovery"]);
         assert.equal(probeFailures([other]).length, 1, "the same Deployment elsewhere is not exempt");
+        const healed = structuredClone(liveIstiod) as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+        healed.spec.template.spec.containers[0]!.livenessProbe = { httpGet: { path: "/ready", port: 8080 } };
+        assert.deepEqual(judge([healed] as never, "dev").stale.map((e) => `${e.rule} ${e.kind} ${e.namespace}/${e.name}`), ["k8s-probes Deployment istio-system/istiod"]);
     });
 
     it("after destroy allows only the harness's stand-in cert-manager namespace contents and what a chart keeps on uninstall", () => {

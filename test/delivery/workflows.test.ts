@@ -158,7 +158,11 @@ describe("delivery: pull-request workflow", () => {
         assert.equal(job.needs, "test");
         assert.deepEqual(job.strategy?.matrix?.stack, [...STACKS]);
         assert.deepEqual(job.permissions, { contents: "read" });
-        assert.equal(usesOf(job, "actions/setup-go")[0]?.with?.["go-version-file"], "tools/istioctl/go.mod");
+        // Builds use GOTOOLCHAIN=local: the Go set up must be at least every validator's `go` line.
+        const goFile = String(usesOf(job, "actions/setup-go")[0]?.with?.["go-version-file"]);
+        const goLine = (f: string) => (/^go (\d+)\.(\d+)(?:\.(\d+))?$/m.exec(fs.readFileSync(path.join(ROOT, f), "utf8")) ?? []).slice(1).map((n) => Number(n ?? 0));
+        const atLeast = (a: number[], b: number[]) => a[0]! > b[0]! || (a[0] === b[0] && (a[1]! > b[1]! || (a[1] === b[1] && a[2]! >= b[2]!)));
+        for (const t of ["istioctl", "kubectl-validate", "helm"]) assert.ok(atLeast(goLine(goFile), goLine(`tools/${t}/go.mod`)), `${goFile} sets up Go older than tools/${t}/go.mod needs`);
         const cache = usesOf(job, "actions/cache")[0];
         assert.match(String(cache?.with?.path), /~\/\.cache\/dodo-platform-tools/);
         assert.match(String(cache?.with?.key), /hashFiles\('tools\/\*\*\/go\.mod', 'tools\/\*\*\/go\.sum'\)/);

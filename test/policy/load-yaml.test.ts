@@ -40,7 +40,10 @@ function fixtureDocuments(): string[] {
     const walk = (dir: string): void => {
         for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
             const p = path.join(dir, e.name);
-            if (e.isDirectory()) walk(p);
+            // A Helm chart's templates/ hold Go templates, not YAML (test/rendered-charts/fixture-chart).
+            if (e.isDirectory()) {
+                if (!(e.name === "templates" && fs.existsSync(path.join(dir, "Chart.yaml")))) walk(p);
+            }
             else if (/\.ya?ml$/.test(e.name)) out.push(...fs.readFileSync(p, "utf8").split(/^---[ \t]*$/m));
         }
     };

@@ -154,9 +154,10 @@ describe("policy: workload rules", () => {
         assert.deepEqual(run("k8s-no-privileged", objects).map((f) => f.kind), ["Pod", "StatefulSet", "DaemonSet", "Job", "ReplicaSet"]);
     });
 
-    it("skips kube-system by default and configured exempt namespaces per rule", () => {
+    it("judges kube-system like any namespace (charts run there), and skips configured exempt namespaces per rule", () => {
         const priv = (namespace: string) => deployment("x", namespace, podSpec([hardenedContainer("app", { securityContext: { privileged: true } })]));
-        assert.deepEqual(run("k8s-no-privileged", [priv("kube-system")]), []);
+        assert.equal(run("k8s-no-privileged", [priv("kube-system")]).length, 1);
+        assert.deepEqual(run("k8s-no-privileged", [priv("kube-node-lease")]), [], "kube-public and kube-node-lease hold no workloads");
         assert.equal(run("k8s-no-privileged", [priv("monitoring")]).length, 1);
         assert.deepEqual(run("k8s-no-privileged", [priv("monitoring")], { config: { rules: { "k8s-no-privileged": { exemptNamespaces: ["monitoring"] } } } }), []);
     });

@@ -1,8 +1,9 @@
 // Judges what runs on the cluster: every object the API server holds for the platform (the
 // charts' own objects included, which the offline render cannot see), read back and run through
-// the policy rules. Only the documented exemptions below may be left.
-import { checkObjects } from "../../../policy/check";
+// the policy rules. Only the pack config's workload exemptions may be left.
+import { judgeObjects } from "../../../policy/check";
 import { shippedPackConfig } from "../../../policy/config-files";
+import type { ExemptedFinding, RuleExemption } from "../../../policy/exemptions";
 import type { Finding, KubeObject } from "../../../policy/rules/types";
 
 /** Namespaces of the control plane and its bootstrap, not of the platform. */
@@ -26,46 +27,25 @@ export function asManifest(live: Record<string, unknown>): KubeObject {
     return { ...rest, metadata } as KubeObject;
 }
 
-export interface Exemption {
-    rule: string;
-    kind: string;
-    namespace?: string;
-    name: string;
-    /** Why it holds only on this test cluster, in one sentence. */
-    reason: string;
-}
-
-/**
- * What the local control plane does differently from EKS, and so the only findings allowed. Each
- * is narrow (rule, kind, namespace and name) and has a reason; docs/conformance.md lists them.
- */
-export const CONFORMANCE_EXEMPTIONS: readonly Exemption[] = [
-    {
-        rule: "k8s-probes",
-        kind: "Deployment",
-        namespace: "istio-system",
-        name: "istiod",
-        reason: "Istio's istiod chart (templates/deployment.yaml) defines a readiness probe only and has no value for a liveness probe; istiod is restarted by its Deployment when it exits.",
-    },
-];
-
-function exempted(f: Finding, exemptions: readonly Exemption[]): Exemption | undefined {
-    return exemptions.find((e) => e.rule === f.rule && e.kind === f.kind && e.name === f.name && (e.namespace ?? "") === (f.namespace ?? ""));
-}
-
 export interface Verdict {
     judged: number;
     findings: Finding[];
+    /** Findings the pack config's workload exemptions covered (policy/README.md, "Exemptions"). */
+    exempted: ExemptedFinding[];
     /** Mandatory findings no exemption covers: the run fails on any. */
     failures: Finding[];
-    /** Exemptions that matched nothing: stale, and reported so they get removed. */
-    unusedExemptions: Exemption[];
+    /** Exemptions whose object is on the cluster but the rule finds nothing there: the run fails on any. */
+    stale: RuleExemption[];
+    /** Exemptions whose object this stack does not deploy (observability is off in the local stack). */
+    unseen: RuleExemption[];
 }
 
-/** Runs the policy rules over the live objects with the environment's shipped pack config. */
-export function judge(objects: readonly KubeObject[], env: "dev" | "staging" | "prod", exemptions: readonly Exemption[] = CONFORMANCE_EXEMPTIONS): Verdict {
-    const findings = checkObjects(objects, { env, config: shippedPackConfig(env) });
-    const failures = findings.filter((f) => f.enforcement === "mandatory" && !exempted(f, exemptions));
-    const unusedExemptions = exemptions.filter((e) => !findings.some((f) => exempted(f, [e])));
-    return { judged: objects.length, findings, failures, unusedExemptions };
+/**
+ * Runs the policy rules over the live objects with the environment's shipped pack config: the
+ * same rules and the same workload exemptions as CrossGuard, policy:check and the rendered-chart
+ * check. The local control plane itself needs none of its own.
+ */
+export function judge(objects: readonly KubeObject[], env: "dev" | "staging" | "prod"): Verdict {
+    const j = judgeObjects(objects, { env, config: shippedPackConfig(env) });
+    return { judged: objects.length, findings: j.findings, exempted: j.exempted, failures: j.findings.filter((f) => f.enforcement === "mandatory"), stale: j.stale, unseen: j.unseen };
 }

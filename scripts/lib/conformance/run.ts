@@ -7,6 +7,7 @@ import { certificateCrdStandIn } from "../cluster/smoke";
 import { eventCollector, programStack } from "../engine";
 import { renderStack } from "../render";
 import { describeDifferences, objectDifferences } from "./compare";
+import { describeExemption } from "../../../policy/exemptions";
 import { judge, Verdict } from "./judge";
 import { platformObjects } from "./live";
 import { plantedViolation, PLANTED_RULE } from "./planted";
@@ -116,7 +117,7 @@ export async function runConformance(log: (line: string) => void): Promise<Confo
             report.judged = verdict.judged;
             const named = verdict.failures.map((f) => `${f.rule}: ${f.kind} ${f.namespace}/${f.name}: ${f.message}`);
             if (named.length > 0) fail(`mandatory findings on the live objects:\n${named.join("\n")}`);
-            if (verdict.unusedExemptions.length > 0) fail(`stale exemptions (nothing matched them): ${verdict.unusedExemptions.map((e) => `${e.rule} ${e.kind} ${e.name}`).join(", ")}`);
+            if (verdict.stale.length > 0) fail(`stale exemptions (the object is here, the rule finds nothing): ${verdict.stale.map(describeExemption).join(", ")}`);
             // The same path catches a planted violation, and names it.
             const planted = plantedViolation();
             await cluster!.client.apply(planted);
@@ -124,7 +125,7 @@ export async function runConformance(log: (line: string) => void): Promise<Confo
             await cluster!.client.delete(planted);
             const caught = withPlanted.failures.find((f) => f.rule === PLANTED_RULE && f.name === planted.metadata.name);
             if (!caught) fail(`the planted ${planted.kind} ${planted.metadata.namespace}/${planted.metadata.name} was not caught by ${PLANTED_RULE}`);
-            return { value: undefined, detail: `${verdict.judged} objects, ${verdict.findings.length} findings (${verdict.findings.filter((f) => f.enforcement === "mandatory").length} mandatory, all exempted); planted violation caught: ${caught!.rule}` };
+            return { value: undefined, detail: `${verdict.judged} objects, no mandatory finding, ${verdict.exempted.length} exempted (${verdict.exempted.map((f) => `${f.rule} ${f.kind} ${f.namespace}/${f.name}`).join(", ") || "none"}); planted violation caught: ${caught!.rule}` };
         });
 
         await step("destroy", async () => {

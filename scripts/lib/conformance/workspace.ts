@@ -5,14 +5,10 @@ import * as path from "path";
 import { buildGoTools, selectTools } from "../engine-tools/build";
 import { installKubernetesPlugin, PluginInstall } from "../engine-tools/plugin";
 import { pulumi, shell, tempWorkspace, Workspace } from "../engine";
-import { moduleDir, TOOLS_DIR } from "../validate-tools";
+import { istioModuleCharts } from "../rendered-charts/sources";
 
-/** Istio's charts in the istio.io/istio module the validators build istioctl from (tools/istioctl/go.mod). */
-export function istioModuleCharts(): { base: string; istiod: string; gateway: string; module: string } {
-    const { dir, version } = moduleDir(path.join(TOOLS_DIR, "istioctl"), "istio.io/istio");
-    const charts = path.join(dir, "manifests", "charts");
-    return { base: path.join(charts, "base"), istiod: path.join(charts, "istio-control", "istio-discovery"), gateway: path.join(charts, "gateway"), module: `istio.io/istio@${version}` };
-}
+// Istio's charts in the pinned istio.io/istio module; the rendered-chart check renders the same ones.
+export { istioModuleCharts };
 
 export interface LocalStackWorkspace {
     ws: Workspace;

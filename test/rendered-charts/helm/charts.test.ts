@@ -1,0 +1,83 @@
+// The rendered-chart check with the real helm (tools/helm, built into the tools cache on first use):
+// the fixture chart, and Istio's charts from the pinned istio.io/istio module with the values of
+// every stack. npm run test:charts (in .ci/run); not part of npm test, which builds no tools.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parsePlatformConfig } from "../../../components/config";
+import { checkStackCharts } from "../../../scripts/lib/rendered-charts";
+import { judgeCharts, ReleaseRender } from "../../../scripts/lib/rendered-charts/judge";
+import { helmBinary, renderRelease } from "../../../scripts/lib/rendered-charts/render";
+import { FIXTURE_CHART, fixtureRelease, objectTemplates, PLANTED, runFixtureSelfCheck } from "../../../scripts/lib/rendered-charts/self-check";
+import { istioModuleCharts, SourceOptions } from "../../../scripts/lib/rendered-charts/sources";
+import { ALL_STACKS, readStackConfig, renderStack } from "../../../scripts/lib/render";
+
+describe("rendered-chart check with the real helm", () => {
+    let helm: string;
+    let out: string;
+    before(() => {
+        helm = helmBinary((l) => console.log(`      ${l}`)).bin;
+        out = fs.mkdtempSync(path.join(os.tmpdir(), "charts-test-"));
+    });
+    after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+    describe("the fixture chart (test/rendered-charts/fixture-chart)", () => {
+        it("judges the objects of every template, the CRD and the hook Job included, and leaves the test hook out", () => {
+            const { render, verdict, problems } = runFixtureSelfCheck(helm, out);
+            assert.deepEqual(problems, []);
+            assert.deepEqual(verdict.templates.map((t) => t.template).sort(), objectTemplates(FIXTURE_CHART));
+            assert.ok(objectTemplates(FIXTURE_CHART).includes("fixture-app/templates/job-migrate.yaml"), "the hook is an object template");
+            assert.ok(!render.objects.some((o) => o.object.kind === "Pod"), "the helm test Pod is not rendered");
+            assert.equal(verdict.judged, render.objects.length);
+        });
+
+        it("fails the planted privileged container, naming the rule, the DaemonSet and the template it came from", () => {
+            const { verdict } = runFixtureSelfCheck(helm, out);
+            const planted = verdict.failures.find(({ finding: f }) => f.rule === PLANTED.rule);
+            assert.ok(planted, "k8s-no-privileged reported");
+            assert.equal(`${planted.finding.kind} ${planted.finding.namespace}/${planted.finding.name}`, `${PLANTED.kind} ${PLANTED.namespace}/${PLANTED.name}`);
+            assert.equal(planted.finding.container, "agent");
+            assert.match(planted.origin, /^fixture: fixture-app\/templates\/daemonset\.yaml \(DaemonSet at line \d+\)$/);
+        });
+
+        it("renders with the values the Release passes: without the planted value nothing fails", () => {
+            const release = { ...fixtureRelease(), values: { replicas: 4 } };
+            const r = renderRelease({ helm, release, source: { kind: "local", chartRef: FIXTURE_CHART, from: "fixture" }, kubeVersion: "1.35.0", apiVersions: [], outFile: path.join(out, "clean.yaml") });
+            const render: ReleaseRender = { release: "fixture", chart: "fixture-app", from: "fixture", objects: r.objects, duplicateKeys: r.duplicateKeys, seconds: r.seconds };
+            assert.deepEqual(judgeCharts([], [render], [], "prod", {}).failures, []);
+            const app = r.objects.find((o) => o.object.kind === "Deployment")!.object as { spec: { replicas: number } };
+            assert.equal(app.spec.replicas, 4);
+        });
+    });
+
+    describe("Istio's charts of every stack (offline, from the pinned istio.io/istio module)", () => {
+        let istio: NonNullable<SourceOptions["istio"]>;
+        before(() => {
+            istio = istioModuleCharts();
+        });
+
+        for (const stack of ALL_STACKS) {
+            it(`${stack}: base, istiod and the gateway render with the stack's values and leave no unexempted mandatory finding`, async () => {
+                const config = readStackConfig(stack);
+                const platform = parsePlatformConfig({ stack, values: config.values, secretKeys: config.secretKeys });
+                const render = await renderStack(stack);
+                const { renders, verdict } = checkStackCharts({
+                    stack, env: platform.environment, resources: render.resources, manifests: render.manifests as never, kubeVersion: platform.cluster.kubernetesVersion,
+                    helm, sources: { overrides: new Map(), istio, fetch: false }, outDir: path.join(out, stack),
+                });
+                const istioReleases = render.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && ["base", "istiod", "gateway"].some((c) => (r.props as { chart?: string }).chart?.endsWith(c)));
+                assert.equal(renders.length, istioReleases.length, `every Istio Release rendered; not rendered: ${JSON.stringify(verdict.skipped)}`);
+                assert.ok(renders.length >= 3);
+                for (const r of renders) assert.ok(r.objects.length > 0, `${r.release} rendered objects`);
+                assert.deepEqual(verdict.failures.map(({ finding: f, origin }) => `${f.rule} ${f.kind} ${f.namespace}/${f.name} (${origin})`), []);
+                assert.deepEqual(verdict.judgement.stale, []);
+                assert.ok(verdict.judgement.used.some((e) => e.rule === "k8s-probes" && e.name === "istiod"), "istiod's missing liveness probe is exempted, not absent");
+                // The values reach the chart: the gateway's pods carry the labels the program sets.
+                const gateway = renders.flatMap((r) => r.objects).find((o) => o.object.kind === "Deployment" && o.object.metadata?.namespace === "istio-ingress");
+                const labels = (gateway?.object.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+                assert.equal(labels["app.kubernetes.io/part-of"], "dodo-payments");
+            });
+        }
+    });
+});
