@@ -139,6 +139,7 @@ const certManager = new CertManager("cert-manager", {
     region: config.region,
     issuer: config.payments.tls.issuer,
     hostedZone: foundation.aws?.hostedZone,
+    host: config.payments.host,
     acmeEmail: config.payments.tls.acmeEmail,
     oidc: foundation.aws?.oidc,
     provider: foundation.provider,

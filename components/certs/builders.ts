@@ -88,42 +88,77 @@ export function certManagerValues(input: CertManagerValuesInput): Record<string,
     };
 }
 
+/** The one record name DNS-01 writes for a host, as Route 53 normalizes it (lowercase, no trailing dot). */
+export function acmeChallengeName(host: string): string {
+    return `_acme-challenge.${host.toLowerCase().replace(/\.$/, "")}`;
+}
+
 /**
- * What cert-manager's Route 53 solver does, limited to one hosted zone: read the change status,
- * write `_acme-challenge.*` TXT records (nothing else) and list the records in the zone, and find
- * the zone by name.
+ * What cert-manager's Route 53 solver does for one host: read the change status, write the
+ * host's `_acme-challenge` TXT record (nothing else) and read the zone. The solver is given the
+ * zone's ID (IssuerInput.hostedZoneId), so it never lists the account's zones.
  */
-export function route53Policy(hostedZoneId: string, partition = "aws"): PolicyDocument {
+export function route53Policy(hostedZoneId: string, host: string, partition = "aws"): PolicyDocument {
     if (!/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId)) throw new Error(`hostedZoneId must look like Z0123456789ABC (got "${hostedZoneId}")`);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(host)) throw new Error(`host must be one lowercase DNS name such as pay.dodopayments.com (got "${host}")`);
+    const zone = `arn:${partition}:route53:::hostedzone/${hostedZoneId}`;
     return {
         Version: "2012-10-17",
         Statement: [
             { Sid: "ChangeStatus", Effect: "Allow", Action: "route53:GetChange", Resource: `arn:${partition}:route53:::change/*` },
             {
-                // Only TXT records named _acme-challenge.*: the role cannot repoint the host or any
-                // other record in the zone. Record names in the condition are lowercase, without the
-                // trailing dot (Route 53 normalizes them before evaluating it).
-                Sid: "ChallengeRecords",
+                // Exactly _acme-challenge.<host>, TXT only: another environment's host in a shared
+                // zone (staging -> pay.dodopayments.com) and every other record are refused. Names
+                // are compared as Route 53 normalizes them: lowercase, no trailing dot
+                // (docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html).
+                // ForAllValues holds for a request without the key, so Null makes it required.
+                Sid: "ChallengeRecord",
                 Effect: "Allow",
                 Action: "route53:ChangeResourceRecordSets",
-                Resource: `arn:${partition}:route53:::hostedzone/${hostedZoneId}`,
+                Resource: zone,
                 Condition: {
-                    "ForAllValues:StringLike": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["_acme-challenge.*"] },
-                    "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] },
+                    "ForAllValues:StringEquals": {
+                        "route53:ChangeResourceRecordSetsNormalizedRecordNames": [acmeChallengeName(host)],
+                        "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"],
+                    },
+                    Null: { "route53:ChangeResourceRecordSetsNormalizedRecordNames": "false", "route53:ChangeResourceRecordSetsRecordTypes": "false" },
                 },
             },
-            { Sid: "ReadRecords", Effect: "Allow", Action: "route53:ListResourceRecordSets", Resource: `arn:${partition}:route53:::hostedzone/${hostedZoneId}` },
-            { Sid: "FindZone", Effect: "Allow", Action: "route53:ListHostedZonesByName", Resource: "*" },
+            { Sid: "ReadRecords", Effect: "Allow", Action: "route53:ListResourceRecordSets", Resource: zone },
         ],
     };
+}
+
+/** The CA's CAA identifier (RFC 8659 issuer-domain-name) per ACME issuer: Let's Encrypt's, for both its servers. */
+export const CAA_IDENTIFIERS: Readonly<Record<Exclude<IssuerKind, "selfSigned">, string>> = {
+    // letsencrypt.org/docs/caa: the identifier is letsencrypt.org, and the RFC 8657 parameters
+    // (validationmethods, accounturi) are honoured; staging checks CAA the same way.
+    "letsencrypt-staging": "letsencrypt.org",
+    letsencrypt: "letsencrypt.org",
+};
+
+/**
+ * CAA values for the host (Route 53 `CAA` record data): only the configured CA may issue, only
+ * after DNS-01 (RFC 8657 validationmethods, which Let's Encrypt honours), optionally only to this
+ * cluster's ACME account (accounturi), and nobody may issue a wildcard. The self-signed issuer is
+ * no public CA, so no public CA may issue for the host at all.
+ */
+export function caaRecords(issuer: IssuerKind, accountUri?: string): string[] {
+    const noWildcard = '0 issuewild ";"';
+    if (issuer === "selfSigned") return ['0 issue ";"', noWildcard];
+    if (accountUri !== undefined && !/^https:\/\/[^\s";]+$/.test(accountUri)) throw new Error(`accountUri must be the ACME account's https URL (got "${accountUri}")`);
+    const params = [...(accountUri ? [`accounturi=${accountUri}`] : []), "validationmethods=dns-01"];
+    return [`0 issue "${CAA_IDENTIFIERS[issuer]}; ${params.join("; ")}"`, noWildcard];
 }
 
 export interface IssuerInput {
     kind: IssuerKind;
     /** ACME only. */
     email?: string;
-    /** ACME only: the hosted zone's domain; the solver answers challenges for names in it. */
-    dnsZone?: string;
+    /** ACME only: the one host the issuer answers DNS-01 challenges for (payments.host). */
+    host?: string;
+    /** ACME only: ID of the Route 53 zone holding the host (may be an Output typed as string). */
+    hostedZoneId?: string;
     /** ACME only: AWS region for the Route 53 client. */
     region?: string;
 }
@@ -177,7 +212,7 @@ export function issuers(input: IssuerInput): Issuers {
             ],
         };
     }
-    const missing = (["email", "dnsZone", "region"] as const).filter((k) => !input[k]);
+    const missing = (["email", "host", "hostedZoneId", "region"] as const).filter((k) => !input[k]);
     if (missing.length > 0) throw new Error(`issuer ${input.kind} needs ${missing.join(", ")}`);
     return {
         issuerName: input.kind,
@@ -187,9 +222,10 @@ export function issuers(input: IssuerInput): Issuers {
                     server: ACME_SERVERS[input.kind],
                     email: input.email,
                     privateKeySecretRef: { name: `${input.kind}-account-key` },
-                    // Ambient credentials: the controller's IRSA role, limited to this zone; the
-                    // solver finds the zone by name (route53:ListHostedZonesByName).
-                    solvers: [{ selector: { dnsZones: [input.dnsZone] }, dns01: { route53: { region: input.region } } }],
+                    // Ambient credentials: the controller's IRSA role, which may write the host's
+                    // challenge record only. With hostedZoneID the solver skips its zone lookup
+                    // (ListHostedZonesByName); the selector keeps other names off this issuer.
+                    solvers: [{ selector: { dnsNames: [input.host] }, dns01: { route53: { region: input.region, hostedZoneID: input.hostedZoneId } } }],
                 },
             }),
         ],

@@ -16,6 +16,8 @@ export interface CertManagerArgs {
     issuer: IssuerKind;
     /** ACME issuers only: the Route 53 zone DNS-01 writes to (the IAM role is limited to it). */
     hostedZone?: { name: string; zoneId: pulumi.Input<string> };
+    /** ACME issuers only: the one host certificates are issued for; the role may write its challenge record only. */
+    host?: string;
     /** ACME issuers only. */
     acmeEmail?: string;
     /** The cluster's OIDC identity, for the IRSA role of the controller (ACME issuers; eks mode). */
@@ -31,7 +33,7 @@ export interface CertManagerArgs {
 
 /**
  * cert-manager (Helm, pinned, CRDs included) and the ClusterIssuer chosen by config. For ACME the
- * controller gets an IRSA role that can only touch the configured hosted zone.
+ * controller gets an IRSA role that can only write the host's `_acme-challenge` TXT record.
  */
 export class CertManager extends pulumi.ComponentResource {
     /** ClusterIssuer that signs host certificates. */
@@ -47,12 +49,13 @@ export class CertManager extends pulumi.ComponentResource {
         let roleArn: pulumi.Output<string> | undefined;
         const roleDeps: pulumi.Resource[] = [];
         if (acme) {
-            if (!args.hostedZone) throw new Error(`CertManager ${name}: hostedZone is required for issuer ${args.issuer}`);
+            if (!args.hostedZone || !args.host) throw new Error(`CertManager ${name}: hostedZone and host are required for issuer ${args.issuer}`);
+            const host = args.host;
             if (!args.oidc) throw new Error(`CertManager ${name}: issuer ${args.issuer} needs the cluster's OIDC identity (eks mode)`);
             const role = irsaRole(`${name}-route53`, args.oidc, CERT_MANAGER_NAMESPACE, CERT_MANAGER_SERVICE_ACCOUNT, { parent: this });
             const policy = new aws.iam.RolePolicy(`${name}-route53`, {
                 role: role.name,
-                policy: pulumi.output(args.hostedZone.zoneId).apply((zoneId) => JSON.stringify(route53Policy(zoneId))),
+                policy: pulumi.output(args.hostedZone.zoneId).apply((zoneId) => JSON.stringify(route53Policy(zoneId, host))),
             }, { parent: this });
             roleArn = role.arn;
             roleDeps.push(policy);
@@ -74,7 +77,9 @@ export class CertManager extends pulumi.ComponentResource {
             }, { ...k8sOpts, dependsOn: [namespace, ...roleDeps] }));
         }
 
-        const built = issuers({ kind: args.issuer, email: args.acmeEmail, dnsZone: args.hostedZone?.name, region: args.region });
+        // The zone ID is an Output; Pulumi resolves it inside the ClusterIssuer's inputs.
+        const hostedZoneId = args.hostedZone ? (args.hostedZone.zoneId as unknown as string) : undefined;
+        const built = issuers({ kind: args.issuer, email: args.acmeEmail, host: args.host, hostedZoneId, region: args.region });
         // In order: the self-signed CA certificate needs its bootstrap issuer, the CA issuer its secret.
         const applied: pulumi.Resource[] = [];
         for (const obj of built.objects) {

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { applyObject } from "../apply";
+import { caaRecords } from "../certs/builders";
 import { KubeObject } from "../k8s";
 import { Environment } from "../settings";
 import { POSTGRES_IMAGE } from "../versions";
@@ -27,8 +28,9 @@ export interface PaymentsArgs {
     /** cert-manager and its ClusterIssuer(s): the host Certificate waits for them. */
     certificateDependsOn?: pulumi.Resource[];
     /**
-     * Publish the host in Route 53 as a CNAME to the ingress gateway's load balancer. Default: no
-     * record (dev with its private CA: resolve the host yourself, see docs/payments.md).
+     * Publish the host in Route 53 (an alias to the ingress gateway's NLB) with a CAA record naming
+     * the configured CA. Default: no records (dev with its private CA: resolve the host yourself,
+     * see docs/payments.md).
      */
     dns?: { hostedZoneId: pulumi.Input<string>; target: pulumi.Input<string> };
     /**
@@ -105,12 +107,22 @@ export class Payments extends pulumi.ComponentResource {
         apply(m.ingress, [...upstream, ...certificate]);
 
         if (args.dns) {
+            // An alias A record, not a CNAME: a CNAME cannot share its name with the CAA record
+            // below (RFC 1034 3.6.2), nor sit at the apex of a delegated per-environment zone.
+            // Replacing the old CNAME must delete it first (Route 53 refuses an A beside it).
+            const nlbZone = aws.lb.getHostedZoneIdOutput({ loadBalancerType: "network" }, { parent: this });
             new aws.route53.Record(`${name}-host`, {
                 zoneId: args.dns.hostedZoneId,
                 name: args.config.host,
-                type: "CNAME",
-                ttl: 300,
-                records: [args.dns.target],
+                type: "A",
+                aliases: [{ name: args.dns.target, zoneId: nlbZone.id, evaluateTargetHealth: true }],
+            }, { parent: this, deleteBeforeReplace: true });
+            new aws.route53.Record(`${name}-host-caa`, {
+                zoneId: args.dns.hostedZoneId,
+                name: args.config.host,
+                type: "CAA",
+                ttl: 3600,
+                records: caaRecords(args.config.tls.issuer, args.config.tls.acmeAccountUri),
             }, { parent: this });
         }
 

@@ -23,6 +23,8 @@ export interface TlsConfig {
     hostedZone?: string;
     /** ACME account e-mail; set when issuer is an ACME one. */
     acmeEmail?: string;
+    /** The ClusterIssuer's ACME account URL: the host's CAA record then names it (RFC 8657 accounturi). */
+    acmeAccountUri?: string;
     /** Install cert-manager; false where the cluster already runs it (its CRDs must then exist). */
     installCertManager: boolean;
 }
@@ -142,7 +144,7 @@ export const paymentsKeys = {
     hostedZone: defineKey({
         key: "payments.tls.hostedZone",
         type: "string",
-        description: "Public Route 53 hosted zone (its domain, e.g. dodopayments.com) that holds payments.host; required with a Let's Encrypt issuer. The zone is looked up by name; cert-manager's IAM role may change records in it only, and the host's DNS record is written there.",
+        description: "Public Route 53 hosted zone (its domain) that holds payments.host; required with a Let's Encrypt issuer. Recommended: a zone delegated to this environment's account (e.g. staging.dodopayments.com, or pay.dodopayments.com itself), so no environment holds another's records. The zone is looked up by name; cert-manager's IAM role may write `_acme-challenge.<payments.host>` TXT in it only, and the host's alias and CAA records are written there.",
         schema: hostName,
         optional: true,
     }),
@@ -151,6 +153,13 @@ export const paymentsKeys = {
         type: "string",
         description: "E-mail of the ACME account (expiry notices); required with a Let's Encrypt issuer.",
         schema: email,
+        optional: true,
+    }),
+    acmeAccountUri: defineKey({
+        key: "payments.tls.acmeAccountUri",
+        type: "string",
+        description: "The ACME account URL of the Let's Encrypt ClusterIssuer (kubectl get clusterissuer <issuer> -o jsonpath='{.status.acme.uri}' after its first run). Set, the host's CAA record allows issuance to that account only (RFC 8657 accounturi), so no other account, even one that can answer DNS-01 for the host, gets a certificate. Unset: any Let's Encrypt account that passes DNS-01.",
+        schema: z.string().regex(/^https:\/\/acme(-staging)?-v02\.api\.letsencrypt\.org\/acme\/acct\/\d+$/, { message: "expected a Let's Encrypt account URL such as https://acme-v02.api.letsencrypt.org/acme/acct/123456789" }),
         optional: true,
     }),
     frontendImage: defineKey({
@@ -392,6 +401,7 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
             issuer: reader.get(k.tlsIssuer),
             hostedZone: reader.get(k.hostedZone, "optional"),
             acmeEmail: reader.get(k.acmeEmail, "optional"),
+            acmeAccountUri: reader.get(k.acmeAccountUri, "optional"),
             installCertManager: reader.get(k.installCertManager),
         };
         const images = {
@@ -423,6 +433,12 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
                 reader.fail(k.hostedZone.key, `must be payments.host's zone: "${host}" is not in "${tls.hostedZone}"`);
             }
             if (!tls.acmeEmail) reader.fail(k.acmeEmail.key, `required with payments.tls.issuer ${tls.issuer}`);
+        }
+        if (tls.acmeAccountUri !== undefined) {
+            // An account of the other Let's Encrypt server would make the CAA record refuse every issuance.
+            const staging = tls.acmeAccountUri.startsWith("https://acme-staging-v02.");
+            if (!isAcme(tls.issuer)) reader.fail(k.acmeAccountUri.key, `only applies to a Let's Encrypt issuer (payments.tls.issuer is ${tls.issuer})`);
+            else if (staging !== (tls.issuer === "letsencrypt-staging")) reader.fail(k.acmeAccountUri.key, `is an account of the other Let's Encrypt server than payments.tls.issuer ${tls.issuer}`);
         }
         if (reader.environment === "prod" && tls.issuer !== "letsencrypt") {
             reader.fail(k.tlsIssuer.key, `prod serves a publicly trusted certificate ("letsencrypt"), got "${tls.issuer}"`);

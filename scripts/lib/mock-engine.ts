@@ -187,6 +187,9 @@ function mockCall(token: string, inputs: Record<string, unknown>, region: string
             const suffix = createHash("sha256").update(name).digest("base64url").replace(/[-_]/g, "x").slice(0, 6);
             return { arn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:${name}-${suffix}`, name, kmsKeyId: "", id: name, tags: {} };
         }
+        case "aws:lb/getHostedZoneId:getHostedZoneId":
+            // The provider's static table of ELB zones (an alias target), per region and LB type.
+            return { id: `ZMOCK${String(inputs.loadBalancerType ?? "application").toUpperCase()}`, region, loadBalancerType: inputs.loadBalancerType };
         case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
         default:

@@ -19,11 +19,12 @@ function program(issuer: "selfSigned" | "letsencrypt") {
             region: "ap-south-1",
             issuer,
             hostedZone: { name: "dodopayments.com", zoneId: "Z0123456789ABCDEFGHIJ" },
+            host: "pay.dodopayments.com",
             acmeEmail: "platform@dodopayments.com",
             oidc,
             provider,
         });
-        const base = paymentsConfig({ host: "pay.dodopayments.com", canary: { weight: 10, edgeHeader: true } });
+        const base = paymentsConfig({ host: "pay.dodopayments.com", tls: { issuer, installCertManager: true }, canary: { weight: 10, edgeHeader: true } });
         new Payments("payments", {
             environment: "prod",
             config: { ...base, postgres: { storageGiB: 100, password: pulumi.secret("a-very-long-database-password") } },
@@ -137,10 +138,21 @@ describe("Payments and CertManager components", () => {
             assert.ok(gw.dependsOn.includes(byKindName(prod, "Certificate", "dodo-payments-tls")!.ref));
         });
 
-        it("publishes the host as a CNAME to the gateway's load balancer when a hosted zone is given", () => {
+        it("publishes the host as an alias to the gateway's NLB, with a CAA record naming Let's Encrypt, when a hosted zone is given", () => {
             const record = props<Obj>(get(prod, "aws:route53/record:Record", "payments-host"));
-            assert.deepEqual([record.zoneId, record.name, record.type, record.records], ["Z0123456789ABCDEFGHIJ", "pay.dodopayments.com", "CNAME", ["k8s-istioing-abc.elb.ap-south-1.amazonaws.com"]]);
+            assert.deepEqual([record.zoneId, record.name, record.type, record.records], ["Z0123456789ABCDEFGHIJ", "pay.dodopayments.com", "A", undefined]);
+            assert.deepEqual(record.aliases, [{ name: "k8s-istioing-abc.elb.ap-south-1.amazonaws.com", zoneId: "ZMOCKNETWORK", evaluateTargetHealth: true }]);
+            const caa = props<Obj>(get(prod, "aws:route53/record:Record", "payments-host-caa"));
+            assert.deepEqual([caa.name, caa.type, caa.records], ["pay.dodopayments.com", "CAA", ['0 issue "letsencrypt.org; validationmethods=dns-01"', '0 issuewild ";"']]);
             assert.equal(ofType(selfSigned, "aws:route53/record:Record").length, 0);
+        });
+
+        it("gives the cert-manager role the host's challenge record only, and the ClusterIssuer the zone by ID", () => {
+            const policy = JSON.parse(props<Obj>(get(prod, "aws:iam/rolePolicy:RolePolicy", "certs-route53")).policy);
+            const change = policy.Statement.find((s: Obj) => s.Action === "route53:ChangeResourceRecordSets");
+            assert.deepEqual(change.Condition["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"], ["_acme-challenge.pay.dodopayments.com"]);
+            const issuer = props<Obj>(ofType(prod, "kubernetes:cert-manager.io/v1:ClusterIssuer")[0]);
+            assert.deepEqual(issuer.spec.acme.solvers[0].dns01.route53.hostedZoneID, "Z0123456789ABCDEFGHIJ");
         });
 
         it("routes the configured canary weight", () => {

@@ -66,6 +66,7 @@ export const INVOKE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     getRegion: ["ec2:DescribeRegions"],
     "iam.getSessionContext": [], // iam:GetRole on the caller's own role: OwnRoleForSessionContext
     "route53.getZone": ["route53:ListHostedZones", "route53:GetHostedZone", "route53:ListTagsForResource"],
+    "lb.getHostedZoneId": [], // the provider's static table of ELB alias zones: no AWS call
     "secretsmanager.getSecret": ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"],
 };
 
