@@ -58,7 +58,7 @@ export const platformKeys = {
     tags: defineKey({
         key: "tags",
         type: "map",
-        description: "Extra tags for every AWS resource, a map such as `CostCenter: platform-dev` (Project, Environment, ManagedBy and Stack are always set).",
+        description: "Extra tags for every AWS resource, a map such as `CostCenter: platform-dev` (Project, Environment, ManagedBy and Stack are always set, and may not be named here). Keys and values follow IAM's and EC2's rules (letters, digits, spaces and _ . : / = + - @; keys up to 128 characters, values up to 256; keys unique regardless of case); the `aws:` and `kubernetes.io/cluster/` prefixes are refused.",
         schema: keyValueMap("tag"),
         default: {},
     }),

@@ -10,6 +10,7 @@
 // `environment` and `tags`. A key such as `payments.canary.weight` is a path inside its object,
 // set with `pulumi config set --path dodo-platform:payments.canary.weight 20`.
 import { z } from "zod";
+import { caseInsensitiveDuplicates, MAX_TAGS_PER_RESOURCE, tagProblem } from "../policy/rules/aws-values";
 
 export const PROJECT = "dodo-platform";
 
@@ -361,11 +362,20 @@ export function labelValueProblem(value: string): string | undefined {
 
 export type KeyValueKind = "label" | "tag";
 
-function keyValueProblem(kind: KeyValueKind, key: string, value: string): string | undefined {
+/** Tags the platform sets on every AWS resource (components/config.ts); a stack's tags may not name them. */
+export const PLATFORM_TAG_KEYS = ["Project", "Environment", "ManagedBy", "Stack"] as const;
+
+/**
+ * Stack tags go on every AWS resource, IAM roles included, beside the platform's four and the
+ * few a resource sets itself (Name, subnet discovery tags): keep well under AWS's 50 per resource.
+ */
+export const MAX_STACK_TAGS = MAX_TAGS_PER_RESOURCE - PLATFORM_TAG_KEYS.length - 6;
+
+/** Why a label or an AWS tag is refused (IAM's and EC2's rules for tags), or undefined. */
+export function keyValueProblem(kind: KeyValueKind, key: string, value: string): string | undefined {
     if (kind === "label") return labelKeyProblem(key) ?? labelValueProblem(value);
-    if (key.toLowerCase().startsWith("aws:")) return `tag keys starting with "aws:" are reserved by AWS`;
-    if (key.length > 128 || value.length > 256) return "AWS tags allow keys up to 128 and values up to 256 characters";
-    return undefined;
+    if (PLATFORM_TAG_KEYS.some((k) => k.toLowerCase() === key.toLowerCase())) return `tag key "${key}" is set by the platform on every resource (${PLATFORM_TAG_KEYS.join(", ")})`;
+    return tagProblem(key, value);
 }
 
 /** A map of labels or tags (`CostCenter: platform-dev`); the schema names each bad entry. */
@@ -375,5 +385,11 @@ export function keyValueMap(what: KeyValueKind): z.ZodType<Record<string, string
             const problem = keyValueProblem(what, key, value);
             if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
         }
+        if (what !== "tag") return;
+        for (const group of caseInsensitiveDuplicates(Object.keys(entries))) {
+            ctx.addIssue({ code: "custom", path: [group[1]], message: `tag keys ${group.join(" and ")} differ only in case, which IAM treats as one key` });
+        }
+        const count = Object.keys(entries).length;
+        if (count > MAX_STACK_TAGS) ctx.addIssue({ code: "custom", message: `at most ${MAX_STACK_TAGS} tags (AWS allows ${MAX_TAGS_PER_RESOURCE} per resource, and the platform and resources add their own), got ${count}` });
     });
 }

@@ -1,6 +1,7 @@
 // Defaults and the enforcement decision, in one place so the CLI, the synth and the
 // CrossGuard pack can never disagree about what "mandatory in prod" means.
 import { parseExemptions } from "./exemptions";
+import { DEFAULT_MAX_PUBLIC_ACCESS_PERCENT } from "./rules/aws-values";
 import type { ConfiguredEnforcement, Enforcement, Environment, PolicyConfig, ResolvedConfig, Rule, WorkloadExemption } from "./rules/types";
 
 /** Namespaces that never get a sidecar: Kubernetes' own and Istio's control plane. */
@@ -94,6 +95,7 @@ export function resolveConfig(config: PolicyConfig = {}, env?: Environment): Res
         trustedRepositories: config.trustedRepositories ?? [...DEFAULT_TRUSTED_REPOSITORIES],
         supportedEksVersions: config.supportedEksVersions ?? [...SUPPORTED_EKS_VERSIONS],
         istioHubs: config.istioHubs ?? [...DEFAULT_ISTIO_HUBS],
+        maxPublicAccessPercent: config.maxPublicAccessPercent ?? DEFAULT_MAX_PUBLIC_ACCESS_PERCENT,
     };
 }
 
@@ -127,6 +129,7 @@ export interface PackPolicySettings {
     trustedRepositories?: string[];
     supportedEksVersions?: string[];
     istioHubs?: string[];
+    maxPublicAccessPercent?: number;
 }
 
 /** `{ "all": "<level>", "<rule-id>": "<level>" | { enforcementLevel, ...settings } }`, as Pulumi reads it. */
@@ -145,7 +148,7 @@ export function fromPackConfig(pack: unknown, ruleIds: readonly string[]): Polic
     const entries = Object.entries(pack as Record<string, unknown>);
     const rules: NonNullable<PolicyConfig["rules"]> = {};
     const environments: string[] = [];
-    const shared: Pick<PolicyConfig, "rootNamespace" | "ingressNamespaces" | "trustedRepositories" | "supportedEksVersions" | "istioHubs"> = {};
+    const shared: Pick<PolicyConfig, "rootNamespace" | "ingressNamespaces" | "trustedRepositories" | "supportedEksVersions" | "istioHubs" | "maxPublicAccessPercent"> = {};
     const levelOf = (key: string, v: unknown): ConfiguredEnforcement => {
         if (typeof v !== "string" || !LEVELS.includes(v)) throw new Error(`${key}: enforcementLevel must be one of ${LEVELS.join(", ")} (got ${JSON.stringify(v)})`);
         return v === "remediate" ? "mandatory" : (v as ConfiguredEnforcement); // our rules do not remediate
@@ -161,7 +164,7 @@ export function fromPackConfig(pack: unknown, ruleIds: readonly string[]): Polic
         if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${key}: must be an enforcement level or an object`);
         const v = value as Record<string, unknown>;
         for (const k of Object.keys(v)) {
-            if (!["enforcementLevel", "environment", "rootNamespace", "exemptions", ...LIST_KEYS].includes(k)) throw new Error(`${key}.${k}: unknown setting`);
+            if (!["enforcementLevel", "environment", "rootNamespace", "exemptions", "maxPublicAccessPercent", ...LIST_KEYS].includes(k)) throw new Error(`${key}.${k}: unknown setting`);
         }
         if (v.exemptions !== undefined) {
             if (key === "all") throw new Error("all.exemptions: exemptions are per rule; name the rule");
@@ -181,6 +184,11 @@ export function fromPackConfig(pack: unknown, ruleIds: readonly string[]): Polic
             if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new Error(`${key}.${k} must be a list of strings`);
             if (k === "exemptNamespaces") rules[key] = { ...rules[key], exemptNamespaces: list as string[] };
             else shared[k] = list as string[];
+        }
+        if (v.maxPublicAccessPercent !== undefined) {
+            const n = v.maxPublicAccessPercent;
+            if (typeof n !== "number" || !(n > 0 && n <= 100)) throw new Error(`${key}.maxPublicAccessPercent must be a number above 0 and at most 100 (got ${JSON.stringify(n)})`);
+            shared.maxPublicAccessPercent = n;
         }
         if (v.rootNamespace !== undefined) {
             if (typeof v.rootNamespace !== "string" || v.rootNamespace === "") throw new Error(`${key}.rootNamespace must be a namespace name`);

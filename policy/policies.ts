@@ -8,6 +8,7 @@ import { RULES, ruleArea } from "./catalog";
 import { indexObjects, runRule } from "./check";
 import { parseExemptions } from "./exemptions";
 import { describeObject } from "./report";
+import { DEFAULT_MAX_PUBLIC_ACCESS_PERCENT } from "./rules/aws-values";
 import { namespaceOf } from "./rules/util";
 import { DEFAULT_INGRESS_NAMESPACES, DEFAULT_ISTIO_HUBS, DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUSTED_REPOSITORIES, ENVIRONMENTS, SUPPORTED_EKS_VERSIONS, enforcedEnvironment, PackPolicySettings, resolveConfig } from "./config";
 import type { Finding, KubeObject, PolicyConfig, PulumiResource, ResolvedConfig, Rule } from "./rules/types";
@@ -33,6 +34,9 @@ const RULE_SETTINGS: Record<string, PolicyConfigSchema["properties"]> = {
     "k8s-no-public-services": { ingressNamespaces: stringList("Namespaces allowed to expose LoadBalancer/NodePort Services.", DEFAULT_INGRESS_NAMESPACES) },
     "helm-trusted-repository": { trustedRepositories: stringList("Helm repositories (https:// or oci:// prefixes) charts may come from.", DEFAULT_TRUSTED_REPOSITORIES) },
     "eks-supported-version": { supportedEksVersions: stringList("EKS minor versions in standard support.", SUPPORTED_EKS_VERSIONS) },
+    "eks-endpoint-restricted": {
+        maxPublicAccessPercent: { type: "number", default: DEFAULT_MAX_PUBLIC_ACCESS_PERCENT, description: "prod: the most of the IPv4 (or IPv6) address space, in percent, publicAccessCidrs may cover together (the stack's cluster.publicAccessMaxPercent)." },
+    },
 };
 
 /** Workload exemptions (policy/exemptions.ts); the pack re-checks each entry's shape and reason. */
@@ -88,6 +92,7 @@ export function toPolicyConfig(
         ...(raw.trustedRepositories ? { trustedRepositories: raw.trustedRepositories } : {}),
         ...(raw.supportedEksVersions ? { supportedEksVersions: raw.supportedEksVersions } : {}),
         ...(raw.istioHubs ? { istioHubs: raw.istioHubs } : {}),
+        ...(raw.maxPublicAccessPercent !== undefined ? { maxPublicAccessPercent: raw.maxPublicAccessPercent } : {}),
     };
     return resolveConfig(config, environment);
 }

@@ -1,51 +1,6 @@
 import { strict as assert } from "assert";
-import { ConfigError, parsePlatformConfig, PlatformConfig } from "../components/config";
-import { readStackConfig, REPO_ROOT } from "../scripts/lib/render";
-
-// Each test starts from what the CLI would pass for the environment's stack file (required keys
-// such as hosts and images included), minus the sizing keys the stack file sets, so defaults
-// show. `paths` are `pulumi config set --path` assignments (strings typed the way the CLI types
-// them); undefined removes a key.
-const RESET: Record<string, unknown> = {
-    "dodo-platform:network.flowLogs": undefined,
-    "dodo-platform:cluster.endpointPublicAccess": undefined,
-    "dodo-platform:cluster.publicAccessCidrs": undefined,
-    "dodo-platform:nodes.minSize": undefined,
-    "dodo-platform:nodes.desiredSize": undefined,
-    "dodo-platform:nodes.maxSize": undefined,
-};
-
-function cli(stack: string, paths: Record<string, unknown> = {}): { values: Record<string, string>; secretKeys: string[] } {
-    const file = ["dev", "staging", "prod"].includes(stack) ? stack : "dev";
-    const reset = file === "dev" ? { ...RESET, "dodo-platform:network.flowLogs": false } : RESET;
-    const { values, secretKeys } = readStackConfig(file, REPO_ROOT, { ...reset, ...paths });
-    return { values, secretKeys };
-}
-
-function parse(stack: string, paths: Record<string, unknown> = {}): PlatformConfig {
-    return parsePlatformConfig({ stack, ...cli(stack, paths) });
-}
-
-/** The problems for a config the CLI hands over as it is (flat keys included). */
-function rawProblems(stack: string, values: Record<string, string>, secretKeys: string[] = cli(stack).secretKeys): string[] {
-    try {
-        parsePlatformConfig({ stack, values, secretKeys });
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-        return [...err.problems];
-    }
-    assert.fail("expected the config to be rejected");
-}
-
-function problems(stack: string, paths: Record<string, unknown>): string[] {
-    try {
-        parse(stack, paths);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-        return [...err.problems];
-    }
-    assert.fail("expected the config to be rejected");
-}
+import { ConfigError } from "../components/config";
+import { cli, parse, problems, rawProblems } from "./config-fixtures";
 
 describe("platform config", () => {
     describe("environment defaults", () => {

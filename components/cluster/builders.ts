@@ -1,9 +1,18 @@
 // Pure builders for the cluster: names and shapes of what the Cluster component registers.
+import { PolicyDocument, serviceTrustPolicy } from "../iam";
 import { KubeObject } from "../k8s";
 import { NodeGroupConfig } from "./settings";
 
 /** The five EKS control-plane log types; all of them are shipped. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+/**
+ * The cluster role's trust: EKS, for this cluster only (EKS User Guide, "Cross-service confused
+ * deputy prevention": ArnLike aws:SourceArn on the cluster's ARN and aws:SourceAccount).
+ */
+export function clusterRoleTrustPolicy(accountId: string, region: string, clusterName: string, partition = "aws"): PolicyDocument {
+    return serviceTrustPolicy("eks.amazonaws.com", { accountId, sourceArn: `arn:${partition}:eks:${region}:${accountId}:cluster/${clusterName}` }, ["sts:AssumeRole", "sts:TagSession"]);
+}
 
 /** Port of istiod's sidecar-injector and validation webhooks, called by the API server on the nodes. */
 export const ISTIO_WEBHOOK_PORT = 15017;

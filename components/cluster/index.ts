@@ -4,12 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { applyObject } from "../apply";
 import { Environment } from "../settings";
 import { assumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../iam";
+import { lbControllerPolicy } from "./lb-controller-policy";
 import { irsaRole, OidcIdentity } from "./irsa";
 import { eksAddonVersions, EksAddonName } from "../versions";
 import { ChartSources, releaseChart, UPSTREAM } from "../charts";
-import lbControllerPolicy from "./aws-load-balancer-controller-policy.json";
 import { adminAccess, previewAccess, previewGuard } from "./access";
 import {
+    clusterRoleTrustPolicy,
     CONTROL_PLANE_LOG_TYPES,
     ebsCsiConfiguration,
     gp3StorageClass,
@@ -75,9 +76,10 @@ export class Cluster extends pulumi.ComponentResource {
         }, { parent: this, protect: isProd });
         new aws.kms.Alias(`${name}-secrets`, { name: `alias/${args.name}-eks-secrets`, targetKeyId: secretsKey.keyId }, parent);
 
+        const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
         const clusterRole = new aws.iam.Role(`${name}-control-plane`, {
             namePrefix: roleNamePrefix(args.name, "eks-control-plane"),
-            assumeRolePolicy: JSON.stringify(assumeRolePolicy("eks.amazonaws.com", ["sts:AssumeRole", "sts:TagSession"])),
+            assumeRolePolicy: accountId.apply((account) => JSON.stringify(clusterRoleTrustPolicy(account, args.region, args.name))),
         }, parent);
         const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-control-plane`, {
             role: clusterRole.name,
@@ -90,6 +92,16 @@ export class Cluster extends pulumi.ComponentResource {
             retentionInDays: config.logRetentionDays,
         }, parent);
 
+        // The control plane's own group for API access: the cluster security group is on every
+        // node too, so a rule there would open the nodes (and pods on host ports) to the same CIDRs.
+        // vpcConfig.securityGroupIds go on the control plane's ENIs only (EKS API, VpcConfigRequest)
+        // and can be changed in place (UpdateClusterConfig; terraform-provider-aws 5.25.0).
+        const apiSg = new aws.ec2.SecurityGroup(`${name}-api`, {
+            vpcId: args.vpcId,
+            description: `${args.name} Kubernetes API (private endpoint) from cluster.apiAccessCidrs`,
+            tags: { Name: `${args.name}-api` },
+        }, parent);
+
         const cluster = new aws.eks.Cluster(`${name}-eks`, {
             name: args.name,
             version: config.kubernetesVersion,
@@ -99,6 +111,7 @@ export class Cluster extends pulumi.ComponentResource {
                 endpointPrivateAccess: config.endpointPrivateAccess,
                 endpointPublicAccess: config.endpointPublicAccess,
                 publicAccessCidrs: config.endpointPublicAccess ? config.publicAccessCidrs : undefined,
+                securityGroupIds: [apiSg.id],
             },
             encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
             enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
@@ -133,10 +146,10 @@ export class Cluster extends pulumi.ComponentResource {
             egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "all egress" }],
             tags: { Name: `${args.name}-nodes` },
         }, parent);
-        // Reaching a private endpoint takes a route into the VPC and this rule on the cluster SG.
+        // Reaching a private endpoint takes a route into the VPC and this rule on the API group.
         config.apiAccessCidrs.forEach((cidr, i) => {
             new aws.vpc.SecurityGroupIngressRule(`${name}-api-access-${i}`, {
-                securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+                securityGroupId: apiSg.id,
                 cidrIpv4: cidr,
                 ipProtocol: "tcp",
                 fromPort: 443,
@@ -249,8 +262,9 @@ export class Cluster extends pulumi.ComponentResource {
 
         const lbRole = serviceAccountRole("lb-controller", "kube-system", LB_CONTROLLER_SERVICE_ACCOUNT);
         const lbPolicy = new aws.iam.Policy(`${name}-lb-controller`, {
-            description: "AWS Load Balancer Controller (upstream policy document)",
-            policy: JSON.stringify(lbControllerPolicy),
+            description: "AWS Load Balancer Controller (upstream policy document, ingress changes scoped to the VPC)",
+            // Security-group ingress changes in this VPC only (its ARN, as IAM's ec2:Vpc compares it).
+            policy: pulumi.all([accountId, args.vpcId]).apply(([account, vpcId]) => JSON.stringify(lbControllerPolicy(`arn:aws:ec2:${args.region}:${account}:vpc/${vpcId}`))),
         }, parent);
         const lbAttach = new aws.iam.RolePolicyAttachment(`${name}-lb-controller`, { role: lbRole.name, policyArn: lbPolicy.arn }, parent);
         this.lbController = new k8s.helm.v3.Release(`${name}-lb-controller`, {

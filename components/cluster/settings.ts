@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { addressSpacePercent, DEFAULT_MAX_PUBLIC_ACCESS_PERCENT, isPrivateIpv4Cidr, PROD_MIN_LOG_RETENTION_DAYS } from "../../policy/rules/aws-values";
 import { anyCidr, ConfigReader, ConfigSection, defineKey, integerIn, ipv4Cidr, keyValueMap, labelKeyProblem, labelValueProblem, oneOf } from "../settings";
 import { logRetentionDays } from "../network/settings";
 import { DEFAULT_KUBERNETES_VERSION, KubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS } from "../versions";
@@ -127,6 +128,13 @@ export const clusterKeys = {
         schema: z.array(anyCidr),
         default: [],
     }),
+    publicAccessMaxPercent: defineKey({
+        key: "cluster.publicAccessMaxPercent",
+        type: "number",
+        description: `In prod, the largest share of the IPv4 (and of the IPv6) address space, in percent, that cluster.publicAccessCidrs may cover together, overlaps counted once; a split such as 0.0.0.0/1 + 128.0.0.0/1 counts like 0.0.0.0/0. Default ${DEFAULT_MAX_PUBLIC_ACCESS_PERCENT} (about ${Math.round((DEFAULT_MAX_PUBLIC_ACCESS_PERCENT / 100) * 2 ** 32).toLocaleString("en-US")} IPv4 addresses: a /17 fits, a /16 does not). The policy pack's eks-endpoint-restricted takes the same setting (maxPublicAccessPercent).`,
+        schema: z.number().gt(0, { message: "must be more than 0" }).max(100, { message: "must be at most 100" }),
+        default: DEFAULT_MAX_PUBLIC_ACCESS_PERCENT,
+    }),
     adminPrincipals: defineKey({
         key: "cluster.adminPrincipals",
         type: "array",
@@ -150,14 +158,14 @@ export const clusterKeys = {
     apiAccessCidrs: defineKey({
         key: "cluster.apiAccessCidrs",
         type: "array",
-        description: "Private IPv4 CIDRs (VPN, peered VPCs, self-hosted CI runners) allowed to reach the private API endpoint on 443. Whoever runs Pulumi against a private-only cluster must come from one of them.",
-        schema: z.array(ipv4Cidr),
+        description: "Private IPv4 CIDRs (VPN, peered VPCs, self-hosted CI runners; RFC 1918 or 100.64.0.0/10, public ranges are refused) allowed to reach the private API endpoint on 443, through the control plane's own security group. Whoever runs Pulumi against a private-only cluster must come from one of them.",
+        schema: z.array(ipv4Cidr.refine(isPrivateIpv4Cidr, { message: "must be a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): the private endpoint is reached from inside the network; use cluster.publicAccessCidrs for the public endpoint" })),
         default: [],
     }),
     logRetentionDays: defineKey({
         key: "cluster.logRetentionDays",
         type: "integer",
-        description: "Retention of control-plane logs in days (a CloudWatch retention period). Default: dev 7, staging 30, prod 365.",
+        description: `Retention of control-plane logs in days (a CloudWatch retention period; prod at least ${PROD_MIN_LOG_RETENTION_DAYS}, PCI DSS 10.5.1). Default: dev 7, staging 30, prod 365.`,
         schema: logRetentionDays,
         default: { dev: 7, staging: 30, prod: 365 },
     }),
@@ -265,10 +273,21 @@ export const clusterSection: ConfigSection<ClusterConfig> = {
         if (config.endpointPublicAccess && config.publicAccessCidrs.length === 0) {
             reader.fail(k.publicAccessCidrs.key, "must list at least one CIDR when cluster.endpointPublicAccess is true");
         }
+        // Only a parse-time bound: components never need it.
+        const maxPercent = reader.get(k.publicAccessMaxPercent);
         if (reader.environment === "prod") {
             const open = config.publicAccessCidrs.filter((c) => c === "0.0.0.0/0" || c === "::/0");
             if (config.endpointPublicAccess && open.length > 0) {
                 reader.fail(k.publicAccessCidrs.key, `prod's public API endpoint must be restricted to listed CIDRs, got ${open.join(", ")}`);
+            } else if (config.endpointPublicAccess) {
+                const share = addressSpacePercent(config.publicAccessCidrs);
+                const [family, percent] = share.ipv4 >= share.ipv6 ? ["IPv4", share.ipv4] : ["IPv6", share.ipv6];
+                if (percent > maxPercent) {
+                    reader.fail(k.publicAccessCidrs.key, `together cover ${percent}% of the ${family} address space; prod allows at most ${maxPercent}% (cluster.publicAccessMaxPercent)`);
+                }
+            }
+            if (config.logRetentionDays < PROD_MIN_LOG_RETENTION_DAYS) {
+                reader.fail(k.logRetentionDays.key, `prod keeps control-plane logs at least ${PROD_MIN_LOG_RETENTION_DAYS} days (PCI DSS 10.5.1: a year of audit-log history), got ${config.logRetentionDays}`);
             }
             if (nodes.minSize < 3) reader.fail(k.minSize.key, `prod keeps at least 3 nodes (one per AZ), got ${nodes.minSize}`);
         }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { assumeRolePolicy, PolicyDocument, roleNamePrefix } from "../iam";
+import { PolicyDocument, roleNamePrefix, serviceTrustPolicy } from "../iam";
 import { planNetwork, subnetTags } from "./layout";
 import { NetworkConfig } from "./settings";
 
@@ -22,6 +22,15 @@ export function flowLogsPolicy(logGroupArn: string): PolicyDocument {
             },
         ],
     };
+}
+
+/**
+ * The flow-log delivery role's trust: VPC Flow Logs, for this account's flow logs only (the flow
+ * log's ID is not known before the role exists, hence `*`; VPC User Guide, "IAM role for
+ * publishing flow logs to CloudWatch Logs").
+ */
+export function flowLogsTrustPolicy(accountId: string, region: string, partition = "aws"): PolicyDocument {
+    return serviceTrustPolicy("vpc-flow-logs.amazonaws.com", { accountId, sourceArn: `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*` });
 }
 
 /** VPC with public and private subnets per AZ, NAT per config, flow logs, and a locked default SG. */
@@ -112,9 +121,11 @@ export class Network extends pulumi.ComponentResource {
                 name: `/aws/vpc/${args.name}/flow-logs`,
                 retentionInDays: config.flowLogsRetentionDays,
             }, { parent: this });
+            const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+            const region = aws.getRegionOutput({}, { parent: this }).region;
             const role = new aws.iam.Role(`${name}-flow-logs`, {
                 namePrefix: roleNamePrefix(args.name, "vpc-flow-logs"),
-                assumeRolePolicy: JSON.stringify(assumeRolePolicy("vpc-flow-logs.amazonaws.com")),
+                assumeRolePolicy: pulumi.all([accountId, region]).apply(([account, r]) => JSON.stringify(flowLogsTrustPolicy(account, r))),
             }, { parent: this });
             new aws.iam.RolePolicy(`${name}-flow-logs`, {
                 role: role.id,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isPrivateIpv4Cidr, PROD_MIN_LOG_RETENTION_DAYS } from "../../policy/rules/aws-values";
 import { ConfigReader, ConfigSection, defineKey, integerIn, ipv4Cidr, oneOf } from "../settings";
 
 export type NatGatewayMode = "single" | "perAz";
@@ -26,11 +27,13 @@ export const networkKeys = {
     vpcCidr: defineKey({
         key: "network.vpcCidr",
         type: "string",
-        description: "IPv4 CIDR of the VPC (/16 to /20). Default: dev 10.10.0.0/16, staging 10.20.0.0/16, prod 10.30.0.0/16.",
-        schema: ipv4Cidr.refine((c) => {
-            const prefix = Number(c.split("/")[1]);
-            return prefix >= 16 && prefix <= 20;
-        }, { message: "the VPC prefix must be between /16 and /20" }),
+        description: "IPv4 CIDR of the VPC (/16 to /20, a private range: RFC 1918 or 100.64.0.0/10). Default: dev 10.10.0.0/16, staging 10.20.0.0/16, prod 10.30.0.0/16.",
+        schema: ipv4Cidr
+            .refine((c) => {
+                const prefix = Number(c.split("/")[1]);
+                return prefix >= 16 && prefix <= 20;
+            }, { message: "the VPC prefix must be between /16 and /20" })
+            .refine(isPrivateIpv4Cidr, { message: "must be a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): a public range in the VPC shadows those internet addresses for every workload" }),
         default: { dev: "10.10.0.0/16", staging: "10.20.0.0/16", prod: "10.30.0.0/16" },
     }),
     availabilityZones: defineKey({
@@ -57,7 +60,7 @@ export const networkKeys = {
     flowLogsRetentionDays: defineKey({
         key: "network.flowLogsRetentionDays",
         type: "integer",
-        description: "Retention of VPC flow logs in days (a CloudWatch retention period). Default: dev 7, staging 30, prod 365.",
+        description: `Retention of VPC flow logs in days (a CloudWatch retention period; prod at least ${PROD_MIN_LOG_RETENTION_DAYS}, PCI DSS 10.5.1). Default: dev 7, staging 30, prod 365.`,
         schema: logRetentionDays,
         default: { dev: 7, staging: 30, prod: 365 },
     }),
@@ -77,6 +80,9 @@ export const networkSection: ConfigSection<NetworkConfig> = {
             if (config.availabilityZones < 3) reader.fail(networkKeys.availabilityZones.key, `prod spans 3 availability zones (got ${config.availabilityZones})`);
             if (config.natGateways !== "perAz") reader.fail(networkKeys.natGateways.key, `prod needs one NAT gateway per AZ ("perAz"), got "${config.natGateways}"`);
             if (!config.flowLogs) reader.fail(networkKeys.flowLogs.key, "prod keeps VPC flow logs on (got false)");
+            if (config.flowLogsRetentionDays < PROD_MIN_LOG_RETENTION_DAYS) {
+                reader.fail(networkKeys.flowLogsRetentionDays.key, `prod keeps flow logs at least ${PROD_MIN_LOG_RETENTION_DAYS} days (PCI DSS 10.5.1: a year of audit-log history), got ${config.flowLogsRetentionDays}`);
+            }
         }
         return config;
     },

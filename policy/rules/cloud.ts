@@ -1,5 +1,7 @@
 // AWS rules over Pulumi resource inputs (aws provider v7 shapes; v6's list-shaped blocks accepted too).
 import type { PulumiResource, ResourceRule, Violation } from "./types";
+import { addressSpacePercent } from "./aws-values";
+import { awsGuardRules } from "./aws-guards";
 import { Obj, arr, has, isObj, obj, str, strs, violation } from "./util";
 
 const EKS_CLUSTER = "aws:eks/cluster:Cluster";
@@ -29,19 +31,25 @@ const OPEN_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
 
 export const eksEndpointRestricted: ResourceRule = {
     id: "eks-endpoint-restricted",
-    description: "The EKS API endpoint is private, or public only to named CIDRs (never 0.0.0.0/0 or ::/0).",
+    description: "The EKS API endpoint is private, or public only to named CIDRs (never 0.0.0.0/0 or ::/0); in prod the CIDRs together cover at most maxPublicAccessPercent of the address space.",
     enforcement: "mandatory",
     target: "pulumi",
     scope: "object",
     types: [EKS_CLUSTER],
-    check(r) {
+    check(r, ctx) {
         const vpc = block(r.props.vpcConfig);
         // AWS defaults endpointPublicAccess to true and publicAccessCidrs to 0.0.0.0/0.
         if (vpc.endpointPublicAccess === false) return [];
         const cidrs = strs(vpc.publicAccessCidrs);
         if (cidrs.length === 0) return [violation(r, "the API endpoint is public and publicAccessCidrs is unset, which AWS reads as 0.0.0.0/0")];
         const open = cidrs.filter((c) => OPEN_CIDRS.has(c));
-        return open.length ? [violation(r, `the public API endpoint is open to ${open.join(", ")}`)] : [];
+        if (open.length) return [violation(r, `the public API endpoint is open to ${open.join(", ")}`)];
+        if (ctx.config.environment !== "prod") return [];
+        // ["0.0.0.0/1", "128.0.0.0/1"] is the internet too: judge the share the set covers.
+        const share = addressSpacePercent(cidrs);
+        const max = ctx.config.maxPublicAccessPercent;
+        const wide = (["ipv4", "ipv6"] as const).filter((f) => share[f] > max);
+        return wide.map((f) => violation(r, `publicAccessCidrs together cover ${share[f]}% of the ${f === "ipv4" ? "IPv4" : "IPv6"} address space; prod allows at most ${max}% (maxPublicAccessPercent)`));
     },
 };
 
@@ -187,4 +195,5 @@ export const cloudRules = [
     rdsBackupRetention,
     rdsNotPublic,
     rdsDeletionProtection,
+    ...awsGuardRules,
 ] as const;

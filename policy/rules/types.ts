@@ -105,6 +105,8 @@ export interface PolicyConfig {
     supportedEksVersions?: string[];
     /** Registries Istio's proxyv2 image comes from (the mesh's `global.hub`). Default: DEFAULT_ISTIO_HUBS. */
     istioHubs?: string[];
+    /** prod: the most of the IPv4 (or IPv6) address space, in percent, a public EKS endpoint may admit. Default: DEFAULT_MAX_PUBLIC_ACCESS_PERCENT. */
+    maxPublicAccessPercent?: number;
 }
 
 /** PolicyConfig with every default filled in; what rules read. */
@@ -117,6 +119,7 @@ export interface ResolvedConfig {
     trustedRepositories: readonly string[];
     supportedEksVersions: readonly string[];
     istioHubs: readonly string[];
+    maxPublicAccessPercent: number;
 }
 
 /** Objects of one input, indexed once so stack rules stay linear. */

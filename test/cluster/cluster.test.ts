@@ -81,9 +81,25 @@ describe("Cluster component", () => {
         assert.equal(props<any>(get(prod, "aws:eks/cluster:Cluster", "cluster-eks")).deletionProtection, true);
     });
 
-    it("opens the private endpoint to the configured private networks only", () => {
+    it("opens the private endpoint to the configured private networks only, on the control plane's own security group", () => {
         const rules = ofType(prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.name.startsWith("cluster-api-access-"));
-        assert.deepEqual(rules.map((r) => [props<any>(r).cidrIpv4, props<any>(r).fromPort, props<any>(r).securityGroupId]), [["10.100.0.0/16", 443, "sg-dodo-prod-cluster"]]);
+        assert.deepEqual(rules.map((r) => [props<any>(r).cidrIpv4, props<any>(r).fromPort, props<any>(r).securityGroupId]), [["10.100.0.0/16", 443, "cluster-api-id"]]);
+        assert.deepEqual(props<any>(get(prod, "aws:eks/cluster:Cluster", "cluster-eks")).vpcConfig.securityGroupIds, ["cluster-api-id"]);
+        const apiSg = props<any>(get(prod, "aws:ec2/securityGroup:SecurityGroup", "cluster-api"));
+        assert.deepEqual([apiSg.vpcId, apiSg.ingress, apiSg.egress], ["vpc-1", undefined, undefined], "rules are separate resources; the cluster security group keeps the control plane's egress");
+        // Nodes carry the cluster security group: nothing of the API access may land there.
+        const onClusterSg = ofType(prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => props<any>(r).securityGroupId === "sg-dodo-prod-cluster");
+        assert.deepEqual(onClusterSg.map((r) => r.name), []);
+        const lt = props<any>(get(prod, "aws:ec2/launchTemplate:LaunchTemplate", "cluster-general"));
+        assert.ok(!lt.vpcSecurityGroupIds.includes("cluster-api-id"), "the nodes never carry the API group");
+    });
+
+    it("lets EKS assume the cluster role for this cluster only (confused-deputy conditions)", () => {
+        const trust = JSON.parse(props<any>(get(prod, "aws:iam/role:Role", "cluster-control-plane")).assumeRolePolicy);
+        assert.deepEqual(trust.Statement[0].Condition, {
+            StringEquals: { "aws:SourceAccount": "123456789012" },
+            ArnLike: { "aws:SourceArn": "arn:aws:eks:ap-south-1:123456789012:cluster/dodo-prod" },
+        });
     });
 
     it("tags instances, volumes and load balancers that AWS creates for the cluster", () => {
@@ -168,6 +184,8 @@ describe("Cluster component", () => {
         assert.match(JSON.stringify(trust), /system:serviceaccount:kube-system:aws-load-balancer-controller/);
         const policy = JSON.parse(props<{ policy: string }>(get(prod, "aws:iam/policy:Policy", "cluster-lb-controller")).policy);
         assert.ok(policy.Statement.some((s: { Action: string[] }) => [s.Action].flat().includes("elasticloadbalancing:CreateLoadBalancer")));
+        const ingress = policy.Statement.filter((s: { Action: string[]; Condition?: object }) => [s.Action].flat().includes("ec2:AuthorizeSecurityGroupIngress") && !JSON.stringify(s.Condition ?? {}).includes("elbv2.k8s.aws/cluster"));
+        assert.deepEqual(ingress.map((s: { Condition?: object }) => s.Condition), [{ ArnEquals: { "ec2:Vpc": "arn:aws:ec2:ap-south-1:123456789012:vpc/vpc-1" } }]);
     });
 
     it("serves the resource metrics API the autoscalers need (metrics-server, pinned, HA in prod)", () => {
