@@ -1,9 +1,10 @@
-// npm run --silent authz -- --stack <env> --from <principal|anonymous|namespace/workload> --to <namespace>/<workload|service|app> --port <n> [--method <M>] [--path <p>] [--host <h>]
+// npm run --silent authz -- --stack <env> --from <principal|anonymous|namespace/workload> --to <namespace>/<workload|service|app> --port <n> [--method <M>] [--path <p>] [--host <h>] [--request-principal <iss>/<sub>]
 // npm run --silent authz -- --stack <env> --matrix
 // Answers "would this request be allowed?" from the stack's rendered AuthorizationPolicies, offline.
 // Prints one JSON line {"decision","policy","reason"} and exits 0 (DENY included); bad arguments exit 2.
 import { KubeObject } from "../components/k8s";
 import { AuthzDecision, AuthzRequest, evaluateRequest, PATH_NORMALIZATIONS, PathNormalization } from "../components/istio/authz";
+import { jwtIssuersAt, requestAuthAt, requestAuthenticationsFrom } from "../components/istio/authz-jwt";
 import { authorizationPoliciesFrom, buildAuthzMatrix, gatewayWorkload, MatrixProbes, MeshWorkload, resolveTargets, WorkloadOptions } from "../components/istio/authz-matrix";
 import { gatewaySelector, PATH_NORMALIZATION } from "../components/mesh/builders";
 import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE, ISTIO_ROOT_NAMESPACE, TRUST_DOMAIN } from "../components/mesh/topology";
@@ -11,8 +12,8 @@ import { parseArgs, UsageError } from "./lib/args";
 
 const STACKS = ["dev", "staging", "prod", "local"];
 const USAGE =
-    "usage: npm run --silent authz -- --stack <dev|staging|prod|local> (--from <principal|anonymous|namespace/workload> --to <namespace>/<workload|service|app> --port <n> [--method <M>] [--path <p>] [--host <h>] | --matrix)";
-const FLAGS = { stack: "string", from: "string", to: "string", port: "string", method: "string", path: "string", host: "string", matrix: "boolean" } as const;
+    "usage: npm run --silent authz -- --stack <dev|staging|prod|local> (--from <principal|anonymous|namespace/workload> --to <namespace>/<workload|service|app> --port <n> [--method <M>] [--path <p>] [--host <h>] [--request-principal <iss>/<sub>] | --matrix)";
+const FLAGS = { stack: "string", from: "string", to: "string", port: "string", method: "string", path: "string", host: "string", "request-principal": "string", matrix: "boolean" } as const;
 
 export interface AuthzCliArgs {
     stack: string;
@@ -23,6 +24,8 @@ export interface AuthzCliArgs {
     method?: string;
     path?: string;
     host?: string;
+    /** `<iss>/<sub>` of a valid token the request carries (the JWT a client sends through the gateway). */
+    requestPrincipal?: string;
 }
 
 export interface CliResult {
@@ -32,6 +35,8 @@ export interface CliResult {
 }
 
 const PRINCIPAL = /^[^/\s]+\/ns\/[^/\s]+\/sa\/[^/\s]+$/;
+/** A path under /api that no public client calls (admin refunds), probed in every matrix. */
+export const OUTSIDE_PUBLIC_API_PROBE = "/api/admin/refunds";
 const WORKLOAD_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
 
 /**
@@ -66,7 +71,13 @@ function meshPathNormalization(): PathNormalization {
  * root namespace and the path normalization istiod configures every proxy with. The command and
  * the synth's authz-matrix.md both use it, so they give the same answers.
  */
-export const AUTHZ_OPTIONS: MatrixProbes = { ...MESH_WORKLOADS, rootNamespace: ISTIO_ROOT_NAMESPACE, pathNormalization: meshPathNormalization() };
+export const AUTHZ_OPTIONS: MatrixProbes = {
+    ...MESH_WORKLOADS,
+    rootNamespace: ISTIO_ROOT_NAMESPACE,
+    pathNormalization: meshPathNormalization(),
+    // An operator path outside the public API: the matrix shows the edge kept out of it.
+    extraPaths: [OUTSIDE_PUBLIC_API_PROBE],
+};
 
 /** Validates flags; throws UsageError naming the flag. */
 export function parseAuthzArgs(argv: string[]): AuthzCliArgs {
@@ -74,7 +85,7 @@ export function parseAuthzArgs(argv: string[]): AuthzCliArgs {
     if (a._.length > 0) throw new UsageError(`unexpected argument "${a._[0]}"`);
     if (!a.stack || !STACKS.includes(a.stack)) throw new UsageError(`--stack must be one of ${STACKS.join(", ")}${a.stack ? ` (got "${a.stack}")` : ""}`);
     if (a.matrix) {
-        const extra = (["from", "to", "port", "method", "path", "host"] as const).find((k) => a[k] !== undefined);
+        const extra = (["from", "to", "port", "method", "path", "host", "request-principal"] as const).find((k) => a[k] !== undefined);
         if (extra) throw new UsageError(`--matrix cannot be combined with --${extra}`);
         return { stack: a.stack, matrix: true };
     }
@@ -90,7 +101,9 @@ export function parseAuthzArgs(argv: string[]): AuthzCliArgs {
     if (a.method !== undefined && !/^[A-Z][A-Z-]*$/.test(a.method)) throw new UsageError(`--method must be an uppercase HTTP method such as GET (got "${a.method}")`);
     if (a.path !== undefined && !a.path.startsWith("/")) throw new UsageError(`--path must start with "/" (got "${a.path}")`);
     if (a.host !== undefined && a.host.length === 0) throw new UsageError("--host must not be empty");
-    return { stack: a.stack, matrix: false, from: a.from, to: a.to, port, method: a.method, path: a.path, host: a.host };
+    const requestPrincipal = a["request-principal"];
+    if (requestPrincipal !== undefined && !/^\S+\/\S+$/.test(requestPrincipal)) throw new UsageError(`--request-principal must be "<iss>/<sub>", e.g. https://auth.dodopayments.com/user-1 (got "${requestPrincipal}")`);
+    return { stack: a.stack, matrix: false, from: a.from, to: a.to, port, method: a.method, path: a.path, host: a.host, ...(requestPrincipal ? { requestPrincipal } : {}) };
 }
 
 /**
@@ -118,6 +131,13 @@ function evaluateOn(target: MeshWorkload, args: AuthzCliArgs & { port: number },
         notes.push(`port ${args.port} is neither a container port of ${target.namespace}/${target.name} (${containerPorts}) nor a Service port forwarding to one; evaluated as ${protocol}`);
     }
     if (protocol === "TCP" && (args.method || args.path || args.host)) notes.push(`port ${port} is TCP, so --method/--path/--host are not visible to the proxy`);
+    const ras = requestAuthenticationsFrom(manifests);
+    const { auth, note } = requestAuthAt(args.requestPrincipal, target, ras, AUTHZ_OPTIONS.rootNamespace);
+    if (note) notes.push(note);
+    const issuers = jwtIssuersAt(target, ras, AUTHZ_OPTIONS.rootNamespace);
+    if (args.requestPrincipal === undefined && issuers.length > 0) {
+        notes.push(`evaluated without a token; ${target.name} validates tokens of ${issuers.join(", ")}: add --request-principal <iss>/<sub> for a request that carries one`);
+    }
     const request: AuthzRequest = {
         source: principal ? { principal } : {},
         destination: { namespace: target.namespace, labels: target.labels },
@@ -126,6 +146,7 @@ function evaluateOn(target: MeshWorkload, args: AuthzCliArgs & { port: number },
         method: protocol === "HTTP" ? (args.method ?? "GET") : undefined,
         path: protocol === "HTTP" ? (args.path ?? "/") : undefined,
         host: protocol === "HTTP" ? args.host : undefined,
+        ...(auth && protocol === "HTTP" ? { auth } : {}),
     };
     const decision = evaluateRequest(authorizationPoliciesFrom(manifests), request, AUTHZ_OPTIONS);
     return { ...(notes.length > 0 ? { ...decision, reason: `${decision.reason}; ${notes.join("; ")}` } : decision), port };

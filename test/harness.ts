@@ -29,7 +29,7 @@ export function testProvider(): k8s.Provider {
 const renders = new Map<string, Promise<Render>>();
 
 /** The whole program for a stack, rendered once per test process (renders are deterministic). */
-export function renderCached(stack: "dev" | "staging" | "prod"): Promise<Render> {
+export function renderCached(stack: "dev" | "staging" | "prod" | "local"): Promise<Render> {
     let render = renders.get(stack);
     if (!render) {
         render = renderStack(stack);

@@ -47,6 +47,7 @@ export const DRY_RUN_KINDS: Readonly<Record<string, string>> = {
     "policy/PodDisruptionBudget": "poddisruptionbudgets",
     "security.istio.io/AuthorizationPolicy": "authorizationpolicies",
     "security.istio.io/PeerAuthentication": "peerauthentications",
+    "security.istio.io/RequestAuthentication": "requestauthentications",
     "storage.k8s.io/StorageClass": "storageclasses",
     "telemetry.istio.io/Telemetry": "telemetries",
     "vpcresources.k8s.aws/SecurityGroupPolicy": "securitygrouppolicies",

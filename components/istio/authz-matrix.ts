@@ -4,7 +4,8 @@
 import { KubeObject } from "../k8s";
 import { INGRESS_GATEWAY_PRINCIPAL, TRUST_DOMAIN } from "../mesh/topology";
 import { AuthzDecision, AuthzRequest, DEFAULT_ROOT_NAMESPACE, evaluateRequest, EvaluateOptions, istioStringMatch, policyAppliesTo, policyRef } from "./authz";
-import { AuthorizationPolicyObject } from "./types";
+import { requestAuthAt, requestAuthenticationsFrom, samplePrincipal } from "./authz-jwt";
+import { AuthorizationPolicyObject, RequestAuthenticationObject } from "./types";
 
 export const DEFAULT_TRUST_DOMAIN = TRUST_DOMAIN;
 
@@ -202,6 +203,8 @@ export interface MatrixCaller {
     label: string;
     /** Undefined = anonymous (no mTLS peer identity). */
     principal?: string;
+    /** `<iss>/<sub>` of a valid token the caller sends; counts only where a RequestAuthentication validates its issuer. */
+    requestPrincipal?: string;
 }
 
 export interface MatrixProbes extends WorkloadOptions, EvaluateOptions {
@@ -209,6 +212,8 @@ export interface MatrixProbes extends WorkloadOptions, EvaluateOptions {
     methods?: string[];
     /** Paths to probe on every HTTP port. Default: derived from the policies (probesFor). */
     paths?: string[];
+    /** Paths probed besides the derived ones (e.g. one a policy must keep out). */
+    extraPaths?: string[];
     /** Default INGRESS_GATEWAY_PRINCIPAL. */
     ingressPrincipal?: string;
 }
@@ -225,6 +230,15 @@ export interface MatrixRow {
     caller: MatrixCaller;
     target: MeshWorkload;
     cells: MatrixCell[];
+}
+
+/**
+ * The internet with a token: the ingress gateway's identity carrying a valid token of each issuer
+ * a RequestAuthentication names (the gateway forwards it; forwardOriginalToken).
+ */
+export function jwtCallers(ras: readonly RequestAuthenticationObject[], ingressPrincipal: string = INGRESS_GATEWAY_PRINCIPAL): MatrixCaller[] {
+    const issuers = [...new Set(ras.flatMap((ra) => (ra.spec.jwtRules ?? []).map((r) => r.issuer).filter((i): i is string => Boolean(i))))].sort();
+    return issuers.map((issuer) => ({ label: `ingress gateway + token of ${issuer}`, principal: ingressPrincipal, requestPrincipal: samplePrincipal(issuer) }));
 }
 
 /** Callers: every distinct workload identity, the ingress gateway, and anonymous. */
@@ -276,7 +290,7 @@ export function probesFor(target: MeshWorkload, policies: AuthorizationPolicyObj
     const methods = probes.methods ?? (named.length > 0 ? [...named, ...(outsideMethod ? [outsideMethod] : [])] : ["GET"]);
     const patterns = uniq(operations.flatMap((o) => [...(o.paths ?? []), ...(o.notPaths ?? [])]));
     const outsidePath = ["/", `/${SAMPLE}-outside`].find((candidate) => !patterns.some((p) => istioStringMatch(p, candidate)));
-    const paths = probes.paths ?? uniq([...patterns.map(samplePath), ...(outsidePath ? [outsidePath] : [])]);
+    const paths = probes.paths ?? uniq([...patterns.map(samplePath), ...(outsidePath ? [outsidePath] : []), ...(patterns.length > 0 ? (probes.extraPaths ?? []) : [])]);
     return { ports: [...ports.values()].sort((a, b) => a.port - b.port), methods, paths: paths.length > 0 ? paths : ["/"] };
 }
 
@@ -284,18 +298,21 @@ export function probesFor(target: MeshWorkload, policies: AuthorizationPolicyObj
 export function evaluateMatrix(manifests: KubeObject[], probes: MatrixProbes = {}): MatrixRow[] {
     const workloads = workloadsFromManifests(manifests, probes);
     const policies = authorizationPoliciesFrom(manifests);
-    const callers = matrixCallers(workloads, probes.ingressPrincipal);
+    const ras = requestAuthenticationsFrom(manifests);
+    const callers = [...matrixCallers(workloads, probes.ingressPrincipal), ...jwtCallers(ras, probes.ingressPrincipal)];
     const rows: MatrixRow[] = [];
     for (const target of workloads) {
         const { ports, methods, paths } = probesFor(target, policies, probes);
         for (const caller of callers) {
             const cells: MatrixCell[] = [];
             for (const p of ports) {
+                const { auth } = requestAuthAt(caller.requestPrincipal, target, ras, probes.rootNamespace);
                 const base: AuthzRequest = {
                     source: caller.principal ? { principal: caller.principal } : {},
                     destination: { namespace: target.namespace, labels: target.labels },
                     port: p.port,
                     protocol: p.protocol,
+                    ...(auth ? { auth } : {}),
                 };
                 if (p.protocol === "TCP") {
                     cells.push({ port: p.port, protocol: p.protocol, decision: evaluateRequest(policies, base, probes) });
@@ -330,7 +347,7 @@ export function buildAuthzMatrix(manifests: KubeObject[], probes: MatrixProbes =
     const rows = evaluateMatrix(manifests, probes);
     const policies = authorizationPoliciesFrom(manifests);
     const workloads = workloadsFromManifests(manifests, probes);
-    const callers = matrixCallers(workloads, probes.ingressPrincipal);
+    const callers = [...matrixCallers(workloads, probes.ingressPrincipal), ...jwtCallers(requestAuthenticationsFrom(manifests), probes.ingressPrincipal)];
     const out: string[] = [
         "# Authorization matrix",
         "",
@@ -341,7 +358,7 @@ export function buildAuthzMatrix(manifests: KubeObject[], probes: MatrixProbes =
         "",
         "Callers:",
         "",
-        ...callers.map((c) => `- ${c.label}: ${c.principal ? `\`${c.principal}\`` : "no peer identity (plaintext)"}`),
+        ...callers.map((c) => `- ${c.label}: ${c.principal ? `\`${c.principal}\`` : "no peer identity (plaintext)"}${c.requestPrincipal ? `, request principal \`${c.requestPrincipal}\` where a RequestAuthentication validates its issuer` : ""}`),
         "",
         `Policies: ${policies.map((p) => `\`${policyRef(p)}\``).join(", ") || "none"}`,
     ];

@@ -173,6 +173,14 @@ export function meshConfig(args: MeshConfigArgs): Record<string, unknown> {
     };
 }
 
+/**
+ * istiod's environment (the chart's `env`). PILOT_SCOPE_GATEWAY_TO_NAMESPACE: "a gateway workload
+ * can only select gateway resources in the same namespace" (pilot/pkg/features/pilot.go), so a
+ * Gateway object written in any other namespace cannot drive the ingress gateway's pods. The edge
+ * Gateway lives in INGRESS_NAMESPACE beside them (payments/traffic.ts edgeGateway).
+ */
+export const ISTIOD_ENV: Readonly<Record<string, string>> = { PILOT_SCOPE_GATEWAY_TO_NAMESPACE: "true" };
+
 export interface IstiodValuesArgs {
     environment: Environment;
     revision?: string;
@@ -207,6 +215,7 @@ export function istiodValues(args: IstiodValuesArgs): Record<string, unknown> {
         // global.proxy.seccompProfile).
         seccompProfile: RUNTIME_DEFAULT_SECCOMP,
         meshConfig: args.meshConfig,
+        env: ISTIOD_ENV,
         global: {
             hub: ISTIO_HUB,
             tag: args.version,

@@ -14,6 +14,7 @@ import {
     rdsCredentialObjects,
     rdsServiceEntry,
 } from "./database";
+import { backendJwtAuthentication, edgeJwtAuthentication } from "./edge";
 import { authorizationPolicies, namespaceSidecar, strictMtls } from "./security";
 import { PaymentsConfig } from "./settings";
 import { backendDestinationRule, backendMeshVirtualService, edgeGateway, edgeVirtualService, hostCertificate, ingressRateLimit } from "./traffic";
@@ -77,7 +78,7 @@ export interface PaymentsManifests {
     scaling: KubeObject[];
     /** The backend's DestinationRule and the VirtualServices (the canary split): after scaling. */
     routing: KubeObject[];
-    /** Objects in the ingress gateway's namespace: Gateway, EnvoyFilter. */
+    /** Objects in the ingress gateway's namespace: Gateway, EnvoyFilter, the edge's RequestAuthentication. */
     ingress: KubeObject[];
     /** The host certificate (needs cert-manager and its issuer). */
     certificate: KubeObject;
@@ -124,7 +125,8 @@ export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): Payments
         namespace: paymentsNamespace(input.revision),
         security: [
             strictMtls(),
-            ...authorizationPolicies(inCluster),
+            ...authorizationPolicies(inCluster, config.edge),
+            ...(config.edge.jwt ? [backendJwtAuthentication(config.edge.jwt)] : []),
             namespaceSidecar(),
             backendSidecar(rds?.egressHost ?? databaseEgressHost(dbHost)),
             ...(rds?.backendSecurityGroupId ? [backendSecurityGroupPolicy(rds.backendSecurityGroupId)] : []),
@@ -156,7 +158,7 @@ export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): Payments
             backendMeshVirtualService(config.canary.weight),
             edgeVirtualService({ host: config.host, environment, canaryWeight: config.canary.weight, canaryHeader: config.canary.edgeHeader }),
         ],
-        ingress: [edgeGateway({ host: config.host }), ingressRateLimit(config.rateLimit)],
+        ingress: [edgeGateway({ host: config.host }), ingressRateLimit(config.rateLimit), ...(config.edge.jwt ? [edgeJwtAuthentication(config.edge.jwt)] : [])],
         certificate: hostCertificate({ host: config.host, issuerName: input.issuerName }),
         externalSecrets: rds ? rdsCredentialObjects({ region: rds.region, secretArn: rds.secretArn }) : [],
     };

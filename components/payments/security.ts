@@ -6,6 +6,8 @@ import { AuthorizationPolicyObject, PeerAuthenticationObject, SidecarObject } fr
 import { standardLabels } from "../k8s";
 import { INGRESS_GATEWAY_PRINCIPAL } from "../mesh/topology";
 import { OTLP_EGRESS, PLATFORM_HOSTS } from "./database";
+import { publicApiOperations } from "./edge";
+import { defaultEdge, EdgeConfig } from "./edge-settings";
 import { API_METHODS, API_PREFIX, BACKEND, FRONTEND, PAYMENTS_NAMESPACE, POSTGRES, principals, serviceHost } from "./names";
 
 export { CLUSTER_DNS } from "./database";
@@ -26,8 +28,13 @@ const apiOperation = () => ({ ports: [String(BACKEND.containerPort)], methods: [
  * destination sidecar sees). PostgreSQL speaks TCP: its rule names a port only, since a rule with
  * methods or paths never matches on a TCP port. With RDS there is no database pod in the mesh to
  * hold a policy: the backend's Sidecar and the database's security group do that part.
+ *
+ * The gateway's identity is every internet client's: it may call the public API only
+ * (edge.publicApi), with a valid token of the issuer when edge.jwt is set (requestPrincipals,
+ * validated by the backend's own RequestAuthentication, edge.ts).
  */
-export function authorizationPolicies(inClusterDatabase = true): AuthorizationPolicyObject[] {
+export function authorizationPolicies(inClusterDatabase = true, edge: EdgeConfig = defaultEdge()): AuthorizationPolicyObject[] {
+    const fromGateway = { principals: [INGRESS_GATEWAY_PRINCIPAL], ...(edge.jwt ? { requestPrincipals: [...edge.jwt.requestPrincipals] } : {}) };
     const policies = [
         allowNothing(ns, labels("default-deny")),
         authorizationPolicy({
@@ -52,7 +59,7 @@ export function authorizationPolicies(inClusterDatabase = true): AuthorizationPo
             spec: {
                 selector: { matchLabels: { app: BACKEND.app } },
                 action: "ALLOW",
-                rules: [{ from: [{ source: { principals: [INGRESS_GATEWAY_PRINCIPAL] } }], to: [{ operation: apiOperation() }] }],
+                rules: [{ from: [{ source: fromGateway }], to: publicApiOperations(edge.publicApi).map((operation) => ({ operation })) }],
             },
         }),
         authorizationPolicy({

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { clusterKeys } from "../cluster/settings";
 import { existingClusterKeys } from "../existing-cluster/settings";
 import { ConfigReader, ConfigSection, defineKey, fullKey, integerIn, oneOf, setCommand } from "../settings";
+import { EdgeConfig, edgeKeys, readEdge } from "./edge-settings";
 import { DATABASE_ENGINES, DatabaseConfig, DatabaseEngine, DATABASE_NETWORKS, DatabaseNetworkChoice, resolveDatabaseNetwork } from "./database-settings";
 
 export type TlsIssuerKind = "selfSigned" | "letsencrypt-staging" | "letsencrypt";
@@ -71,6 +72,8 @@ export interface PaymentsConfig {
         backendV2?: string;
     };
     canary: CanaryConfig;
+    /** What the internet may call on the backend through the gateway, and JWT validation there. */
+    edge: EdgeConfig;
     frontendReplicas: ReplicaBounds;
     backendReplicas: ReplicaBounds;
     rateLimit: RateLimitConfig;
@@ -388,7 +391,7 @@ export function isAcme(issuer: TlsIssuerKind): boolean {
 }
 
 export const paymentsSection: ConfigSection<PaymentsConfig> = {
-    keys: Object.values(paymentsKeys),
+    keys: [...Object.values(paymentsKeys), ...Object.values(edgeKeys)],
     read(reader: ConfigReader): PaymentsConfig {
         const k = paymentsKeys;
         const required = (spec: typeof k.host | typeof k.frontendImage | typeof k.backendV1Image, example: string): string => {
@@ -410,6 +413,7 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
             backendV2: reader.get(k.backendV2Image, "optional"),
         };
         const canary = { weight: reader.get(k.canaryWeight), edgeHeader: reader.get(k.canaryEdgeHeader) };
+        const edge = readEdge(reader);
         const frontendReplicas = { min: reader.get(k.frontendMinReplicas), max: reader.get(k.frontendMaxReplicas) };
         const backendReplicas = { min: reader.get(k.backendMinReplicas), max: reader.get(k.backendMaxReplicas) };
         const rateLimit = {
@@ -475,6 +479,7 @@ export const paymentsSection: ConfigSection<PaymentsConfig> = {
             tls,
             images,
             canary,
+            edge,
             frontendReplicas,
             backendReplicas,
             rateLimit,

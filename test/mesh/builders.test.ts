@@ -98,7 +98,7 @@ describe("mesh builders", () => {
         it("sets only keys of the istiod chart, at the top level (never the internal defaults)", () => {
             // Keys of manifests/charts/istio-control/istio-discovery/values.yaml at 1.30 (the chart
             // maps top-level values into its `_internal_defaults_do_not_set` block); the ones we use.
-            const known = ["revision", "autoscaleEnabled", "autoscaleMin", "autoscaleMax", "replicaCount", "resources", "topologySpreadConstraints", "pdb", "seccompProfile", "meshConfig", "global"];
+            const known = ["revision", "autoscaleEnabled", "autoscaleMin", "autoscaleMax", "replicaCount", "resources", "topologySpreadConstraints", "pdb", "seccompProfile", "meshConfig", "env", "global"];
             const v = istiod("prod", 2, 5);
             assert.deepEqual(Object.keys(v).filter((k) => !known.includes(k)), []);
             assert.deepEqual(Object.keys(v.global).sort(), ["defaultPodDisruptionBudget", "hub", "istioNamespace", "logAsJson", "proxy", "tag"]);

@@ -34,7 +34,11 @@ export interface Call {
     port?: number;
 }
 
-export function decide(policies: AuthorizationPolicyObject[], call: Call): "ALLOW" | "DENY" {
+/**
+ * `requestPrincipal`: the internet's calls (from the ingress gateway) carry a valid token with
+ * this principal, as they must where the stack validates JWTs (payments.edge.jwt).
+ */
+export function decide(policies: AuthorizationPolicyObject[], call: Call, requestPrincipal?: string): "ALLOW" | "DENY" {
     const target = TARGETS[call.to];
     const http = call.method !== undefined || call.path !== undefined;
     const request: AuthzRequest = {
@@ -42,6 +46,7 @@ export function decide(policies: AuthorizationPolicyObject[], call: Call): "ALLO
         destination: { namespace: "dodo-payments", labels: { ...target.labels } },
         port: call.port ?? target.port,
         ...(http ? { protocol: "HTTP" as const, method: call.method ?? "GET", path: call.path ?? "/" } : { protocol: "TCP" as const }),
+        ...(requestPrincipal && call.from === "ingress" ? { auth: { principal: requestPrincipal } } : {}),
     };
     return evaluateRequest(policies, request).decision;
 }
@@ -52,8 +57,10 @@ const describeCall = (c: Call) => `${c.from} -> ${c.to}${c.method ? ` ${c.method
 export const ALLOWED: Call[] = [
     { from: "ingress", to: "frontend", method: "GET", path: "/" },
     { from: "ingress", to: "frontend", method: "HEAD", path: "/checkout" },
+    // The public API (payments.edge.publicApi's default): create, read and list payments.
     { from: "ingress", to: "backend-v1", method: "GET", path: "/api/payments/pay_123" },
     { from: "ingress", to: "backend-v2", method: "POST", path: "/api/payments" },
+    { from: "ingress", to: "backend-v1", method: "GET", path: "/api/payments" },
     { from: "frontend", to: "backend-v1", method: "GET", path: "/api/payments" },
     { from: "frontend", to: "backend-v2", method: "POST", path: "/api/payments?idempotency=1" },
     { from: "backend", to: "postgres" },
@@ -67,6 +74,13 @@ export const DENIED: Call[] = [
     { from: "ingress", to: "backend-v1", method: "GET", path: "/admin" },
     { from: "ingress", to: "backend-v1", method: "GET", path: "/apiary" },
     { from: "ingress", to: "backend-v1", method: "DELETE", path: "/api/payments/pay_123" },
+    // The internet reaches the public API only: no admin path, no method a route does not list.
+    { from: "ingress", to: "backend-v1", method: "POST", path: "/api/admin/refunds" },
+    { from: "ingress", to: "backend-v2", method: "GET", path: "/api/admin/refunds" },
+    { from: "ingress", to: "backend-v1", method: "POST", path: "/api/payments/pay_123" },
+    { from: "ingress", to: "backend-v1", method: "GET", path: "/api/payments/pay_123/refunds" },
+    { from: "ingress", to: "backend-v1", method: "GET", path: "/api" },
+    { from: "ingress", to: "backend-v1", method: "GET", path: "/api/payments/../admin/refunds" },
     { from: "frontend", to: "backend-v1", method: "PUT", path: "/api/payments" },
     { from: "frontend", to: "backend-v1", method: "GET", path: "/metrics" },
     // Istio normalizes dot segments before matching: /api/../admin is /admin.
@@ -98,12 +112,17 @@ export const DENIED: Call[] = [
  * (RDS: outside the mesh, no pod to hold a policy) the calls to `postgres` are left out; the
  * Sidecars and security groups keep RDS to the backend (test/payments/rds.test.ts).
  */
-export function accessMatrixSpecs(policies: () => AuthorizationPolicyObject[], inClusterDatabase = true): void {
+export function accessMatrixSpecs(policies: () => AuthorizationPolicyObject[], inClusterDatabase = true, requestPrincipal?: () => string): void {
     const keep = (call: Call) => inClusterDatabase || call.to !== "postgres";
+    const principal = () => requestPrincipal?.();
     for (const call of ALLOWED.filter(keep)) {
-        it(`allows ${describeCall(call)}`, () => assert.equal(decide(policies(), call), "ALLOW"));
+        it(`allows ${describeCall(call)}`, () => assert.equal(decide(policies(), call, principal()), "ALLOW"));
     }
     for (const call of DENIED.filter(keep)) {
-        it(`denies ${describeCall(call)}`, () => assert.equal(decide(policies(), call), "DENY"));
+        it(`denies ${describeCall(call)}`, () => assert.equal(decide(policies(), call, principal()), "DENY"));
     }
+    if (requestPrincipal === undefined) return;
+    it("denies the internet's calls to the backend without a valid token (JWTs are validated here)", () => {
+        for (const call of ALLOWED.filter((c) => c.from === "ingress" && c.to.startsWith("backend"))) assert.equal(decide(policies(), call), "DENY", describeCall(call));
+    });
 }

@@ -58,6 +58,56 @@ describe("authz command on the rendered prod stack", function () {
         });
     });
 
+    describe("Done when (issue 13): the internet reaches the public API only, in every stack", () => {
+        for (const stack of ["dev", "staging", "prod", "local"] as const) {
+            /** The gateway's request to the backend; with the stack's JWT issuer, if it validates tokens, as a client would send it. */
+            const fromEdge = async (method: string, path: string, withToken = true): Promise<Answer> => {
+                const render = await renderCached(stack);
+                const issuer = (render.manifests.find((m) => m.kind === "RequestAuthentication")?.spec as { jwtRules?: { issuer: string }[] } | undefined)?.jwtRules?.[0]?.issuer;
+                const token = withToken && issuer ? ["--request-principal", `${issuer}/user-1`] : [];
+                const r = await runAuthzCli(["--stack", stack, "--from", "istio-ingress/istio-ingressgateway", "--to", "dodo-payments/backend", "--port", "3000", "--method", method, "--path", path, ...token], async () => render.manifests);
+                assert.equal(r.code, 0, r.stderr);
+                return JSON.parse(r.stdout) as Answer;
+            };
+
+            it(`${stack}: DENY istio-ingressgateway -> backend POST /api/admin/refunds`, async () => {
+                const d = await fromEdge("POST", "/api/admin/refunds");
+                assert.deepEqual([d.decision, d.policy], ["DENY", null]);
+                assert.match(d.reason, /no rule matched .*dodo-payments\/allow-ingress-to-backend/);
+            });
+
+            it(`${stack}: ALLOW the payment paths (POST /api/payments, GET /api/payments/<id>)`, async () => {
+                for (const [method, path] of [["POST", "/api/payments"], ["GET", "/api/payments/pay_123"], ["GET", "/api/payments"]]) {
+                    const d = await fromEdge(method, path);
+                    assert.deepEqual([d.decision, d.policy], ["ALLOW", "dodo-payments/allow-ingress-to-backend"], `${method} ${path}`);
+                }
+            });
+        }
+
+        it("prod: without a token of its issuer the gateway reaches no backend path, and says why", async () => {
+            const r = await runAuthzCli(["--stack", "prod", "--from", "istio-ingress/istio-ingressgateway", "--to", "dodo-payments/backend-v1", "--port", "3000", "--method", "POST", "--path", "/api/payments"], async () => (await renderCached("prod")).manifests);
+            const d = JSON.parse(r.stdout) as Answer;
+            assert.equal(d.decision, "DENY");
+            assert.match(d.reason, /backend-v1 validates tokens of https:\/\/auth\.dodopayments\.com: add --request-principal/);
+            const foreign = await runAuthzCli(["--stack", "prod", "--from", "istio-ingress/istio-ingressgateway", "--to", "dodo-payments/backend-v1", "--port", "3000", "--method", "POST", "--path", "/api/payments", "--request-principal", "https://evil.example/user-1"], async () => (await renderCached("prod")).manifests);
+            assert.equal((JSON.parse(foreign.stdout) as Answer).decision, "DENY");
+            assert.match((JSON.parse(foreign.stdout) as Answer).reason, /no RequestAuthentication at dodo-payments\/backend-v1 validates the issuer of https:\/\/evil\.example\/user-1/);
+        });
+
+        it("the matrix shows the edge's row with the allow-list applied, the admin path denied", async () => {
+            const r = await runAuthzCli(["--stack", "prod", "--matrix"], async () => (await renderCached("prod")).manifests);
+            const section = r.stdout.split("\n## dodo-payments/backend-v1\n")[1].split("\n## ")[0];
+            const rows = section.split("\n").filter((l) => l.startsWith("|"));
+            const header = rows[0].split(" | ");
+            const cell = (row: string, probe: string) => row.split(" | ")[header.findIndex((h) => h.trim() === probe)];
+            const withToken = rows.find((l) => l.startsWith("| ingress gateway + token of https://auth.dodopayments.com"))!;
+            assert.match(cell(withToken, "3000 POST /api/payments"), /ALLOW · allow-ingress-to-backend/);
+            assert.match(cell(withToken, "3000 POST /api/admin/refunds"), /DENY/);
+            const noToken = rows.find((l) => l.startsWith("| istio-ingress/istio-ingressgateway"))!;
+            assert.match(cell(noToken, "3000 POST /api/payments"), /DENY/);
+        });
+    });
+
     it("maps a Service port to the container port the sidecar sees (frontend-service:80 -> 8080)", async () => {
         const d = await authz("--from", INGRESS_GATEWAY_PRINCIPAL, "--to", "dodo-payments/frontend", "--port", "80", "--method", "GET");
         assert.deepEqual([d.decision, d.policy], ["ALLOW", "dodo-payments/allow-ingress-to-frontend"]);

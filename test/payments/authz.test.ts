@@ -31,7 +31,7 @@ describe("payments authorization (built policies)", () => {
                 source: { principal: CALLERS[from] },
                 destination: { namespace: "dodo-payments", labels },
                 port,
-                ...(http ? { method: "GET", path: "/api/x" } : { protocol: "TCP" as const }),
+                ...(http ? { method: "GET", path: "/api/payments" } : { protocol: "TCP" as const }),
             }).policy;
         assert.equal(by("ingress", { app: "backend", version: "v1" }, 3000, true), "dodo-payments/allow-ingress-to-backend");
         assert.equal(by("frontend", { app: "backend", version: "v2" }, 3000, true), "dodo-payments/allow-frontend-to-backend");

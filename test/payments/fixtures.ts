@@ -1,4 +1,5 @@
 // A payments configuration as a stack would parse it, for builder tests.
+import { defaultEdge } from "../../components/payments/edge-settings";
 import { PaymentsManifests, paymentsManifests, RdsConnection } from "../../components/payments/manifests";
 import { PaymentsConfig } from "../../components/payments/settings";
 import { Environment } from "../../components/settings";
@@ -15,6 +16,7 @@ export function paymentsConfig(overrides: Partial<PlainPaymentsConfig> = {}): Pl
             backendV2: "ghcr.io/dodopayments/payments-backend:2.8.0",
         },
         canary: { weight: 20, edgeHeader: true },
+        edge: defaultEdge(),
         frontendReplicas: { min: 2, max: 4 },
         backendReplicas: { min: 2, max: 6 },
         rateLimit: { maxTokens: 100, tokensPerFill: 50, fillIntervalSeconds: 1 },

@@ -10,7 +10,8 @@ export const REQUIRED: Record<string, string> = {
     "payments.backend.v1.image": "ghcr.io/dodopayments/payments-backend:2.7.0",
     "payments.postgres.password": "correct-horse-battery-staple",
 };
-const ACME = { "payments.tls.hostedZone": "dodopayments.com", "payments.tls.acmeEmail": "platform@dodopayments.com" };
+// With prod's JWT validation (payments.edge.jwt.enabled) on by default, an issuer is required there.
+const ACME = { "payments.tls.hostedZone": "dodopayments.com", "payments.tls.acmeEmail": "platform@dodopayments.com", "payments.edge.jwt.issuer": "https://auth.dodopayments.com" };
 
 function read(environment: Environment, values: Record<string, string | undefined>): { config: PaymentsConfig; problems: string[] } {
     // The StatefulSet's password is dev's only: staging and prod refuse it (RDS keeps its own).

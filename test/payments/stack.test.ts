@@ -160,7 +160,13 @@ for (const stack of ["dev", "staging", "prod"] as const) {
         });
 
         describe("access matrix over the rendered policies", () => {
-            accessMatrixSpecs(() => render.manifests.filter((m) => m.kind === "AuthorizationPolicy") as AuthorizationPolicyObject[], stack === "dev");
+            // prod validates JWTs (payments.edge.jwt.enabled's default): the internet's calls carry a token of its issuer.
+            const principal = (): string => {
+                const issuer = (render.manifests.find((m) => m.kind === "RequestAuthentication")?.spec as { jwtRules?: { issuer: string }[] } | undefined)?.jwtRules?.[0]?.issuer;
+                assert.ok(issuer, `${stack} renders no RequestAuthentication`);
+                return `${issuer}/user-1`;
+            };
+            accessMatrixSpecs(() => render.manifests.filter((m) => m.kind === "AuthorizationPolicy") as AuthorizationPolicyObject[], stack === "dev", stack === "prod" ? principal : undefined);
         });
     });
 }
