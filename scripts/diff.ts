@@ -78,7 +78,9 @@ export async function renderAtCommit(sha: string, stack: string, tmp: string, re
     }
     if (!fs.existsSync(path.join(tree, `Pulumi.${stack}.yaml`))) return "no-stack";
     fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(tree, "node_modules"), "dir");
-    const synth = await run(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/synth.ts", "--stack", stack, "--out", out], { cwd: tree });
+    // The repo's cached TypeScript loader where the commit has it (much faster than ts-node).
+    const loader = fs.existsSync(path.join(tree, "scripts", "lib", "register-ts.js")) ? "./scripts/lib/register-ts.js" : "ts-node/register/transpile-only";
+    const synth = await run(process.execPath, ["-r", loader, "scripts/synth.ts", "--stack", stack, "--out", out], { cwd: tree });
     if (synth.status !== 0) {
         throw new RenderFailure(`rendering ${stack} at ${sha.slice(0, 12)} failed:\n${(synth.stderr || synth.stdout).trim()}`);
     }

@@ -1,4 +1,4 @@
-// Fast start-up for the repo's commands (synth, diff, authz, ...):
+// Fast start-up for the repo's commands (synth, diff, authz, ...) and for mocha (.mocharc.json):
 // - TypeScript: sucrase strips the types (no type checking: `npm test` runs tsc), the result is
 //   cached on disk by content hash, and Node's compile cache keeps the bytecode. Stack traces point
 //   at the transpiled lines, which sucrase keeps aligned with the source (it preserves lines).

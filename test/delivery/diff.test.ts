@@ -246,7 +246,7 @@ describe("delivery: diff command between commits", function () {
     });
 
     it("prints No changes for the same commit as base and head (end to end, both rendered)", () => {
-        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/diff.ts", "--stack", "dev", "--base", "HEAD", "--head", "HEAD"], {
+        const run = spawnSync(process.execPath, ["-r", "./scripts/lib/register-ts.js", "scripts/diff.ts", "--stack", "dev", "--base", "HEAD", "--head", "HEAD"], {
             cwd: REPO_ROOT,
             encoding: "utf8",
         });
@@ -255,7 +255,7 @@ describe("delivery: diff command between commits", function () {
     });
 
     it("exits 2 with the usage for a missing or unknown stack", () => {
-        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/diff.ts", "--stack", "qa"], { cwd: REPO_ROOT, encoding: "utf8" });
+        const run = spawnSync(process.execPath, ["-r", "./scripts/lib/register-ts.js", "scripts/diff.ts", "--stack", "qa"], { cwd: REPO_ROOT, encoding: "utf8" });
         assert.equal(run.status, 2);
         assert.match(run.stderr, /--stack must be one of dev, staging, prod/);
     });

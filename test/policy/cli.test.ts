@@ -168,7 +168,7 @@ describe("policy: policy-check CLI", () => {
 
     it("runs as a real process and sets the exit code", function () {
         this.timeout(20000);
-        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/policy-check.ts", `${FIX}/violations.yaml`], { cwd: ROOT, encoding: "utf8" });
+        const r = spawnSync(process.execPath, ["-r", "./scripts/lib/register-ts.js", "scripts/policy-check.ts", `${FIX}/violations.yaml`], { cwd: ROOT, encoding: "utf8" });
         assert.equal(r.status, 1, r.stderr);
         assert.match(r.stdout, /^FAIL  istio-dr-tls-not-disabled  DestinationRule payments\/postgres/m);
     });
