@@ -13,6 +13,7 @@ import { Observability } from "./components/observability";
 import { Payments } from "./components/payments";
 import { CertManager } from "./components/certs";
 import { loadBalancerHostname } from "./components/payments/dns";
+import { PAYMENTS_NAMESPACE } from "./components/payments/names";
 import { Secrets } from "./components/secrets";
 import { PaymentsDatabase } from "./components/payments/rds";
 
@@ -120,7 +121,7 @@ const secrets = foundation.aws
     : undefined;
 
 // Istio: base -> istiod -> ingress gateway (NLB, or the existing cluster's Service type). Meshed
-// workloads depend on mesh.ready and label their namespaces with mesh.injectionLabels.
+// workloads depend on mesh.ready and label and annotate with mesh.membership(<namespace>).
 const mesh = new Mesh("mesh", {
     environment: config.environment,
     config: config.mesh,
@@ -173,7 +174,7 @@ const payments = new Payments("payments", {
     environment: config.environment,
     config: config.payments,
     provider: foundation.provider,
-    revision: mesh.revision,
+    mesh: mesh.membership(PAYMENTS_NAMESPACE),
     issuerName: certManager.issuerName,
     storageClass: foundation.storageClass,
     dependsOn: [...foundation.ready, ...mesh.ready],
@@ -216,8 +217,8 @@ export = {
     environment: config.environment,
     clusterMode: config.target.mode,
     ...awsOutputs,
-    istioRevision: mesh.revision ?? "default",
-    meshInjectionLabels: mesh.injectionLabels,
+    istioRevisions: mesh.revisions.revisions,
+    istioTags: mesh.revisions.tags,
     paymentsHost: payments.host,
     paymentsGateway: payments.gateway,
     paymentsCanaryWeight: payments.canaryWeight,

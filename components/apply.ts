@@ -23,6 +23,7 @@ const BUILT_IN: Record<string, Ctor> = {
     "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
     "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
     "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+    "admissionregistration.k8s.io/v1/MutatingWebhookConfiguration": k8s.admissionregistration.v1.MutatingWebhookConfiguration,
 };
 
 /** Pulumi resource name of an object: `<namespace>-<kind>-<name>`, stable across runs. */

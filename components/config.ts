@@ -5,7 +5,10 @@ import { z } from "zod";
 import { ChartSources, chartsSection } from "./charts/settings";
 import { ClusterConfig, clusterSection } from "./cluster/settings";
 import { ClusterTargetConfig, existingClusterSection, existingModeProblems } from "./existing-cluster/settings";
+import { istioChartSourceProblems } from "./mesh/chart-sources";
+import { revisionProblems } from "./mesh/revisions";
 import { MeshConfig, meshSection } from "./mesh/settings";
+import { meshedWorkloads } from "./meshed-workloads";
 import { NetworkConfig, networkSection } from "./network/settings";
 import { PaymentsConfig, paymentsSection } from "./payments/settings";
 import { ObservabilityConfig, observabilitySection } from "./observability/settings";
@@ -169,6 +172,9 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         const inputs = { environment, tlsIssuer: payments.tls.issuer, hostedZone: payments.tls.hostedZone, lokiStorage: observability.loki.storage, awsKeysSet };
         for (const p of existingModeProblems(inputs)) reader.fail(p.key, p.message);
     }
+
+    // Istio revisions against what the stack meshes, and the Istio charts a local path must hold.
+    for (const p of [...revisionProblems(mesh.revisions, meshedWorkloads(payments)), ...istioChartSourceProblems(mesh.revisions, charts)]) reader.fail(p.key, p.message);
 
     const all = [...problems, ...reader.problems, ...reader.unknownKeys()];
     if (all.length > 0) throw new ConfigError(all);

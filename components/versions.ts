@@ -33,18 +33,44 @@ export function eksAddonVersions(kubernetesVersion: KubernetesVersion): Record<E
 }
 
 /**
- * Istio: one release for the three charts (base, istiod, gateway) and the images they run
- * (pilot, proxyv2). Canary upgrades of Istio itself: see docs/mesh.md.
+ * Istio. A stack runs one istiod per revision in `mesh.revisions`; a revision is named after its
+ * release (`1-31-4` runs 1.31.4, Istio's own naming advice), so the release of each control plane
+ * is in the stack's config and an upgrade is a sequence of config steps (README, "Upgrading
+ * Istio"). ISTIO_VERSION is the release new revisions are installed at and `npm run upgrade:plan`
+ * proposes; ISTIO_RELEASES are the releases the chart values below were checked against.
+ *
+ * The choice, December 2026 (issue 16): Istio 1.30 left support on 2026-12-02 (istio.io support
+ * policy: a minor is supported until six weeks after the N+2 minor; 1.32.0's istio.io/api tag is
+ * dated 2026-10-21), so 1.30.8 would be unsupported on arrival. The platform moves to 1.31.4, the
+ * fourth patch of 1.31 (supported on Kubernetes 1.32-1.36, like 1.30). The validator stays one
+ * minor behind on 1.30.4 (ISTIO_VALIDATOR_VERSION): the Go module proxy serves istio.io/istio only
+ * up to that release commit. Objects are therefore checked against 1.30's schemas and analyzers,
+ * a subset of what 1.31 accepts, which is also what a rollback to a 1.30 revision needs;
+ * tools/README.md ("The Istio pin") says what that misses. Chart values were checked against
+ * release-1.31 (istio/istio, 2026-08-20, the 1.31.0 release day: only additions next to 1.30.4);
+ * Istio patch releases do not change chart values.
  */
-export const ISTIO_VERSION = "1.30.4";
+export const ISTIO_VERSION: string = "1.31.4";
+/** Releases a revision may run: the pinned one, and 1.30.4 for the install that predates revisions. */
+export const ISTIO_RELEASES = ["1.30.4", "1.31.4"] as const;
+/** The release of the unrevisioned istiod every stack ran before revisions (revision `default`). */
+export const UNREVISIONED_ISTIO_VERSION: string = "1.30.4";
+/** End of upstream support per minor (istio.io/latest/docs/releases/supported-releases). */
+export const ISTIO_END_OF_SUPPORT: Readonly<Record<string, string>> = { "1.30": "2026-12-02" };
+/**
+ * The release istioctl (the validator) and the conformance run's charts come from: the newest
+ * istio.io/istio commit the module proxy serves (tools/istio-releases.json). At most one minor
+ * behind ISTIO_VERSION (checked by tools.test.ts), the same skew Istio allows a data plane.
+ */
+export const ISTIO_VALIDATOR_VERSION: string = "1.30.4";
 /** Registry of Istio's release images; set explicitly so no chart default can pick another. */
 export const ISTIO_HUB = "docker.io/istio";
 /**
- * Only during a canary upgrade of Istio: the release the old control plane
- * (`mesh.previousRevision`) keeps running beside the new one. undefined otherwise.
+ * Istio's Helm repository since its move off Google Cloud (istio.io blog, "An update on our move to
+ * AWS", 2026-08-21): every release's charts are here; 1.31+ are not published to the old
+ * istio-release.storage.googleapis.com, which is removed in December 2026.
  */
-export const ISTIO_PREVIOUS_REVISION_VERSION: string | undefined = undefined;
-const ISTIO_CHARTS = "https://istio-release.storage.googleapis.com/charts";
+const ISTIO_CHARTS = "https://blob.istio.io/istio-release/charts";
 
 export const CHARTS = {
     istioBase: { chart: "base", repository: ISTIO_CHARTS, version: ISTIO_VERSION },

@@ -5,7 +5,7 @@
 // builds on demand. --engine: the Pulumi CLI, the Kubernetes provider, kube-apiserver/-controller-manager/
 // -scheduler, etcd and kwok for `npm run conformance` (about 45 min cold on 2 cores).
 // --linters: actionlint and promtool. See tools/README.md.
-import { ISTIO_VERSION } from "../components/versions";
+import { ISTIO_VALIDATOR_VERSION } from "../components/versions";
 import { parseArgs, runCommand } from "./lib/args";
 import { buildGoTools, selectTools } from "./lib/engine-tools/build";
 import { GoToolGroup } from "./lib/engine-tools/specs";
@@ -14,7 +14,7 @@ import { buildTools, ToolBuildError } from "./lib/validate-tools";
 const USAGE = "usage: npm run tools:build [-- --engine] [--linters] [--all] [--only pulumi,kubernetes,...]";
 
 function buildValidators(): void {
-    const t = buildTools({ istioVersion: ISTIO_VERSION });
+    const t = buildTools({ istioVersion: ISTIO_VALIDATOR_VERSION });
     for (const tool of [t.istioctl, t.kubectlValidate]) {
         console.log(`${tool.name}: ${tool.bin} (${tool.reused ? "cached" : `built in ${tool.buildSeconds.toFixed(1)} s`})`);
     }

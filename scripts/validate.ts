@@ -13,13 +13,13 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { KubeObject } from "../components/k8s";
-import { ISTIO_VERSION } from "../components/versions";
+import { ISTIO_VALIDATOR_VERSION, ISTIO_VERSION } from "../components/versions";
 import { parseArgs, runCommand, UsageError } from "./lib/args";
 import { parsePlatformConfig } from "../components/config";
 import { ALL_STACKS as STACKS, readStackConfig, REPO_ROOT } from "./lib/render";
 import { goYaml, meshConfigOf, schemaInputs, schemaVersion, unredactedForValidation, yamlStream } from "./lib/validate-inputs";
 import { decide, Finding, formatReport, parseIstioctlOutput, parseKubectlValidateOutput, parseWaivers, SELF_CHECK, selfCheckProblems, ToolRun, WaiverFileError } from "./lib/validate-report";
-import { BuiltTools, builtInGroupVersions, buildTools, ToolBuildError } from "./lib/validate-tools";
+import { BuiltTools, builtInGroupVersions, buildTools, ToolBuildError, validatorSkewProblem } from "./lib/validate-tools";
 import { runChartCheck } from "./lib/rendered-charts";
 
 const USAGE = "usage: npm run validate -- --stack <dev|staging|prod|local> [--out <dir>] [--no-synth]";
@@ -84,7 +84,10 @@ async function main(argv: string[]): Promise<number> {
         .filter((o): o is KubeObject => o !== null && typeof o === "object");
     const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as { type: string; name: string; props: Record<string, unknown> }[];
 
-    const tools = buildTools({ istioVersion: ISTIO_VERSION });
+    // The validator's release, not the platform's: istio.io/istio is served only up to 1.30.4.
+    const skew = validatorSkewProblem(ISTIO_VERSION, ISTIO_VALIDATOR_VERSION);
+    if (skew) throw new ToolBuildError(skew);
+    const tools = buildTools({ istioVersion: ISTIO_VALIDATOR_VERSION });
     const built = [tools.istioctl, tools.kubectlValidate].filter((t) => !t.reused);
     console.log(
         built.length > 0
@@ -147,7 +150,7 @@ function runTools(tools: BuiltTools, rendered: KubeObject[], mesh: Record<string
         runs.push({
             tool: "kubectl-validate",
             version: `${tools.kubectlValidate.version}, Kubernetes ${k8sVersion} schemas`,
-            input: `${inputs.files.length} objects (${inputs.builtIn} built-in, ${inputs.istio} Istio against Istio ${ISTIO_VERSION} CRDs)${note ? `; note: ${note}` : ""}`,
+            input: `${inputs.files.length} objects (${inputs.builtIn} built-in, ${inputs.istio} Istio against Istio ${ISTIO_VALIDATOR_VERSION} CRDs${ISTIO_VALIDATOR_VERSION === ISTIO_VERSION ? "" : `, the platform runs ${ISTIO_VERSION}`})${note ? `; note: ${note}` : ""}`,
             skipped: inputs.skipped,
         });
 
@@ -165,7 +168,7 @@ function runTools(tools: BuiltTools, rendered: KubeObject[], mesh: Record<string
         findings.push(...parseIstioctlOutput(ir.stdout, ir.stderr));
         runs.push({
             tool: "istioctl",
-            version: ISTIO_VERSION,
+            version: ISTIO_VALIDATOR_VERSION === ISTIO_VERSION ? ISTIO_VERSION : `${ISTIO_VALIDATOR_VERSION} (platform ${ISTIO_VERSION}: one minor ahead, tools/README.md)`,
             input: `analyze --use-kube=false over ${manifests.length} objects, ${mesh ? "with the istiod release's meshConfig" : "with Istio's default mesh config (no istiod release in this stack)"}`,
             skipped: [],
         });

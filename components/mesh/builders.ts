@@ -8,8 +8,9 @@ import { CLIENT_METRIC_LABELS, LABELLED_METRICS } from "../mesh-metrics";
 import { collectorHost, OtlpCollector, TRACING_PROVIDER } from "../tracing";
 import { ISTIO_HUB } from "../versions";
 import { gatewayDrain } from "./drain";
-import { DEFAULT_REVISION, MeshConfig, OutboundTrafficPolicy, ReplicaRange } from "./settings";
-import { INGRESS_GATEWAY_NAME, INGRESS_GATEWAY_SELECTOR, INGRESS_NAMESPACE, injectionLabels, ISTIO_ROOT_NAMESPACE } from "./topology";
+import { DEFAULT_REVISION } from "./revisions";
+import { OutboundTrafficPolicy, ReplicaRange } from "./settings";
+import { INGRESS_GATEWAY_NAME, INGRESS_GATEWAY_SELECTOR, INGRESS_NAMESPACE, ISTIO_ROOT_NAMESPACE, revisionInjectionLabels } from "./topology";
 
 /** Kubernetes resource requirements, in the shape every chart's `resources` takes. */
 export interface Resources {
@@ -65,72 +66,6 @@ export function zoneSpread(environment: Environment, matchLabels: Record<string,
         },
         { maxSkew: 1, topologyKey: HOST_KEY, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } },
     ];
-}
-
-// ---------------------------------------------------------------- revisions
-
-/** One istiod control plane the stack runs. */
-export interface ControlPlane {
-    /** Undefined for the unrevisioned istiod. */
-    revision?: string;
-    /** Istio release (chart version and image tag). */
-    version: string;
-    /** The revision workloads and the gateway are labelled with. */
-    active: boolean;
-}
-
-/** Helm release name of an istiod: `istiod`, or `istiod-<revision>` (the chart names its objects alike). */
-export function istiodReleaseName(revision?: string): string {
-    return revision ? `istiod-${revision}` : "istiod";
-}
-
-/**
- * The control planes to run: the active one at `version`, and during a canary upgrade the previous
- * one at `previousVersion` (the release it already runs, so the upgrade does not touch it).
- */
-export function controlPlanes(config: Pick<MeshConfig, "revision" | "previousRevision">, version: string, previousVersion?: string): ControlPlane[] {
-    const planes: ControlPlane[] = [{ revision: config.revision, version, active: true }];
-    if (config.previousRevision !== undefined) {
-        if (!previousVersion) {
-            throw new Error(
-                `mesh.previousRevision is "${config.previousRevision}" but ISTIO_PREVIOUS_REVISION_VERSION in components/versions.ts is unset; ` +
-                    "set it to the Istio release that revision runs, so the upgrade does not replace it",
-            );
-        }
-        const revision = config.previousRevision === DEFAULT_REVISION ? undefined : config.previousRevision;
-        planes.push({ revision, version: previousVersion, active: false });
-    }
-    return planes;
-}
-
-// ---------------------------------------------------------------- base chart
-
-/** Compares two Istio releases (`1.30.4`, `1.31.0-rc.1`) by major, minor and patch. */
-function compareReleases(a: string, b: string): number {
-    const parts = (v: string) => v.split("-")[0].split(".").map(Number);
-    const [x, y] = [parts(a), parts(b)];
-    for (let i = 0; i < 3; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
-    return 0;
-}
-
-/**
- * The base chart's release (it carries the CRDs): the newer of the two control planes'. During an
- * upgrade that is the new release; during a rollback (the two versions swapped) it stays there, so
- * the CRDs never go back while objects may already use fields only the newer release knows.
- */
-export function baseChartVersion(version: string, previousVersion?: string): string {
-    return previousVersion !== undefined && compareReleases(previousVersion, version) > 0 ? previousVersion : version;
-}
-
-/**
- * The base chart installs the CRDs and the `istiod-default-validator` webhook, which validates Istio
- * config for the revision named here: the active one, so the validator follows a canary upgrade.
- */
-export function baseValues(revision?: string): Record<string, unknown> {
-    return {
-        defaultRevision: revision ?? DEFAULT_REVISION,
-        global: { istioNamespace: ISTIO_ROOT_NAMESPACE },
-    };
 }
 
 // ---------------------------------------------------------------- istiod chart
@@ -392,11 +327,10 @@ export function gatewayService(args: { sourceRanges: string[]; serviceType?: "Lo
 
 /**
  * The two namespaces the mesh owns. The gateway's `image: auto` is filled in by sidecar injection,
- * so istio-ingress carries the same injection label as workload namespaces (never
- * `istio-injection=disabled`); the chart labels the gateway pods with the same revision.
- * istio-system runs no sidecars.
+ * so istio-ingress is injected by the gateway's revision (never `istio-injection=disabled`); the
+ * chart labels the gateway pods with the same revision. istio-system runs no sidecars.
  */
-export function meshNamespaces(revision?: string): KubeObject[] {
+export function meshNamespaces(gatewayRevision: string = DEFAULT_REVISION): KubeObject[] {
     const namespace = (name: string, extra: Record<string, string>): KubeObject => ({
         apiVersion: "v1",
         kind: "Namespace",
@@ -406,7 +340,7 @@ export function meshNamespaces(revision?: string): KubeObject[] {
     // healthy, so a gateway roll drops no connections (its webhook only acts on labelled namespaces).
     return [
         namespace(ISTIO_ROOT_NAMESPACE, {}),
-        namespace(INGRESS_NAMESPACE, { ...injectionLabels(revision), "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" }),
+        namespace(INGRESS_NAMESPACE, { ...revisionInjectionLabels(gatewayRevision), "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" }),
     ];
 }
 

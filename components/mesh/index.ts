@@ -4,23 +4,13 @@ import { applyObject } from "../apply";
 import { Environment } from "../settings";
 import { JAEGER_COLLECTOR } from "../tracing";
 import { ChartKey, ChartSources, releaseChart, UPSTREAM } from "../charts";
-import { ISTIO_PREVIOUS_REVISION_VERSION, ISTIO_VERSION } from "../versions";
 import { GatewayServiceType } from "../existing-cluster/settings";
-import {
-    baseChartVersion,
-    baseValues,
-    controlPlanes,
-    gatewayService,
-    gatewayValues,
-    istiodReleaseName,
-    istiodValues,
-    meshConfig,
-    meshNamespaces,
-    meshPeerAuthentication,
-    meshTelemetry,
-} from "./builders";
+import { gatewayService, gatewayValues, istiodValues, meshConfig, meshNamespaces, meshPeerAuthentication, meshTelemetry } from "./builders";
+import { baseChartVersion, baseValues, chartRevision, controlPlanes, istiodReleaseName } from "./control-planes";
+import { MeshRevisions, releaseOfRevision } from "./revisions";
 import { MeshConfig } from "./settings";
-import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE, injectionLabels, ISTIO_ROOT_NAMESPACE, revisionRolloutAnnotations } from "./topology";
+import { revisionTagObjects } from "./tags";
+import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE, ISTIO_ROOT_NAMESPACE, MeshMembership, meshMembership } from "./topology";
 
 export interface MeshArgs {
     environment: Environment;
@@ -45,21 +35,18 @@ export interface MeshArgs {
 }
 
 /**
- * Istio from its Helm charts: base (CRDs), then istiod (one per revision during a canary upgrade),
- * then the ingress gateway behind an internet-facing NLB; plus mesh-wide STRICT mTLS and telemetry.
+ * Istio from its Helm charts: base (CRDs), then one istiod per installed revision, then the
+ * ingress gateway behind an internet-facing NLB; the revision tags as objects of their own; plus
+ * mesh-wide STRICT mTLS and telemetry. Upgrades are config steps: README, "Upgrading Istio".
  */
 export class Mesh extends pulumi.ComponentResource {
-    /** Revision of the active control plane; undefined for an unrevisioned install. */
-    readonly revision: string | undefined;
-    /** Labels a workload namespace carries to be in the mesh (istio-injection or istio.io/rev). */
-    readonly injectionLabels: Record<string, string>;
-    /** Pod-template annotations of meshed workloads: a revision change rolls them onto the new istiod. */
-    readonly rolloutAnnotations: Record<string, string>;
-    /** What meshed workloads depend on: the CRDs, every istiod (the injector) and the gateway. */
+    /** Revisions, tags and who follows which, as configured. */
+    readonly revisions: MeshRevisions;
+    /** What meshed workloads depend on: the CRDs, every istiod (the injectors), the tags and the gateway. */
     readonly ready: pulumi.Resource[];
     readonly base: k8s.helm.v3.Release;
-    /** The active istiod. */
-    readonly istiod: k8s.helm.v3.Release;
+    /** One istiod Helm release per installed revision. */
+    readonly istiods: Record<string, k8s.helm.v3.Release>;
     readonly gateway: k8s.helm.v3.Release;
     readonly gatewayService: pulumi.CustomResource;
     readonly rootNamespace = ISTIO_ROOT_NAMESPACE;
@@ -68,8 +55,9 @@ export class Mesh extends pulumi.ComponentResource {
     constructor(name: string, args: MeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dodo:platform:Mesh", name, {}, opts);
         const { config, environment, provider } = args;
+        const revisions = config.revisions;
         const on = (dependsOn: pulumi.Input<pulumi.Resource>[]) => ({ parent: this, provider, dependsOn });
-        const release = (resourceName: string, chart: ChartKey, releaseName: string, namespace: string, values: Record<string, unknown>, dependsOn: pulumi.Resource[], version?: string) =>
+        const release = (resourceName: string, chart: ChartKey, releaseName: string, namespace: string, values: Record<string, unknown>, dependsOn: pulumi.Resource[], version: string) =>
             new k8s.helm.v3.Release(resourceName, {
                 name: releaseName,
                 ...releaseChart(chart, args.charts ?? UPSTREAM, version),
@@ -79,36 +67,32 @@ export class Mesh extends pulumi.ComponentResource {
                 timeout: 600,
             }, on(dependsOn));
 
-        const [systemNs, ingressNs] = meshNamespaces(config.revision).map((ns) => applyObject(ns, on(args.clusterReady)));
+        const [systemNs, ingressNs] = meshNamespaces(revisions.gatewayRevision).map((ns) => applyObject(ns, on(args.clusterReady)));
 
-        this.base = release(
-            `${name}-base`,
-            "istioBase",
-            "istio-base",
-            ISTIO_ROOT_NAMESPACE,
-            baseValues(config.revision),
-            [systemNs],
-            baseChartVersion(ISTIO_VERSION, config.previousRevision !== undefined ? ISTIO_PREVIOUS_REVISION_VERSION : undefined),
-        );
+        // CRDs at the newest installed release: upgraded before the new istiod starts (step 1).
+        this.base = release(`${name}-base`, "istioBase", "istio-base", ISTIO_ROOT_NAMESPACE, baseValues(revisions.defaultRevision), [systemNs], baseChartVersion(revisions));
 
         const mesh = meshConfig({ outboundTrafficPolicy: config.outboundTrafficPolicy, collector: JAEGER_COLLECTOR });
-        const planes = controlPlanes(config, ISTIO_VERSION, ISTIO_PREVIOUS_REVISION_VERSION);
-        const istiods = planes.map((plane) => {
+        // Each istiod at its own revision's release: adding or removing one never changes another.
+        this.istiods = Object.fromEntries(controlPlanes(revisions).map((plane) => {
             const releaseName = istiodReleaseName(plane.revision);
-            const values = istiodValues({ environment, revision: plane.revision, version: plane.version, replicas: config.istiodReplicas, meshConfig: mesh });
-            return { plane, release: release(`${name}-${releaseName}`, "istiod", releaseName, ISTIO_ROOT_NAMESPACE, values, [this.base], plane.version) };
-        });
-        this.istiod = istiods.find((i) => i.plane.active)!.release;
-        const allIstiods = istiods.map((i) => i.release);
+            const values = istiodValues({ environment, revision: chartRevision(plane.revision) || undefined, version: plane.version, replicas: config.istiodReplicas, meshConfig: mesh });
+            return [plane.revision, release(`${name}-${releaseName}`, "istiod", releaseName, ISTIO_ROOT_NAMESPACE, values, [this.base], plane.version)];
+        }));
+        const allIstiods = Object.values(this.istiods);
 
+        // Tags are moved in place (one object each), after every istiod they may point at exists.
+        const tags = revisionTagObjects(revisions.tags, revisions.defaultRevision).map((o) => applyObject(o, on(allIstiods)));
+
+        // The gateway chart at its revision's release; its proxy (image: auto) is injected by that istiod.
         this.gateway = release(
             `${name}-ingressgateway`,
             "istioGateway",
             INGRESS_GATEWAY_NAME,
             INGRESS_NAMESPACE,
-            gatewayValues({ environment, revision: config.revision, replicas: config.gatewayReplicas }),
-            // The gateway's proxy is injected (image: auto) by the active istiod's webhook.
-            [ingressNs, this.istiod],
+            gatewayValues({ environment, revision: chartRevision(revisions.gatewayRevision) || undefined, replicas: config.gatewayReplicas }),
+            [ingressNs, ...allIstiods],
+            releaseOfRevision(revisions.gatewayRevision),
         );
         this.gatewayService = applyObject(
             gatewayService({ sourceRanges: config.gatewaySourceRanges, serviceType: args.gatewayServiceType }),
@@ -120,13 +104,13 @@ export class Mesh extends pulumi.ComponentResource {
         const peerAuthentication = applyObject(meshPeerAuthentication(), on(crdUsers));
         const telemetry = applyObject(meshTelemetry(config.tracingSamplingPercentage), on(crdUsers));
 
-        this.revision = config.revision;
-        this.injectionLabels = injectionLabels(config.revision);
-        this.rolloutAnnotations = revisionRolloutAnnotations(config.revision);
-        this.ready = [this.base, ...allIstiods, this.gateway, this.gatewayService, peerAuthentication, telemetry];
-        this.registerOutputs({
-            revision: this.revision,
-            injectionLabels: this.injectionLabels,
-        });
+        this.revisions = revisions;
+        this.ready = [this.base, ...allIstiods, ...tags, this.gateway, this.gatewayService, peerAuthentication, telemetry];
+        this.registerOutputs({ revisions: revisions.revisions, tags: revisions.tags });
+    }
+
+    /** Labels and pod-template annotations for a meshed namespace's workloads. */
+    membership(namespace: string): MeshMembership {
+        return meshMembership(this.revisions, namespace);
     }
 }

@@ -1,7 +1,9 @@
-// Configuration of the mesh: the Istio revision (canary upgrades), egress policy, trace sampling
+// Configuration of the mesh: Istio revisions and tags (canary upgrades), egress policy, trace sampling
 // and how the control plane and the ingress gateway scale.
 import { z } from "zod";
-import { anyCidr, ConfigReader, ConfigSection, defineKey, integerIn, oneOf } from "../settings";
+import { anyCidr, ConfigReader, ConfigSection, defineKey, fullKey, integerIn, KeySpec, oneOf } from "../settings";
+import { ISTIO_VERSION } from "../versions";
+import { CANARY_TAG, MeshRevisions, REVISION_TAGS, RevisionTag, revisionOfRelease, STABLE_TAG } from "./revisions";
 
 export type OutboundTrafficPolicy = "ALLOW_ANY" | "REGISTRY_ONLY";
 
@@ -12,17 +14,8 @@ export interface ReplicaRange {
 }
 
 export interface MeshConfig {
-    /**
-     * Revision of the active control plane (e.g. `1-30-4`). Undefined: one unrevisioned istiod and
-     * namespaces labelled `istio-injection=enabled`. Set: istiod and the gateway carry the revision
-     * and namespaces are labelled `istio.io/rev=<revision>`.
-     */
-    revision?: string;
-    /**
-     * Only during a canary upgrade: the old control plane kept running beside `revision` until every
-     * workload has moved. `default` names the unrevisioned istiod. Undefined otherwise.
-     */
-    previousRevision?: string;
+    /** Control planes, revision tags and who follows which (components/mesh/revisions.ts). */
+    revisions: MeshRevisions;
     /** What sidecars do with traffic to hosts outside the service registry. Default: REGISTRY_ONLY except dev. */
     outboundTrafficPolicy: OutboundTrafficPolicy;
     /** Percent of requests traced, 0-100 (fractions allowed). Default: dev 100, staging 10, prod 1. */
@@ -33,45 +26,62 @@ export interface MeshConfig {
     gatewaySourceRanges: string[];
 }
 
-/**
- * The value `previousRevision` uses for the control plane installed without a revision, in Istio's
- * own terms (its injector and validator answer to the "default" revision).
- */
-export const DEFAULT_REVISION = "default";
-
-// The istiod chart names its Helm release `istiod-<revision>` and its Service/Deployment the same;
-// Helm release names are at most 53 characters, so a revision is at most 46.
-const MAX_REVISION_LENGTH = 46;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-const revisionName = z
-    .string()
-    .max(MAX_REVISION_LENGTH, { message: `must be at most ${MAX_REVISION_LENGTH} characters (istiod's release is named istiod-<revision>)` })
-    .regex(DNS1123_LABEL, { message: "expected a DNS-1123 label (lowercase letters, digits and '-', e.g. 1-30-4)" });
-
-const revision = revisionName.refine((v) => v !== DEFAULT_REVISION, {
-    message: `"${DEFAULT_REVISION}" is Istio's name for the unrevisioned control plane; leave mesh.revision unset instead`,
-});
-
-const previousRevision = z.union([z.literal(DEFAULT_REVISION), revisionName]);
+// A revision is a DNS label (istiod's release is `istiod-<revision>`); the names allowed are
+// checked against the releases in versions.ts by revisionProblems.
+const revisionName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "expected a revision such as 1-31-4 (a DNS label named after its Istio release), or default" });
+const tagName = oneOf(REVISION_TAGS);
 
 /** A percentage; fractions such as 0.5 allowed. */
 export const percentage = z.number().min(0, { message: "must be between 0 and 100" }).max(100, { message: "must be between 0 and 100" });
 
 export const meshKeys = {
-    revision: defineKey<string>({
-        key: "mesh.revision",
-        type: "string",
-        description: "Istio revision of the active control plane (DNS-1123 label such as 1-30-4); namespaces are then labelled istio.io/rev=<revision>. Unset: one unrevisioned istiod and istio-injection=enabled.",
-        schema: revision,
-        optional: true,
+    revisions: defineKey<string[]>({
+        key: "mesh.revisions",
+        type: "array",
+        description: "Installed istiod control planes, each named after its Istio release (1-31-4 runs 1.31.4; \"default\" is the unrevisioned istiod of installs that predate revisions); two only during an upgrade. A revision is removed only once nothing uses it. README, \"Upgrading Istio\".",
+        schema: z.array(revisionName),
     }),
-    previousRevision: defineKey<string>({
-        key: "mesh.previousRevision",
+    tags: defineKey<Record<string, string>>({
+        key: "mesh.tags",
+        type: "map",
+        description: `Revision tags (istio.io/rev labels namespaces carry) and the revision each points at: ${STABLE_TAG} always, ${CANARY_TAG} during an upgrade.`,
+        schema: z.record(z.string(), revisionName).superRefine((tags, ctx) => {
+            for (const tag of Object.keys(tags)) {
+                if (!(REVISION_TAGS as readonly string[]).includes(tag)) ctx.addIssue({ code: "custom", path: [tag], message: `unknown tag; expected ${REVISION_TAGS.join(" or ")}` });
+            }
+        }),
+    }),
+    namespaces: defineKey<Record<string, string>>({
+        key: "mesh.namespaces",
+        type: "map",
+        description: `Meshed namespaces that follow another tag than ${STABLE_TAG}, e.g. dodo-payments: ${CANARY_TAG}. Moving a namespace restarts its Deployments onto the tag's revision (StatefulSets only through mesh.statefulSets).`,
+        schema: z.record(z.string(), tagName),
+        default: {},
+    }),
+    gatewayRevision: defineKey<string>({
+        key: "mesh.gateway.revision",
         type: "string",
-        description: "Canary upgrades only: the old Istio revision kept running beside mesh.revision until workloads have moved (\"default\" for an unrevisioned istiod). Its release is ISTIO_PREVIOUS_REVISION_VERSION in components/versions.ts.",
-        schema: previousRevision,
-        optional: true,
+        description: "The revision whose injector the ingress gateway's pods come from; changing it rolls the gateway (its PDB and the NLB's readiness gates keep it serving).",
+        schema: revisionName,
+    }),
+    baseRevision: defineKey<string>({
+        key: "mesh.base.revision",
+        type: "string",
+        description: "The revision whose Istio release the base chart runs (the CRDs and the default validator): never older than an installed revision, so it moves first in an upgrade, and stays when a canary is removed again (older CRDs would prune fields objects may use).",
+        schema: revisionName,
+    }),
+    defaultRevision: defineKey<string>({
+        key: "mesh.defaultRevision",
+        type: "string",
+        description: "The revision the base chart makes the default (the validating webhook, and the default tag that istio-injection=enabled namespaces use). Flipped last in an upgrade: refused while a namespace or the gateway runs an older revision.",
+        schema: revisionName,
+    }),
+    statefulSets: defineKey<Record<string, string>>({
+        key: "mesh.statefulSets",
+        type: "map",
+        description: "Meshed StatefulSets (\"<namespace>/<name>\", e.g. dev's in-cluster \"dodo-payments/postgres\") and the revision their pods were last moved to. They never follow a namespace's move: changing the entry restarts them (a database outage for a single replica). Every meshed StatefulSet must be listed; entries for one the stack does not run are ignored.",
+        schema: z.record(z.string(), revisionName),
+        default: {},
     }),
     outboundTrafficPolicy: defineKey<OutboundTrafficPolicy>({
         key: "mesh.outboundTrafficPolicy",
@@ -128,9 +138,27 @@ export const meshSection: ConfigSection<MeshConfig> = {
     keys: Object.values(meshKeys),
     read(reader: ConfigReader): MeshConfig {
         const k = meshKeys;
+        // No defaults: a default that followed ISTIO_VERSION would move a stack's control plane in
+        // one step. The command names the path to set (a list entry or a map key for two of them).
+        const current = revisionOfRelease(ISTIO_VERSION);
+        const required = <T>(spec: KeySpec<T>, path: string, value: string): T | undefined => {
+            const v = reader.get(spec, "optional");
+            if (v === undefined) reader.fail(spec.key, `required: \`pulumi config set --path '${fullKey(path)}' ${value}\` (README, "Upgrading Istio")`);
+            return v;
+        };
+        const revisions = required(k.revisions, `${k.revisions.key}[0]`, current) ?? [];
+        const tags = required(k.tags, `${k.tags.key}.${STABLE_TAG}`, current) ?? {};
+        if (reader.isSet(k.tags) && tags[STABLE_TAG] === undefined) reader.fail(`${k.tags.key}.${STABLE_TAG}`, "required: the tag every namespace follows unless mesh.namespaces moves it");
         const config: MeshConfig = {
-            revision: reader.get(k.revision, "optional"),
-            previousRevision: reader.get(k.previousRevision, "optional"),
+            revisions: {
+                revisions,
+                tags: { ...tags, [STABLE_TAG]: tags[STABLE_TAG] ?? "" },
+                namespaces: reader.get(k.namespaces) as Record<string, RevisionTag>,
+                gatewayRevision: required(k.gatewayRevision, k.gatewayRevision.key, current) ?? "",
+                baseRevision: required(k.baseRevision, k.baseRevision.key, current) ?? "",
+                defaultRevision: required(k.defaultRevision, k.defaultRevision.key, current) ?? "",
+                statefulSets: reader.get(k.statefulSets),
+            },
             outboundTrafficPolicy: reader.get(k.outboundTrafficPolicy),
             tracingSamplingPercentage: reader.get(k.tracingSamplingPercentage),
             istiodReplicas: { min: reader.get(k.istiodMinReplicas), max: reader.get(k.istiodMaxReplicas) },
@@ -138,13 +166,6 @@ export const meshSection: ConfigSection<MeshConfig> = {
             gatewaySourceRanges: reader.get(k.gatewaySourceRanges),
         };
 
-        if (config.previousRevision !== undefined) {
-            if (config.revision === undefined) {
-                reader.fail(k.previousRevision.key, "is only meaningful beside a new mesh.revision; set mesh.revision to the revision workloads move to");
-            } else if (config.previousRevision === config.revision) {
-                reader.fail(k.previousRevision.key, `must differ from mesh.revision (both "${config.revision}")`);
-            }
-        }
         const ranges: Array<[ReplicaRange, typeof k.istiodMinReplicas, typeof k.istiodMaxReplicas, string]> = [
             [config.istiodReplicas, k.istiodMinReplicas, k.istiodMaxReplicas, "istiod"],
             [config.gatewayReplicas, k.gatewayMinReplicas, k.gatewayMaxReplicas, "the ingress gateway"],
@@ -158,3 +179,32 @@ export const meshSection: ConfigSection<MeshConfig> = {
         return config;
     },
 };
+
+/**
+ * `pulumi config set --path` assignments that run a stack on `revision` alone: one control plane,
+ * both the gateway and the default on it, and every listed StatefulSet (`<namespace>/<name>`) too.
+ */
+export function singleRevisionPaths(revision: string, statefulSets: readonly string[]): Record<string, string> {
+    const k = meshKeys;
+    return {
+        [fullKey(`${k.revisions.key}[0]`)]: revision,
+        [fullKey(`${k.tags.key}.${STABLE_TAG}`)]: revision,
+        [fullKey(k.gatewayRevision.key)]: revision,
+        [fullKey(k.baseRevision.key)]: revision,
+        [fullKey(k.defaultRevision.key)]: revision,
+        ...Object.fromEntries(statefulSets.map((sts) => [fullKey(`${k.statefulSets.key}["${sts}"]`), revision])),
+    };
+}
+
+/** The revision keys of `m` as the stack file holds them inside `dodo-platform:mesh`. */
+export function revisionsConfig(m: MeshRevisions): Record<string, unknown> {
+    return {
+        revisions: [...m.revisions],
+        tags: Object.fromEntries(Object.entries(m.tags).filter(([, r]) => r !== undefined)),
+        namespaces: { ...m.namespaces },
+        gateway: { revision: m.gatewayRevision },
+        base: { revision: m.baseRevision },
+        defaultRevision: m.defaultRevision,
+        statefulSets: { ...m.statefulSets },
+    };
+}

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { applyObject } from "../apply";
 import { caaRecords } from "../certs/builders";
 import { KubeObject } from "../k8s";
+import { MeshMembership } from "../mesh/topology";
 import { Environment } from "../settings";
 import { POSTGRES_IMAGE } from "../versions";
 import { paymentsManifests, RdsConnection } from "./manifests";
@@ -17,8 +18,8 @@ export interface PaymentsArgs {
     environment: Environment;
     config: PaymentsConfig;
     provider: k8s.Provider;
-    /** Istio revision that injects the namespace (mesh.revision). Default: the unrevisioned control plane. */
-    revision?: string;
+    /** How dodo-payments joins the mesh: Mesh.membership(PAYMENTS_NAMESPACE). */
+    mesh: MeshMembership;
     /** ClusterIssuer that signs the host certificate (CertManager.issuerName). */
     issuerName: string;
     /** StorageClass of PostgreSQL's volume. Default: `gp3` (the cluster's encrypted default class). */
@@ -71,7 +72,7 @@ export class Payments extends pulumi.ComponentResource {
             rds,
             environment: args.environment,
             config: args.config,
-            revision: args.revision,
+            mesh: args.mesh,
             issuerName: args.issuerName,
             postgresImage: POSTGRES_IMAGE,
             storageClass: args.storageClass ?? "gp3",

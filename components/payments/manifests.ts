@@ -1,6 +1,7 @@
 // Every object of the payments stack from its configuration, grouped by when it can be applied.
 // Pure: the component only hands these groups to Kubernetes in order.
 import { KubeObject } from "../k8s";
+import { MeshMembership } from "../mesh/topology";
 import { Environment } from "../settings";
 import { backendReplicaBounds, capacityGate } from "./canary-capacity";
 import { BACKEND, BACKEND_VERSIONS, backendDeploymentName, FRONTEND, POSTGRES } from "./names";
@@ -36,8 +37,8 @@ import {
 export interface PaymentsManifestsInput<P> {
     environment: Environment;
     config: Omit<PaymentsConfig, "postgres"> & { postgres: { storageGiB: number; password: P } };
-    /** Istio revision of the control plane that injects the namespace; undefined = default. */
-    revision?: string;
+    /** How the namespace joins the mesh (Mesh.membership): its label and the pods' rollout annotations. */
+    mesh: MeshMembership;
     /** ClusterIssuer that signs the host certificate. */
     issuerName: string;
     postgresImage: string;
@@ -122,7 +123,7 @@ export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): Payments
     const backendAccount = serviceAccount(BACKEND.serviceAccount, BACKEND.app);
     if (rds) backendAccount.metadata.annotations = { "eks.amazonaws.com/role-arn": rds.backendRoleArn };
     return {
-        namespace: paymentsNamespace(input.revision),
+        namespace: paymentsNamespace(input.mesh.namespaceLabels),
         security: [
             strictMtls(),
             ...authorizationPolicies(inCluster, config.edge),
@@ -141,11 +142,11 @@ export function paymentsManifests<P>(input: PaymentsManifestsInput<P>): Payments
                 : [caBundleConfigMap(rds.caPem)]),
         ],
         workloads: [
-            ...(inCluster ? [postgresStatefulSet({ environment, revision: input.revision, image: input.postgresImage, storageGiB: config.postgres.storageGiB, storageClass: input.storageClass })] : []),
+            ...(inCluster ? [postgresStatefulSet({ environment, meshAnnotations: input.mesh.statefulSetAnnotations[POSTGRES.statefulSet] ?? {}, image: input.postgresImage, storageGiB: config.postgres.storageGiB, storageClass: input.storageClass })] : []),
             ...BACKEND_VERSIONS.map((version) =>
-                backendDeployment({ environment, revision: input.revision, version, image: images[version], replicas: backendReplicas[version], database, irsa: !inCluster }),
+                backendDeployment({ environment, meshAnnotations: input.mesh.podAnnotations, version, image: images[version], replicas: backendReplicas[version], database, irsa: !inCluster }),
             ),
-            frontendDeployment({ environment, revision: input.revision, image: config.images.frontend, replicas: config.frontendReplicas }),
+            frontendDeployment({ environment, meshAnnotations: input.mesh.podAnnotations, image: config.images.frontend, replicas: config.frontendReplicas }),
         ],
         scaling: [
             horizontalPodAutoscaler(FRONTEND.app, FRONTEND.app, config.frontendReplicas),

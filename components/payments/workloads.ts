@@ -1,7 +1,6 @@
 // Pure builders for the payments workloads: namespace, service accounts, Deployments, the
 // PostgreSQL StatefulSet, Services, HPAs and PDBs. Plain objects in, Kubernetes objects out.
 import { KubeObject, standardLabels } from "../k8s";
-import { injectionLabels, revisionRolloutAnnotations } from "../mesh/topology";
 import { Environment } from "../settings";
 import { otelSdkEnv } from "../tracing";
 import {
@@ -59,11 +58,12 @@ function labels(app: string, version: string, component: string): Record<string,
     return standardLabels(app, { "app.kubernetes.io/component": component, "app.kubernetes.io/version": version, app, version });
 }
 
-export function paymentsNamespace(revision?: string): KubeObject {
+/** `meshLabels`: the mesh's injection label for the namespace (Mesh.membership). */
+export function paymentsNamespace(meshLabels: Record<string, string>): KubeObject {
     return {
         apiVersion: "v1",
         kind: "Namespace",
-        metadata: { name: ns, labels: { ...standardLabels(ns), ...injectionLabels(revision) } },
+        metadata: { name: ns, labels: { ...standardLabels(ns), ...meshLabels } },
     };
 }
 
@@ -139,7 +139,8 @@ interface AppDeploymentInput {
     env: Record<string, unknown>[];
     size: ContainerSize;
     environment: Environment;
-    revision?: string;
+    /** The mesh's rollout annotations: a move to another revision changes the template, so pods move to the new sidecar. */
+    meshAnnotations: Record<string, string>;
     /** Extra volumes and their mounts in the app container. */
     volumes?: { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] };
     /** Extra pod template annotations. */
@@ -165,8 +166,7 @@ function appDeployment(input: AppDeploymentInput): KubeObject {
                     annotations: {
                         // The app may call its dependencies at start-up: only once its sidecar is ready.
                         "proxy.istio.io/config": JSON.stringify({ holdApplicationUntilProxyStarts: true }),
-                        // A new mesh revision changes the template, so pods move to the new sidecar.
-                        ...revisionRolloutAnnotations(input.revision),
+                        ...input.meshAnnotations,
                         ...(input.podAnnotations ?? {}),
                     },
                 },
@@ -199,8 +199,8 @@ function appDeployment(input: AppDeploymentInput): KubeObject {
 
 export interface FrontendInput {
     environment: Environment;
-    /** Istio revision injecting the namespace (rolls the pods when it changes). */
-    revision?: string;
+    /** Mesh.membership().podAnnotations: rolls the pods when the namespace moves to another revision. */
+    meshAnnotations: Record<string, string>;
     image: string;
     replicas: ReplicaBounds;
 }
@@ -217,7 +217,7 @@ export function frontendDeployment(input: FrontendInput): KubeObject {
         containerPort: FRONTEND.containerPort,
         size: SIZES[input.environment].frontend,
         environment: input.environment,
-        revision: input.revision,
+        meshAnnotations: input.meshAnnotations,
         env: [
             { name: "PORT", value: String(FRONTEND.containerPort) },
             // Server-side calls go through the sidecar, so the mesh routes (and the canary) apply.
@@ -230,7 +230,7 @@ export function frontendDeployment(input: FrontendInput): KubeObject {
 
 export interface BackendInput {
     environment: Environment;
-    revision?: string;
+    meshAnnotations: Record<string, string>;
     version: BackendVersion;
     image: string;
     replicas: ReplicaBounds;
@@ -256,7 +256,7 @@ export function backendDeployment(input: BackendInput): KubeObject {
         containerPort: BACKEND.containerPort,
         size: SIZES[input.environment].backend,
         environment: input.environment,
-        revision: input.revision,
+        meshAnnotations: input.meshAnnotations,
         env: [
             { name: "PORT", value: String(BACKEND.containerPort) },
             { name: "APP_VERSION", value: input.version },
@@ -356,7 +356,8 @@ export function postgresSecret<P>(password: P): KubeObject {
 
 export interface PostgresInput {
     environment: Environment;
-    revision?: string;
+    /** Its entry in mesh.statefulSets: a StatefulSet never follows its namespace's move. */
+    meshAnnotations: Record<string, string>;
     image: string;
     storageGiB: number;
     /** StorageClass of the data volume (the cluster's encrypted gp3 class). */
@@ -382,7 +383,7 @@ export function postgresStatefulSet(input: PostgresInput): KubeObject {
             // dev volumes go with the stack; staging and prod keep the data if the StatefulSet is deleted.
             persistentVolumeClaimRetentionPolicy: { whenDeleted: input.environment === "dev" ? "Delete" : "Retain", whenScaled: "Retain" },
             template: {
-                metadata: { labels: podLabels, annotations: revisionRolloutAnnotations(input.revision) },
+                metadata: { labels: podLabels, annotations: input.meshAnnotations },
                 spec: {
                     serviceAccountName: POSTGRES.serviceAccount,
                     automountServiceAccountToken: false,

@@ -11,6 +11,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { allKeySpecs } from "../../components/config";
 import { ConfigError, fullKey, PROJECT, setCommand, topLevelKey } from "../../components/settings";
+import { parseConfigPath, setAtPath } from "./config-path";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 /** The AWS environments CI previews and deploys. */
@@ -57,7 +58,8 @@ export function setPath(config: Tree, key: string, value: unknown): void {
     const typed = typeof value === "string" ? pathValue(value) : value;
     const colon = key.indexOf(":");
     const ns = key.slice(0, colon);
-    const segments = key.slice(colon + 1).split(".");
+    // List indices and quoted keys as the CLI reads them: mesh.revisions[1], mesh.statefulSets["ns/name"].
+    const segments = parseConfigPath(key.slice(colon + 1));
     if (ns !== PROJECT || segments.length === 1) {
         if (typed === undefined || typed === null) delete config[key];
         else config[key] = typed;
@@ -65,14 +67,7 @@ export function setPath(config: Tree, key: string, value: unknown): void {
     }
     const top = `${ns}:${segments[0]}`;
     if (!isObject(config[top])) config[top] = {};
-    let node = config[top] as Tree;
-    for (const segment of segments.slice(1, -1)) {
-        if (!isObject(node[segment])) node[segment] = {};
-        node = node[segment] as Tree;
-    }
-    const leaf = segments[segments.length - 1];
-    if (typed === undefined || typed === null) delete node[leaf];
-    else node[leaf] = typed;
+    setAtPath(config[top] as Tree, segments.slice(1), typed === null ? undefined : typed);
 }
 
 /** Replaces `{secure: ...}` leaves with stand-ins; returns whether any was found. */

@@ -114,6 +114,20 @@ export function checkIstioPin(
     return problems;
 }
 
+/**
+ * The validator may lag the platform's Istio by one minor at most (ISTIO_VALIDATOR_VERSION in
+ * components/versions.ts): Istio allows a control plane one minor ahead of its data plane, and
+ * objects checked against the older release's schemas also survive a rollback to it. Never ahead:
+ * it would accept fields the platform's release does not know.
+ */
+export function validatorSkewProblem(platform: string, validator: string): string | undefined {
+    const minor = (v: string) => v.split(".").slice(0, 2).map(Number);
+    const [pm, pn] = minor(platform);
+    const [vm, vn] = minor(validator);
+    if (pm === vm && (pn === vn || pn === vn + 1)) return undefined;
+    return `the validator runs Istio ${validator} and the platform ${platform}: it must be the same minor or one minor behind (components/versions.ts ISTIO_VALIDATOR_VERSION, tools/README.md)`;
+}
+
 /** Cache root: $DODO_TOOLS_CACHE, else $XDG_CACHE_HOME/dodo-platform-tools, else ~/.cache/dodo-platform-tools. */
 export function toolsCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
     if (env.DODO_TOOLS_CACHE) return path.resolve(env.DODO_TOOLS_CACHE);

@@ -5,7 +5,7 @@ import * as path from "path";
 import { releaseChart, UPSTREAM } from "../../components/charts";
 import { chartsSection, localChartProblem, sourceKind } from "../../components/charts/settings";
 import { ConfigReader } from "../../components/settings";
-import { CHARTS } from "../../components/versions";
+import { CHARTS, ISTIO_VALIDATOR_VERSION } from "../../components/versions";
 import { cliConfigFromPaths } from "../../scripts/lib/stack-config";
 
 function read(paths: Record<string, unknown>): { problems: string[] } {
@@ -68,11 +68,13 @@ describe("chart sources", () => {
             assert.deepEqual(read({ "charts.sources": { grafana: chartDir(CHARTS.grafana.version) } }).problems, []);
         });
 
-        it("accepts Istio's source charts (version 1.0.0) only from the istio.io/istio module of the pinned release", () => {
+        it("accepts Istio's source charts (version 1.0.0) only from the istio.io/istio module of the release asked for", () => {
             const releases = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "tools", "istio-releases.json"), "utf8")) as Record<string, { version: string }>;
             const root = fs.mkdtempSync(path.join(os.tmpdir(), "modcache-"));
-            const pinned = chartDir("1.0.0", path.join(root, `istio.io/istio@${releases[CHARTS.istiod.version].version}/manifests/charts/istio-control/istio-discovery`));
-            assert.equal(localChartProblem(pinned, CHARTS.istiod.version), undefined);
+            // The module the validator pins: Istio's charts at 1.30.4 (the conformance run deploys them).
+            const pinned = chartDir("1.0.0", path.join(root, `istio.io/istio@${releases[ISTIO_VALIDATOR_VERSION].version}/manifests/charts/istio-control/istio-discovery`));
+            assert.equal(localChartProblem(pinned, ISTIO_VALIDATOR_VERSION), undefined);
+            assert.match(localChartProblem(pinned, "1.31.4") ?? "", /is the istio\.io\/istio module .* \(1\.30\.4\), but Istio 1\.31\.4 is pinned/);
             const other = chartDir("1.0.0", path.join(root, "istio.io/istio@v0.0.0-20250101000000-abcdefabcdef/manifests/charts/base"));
             assert.match(localChartProblem(other, CHARTS.istioBase.version) ?? "", /is the istio\.io\/istio module v0\.0\.0-20250101000000-abcdefabcdef \(no release in tools\/istio-releases\.json\), but Istio .* is pinned/);
             assert.match(localChartProblem(chartDir("1.0.0"), CHARTS.istioBase.version) ?? "", /holds chart version 1\.0\.0/);

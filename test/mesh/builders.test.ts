@@ -1,11 +1,7 @@
 import { strict as assert } from "assert";
 import {
-    baseChartVersion,
-    baseValues,
-    controlPlanes,
     gatewayService,
     gatewayValues,
-    istiodReleaseName,
     istiodValues,
     MESH_SIZING,
     meshConfig,
@@ -14,7 +10,8 @@ import {
     meshTelemetry,
     nlbAnnotations,
 } from "../../components/mesh/builders";
-import { injectionLabels, INGRESS_GATEWAY_SELECTOR, revisionRolloutAnnotations } from "../../components/mesh/topology";
+import { baseChartVersion, baseValues, chartRevision, controlPlanes, istiodReleaseName } from "../../components/mesh/control-planes";
+import { INGRESS_GATEWAY_SELECTOR, meshMembership, revisionInjectionLabels, revisionRolloutAnnotations } from "../../components/mesh/topology";
 import { ENVIRONMENTS } from "../../components/settings";
 import { JAEGER_COLLECTOR, TRACING_PROVIDER } from "../../components/tracing";
 import { ISTIO_HUB, ISTIO_VERSION } from "../../components/versions";
@@ -105,20 +102,15 @@ describe("mesh builders", () => {
         });
     });
 
-    describe("base chart version", () => {
-        it("follows the active release, and never goes back while an older previous revision runs", () => {
-            assert.equal(baseChartVersion("1.30.4"), "1.30.4");
-            assert.equal(baseChartVersion("1.31.1", "1.30.4"), "1.31.1", "upgrade: the new release's CRDs");
-            assert.equal(baseChartVersion("1.30.4", "1.31.1"), "1.31.1", "rollback: the CRDs stay at the newer release");
-            assert.equal(baseChartVersion("1.30.10", "1.30.9"), "1.30.10", "numeric, not lexical");
-            assert.equal(baseChartVersion("1.31.0-rc.1", "1.30.4"), "1.31.0-rc.1");
+    describe("base chart", () => {
+        it("runs mesh.base.revision's release", () => {
+            assert.equal(baseChartVersion({ baseRevision: "default" }), "1.30.4", "the unrevisioned istiod's release");
+            assert.equal(baseChartVersion({ baseRevision: "1-31-4" }), "1.31.4");
         });
-    });
 
-    describe("base values", () => {
-        it("points the default validator at the active revision", () => {
-            assert.deepEqual(baseValues(), { defaultRevision: "default", global: { istioNamespace: "istio-system" } });
-            assert.equal(baseValues("1-31-0").defaultRevision, "1-31-0");
+        it("points the default validator at mesh.defaultRevision", () => {
+            assert.deepEqual(baseValues("default"), { defaultRevision: "default", global: { istioNamespace: "istio-system" } });
+            assert.equal(baseValues("1-31-4").defaultRevision, "1-31-4");
         });
     });
 
@@ -146,7 +138,7 @@ describe("mesh builders", () => {
             assert.equal(v.autoscaling.minReplicas, 1);
         });
 
-        it("uses the mesh revision for the gateway's injection", () => {
+        it("labels the gateway pods with their revision (empty for the unrevisioned istiod)", () => {
             assert.equal(gw("prod", 3, 10, "1-30-4").revision, "1-30-4");
             assert.equal(gw("prod", 3, 10).revision, "");
         });
@@ -267,40 +259,46 @@ describe("mesh builders", () => {
     });
 
     describe("revisions", () => {
-        it("names istiod after its revision", () => {
-            assert.equal(istiodReleaseName(), "istiod");
-            assert.equal(istiodReleaseName("1-30-4"), "istiod-1-30-4");
+        it("names istiod after its revision; the unrevisioned one keeps its name and an empty chart revision", () => {
+            assert.equal(istiodReleaseName("default"), "istiod");
+            assert.equal(istiodReleaseName("1-31-4"), "istiod-1-31-4");
+            assert.equal(chartRevision("default"), "");
+            assert.equal(chartRevision("1-31-4"), "1-31-4");
         });
 
-        it("labels namespaces istio-injection=enabled without a revision, istio.io/rev=<revision> with one", () => {
-            assert.deepEqual(injectionLabels(undefined), { "istio-injection": "enabled" });
-            assert.deepEqual(injectionLabels("1-30-4"), { "istio.io/rev": "1-30-4" });
-        });
-
-        it("changes workloads' pod templates when the revision changes, so pulumi up rolls them", () => {
-            assert.deepEqual(revisionRolloutAnnotations(undefined), { "dodo.dev/istio-revision": "default" });
-            assert.deepEqual(revisionRolloutAnnotations("1-31-0"), { "dodo.dev/istio-revision": "1-31-0" });
-        });
-
-        it("runs one control plane at the pinned release by default", () => {
-            assert.deepEqual(controlPlanes({}, "1.30.4"), [{ revision: undefined, version: "1.30.4", active: true }]);
-        });
-
-        it("keeps the previous revision at its own release during a canary upgrade", () => {
-            assert.deepEqual(controlPlanes({ revision: "1-31-0", previousRevision: "1-30-4" }, "1.31.0", "1.30.4"), [
-                { revision: "1-31-0", version: "1.31.0", active: true },
-                { revision: "1-30-4", version: "1.30.4", active: false },
+        it("runs one control plane per installed revision, each at the release its name says", () => {
+            assert.deepEqual(controlPlanes({ revisions: ["default", "1-31-4"] }), [
+                { revision: "default", version: "1.30.4" },
+                { revision: "1-31-4", version: "1.31.4" },
             ]);
         });
 
-        it("maps previousRevision \"default\" to the unrevisioned istiod", () => {
-            const planes = controlPlanes({ revision: "1-31-0", previousRevision: "default" }, "1.31.0", "1.30.4");
-            assert.equal(planes[1].revision, undefined);
-            assert.equal(istiodReleaseName(planes[1].revision), "istiod");
+        it("labels a namespace injected by a revision itself (the gateway's): istio-injection=enabled for the unrevisioned istiod", () => {
+            assert.deepEqual(revisionInjectionLabels("default"), { "istio-injection": "enabled" });
+            assert.deepEqual(revisionInjectionLabels("1-31-4"), { "istio.io/rev": "1-31-4" });
         });
 
-        it("refuses a previous revision without its pinned release", () => {
-            assert.throws(() => controlPlanes({ revision: "1-31-0", previousRevision: "1-30-4" }, "1.31.0"), /ISTIO_PREVIOUS_REVISION_VERSION/);
+        it("changes workloads' pod templates when their revision changes, so pulumi up rolls them", () => {
+            assert.deepEqual(revisionRolloutAnnotations("default"), { "dodo.dev/istio-revision": "default" });
+            assert.deepEqual(revisionRolloutAnnotations("1-31-4"), { "dodo.dev/istio-revision": "1-31-4" });
+        });
+
+        it("gives a namespace its tag as label and its tag's revision as annotation; a StatefulSet only its own entry", () => {
+            const m = {
+                revisions: ["default", "1-31-4"],
+                tags: { "prod-stable": "default", "prod-canary": "1-31-4" },
+                namespaces: { "dodo-payments": "prod-canary" as const },
+                gatewayRevision: "default",
+                baseRevision: "1-31-4",
+                defaultRevision: "default",
+                statefulSets: { "dodo-payments/postgres": "default", "other/db": "1-31-4" },
+            };
+            assert.deepEqual(meshMembership(m, "dodo-payments"), {
+                namespaceLabels: { "istio.io/rev": "prod-canary" },
+                podAnnotations: { "dodo.dev/istio-revision": "1-31-4" },
+                statefulSetAnnotations: { postgres: { "dodo.dev/istio-revision": "default" } },
+            });
+            assert.deepEqual(meshMembership(m, "other").namespaceLabels, { "istio.io/rev": "prod-stable" }, "unlisted: prod-stable");
         });
     });
 });

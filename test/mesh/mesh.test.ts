@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { Mesh } from "../../components/mesh";
+import { MeshRevisions } from "../../components/mesh/revisions";
+import { onRevision } from "./fixtures";
 import { MeshConfig } from "../../components/mesh/settings";
 import { Environment } from "../../components/settings";
 import { ISTIO_VERSION } from "../../components/versions";
@@ -10,8 +12,12 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 const PEER_AUTHN = "kubernetes:security.istio.io/v1:PeerAuthentication";
 const TELEMETRY = "kubernetes:telemetry.istio.io/v1:Telemetry";
 const SERVICE = "kubernetes:core/v1:Service";
+const WEBHOOK = "kubernetes:admissionregistration.k8s.io/v1:MutatingWebhookConfiguration";
+
+const on = (revision: string, over: Partial<MeshRevisions> = {}): MeshRevisions => onRevision(revision, { statefulSets: {}, ...over });
 
 const config = (over: Partial<MeshConfig> = {}): MeshConfig => ({
+    revisions: on("default"),
     outboundTrafficPolicy: "REGISTRY_ONLY",
     tracingSamplingPercentage: 1,
     istiodReplicas: { min: 2, max: 5 },
@@ -34,10 +40,12 @@ const ref = (type: string, name: string) => `${type}::${name}`;
 describe("Mesh component", () => {
     let prod: RegisteredResource[];
     let revisioned: RegisteredResource[];
+    let upgrading: RegisteredResource[];
 
     before(async () => {
         prod = await runMesh("prod", config());
-        revisioned = await runMesh("prod", config({ revision: "1-30-4" }));
+        revisioned = await runMesh("prod", config({ revisions: on(ISTIO_VERSION.replace(/\./g, "-")) }));
+        upgrading = await runMesh("prod", config({ revisions: on("default", { revisions: ["default", "1-31-4"], baseRevision: "1-31-4", tags: { "prod-stable": "default", "prod-canary": "1-31-4" } }) }));
     });
 
     it("installs base, then istiod, then the gateway, each depending on the one before", () => {
@@ -50,12 +58,12 @@ describe("Mesh component", () => {
         assert.ok(gateway.dependsOn.includes("kubernetes:core/v1:Namespace::namespace-istio-ingress"));
     });
 
-    it("pins all three charts to one Istio release from Istio's repository", () => {
+    it("installs the unrevisioned istiod's charts at the release it runs, from Istio's repository", () => {
         const releases = ["mesh-base", "mesh-istiod", "mesh-ingressgateway"].map((n) => props<any>(get(prod, RELEASE, n)));
         assert.deepEqual(releases.map((r) => r.chart), ["base", "istiod", "gateway"]);
         for (const r of releases) {
-            assert.equal(r.version, ISTIO_VERSION);
-            assert.equal(r.repositoryOpts.repo, "https://istio-release.storage.googleapis.com/charts");
+            assert.equal(r.version, "1.30.4");
+            assert.equal(r.repositoryOpts.repo, "https://blob.istio.io/istio-release/charts");
         }
         assert.match(ISTIO_VERSION, /^1\.(3\d)\.\d+$/);
         // The images istiod runs and injects (pilot, proxyv2) are the chart's own release, from Istio's hub.
@@ -90,17 +98,31 @@ describe("Mesh component", () => {
         assert.equal(props<any>(ofType(prod, TELEMETRY)[0]).spec.tracing[0].randomSamplingPercentage, 1);
     });
 
-    it("with a revision: istiod-<revision>, the gateway and the default validator follow it", () => {
-        const istiod = props<any>(get(revisioned, RELEASE, "mesh-istiod-1-30-4"));
-        assert.equal(istiod.name, "istiod-1-30-4");
-        assert.equal(istiod.values.revision, "1-30-4");
-        assert.equal(props<any>(get(revisioned, RELEASE, "mesh-ingressgateway")).values.revision, "1-30-4");
-        assert.equal(props<any>(get(revisioned, RELEASE, "mesh-base")).values.defaultRevision, "1-30-4");
+    it("with a revision: istiod-<revision> at its release, the gateway and the default validator follow it", () => {
+        const rev = ISTIO_VERSION.replace(/\./g, "-");
+        const istiod = props<any>(get(revisioned, RELEASE, `mesh-istiod-${rev}`));
+        assert.equal(istiod.name, `istiod-${rev}`);
+        assert.equal(istiod.values.revision, rev);
+        assert.equal(istiod.version, ISTIO_VERSION);
+        assert.equal(props<any>(get(revisioned, RELEASE, "mesh-ingressgateway")).values.revision, rev);
+        assert.equal(props<any>(get(revisioned, RELEASE, "mesh-base")).values.defaultRevision, rev);
         assert.equal(ofType(revisioned, RELEASE).filter((r) => r.name.startsWith("mesh-istiod")).length, 1);
     });
 
-    it("refuses a previous revision whose release is not pinned in versions.ts", async () => {
-        await assert.rejects(runMesh("prod", config({ revision: "1-31-0", previousRevision: "1-30-4" })), /ISTIO_PREVIOUS_REVISION_VERSION/);
+    it("during an upgrade: each istiod at its own release, base at the newer one, the gateway at its revision's", () => {
+        const versions = Object.fromEntries(ofType(upgrading, RELEASE).filter((r) => r.name.startsWith("mesh-")).map((r) => [r.name, props<any>(r).version]));
+        assert.deepEqual(versions, { "mesh-base": "1.31.4", "mesh-istiod": "1.30.4", "mesh-istiod-1-31-4": "1.31.4", "mesh-ingressgateway": "1.30.4" });
+        assert.equal(props<any>(get(upgrading, RELEASE, "mesh-istiod")).values.revision, "", "the unrevisioned istiod is left as it was installed");
+        assert.deepEqual(get(upgrading, RELEASE, "mesh-istiod-1-31-4").dependsOn, [ref(RELEASE, "mesh-base")]);
+    });
+
+    it("renders each tag as one webhook and one Service beside the istiod releases, after every istiod", () => {
+        const webhooks = ofType(upgrading, WEBHOOK);
+        assert.deepEqual(webhooks.map((w) => props<any>(w).metadata.name).sort(), ["istio-revision-tag-prod-canary", "istio-revision-tag-prod-stable"]);
+        const canary = props<any>(webhooks.find((w) => props<any>(w).metadata.name === "istio-revision-tag-prod-canary")!);
+        assert.deepEqual(canary.webhooks.map((w: any) => w.clientConfig.service.name), ["istiod-1-31-4", "istiod-1-31-4"]);
+        for (const w of webhooks) assert.deepEqual(w.dependsOn, [ref(RELEASE, "mesh-istiod"), ref(RELEASE, "mesh-istiod-1-31-4")]);
+        assert.ok(get(upgrading, RELEASE, "mesh-ingressgateway").dependsOn.includes(ref(RELEASE, "mesh-istiod-1-31-4")));
     });
 });
 
@@ -109,11 +131,12 @@ describe("mesh in the synth of every stack", () => {
 
     for (const stack of ["dev", "staging", "prod"] as const) {
         describe(stack, () => {
-            it("shows base, istiod and the gateway in order at one pinned version", async () => {
+            it("shows base, istiod and the gateway in order, each at its revision's release", async () => {
                 const render = await renderCached(stack);
                 const releases = ofType(render.resources, RELEASE).filter((r) => r.name.startsWith("mesh-"));
                 assert.deepEqual(releases.map((r) => props<any>(r).chart).sort(), ["base", "gateway", "istiod"]);
-                assert.deepEqual([...new Set(releases.map((r) => props<any>(r).version))], [ISTIO_VERSION]);
+                // The stack files describe the install that predates revisions (revision "default").
+                assert.deepEqual([...new Set(releases.map((r) => props<any>(r).version))], ["1.30.4"]);
                 assert.deepEqual(get(render.resources, RELEASE, "mesh-istiod").dependsOn, [ref(RELEASE, "mesh-base")]);
                 assert.ok(get(render.resources, RELEASE, "mesh-ingressgateway").dependsOn.includes(ref(RELEASE, "mesh-istiod")));
             });

@@ -3,8 +3,17 @@ import { MeshConfig, meshSection } from "../../components/mesh/settings";
 import { ConfigReader, Environment, fullKey } from "../../components/settings";
 import { cliConfigFromPaths } from "../../scripts/lib/stack-config";
 
+// A stack on one revision, as every stack file states it; tests override single keys.
+const ON_ONE_REVISION: Record<string, unknown> = {
+    "mesh.revisions": ["1-31-4"],
+    "mesh.tags": { "prod-stable": "1-31-4" },
+    "mesh.gateway.revision": "1-31-4",
+    "mesh.base.revision": "1-31-4",
+    "mesh.defaultRevision": "1-31-4",
+};
+
 function read(environment: Environment, values: Record<string, unknown> = {}): { config: MeshConfig; problems: string[] } {
-    const reader = new ConfigReader(environment, cliConfigFromPaths(values));
+    const reader = new ConfigReader(environment, cliConfigFromPaths({ ...ON_ONE_REVISION, ...values }));
     const config = meshSection.read(reader);
     return { config, problems: reader.problems };
 }
@@ -23,10 +32,8 @@ function rejected(environment: Environment, values: Record<string, unknown>, key
 
 describe("mesh config", () => {
     describe("environment defaults", () => {
-        it("dev: no revision, ALLOW_ANY egress, every request traced, one istiod", () => {
+        it("dev: ALLOW_ANY egress, every request traced, one istiod", () => {
             const c = accepted("dev", {});
-            assert.equal(c.revision, undefined);
-            assert.equal(c.previousRevision, undefined);
             assert.equal(c.outboundTrafficPolicy, "ALLOW_ANY");
             assert.equal(c.tracingSamplingPercentage, 100);
             assert.deepEqual(c.istiodReplicas, { min: 1, max: 1 });
@@ -50,10 +57,9 @@ describe("mesh config", () => {
 
         it("takes an unset key as the environment default, and an explicit value as given (no placeholder values)", () => {
             const c = accepted("prod", {});
-            assert.equal(c.revision, undefined);
             assert.equal(c.tracingSamplingPercentage, 1);
             assert.equal(c.gatewayReplicas.min, 3);
-            rejected("prod", { "mesh.revision": "" }, "mesh.revision", /DNS-1123 label/);
+            rejected("prod", { "mesh.gateway.revision": "" }, "mesh.gateway.revision", /expected a revision such as 1-31-4/);
             rejected("prod", { "mesh.gateway.minReplicas": "-1" }, "mesh.gateway.minReplicas", /must be between 1 and 50 \(got -1\)/);
         });
     });
@@ -72,39 +78,43 @@ describe("mesh config", () => {
         });
     });
 
-    describe("mesh.revision", () => {
-        it("accepts a DNS-1123 label such as 1-30-4", () => {
-            assert.equal(accepted("prod", { "mesh.revision": "1-30-4" }).revision, "1-30-4");
+    describe("revisions and tags", () => {
+        it("reads the installed revisions, the tags, the gateway's and the default revision, and the moved namespaces", () => {
+            const c = accepted("prod", {
+                "mesh.revisions": ["default", "1-31-4"],
+                "mesh.tags": { "prod-stable": "default", "prod-canary": "1-31-4" },
+                "mesh.namespaces": { "dodo-payments": "prod-canary" },
+                "mesh.gateway.revision": "default",
+                "mesh.base.revision": "1-31-4",
+                "mesh.defaultRevision": "default",
+                "mesh.statefulSets": { "dodo-payments/postgres": "default" },
+            });
+            assert.deepEqual(c.revisions, {
+                revisions: ["default", "1-31-4"],
+                tags: { "prod-stable": "default", "prod-canary": "1-31-4" },
+                namespaces: { "dodo-payments": "prod-canary" },
+                gatewayRevision: "default",
+                baseRevision: "1-31-4",
+                defaultRevision: "default",
+                statefulSets: { "dodo-payments/postgres": "default" },
+            });
         });
 
-        it("rejects dots, upper case and leading dashes", () => {
-            for (const bad of ["1.30.4", "Canary", "-canary", "canary-"]) {
-                rejected("prod", { "mesh.revision": bad }, "mesh.revision", /DNS-1123 label/);
+        it("has no defaults: each of the five is required, with the command that sets it", () => {
+            for (const key of ["mesh.revisions", "mesh.tags", "mesh.gateway.revision", "mesh.base.revision", "mesh.defaultRevision"]) {
+                rejected("prod", { [key]: undefined }, key, /required: `pulumi config set --path 'dodo-platform:mesh\./);
             }
+            rejected("prod", { "mesh.revisions": undefined }, "mesh.revisions", /'dodo-platform:mesh\.revisions\[0\]' 1-31-4/);
+            rejected("prod", { "mesh.tags": { "prod-canary": "1-31-4" } }, "mesh.tags.prod-stable", /required/);
         });
 
-        it("rejects \"default\", Istio's name for the unrevisioned control plane", () => {
-            rejected("prod", { "mesh.revision": "default" }, "mesh.revision", /leave mesh.revision unset/);
+        it("knows two tags only, and namespaces follow one of them", () => {
+            rejected("prod", { "mesh.tags": { "prod-stable": "1-31-4", stable: "1-31-4" } }, "mesh.tags", /\[stable\] unknown tag; expected prod-stable or prod-canary/);
+            rejected("prod", { "mesh.namespaces": { "dodo-payments": "canary" } }, "mesh.namespaces", /expected one of prod-stable, prod-canary/);
         });
 
-        it("rejects names too long for istiod's Helm release", () => {
-            rejected("prod", { "mesh.revision": "a".repeat(47) }, "mesh.revision", /at most 46/);
-        });
-    });
-
-    describe("mesh.previousRevision", () => {
-        it("names the old control plane during a canary upgrade, \"default\" included", () => {
-            const c = accepted("prod", { "mesh.revision": "1-31-0", "mesh.previousRevision": "default" });
-            assert.equal(c.previousRevision, "default");
-            assert.equal(accepted("prod", { "mesh.revision": "1-31-0", "mesh.previousRevision": "1-30-4" }).previousRevision, "1-30-4");
-        });
-
-        it("needs a new mesh.revision beside it", () => {
-            rejected("prod", { "mesh.previousRevision": "1-30-4" }, "mesh.previousRevision", /set mesh.revision/);
-        });
-
-        it("must differ from mesh.revision", () => {
-            rejected("prod", { "mesh.revision": "1-30-4", "mesh.previousRevision": "1-30-4" }, "mesh.previousRevision", /must differ/);
+        it("rejects revision names that are not DNS labels (dots, upper case)", () => {
+            for (const bad of ["1.31.4", "Canary", "-canary"]) rejected("prod", { "mesh.revisions": [bad] }, "mesh.revisions", /expected a revision such as 1-31-4/);
         });
     });
 

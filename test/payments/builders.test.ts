@@ -7,7 +7,7 @@ import { CLUSTER_DNS } from "../../components/payments/security";
 import { backendRoutes, edgeGateway, edgeVirtualService, HSTS_VALUE, ingressRateLimit, ROUTE_POLICY } from "../../components/payments/traffic";
 import { postgresStatefulSet } from "../../components/payments/workloads";
 import { collectorHost, JAEGER_COLLECTOR } from "../../components/tracing";
-import { manifestsFor, paymentsConfig } from "./fixtures";
+import { manifestsFor, membershipOn, paymentsConfig } from "./fixtures";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -27,17 +27,17 @@ describe("payments builders", () => {
     const m = manifestsFor("prod");
 
     describe("namespace", () => {
-        it("carries the mesh's injection label, or the revision label when a revision is set", () => {
-            assert.equal(manifestsFor("dev").namespace.metadata.labels!["istio-injection"], "enabled");
-            const revisioned = manifestsFor("dev", {}, "1-30-4").namespace.metadata.labels!;
-            assert.equal(revisioned["istio.io/rev"], "1-30-4");
-            assert.equal(revisioned["istio-injection"], undefined);
+        it("carries the tag the mesh gives the namespace, never istio-injection", () => {
+            const labels = manifestsFor("dev", {}, membershipOn("1-31-4", { tags: { "prod-stable": "1-31-4", "prod-canary": "1-31-4" }, namespaces: { "dodo-payments": "prod-canary" } })).namespace.metadata.labels!;
+            assert.equal(labels["istio.io/rev"], "prod-canary");
+            assert.equal(labels["istio-injection"], undefined);
         });
 
-        it("rolls every pod onto a new mesh revision by naming it in the pod template", () => {
-            const annotated = (mm: PaymentsManifests) => mm.workloads.map((w) => (w as Obj).spec.template.metadata.annotations["dodo.dev/istio-revision"]);
-            assert.deepEqual(annotated(manifestsFor("dev")), ["default", "default", "default", "default"]);
-            assert.deepEqual(annotated(manifestsFor("dev", {}, "1-30-4")), ["1-30-4", "1-30-4", "1-30-4", "1-30-4"]);
+        it("rolls the Deployments onto their namespace's revision, and PostgreSQL onto its own entry only", () => {
+            const annotated = (mm: PaymentsManifests) => Object.fromEntries(mm.workloads.map((w) => [w.metadata.name, (w as Obj).spec.template.metadata.annotations["dodo.dev/istio-revision"]]));
+            assert.deepEqual(annotated(manifestsFor("dev")), { postgres: "default", "backend-v1": "default", "backend-v2": "default", frontend: "default" });
+            const moved = membershipOn("default", { revisions: ["default", "1-31-4"], tags: { "prod-stable": "default", "prod-canary": "1-31-4" }, namespaces: { "dodo-payments": "prod-canary" } });
+            assert.deepEqual(annotated(manifestsFor("dev", {}, moved)), { postgres: "default", "backend-v1": "1-31-4", "backend-v2": "1-31-4", frontend: "1-31-4" });
         });
 
         it("puts every namespaced object in dodo-payments except the gateway's and the certificate", () => {
@@ -143,7 +143,7 @@ describe("payments builders", () => {
     });
 
     describe("PostgreSQL", () => {
-        const sts = postgresStatefulSet({ environment: "prod", image: "docker.io/library/postgres:17.9-bookworm", storageGiB: 100, storageClass: "gp3" });
+        const sts = postgresStatefulSet({ environment: "prod", meshAnnotations: {}, image: "docker.io/library/postgres:17.9-bookworm", storageGiB: 100, storageClass: "gp3" });
 
         it("stores data on a gp3 claim, in a subdirectory of the volume", () => {
             const claim = (sts.spec as Obj).volumeClaimTemplates[0];
@@ -227,6 +227,7 @@ describe("payments builders", () => {
         it("issues the host certificate for the configured host, from the issuer it is given, where the Gateway reads it", () => {
             const prod = paymentsManifests({
                 environment: "prod",
+                mesh: membershipOn("1-31-4"),
                 config: paymentsConfig({ host: "pay.dodopayments.com", tls: { issuer: "letsencrypt", hostedZone: "dodopayments.com", acmeEmail: "ops@dodopayments.com", installCertManager: true } }),
                 issuerName: "letsencrypt",
                 postgresImage: "docker.io/library/postgres:17.9-bookworm",

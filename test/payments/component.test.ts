@@ -4,7 +4,7 @@ import { CertManager } from "../../components/certs";
 import { Payments } from "../../components/payments";
 import { CHARTS, POSTGRES_IMAGE } from "../../components/versions";
 import { get, ofType, props, RegisteredResource, runComponent, testProvider } from "../harness";
-import { paymentsConfig } from "./fixtures";
+import { membershipOn, paymentsConfig } from "./fixtures";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -29,7 +29,7 @@ function program(issuer: "selfSigned" | "letsencrypt") {
             environment: "prod",
             config: { ...base, postgres: { storageGiB: 100, password: pulumi.secret("a-very-long-database-password") } },
             provider,
-            revision: "1-30-4",
+            mesh: membershipOn("1-31-4"),
             issuerName: certs.issuerName,
             certificateDependsOn: certs.ready,
             dns: issuer === "letsencrypt" ? { hostedZoneId: "Z0123456789ABCDEFGHIJ", target: "k8s-istioing-abc.elb.ap-south-1.amazonaws.com" } : undefined,
@@ -116,8 +116,8 @@ describe("Payments and CertManager components", () => {
             }
         });
 
-        it("labels the namespace with the mesh revision", () => {
-            assert.equal((byKindName(prod, "Namespace", "dodo-payments")!.props as Obj).metadata.labels["istio.io/rev"], "1-30-4");
+        it("labels the namespace with the tag the mesh gives it", () => {
+            assert.equal((byKindName(prod, "Namespace", "dodo-payments")!.props as Obj).metadata.labels["istio.io/rev"], "prod-stable");
         });
 
         it("keeps the database password secret and pins the PostgreSQL image", () => {

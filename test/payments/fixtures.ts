@@ -1,6 +1,10 @@
 // A payments configuration as a stack would parse it, for builder tests.
 import { defaultEdge } from "../../components/payments/edge-settings";
+import { MeshRevisions } from "../../components/mesh/revisions";
+import { MeshMembership, meshMembership } from "../../components/mesh/topology";
+import { onRevision } from "../mesh/fixtures";
 import { PaymentsManifests, paymentsManifests, RdsConnection } from "../../components/payments/manifests";
+import { PAYMENTS_NAMESPACE } from "../../components/payments/names";
 import { PaymentsConfig } from "../../components/payments/settings";
 import { Environment } from "../../components/settings";
 
@@ -53,12 +57,17 @@ export const RDS: RdsConnection = {
     backendSecurityGroupId: "sg-0backend",
 };
 
-export function manifestsFor(environment: Environment = "dev", overrides: Partial<PlainPaymentsConfig> = {}, revision?: string, rds?: RdsConnection): PaymentsManifests {
+/** dodo-payments' membership in a mesh on one revision (all tags, the gateway and PostgreSQL on it). */
+export function membershipOn(revision: string, over: Partial<MeshRevisions> = {}): MeshMembership {
+    return meshMembership(onRevision(revision, over), PAYMENTS_NAMESPACE);
+}
+
+export function manifestsFor(environment: Environment = "dev", overrides: Partial<PlainPaymentsConfig> = {}, mesh: MeshMembership = membershipOn("default"), rds?: RdsConnection): PaymentsManifests {
     return paymentsManifests({
         rds,
         environment,
         config: paymentsConfig(overrides),
-        revision,
+        mesh,
         issuerName: "dodo-ca",
         postgresImage: "docker.io/library/postgres:17.9-bookworm",
         storageClass: "gp3",

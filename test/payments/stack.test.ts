@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import { buildEgressMatrix } from "../../components/istio/authz-matrix";
 import { AuthorizationPolicyObject } from "../../components/istio/types";
-import { injectionLabels } from "../../components/mesh/topology";
+import { istiodServiceName } from "../../components/mesh/tags";
 import { stackFileValue } from "../../scripts/lib/stack-config";
 import { Render, renderCached } from "../harness";
 import { accessMatrixSpecs } from "./access";
@@ -104,12 +104,13 @@ for (const stack of ["dev", "staging", "prod"] as const) {
             return r.props as Obj;
         };
 
-        it("labels the namespace for injection by exactly the revision istiod is installed as", () => {
+        it("labels the namespace with a tag whose webhook injects from an installed istiod", () => {
             const labels = one(render, "Namespace", "dodo-payments").metadata.labels;
-            const revision = (release("mesh-istiod").values.revision as string) || undefined;
-            const expected = injectionLabels(revision);
-            const actual = Object.fromEntries(Object.entries(labels).filter(([k]) => k === "istio-injection" || k === "istio.io/rev"));
-            assert.deepEqual(actual, expected);
+            assert.equal(labels["istio-injection"], undefined, "istio-injection would win over the tag");
+            const tag = one(render, "MutatingWebhookConfiguration", `istio-revision-tag-${labels["istio.io/rev"]}`);
+            const service = tag.webhooks[0].clientConfig.service.name as string;
+            const istiods = render.resources.filter((x) => x.type === "kubernetes:helm.sh/v3:Release" && (x.props as Obj).chart === "istiod").map((x) => (x.props as Obj).name);
+            assert.ok(istiods.some((name) => service === istiodServiceName(name === "istiod" ? "default" : name.replace(/^istiod-/, ""))), `${service} is none of ${istiods.join(", ")}`);
         });
 
         it("issues the TLS Secret into the gateway pods' namespace under the name the Gateway serves, for the pods it selects", () => {

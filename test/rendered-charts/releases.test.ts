@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CHARTS } from "../../components/versions";
+import { CHARTS, UNREVISIONED_ISTIO_VERSION } from "../../components/versions";
 import { apiVersionsOf } from "../../scripts/lib/rendered-charts";
 import { chartName, ChartRelease, helmTemplateArgs, releasesOf, RELEASE_TYPE } from "../../scripts/lib/rendered-charts/releases";
 import { readRendered, templateOfLine } from "../../scripts/lib/rendered-charts/render";
@@ -24,7 +24,8 @@ describe("rendered-chart check: Releases and the helm command", () => {
         const releases = releasesOf(render.resources as never);
         assert.equal(releases.length, render.resources.filter((r) => r.type === RELEASE_TYPE).length);
         const istiod = releases.find((r) => r.resource === "mesh-istiod")!;
-        assert.deepEqual([istiod.name, istiod.namespace, istiod.chart, istiod.version, istiod.repo], ["istiod", "istio-system", "istiod", CHARTS.istiod.version, CHARTS.istiod.repository]);
+        // prod's stack file runs the unrevisioned istiod (revision "default") at its own release.
+        assert.deepEqual([istiod.name, istiod.namespace, istiod.chart, istiod.version, istiod.repo], ["istiod", "istio-system", "istiod", UNREVISIONED_ISTIO_VERSION, CHARTS.istiod.repository]);
         const props = render.resources.find((r) => r.name === "mesh-istiod")!.props as { values: unknown };
         assert.deepEqual(istiod.values, props.values, "the values are the Release's, untouched");
         assert.ok(releases.some((r) => r.name === "istio-ingressgateway" && r.namespace === "istio-ingress"));

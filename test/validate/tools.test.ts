@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ISTIO_VERSION } from "../../components/versions";
-import { buildKey, checkIstioPin, goEnv, goModReplaces, goModRequires, IstioReleasePin, proxyOnly, readIstioReleases, TOOLS_DIR, toolsCacheRoot } from "../../scripts/lib/validate-tools";
+import { ISTIO_VALIDATOR_VERSION, ISTIO_VERSION } from "../../components/versions";
+import { buildKey, checkIstioPin, goEnv, goModReplaces, goModRequires, IstioReleasePin, proxyOnly, readIstioReleases, TOOLS_DIR, toolsCacheRoot, validatorSkewProblem } from "../../scripts/lib/validate-tools";
 
 const GO_MOD = `// comment
 module example/tools
@@ -73,9 +73,20 @@ describe("validate: tool pins", () => {
         assert.match(checkIstioPin("1.30.4", { "1.30.4": PIN }, GO_MOD, "v1.31.0").join("\n"), /is not the Istio 1\.30\.4 release commit/);
     });
 
-    it("the committed tools pin the same Istio release as the mesh (components/versions.ts)", () => {
+    it("the committed tools pin the validator's Istio release (components/versions.ts ISTIO_VALIDATOR_VERSION)", () => {
         const goMod = fs.readFileSync(path.join(TOOLS_DIR, "istioctl", "go.mod"), "utf8");
-        assert.deepEqual(checkIstioPin(ISTIO_VERSION, readIstioReleases(), goMod), []);
+        assert.deepEqual(checkIstioPin(ISTIO_VALIDATOR_VERSION, readIstioReleases(), goMod), []);
+        // The platform's own release has no istio.io/istio commit on the module proxy (served up to 1.30.4).
+        assert.match(checkIstioPin(ISTIO_VERSION, readIstioReleases(), goMod).join("\n"), /has no entry for it/);
+    });
+
+    it("lets the validator lag the platform by one minor at most, never lead it", () => {
+        assert.equal(validatorSkewProblem(ISTIO_VERSION, ISTIO_VALIDATOR_VERSION), undefined, "the committed pins");
+        assert.equal(validatorSkewProblem("1.30.8", "1.30.4"), undefined);
+        assert.equal(validatorSkewProblem("1.31.4", "1.30.4"), undefined);
+        assert.match(validatorSkewProblem("1.32.0", "1.30.4") ?? "", /same minor or one minor behind/);
+        assert.match(validatorSkewProblem("1.30.4", "1.31.0") ?? "", /same minor or one minor behind/);
+        assert.match(validatorSkewProblem("2.0.0", "1.30.4") ?? "", /same minor or one minor behind/);
     });
 
     it("every tool module has a go.sum holding a hash for each module it requires, istioctl's pinned istio.io/istio included", () => {
@@ -91,7 +102,7 @@ describe("validate: tool pins", () => {
                 assert.match(sum, new RegExp(`^${m.replace(/[.]/g, "\\.")} ${v.replace(/[.+]/g, "\\$&")}/go\\.mod h1:`, "m"), `tools/${tool}/go.sum lacks ${m} ${v}/go.mod`);
             }
         }
-        const pin = readIstioReleases()[ISTIO_VERSION] as IstioReleasePin;
+        const pin = readIstioReleases()[ISTIO_VALIDATOR_VERSION] as IstioReleasePin;
         const istioSum = fs.readFileSync(path.join(TOOLS_DIR, "istioctl", "go.sum"), "utf8");
         assert.match(istioSum, new RegExp(`^istio\\.io/istio ${pin.version}/go\\.mod h1:[A-Za-z0-9+/]{43}=$`, "m"), "go.mod hash of the pinned istio.io/istio");
         assert.match(istioSum, new RegExp(`^istio\\.io/istio ${pin.version} h1:[A-Za-z0-9+/]{43}=$`, "m"), "module hash of the pinned istio.io/istio");

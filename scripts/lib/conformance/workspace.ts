@@ -5,6 +5,10 @@ import * as path from "path";
 import { buildGoTools, selectTools } from "../engine-tools/build";
 import { installKubernetesPlugin, PluginInstall } from "../engine-tools/plugin";
 import { pulumi, shell, tempWorkspace, Workspace } from "../engine";
+import { revisionRunning } from "../../../components/mesh/revisions";
+import { singleRevisionPaths } from "../../../components/mesh/settings";
+import { PAYMENTS_NAMESPACE, POSTGRES } from "../../../components/payments/names";
+import { ISTIO_VALIDATOR_VERSION } from "../../../components/versions";
 import { istioModuleCharts } from "../rendered-charts/sources";
 
 // Istio's charts in the pinned istio.io/istio module; the rendered-chart check renders the same ones.
@@ -39,6 +43,9 @@ export function localStackWorkspace(kubeconfig: string): LocalStackWorkspace {
         "dodo-platform:charts.sources.istioBase": istio.base,
         "dodo-platform:charts.sources.istiod": istio.istiod,
         "dodo-platform:charts.sources.istioGateway": istio.gateway,
+        // The module holds one release's charts (the validator's, 1.30.4): the stack runs that
+        // release's revision alone, the unrevisioned istiod every stack ran before revisions.
+        ...singleRevisionPaths(revisionRunning(ISTIO_VALIDATOR_VERSION), [`${PAYMENTS_NAMESPACE}/${POSTGRES.statefulSet}`]),
     };
     ok(pulumi(ws, ["stack", "init", LOCAL_STACK]), "pulumi stack init");
     ok(shell(ws, `pulumi config set --secret --path dodo-platform:payments.postgres.password '${TEST_PASSWORD}'`), "config set --secret");
