@@ -88,6 +88,8 @@ function awsFoundation(): Foundation {
             outputs: {
                 vpcId: network.vpcId,
                 clusterName: cluster.clusterName,
+                // Read back by the next preview: EKS upgrades one minor at a time (cluster/version-guard.ts).
+                kubernetesVersion: cluster.kubernetesVersion,
                 clusterEndpoint: cluster.endpoint,
                 oidcProviderArn: cluster.oidcProviderArn,
                 oidcProviderUrl: cluster.oidcProviderUrl,

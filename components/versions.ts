@@ -8,10 +8,37 @@ export interface HelmChartPin {
     readonly version: string;
 }
 
-/** EKS versions in AWS standard support (Nov 2026: 1.34 until 2026-12-02, 1.35, 1.36). */
+/** EKS versions the platform runs (1.34 is in extended support since 2026-12-02; 1.35, 1.36 standard). */
 export const SUPPORTED_KUBERNETES_VERSIONS = ["1.34", "1.35", "1.36"] as const;
 export type KubernetesVersion = (typeof SUPPORTED_KUBERNETES_VERSIONS)[number];
 export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = "1.35";
+
+/**
+ * End of EKS standard support (the EKS Kubernetes release calendar: 14 months after the EKS
+ * release, then 12 months of extended support at a higher hourly price). At that date a cluster
+ * whose upgrade policy is STANDARD is upgraded by EKS itself (cluster.supportType).
+ * undefined: not verified here; read the calendar before relying on it.
+ */
+export const EKS_STANDARD_SUPPORT_ENDS: Readonly<Record<KubernetesVersion, string | undefined>> = {
+    "1.34": "2026-12-02",
+    "1.35": "2027-03-27",
+    "1.36": undefined,
+};
+
+/**
+ * The managed node group's AMI: the EKS-optimized AL2023 release per Kubernetes minor
+ * (`<kubernetes>-<build date>`, the node group's releaseVersion). Nodes change only when this
+ * does, so an AMI refresh is a reviewed one-line change whose preview shows the node group
+ * update; EKS then replaces nodes respecting PodDisruptionBudgets. These are the AMI release
+ * v20260714 (awslabs/amazon-eks-ami CHANGELOG), the newest verified offline: before bumping,
+ * `npm run check:addons` reads the current one from SSM (.../amazon-linux-2023/x86_64/standard/
+ * recommended/release_version). Cadence: docs/upgrades.md.
+ */
+export const NODE_IMAGE_RELEASES: Readonly<Record<KubernetesVersion, string>> = {
+    "1.34": "1.34.9-20260714",
+    "1.35": "1.35.6-20260714",
+    "1.36": "1.36.2-20260714",
+};
 
 export type EksAddonName = "vpc-cni" | "kube-proxy" | "coredns" | "eks-pod-identity-agent" | "aws-ebs-csi-driver";
 

@@ -6,7 +6,8 @@ import { Environment } from "../settings";
 import { assumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../iam";
 import { lbControllerPolicy } from "./lb-controller-policy";
 import { irsaRole, OidcIdentity } from "./irsa";
-import { eksAddonVersions, EksAddonName } from "../versions";
+import { eksAddonVersions, EksAddonName, NODE_IMAGE_RELEASES } from "../versions";
+import { deployedKubernetesVersion, guardedKubernetesVersion } from "./version-guard";
 import { ChartSources, releaseChart, UPSTREAM } from "../charts";
 import { adminAccess, previewAccess, previewGuard } from "./access";
 import {
@@ -49,6 +50,8 @@ export interface ClusterArgs {
  */
 export class Cluster extends pulumi.ComponentResource {
     readonly clusterName: pulumi.Output<string>;
+    /** The Kubernetes version EKS reports; exported as the stack output kubernetesVersion (version-guard.ts). */
+    readonly kubernetesVersion: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
     readonly oidcProviderArn: pulumi.Output<string>;
     readonly oidcProviderUrl: pulumi.Output<string>;
@@ -102,9 +105,11 @@ export class Cluster extends pulumi.ComponentResource {
             tags: { Name: `${args.name}-api` },
         }, parent);
 
+        // One minor at a time from the version deployed (stack output kubernetesVersion); the nodes follow.
+        const version = guardedKubernetesVersion(config.kubernetesVersion, deployedKubernetesVersion(`${name}-deployed-version`, parent));
         const cluster = new aws.eks.Cluster(`${name}-eks`, {
             name: args.name,
-            version: config.kubernetesVersion,
+            version,
             roleArn: clusterRole.arn,
             vpcConfig: {
                 subnetIds: args.privateSubnetIds,
@@ -118,7 +123,7 @@ export class Cluster extends pulumi.ComponentResource {
             // Admins are explicit access entries below; an implicit creator grant would depend on
             // who happened to run the first `pulumi up`.
             accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
-            upgradePolicy: { supportType: "STANDARD" },
+            upgradePolicy: { supportType: config.supportType },
             // Add-ons below are EKS-managed and pinned; EKS must not install unmanaged copies.
             bootstrapSelfManagedAddons: false,
             deletionProtection: isProd,
@@ -214,7 +219,9 @@ export class Cluster extends pulumi.ComponentResource {
             return new aws.eks.NodeGroup(`${name}-${group.name}`, {
                 clusterName: cluster.name,
                 nodeGroupNamePrefix: `${args.name}-${group.name}-`,
-                version: config.kubernetesVersion,
+                version,
+                // The AMI is pinned per Kubernetes minor in versions.ts: a refresh is a reviewed bump.
+                releaseVersion: NODE_IMAGE_RELEASES[config.kubernetesVersion],
                 nodeRoleArn: nodeRole.arn,
                 subnetIds: args.privateSubnetIds,
                 amiType: "AL2023_x86_64_STANDARD",
@@ -289,6 +296,7 @@ export class Cluster extends pulumi.ComponentResource {
         }, { parent: this, provider: this.provider, dependsOn: [coredns] });
 
         this.clusterName = cluster.name;
+        this.kubernetesVersion = cluster.version;
         this.endpoint = cluster.endpoint;
         this.oidcProviderArn = oidc.arn;
         this.oidcProviderUrl = oidc.url;

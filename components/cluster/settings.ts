@@ -25,8 +25,13 @@ export interface NodeGroupConfig {
     taints: NodeTaint[];
 }
 
+/** What EKS does at the end of a version's standard support: STANDARD upgrades the cluster itself, EXTENDED keeps it (at extended-support prices). */
+export type SupportType = "STANDARD" | "EXTENDED";
+
 export interface ClusterConfig {
     kubernetesVersion: KubernetesVersion;
+    /** The cluster's upgrade policy (EKS upgradePolicy.supportType). */
+    supportType: SupportType;
     endpointPrivateAccess: boolean;
     endpointPublicAccess: boolean;
     /** CIDRs allowed to reach a public endpoint; required (non-empty) when it is on. */
@@ -106,6 +111,13 @@ export const clusterKeys = {
         description: `EKS Kubernetes version (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}).`,
         schema: oneOf(SUPPORTED_KUBERNETES_VERSIONS),
         default: DEFAULT_KUBERNETES_VERSION,
+    }),
+    supportType: defineKey<SupportType>({
+        key: "cluster.supportType",
+        type: "string",
+        description: "EKS upgrade policy at the end of a version's standard support: STANDARD (EKS upgrades the cluster itself, on its date) or EXTENDED (stays, at the extended-support price, until we upgrade). Default: dev STANDARD, staging STANDARD, prod EXTENDED (prod refuses STANDARD: its upgrades are ours, step by step).",
+        schema: oneOf(["STANDARD", "EXTENDED"] as const),
+        default: { dev: "STANDARD", staging: "STANDARD", prod: "EXTENDED" },
     }),
     endpointPrivateAccess: defineKey({
         key: "cluster.endpointPrivateAccess",
@@ -244,6 +256,7 @@ export const clusterSection: ConfigSection<ClusterConfig> = {
         };
         const config: ClusterConfig = {
             kubernetesVersion: reader.get(k.kubernetesVersion),
+            supportType: reader.get(k.supportType),
             endpointPrivateAccess: reader.get(k.endpointPrivateAccess),
             endpointPublicAccess: reader.get(k.endpointPublicAccess),
             publicAccessCidrs: reader.get(k.publicAccessCidrs),
@@ -290,6 +303,8 @@ export const clusterSection: ConfigSection<ClusterConfig> = {
                 reader.fail(k.logRetentionDays.key, `prod keeps control-plane logs at least ${PROD_MIN_LOG_RETENTION_DAYS} days (PCI DSS 10.5.1: a year of audit-log history), got ${config.logRetentionDays}`);
             }
             if (nodes.minSize < 3) reader.fail(k.minSize.key, `prod keeps at least 3 nodes (one per AZ), got ${nodes.minSize}`);
+            // STANDARD lets EKS upgrade prod on its own date; the config would then ask for a downgrade.
+            if (config.supportType !== "EXTENDED") reader.fail(k.supportType.key, "prod runs EXTENDED: EKS must not upgrade it at the end of standard support (docs/upgrades.md)");
         }
         return config;
     },

@@ -12,6 +12,7 @@ const ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation";
 
 const config = (access: Partial<ClusterConfig>): ClusterConfig => ({
     kubernetesVersion: "1.35",
+    supportType: "EXTENDED",
     endpointPrivateAccess: true,
     endpointPublicAccess: false,
     publicAccessCidrs: [],

@@ -8,6 +8,7 @@ import { RecordedOptions, runRecording } from "./options";
 
 const config = (over: Partial<ClusterConfig> = {}): ClusterConfig => ({
     kubernetesVersion: "1.35",
+    supportType: "EXTENDED",
     endpointPrivateAccess: true,
     endpointPublicAccess: false,
     publicAccessCidrs: [],
@@ -36,7 +37,7 @@ describe("Cluster component", () => {
         assert.equal(props<any>(get(prod, "aws:kms/key:Key", "cluster-secrets")).enableKeyRotation, true);
         assert.deepEqual(eks.enabledClusterLogTypes, ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
         assert.equal(eks.version, "1.35");
-        assert.deepEqual(eks.upgradePolicy, { supportType: "STANDARD" });
+        assert.deepEqual(eks.upgradePolicy, { supportType: "EXTENDED" }, "prod: EKS never upgrades it on its own");
         assert.equal(eks.accessConfig.authenticationMode, "API");
     });
 

@@ -1,0 +1,112 @@
+// Pure checks of the pinned EKS add-on builds and node images (components/versions.ts) against
+// what AWS serves: `aws eks describe-addon-versions` (DescribeAddonVersions, EKS API reference)
+// and the EKS-optimized AL2023 AMI's SSM parameter. scripts/check-addons.ts makes the calls.
+import { EksAddonName, eksAddonVersions, KubernetesVersion, NODE_IMAGE_RELEASES } from "../../components/versions";
+
+/** The DescribeAddonVersions response, the fields read here. */
+export interface AddonVersionsResponse {
+    addons: {
+        addonName: string;
+        addonVersions: { addonVersion: string; compatibilities: { clusterVersion: string; defaultVersion?: boolean; platformVersions?: string[] }[] }[];
+    }[];
+    nextToken?: string | null;
+}
+
+export interface AddonCheck {
+    addon: EksAddonName;
+    kubernetesVersion: string;
+    pinned: string;
+    /** ok: served for the version; missing: EKS does not serve this build for it (a failure). */
+    status: "ok" | "missing";
+    /** The newest build EKS serves for the version, and the one it installs by default. */
+    newest?: string;
+    default?: string;
+}
+
+/** `v1.19.2-eksbuild.3` -> [1, 19, 2, 3], to order builds. */
+function buildParts(v: string): number[] {
+    const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-eksbuild\.(\d+))?$/.exec(v);
+    return m ? m.slice(1).map((x) => Number(x ?? 0)) : [];
+}
+
+export function compareBuilds(a: string, b: string): number {
+    const [x, y] = [buildParts(a), buildParts(b)];
+    for (let i = 0; i < 4; i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+    return 0;
+}
+
+export function checkAddon(response: AddonVersionsResponse, addon: EksAddonName, kubernetesVersion: string, pinned: string): AddonCheck {
+    const builds = (response.addons.find((a) => a.addonName === addon)?.addonVersions ?? []).filter((b) => b.compatibilities.some((c) => c.clusterVersion === kubernetesVersion));
+    const sorted = builds.map((b) => b.addonVersion).sort(compareBuilds);
+    const byDefault = builds.find((b) => b.compatibilities.some((c) => c.clusterVersion === kubernetesVersion && c.defaultVersion));
+    return {
+        addon,
+        kubernetesVersion,
+        pinned,
+        status: sorted.includes(pinned) ? "ok" : "missing",
+        newest: sorted[sorted.length - 1],
+        default: byDefault?.addonVersion,
+    };
+}
+
+/** Every pinned add-on of a Kubernetes version against the response for that version. */
+export function checkAddons(response: AddonVersionsResponse, kubernetesVersion: KubernetesVersion): AddonCheck[] {
+    const pinned = eksAddonVersions(kubernetesVersion);
+    return (Object.keys(pinned) as EksAddonName[]).sort().map((addon) => checkAddon(response, addon, kubernetesVersion, pinned[addon]));
+}
+
+export interface NodeImageCheck {
+    kubernetesVersion: string;
+    pinned: string;
+    recommended: string;
+    /** behind: AWS publishes a newer AL2023 release (bump NODE_IMAGE_RELEASES); ahead should not happen. */
+    status: "current" | "behind" | "ahead";
+}
+
+/** `1.35.6-20260714` -> its build date, which orders releases of one minor. */
+const releaseDate = (r: string) => r.split("-").pop() ?? "";
+
+export function checkNodeImage(kubernetesVersion: KubernetesVersion, recommended: string): NodeImageCheck {
+    const pinned = NODE_IMAGE_RELEASES[kubernetesVersion];
+    const [p, r] = [releaseDate(pinned), releaseDate(recommended)];
+    return { kubernetesVersion, pinned, recommended, status: p === r ? "current" : p < r ? "behind" : "ahead" };
+}
+
+/** The SSM parameter holding the recommended AL2023 (x86_64, standard) release of a Kubernetes minor. */
+export function nodeImageParameter(kubernetesVersion: string): string {
+    return `/aws/service/eks/optimized-ami/${kubernetesVersion}/amazon-linux-2023/x86_64/standard/recommended/release_version`;
+}
+
+export interface DeployedNodeImage {
+    nodegroup: string;
+    kubernetesVersion: string;
+    deployed: string;
+    pinned: string;
+    /** older: the pin would move the nodes back to an older AMI (EKS accepts any release): a failure. */
+    status: "same" | "newer" | "older";
+}
+
+/** A node group's running release (DescribeNodegroup's releaseVersion) against the pin for its version. */
+export function checkDeployedNodeImage(nodegroup: string, kubernetesVersion: KubernetesVersion, deployed: string): DeployedNodeImage {
+    const pinned = NODE_IMAGE_RELEASES[kubernetesVersion];
+    const [p, d] = [releaseDate(pinned), releaseDate(deployed)];
+    return { nodegroup, kubernetesVersion, deployed, pinned, status: p === d ? "same" : p > d ? "newer" : "older" };
+}
+
+export function addonReport(checks: readonly AddonCheck[], images: readonly NodeImageCheck[], deployed: readonly DeployedNodeImage[] = []): { text: string; failed: boolean } {
+    const lines: string[] = [];
+    for (const c of checks) {
+        const newer = c.newest && compareBuilds(c.newest, c.pinned) > 0 ? ` (newest ${c.newest}${c.default && c.default !== c.newest ? `, default ${c.default}` : ""})` : "";
+        lines.push(`${c.status === "ok" ? "ok     " : "MISSING"} ${c.kubernetesVersion} ${c.addon} ${c.pinned}${c.status === "ok" ? newer : `: EKS serves no such build for ${c.kubernetesVersion}; newest ${c.newest ?? "none"}`}`);
+    }
+    for (const i of images) {
+        const note = i.status === "current" ? "" : i.status === "behind" ? `: AWS recommends ${i.recommended}; bump NODE_IMAGE_RELEASES["${i.kubernetesVersion}"] (nodes roll on the next up)` : `: newer than AWS's recommended ${i.recommended}`;
+        lines.push(`${i.status === "current" ? "ok     " : i.status === "behind" ? "BEHIND " : "AHEAD  "} ${i.kubernetesVersion} node image ${i.pinned}${note}`);
+    }
+    for (const d of deployed) {
+        const note = d.status === "same" ? "" : d.status === "newer" ? `: the next up rolls its nodes to ${d.pinned}` : `: the pin ${d.pinned} is OLDER; the next up would move its nodes back (bump NODE_IMAGE_RELEASES["${d.kubernetesVersion}"] to ${d.deployed} or newer first)`;
+        lines.push(`${d.status === "older" ? "OLDER  " : "ok     "} node group ${d.nodegroup} runs ${d.deployed}${note}`);
+    }
+    const failed = checks.some((c) => c.status !== "ok") || deployed.some((d) => d.status === "older");
+    return { text: lines.join("\n"), failed };
+}

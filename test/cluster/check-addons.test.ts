@@ -1,0 +1,61 @@
+// The logic of `npm run check:addons`, on DescribeAddonVersions and SSM responses recorded by hand
+// in the shape of the EKS and SSM API references (test/cluster/fixtures); the command itself needs
+// credentials.
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { AddonVersionsResponse, addonReport, checkAddon, checkAddons, checkDeployedNodeImage, checkNodeImage, compareBuilds, nodeImageParameter } from "../../scripts/lib/eks-versions";
+import { NODE_IMAGE_RELEASES } from "../../components/versions";
+
+const fixture = <T>(name: string): T => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8")) as T;
+const r135 = fixture<AddonVersionsResponse>("describe-addon-versions-1.35.json");
+const r136 = fixture<AddonVersionsResponse>("describe-addon-versions-1.36.json");
+
+describe("check:addons", () => {
+    it("passes the 1.35 pins EKS serves for 1.35, naming newer builds and the default", () => {
+        const checks = checkAddons(r135, "1.35");
+        assert.deepEqual(checks.map((c) => [c.addon, c.status]), [["aws-ebs-csi-driver", "ok"], ["coredns", "ok"], ["eks-pod-identity-agent", "ok"], ["kube-proxy", "ok"], ["vpc-cni", "ok"]]);
+        const proxy = checks.find((c) => c.addon === "kube-proxy")!;
+        assert.deepEqual([proxy.pinned, proxy.newest, proxy.default], ["v1.35.3-eksbuild.13", "v1.35.4-eksbuild.2", "v1.35.3-eksbuild.13"]);
+    });
+
+    it("fails a pinned build EKS does not serve for the version (1.36's kube-proxy here)", () => {
+        const checks = checkAddons(r136, "1.36");
+        assert.deepEqual(checks.filter((c) => c.status !== "ok").map((c) => `${c.addon} ${c.pinned} newest ${c.newest}`), ["kube-proxy v1.36.0-eksbuild.14 newest v1.36.1-eksbuild.3"]);
+        const report = addonReport(checks, []);
+        assert.equal(report.failed, true);
+        assert.match(report.text, /^MISSING 1\.36 kube-proxy v1\.36\.0-eksbuild\.14: EKS serves no such build for 1\.36; newest v1\.36\.1-eksbuild\.3$/m);
+    });
+
+    it("counts a build only for the cluster versions its compatibilities list", () => {
+        assert.equal(checkAddon(r135, "coredns", "1.36", "v1.13.2-eksbuild.11").status, "missing", "served for 1.34 and 1.35 only");
+        assert.equal(checkAddon(r135, "coredns", "1.36", "v1.14.3-eksbuild.3").status, "ok");
+        assert.equal(checkAddon(r135, "vpc-cni", "1.35", "v1.99.0-eksbuild.1").status, "missing");
+    });
+
+    it("orders eksbuilds numerically", () => {
+        assert.ok(compareBuilds("v1.35.3-eksbuild.13", "v1.35.3-eksbuild.9") > 0);
+        assert.ok(compareBuilds("v1.22.10-eksbuild.1", "v1.22.9-eksbuild.4") > 0);
+    });
+
+    it("reports a node image behind AWS's recommended AL2023 release with the line to bump", () => {
+        const ssm = fixture<{ Parameter: { Name: string; Value: string } }>("ssm-release-version-1.35.json");
+        assert.equal(ssm.Parameter.Name, nodeImageParameter("1.35"));
+        const check = checkNodeImage("1.35", ssm.Parameter.Value);
+        assert.deepEqual(check, { kubernetesVersion: "1.35", pinned: NODE_IMAGE_RELEASES["1.35"], recommended: "1.35.8-20261124", status: "behind" });
+        const report = addonReport([], [check, checkNodeImage("1.34", NODE_IMAGE_RELEASES["1.34"])]);
+        assert.equal(report.failed, false, "a newer AMI is a reviewed bump, not a failure");
+        assert.match(report.text, /^BEHIND  1\.35 node image .*: AWS recommends 1\.35\.8-20261124; bump NODE_IMAGE_RELEASES\["1\.35"\]/m);
+        assert.match(report.text, /^ok      1\.34 node image /m);
+    });
+
+    it("fails when a node group already runs a newer AMI than its pin (the next up would move it back)", () => {
+        const ng = fixture<{ nodegroup: { nodegroupName: string; version: string; releaseVersion: string } }>("describe-nodegroup.json").nodegroup;
+        const older = checkDeployedNodeImage(ng.nodegroupName, "1.35", ng.releaseVersion);
+        assert.equal(older.status, "older");
+        const report = addonReport([], [], [older, checkDeployedNodeImage("dodo-prod-general-b", "1.35", NODE_IMAGE_RELEASES["1.35"])]);
+        assert.equal(report.failed, true);
+        assert.match(report.text, /^OLDER   node group dodo-prod-general-20261010 runs 1\.35\.7-20261010: the pin .* is OLDER; the next up would move its nodes back/m);
+        assert.match(report.text, /^ok      node group dodo-prod-general-b runs /m);
+    });
+});

@@ -1,0 +1,91 @@
+// EKS upgrades: one minor at a time from the deployed version, the upgrade policy per environment,
+// node images pinned per Kubernetes minor.
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parsePlatformConfig } from "../../components/config";
+import { guardedKubernetesVersion, kubernetesUpgradeProblem } from "../../components/cluster/version-guard";
+import { NODE_IMAGE_RELEASES, SUPPORTED_KUBERNETES_VERSIONS } from "../../components/versions";
+import { readStackConfig, REPO_ROOT } from "../../scripts/lib/render";
+import { get, props, renderCached, runComponent } from "../harness";
+
+function problems(stack: string, paths: Record<string, unknown>): string[] {
+    const { values, secretKeys } = readStackConfig(stack, REPO_ROOT, paths);
+    try {
+        parsePlatformConfig({ stack, values, secretKeys });
+        return [];
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return [...err.problems];
+    }
+}
+
+describe("EKS upgrades", () => {
+    describe("Kubernetes minor versions", () => {
+        it("allows staying, and one minor up from the deployed version", () => {
+            assert.equal(kubernetesUpgradeProblem("1.34", "1.34"), undefined);
+            assert.equal(kubernetesUpgradeProblem("1.34", "1.35"), undefined);
+            assert.equal(kubernetesUpgradeProblem("1.35.3", "1.36"), undefined, "EKS reports a minor; a patch is read as its minor");
+        });
+
+        it("refuses skipping a minor (1.34 -> 1.36), naming the key and the step in between", () => {
+            assert.equal(
+                kubernetesUpgradeProblem("1.34", "1.36"),
+                "dodo-platform:cluster.kubernetesVersion: the cluster runs 1.34 (stack output kubernetesVersion) and EKS upgrades one minor version at a time: set 1.35, pulumi up, then 1.36",
+            );
+        });
+
+        it("refuses going back, which EKS cannot do (also after EKS upgraded a STANDARD cluster itself)", () => {
+            assert.match(kubernetesUpgradeProblem("1.35", "1.34") ?? "", /^dodo-platform:cluster\.kubernetesVersion: the cluster runs 1\.35 .* EKS cannot downgrade it to 1\.34; set 1\.35/);
+        });
+
+        it("checks nothing before the first pulumi up (no stack output yet)", () => {
+            assert.equal(kubernetesUpgradeProblem(undefined, "1.36"), undefined);
+        });
+
+        it("fails the program at preview when the deployed version is two minors behind", async () => {
+            class Versioned extends pulumi.CustomResource {
+                constructor(version: pulumi.Input<string>) {
+                    super("test:index:Versioned", "cluster", { version });
+                }
+            }
+            const run = (deployed: string) => runComponent(() => new Versioned(guardedKubernetesVersion("1.36", pulumi.output(deployed))));
+            await assert.rejects(run("1.34"), /one minor version at a time: set 1\.35/);
+            const ok = await run("1.35");
+            assert.equal(props<{ version: string }>(get(ok, "test:index:Versioned", "cluster")).version, "1.36");
+        });
+
+        it("the cluster and its nodes take the guarded version; eks stacks export it for the next preview", async () => {
+            const render = await renderCached("prod");
+            assert.ok(render.resources.some((r) => r.type === "pulumi:pulumi:StackReference" && (r.props as { name?: string }).name === "organization/dodo-platform/prod"), "reads its own stack");
+            assert.equal(props<{ version: string }>(get(render.resources, "aws:eks/cluster:Cluster", "cluster-eks")).version, "1.35");
+            assert.equal(props<{ version: string }>(get(render.resources, "aws:eks/nodeGroup:NodeGroup", "cluster-general")).version, "1.35");
+            assert.ok("kubernetesVersion" in render.outputs, Object.keys(render.outputs).join(", "));
+        });
+    });
+
+    describe("upgrade policy", () => {
+        it("prod is EXTENDED (EKS never upgrades it on its own date); dev and staging STANDARD", async () => {
+            for (const [stack, supportType] of [["prod", "EXTENDED"], ["staging", "STANDARD"], ["dev", "STANDARD"]] as const) {
+                const eks = get((await renderCached(stack)).resources, "aws:eks/cluster:Cluster", "cluster-eks");
+                assert.deepEqual(props<{ upgradePolicy: unknown }>(eks).upgradePolicy, { supportType }, stack);
+            }
+        });
+
+        it("prod refuses STANDARD, naming the key", () => {
+            assert.ok(problems("prod", { "dodo-platform:cluster.supportType": "STANDARD" }).some((p) => /^dodo-platform:cluster\.supportType: prod runs EXTENDED/.test(p)));
+            assert.deepEqual(problems("staging", { "dodo-platform:cluster.supportType": "EXTENDED" }), []);
+        });
+    });
+
+    describe("node images", () => {
+        it("pins an AL2023 release of the same Kubernetes minor for every supported version", () => {
+            for (const v of SUPPORTED_KUBERNETES_VERSIONS) assert.match(NODE_IMAGE_RELEASES[v], new RegExp(`^${v.replace(".", "\\.")}\\.\\d+-\\d{8}$`), v);
+        });
+
+        it("the node group runs the pinned release of its version", async () => {
+            const ng = props<{ releaseVersion: string; amiType: string }>(get((await renderCached("prod")).resources, "aws:eks/nodeGroup:NodeGroup", "cluster-general"));
+            assert.equal(ng.releaseVersion, NODE_IMAGE_RELEASES["1.35"]);
+            assert.equal(ng.amiType, "AL2023_x86_64_STANDARD");
+        });
+    });
+});
