@@ -1,0 +1,48 @@
+// What a config step does to a stack, read from the diff of two offline renders
+// (scripts/lib/diff.ts): which pods restart and which objects change.
+import type { DiffReport, ObjectChange, ResourceChange } from "../diff";
+
+const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+/** Charts whose Helm release runs no pods of its own (base: CRDs and webhooks). */
+const PODLESS_CHARTS = new Set(["base"]);
+
+export interface StepEffects {
+    /** `Deployment dodo-payments/frontend`, `Helm release istio-ingressgateway`: pods that roll. */
+    restarts: string[];
+    /** Everything else that changes, one line each. */
+    changes: string[];
+}
+
+function workloadRestart(o: ObjectChange): string | undefined {
+    if (!WORKLOAD_KINDS.has(o.kind)) return undefined;
+    return o.fields.some((f) => f.path.startsWith("spec.template")) ? `${o.kind} ${o.namespace}/${o.name}` : undefined;
+}
+
+/** A Helm release rolls its pods when the chart version or its values change (not its repository). */
+function releaseRestart(r: ResourceChange, chartOf: (name: string) => string | undefined): string | undefined {
+    if (r.type !== RELEASE_TYPE || PODLESS_CHARTS.has(chartOf(r.name) ?? "")) return undefined;
+    return r.fields.some((f) => f.path === "props.version" || f.path.startsWith("props.values")) ? `Helm release ${r.name}` : undefined;
+}
+
+/** dependsOn orders operations; a change of it alone updates nothing, so it is left out. */
+function withoutOrdering(r: ResourceChange): ResourceChange {
+    return { ...r, fields: r.fields.filter((f) => !/^dependsOn\[/.test(f.path)) };
+}
+
+export function stepEffects(full: DiffReport, chartOf: (resourceName: string) => string | undefined): StepEffects {
+    const report = { ...full, resources: { ...full.resources, changed: full.resources.changed.map(withoutOrdering).filter((r) => r.fields.length > 0) } };
+    const restarts = [
+        ...report.objects.changed.map(workloadRestart),
+        ...report.resources.changed.map((r) => releaseRestart(r, chartOf)),
+    ].filter((x): x is string => x !== undefined);
+    const changes = [
+        ...report.resources.added.map((r) => `+ ${r.type === RELEASE_TYPE ? "Helm release" : r.type} ${r.name}`),
+        ...report.resources.removed.map((r) => `- ${r.type === RELEASE_TYPE ? "Helm release" : r.type} ${r.name}`),
+        ...report.resources.changed.map((r) => `~ ${r.type === RELEASE_TYPE ? "Helm release" : r.type} ${r.name}: ${r.fields.map((f) => f.path.replace(/^props\./, "")).join(", ")}`),
+        ...report.objects.added.map((o) => `+ ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`),
+        ...report.objects.removed.map((o) => `- ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}`),
+        ...report.objects.changed.map((o) => `~ ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}: ${o.fields.map((f) => f.path).join(", ")}`),
+    ];
+    return { restarts: restarts.sort(), changes };
+}
