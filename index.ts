@@ -2,6 +2,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Autoscaling } from "./components/autoscaling";
 import { Cluster } from "./components/cluster";
 import { OidcIdentity } from "./components/cluster/irsa";
 import { loadPlatformConfig } from "./components/config";
@@ -16,6 +17,7 @@ import { loadBalancerHostname } from "./components/payments/dns";
 import { PAYMENTS_NAMESPACE } from "./components/payments/names";
 import { Secrets } from "./components/secrets";
 import { PaymentsDatabase } from "./components/payments/rds";
+import { usesPodSecurityGroups } from "./components/payments/database-settings";
 
 // Parsed and validated before any resource exists: a bad key stops the run with its name.
 const config = loadPlatformConfig();
@@ -52,6 +54,7 @@ function awsFoundation(): Foundation {
     const providers = { providers: [awsProvider] };
 
     const network = new Network("network", { name: config.name, config: config.network }, providers);
+    const podSecurityGroups = usesPodSecurityGroups(config.payments.database);
 
     const cluster = new Cluster("cluster", {
         name: config.name,
@@ -64,7 +67,23 @@ function awsFoundation(): Foundation {
         awsProfile: config.aws.profile,
         charts: config.charts,
         // The payments backend's own security group (payments.database.network, docs/payments.md).
-        podSecurityGroups: config.payments.database.engine === "rds" && config.payments.database.network === "pod-security-group",
+        podSecurityGroups,
+    }, providers);
+
+    // Nodes that scale: Karpenter adds nodes beside the managed (system) node group, up to
+    // nodes.maxSize and the autoscaling limits, and consolidates them away again.
+    const autoscaling = new Autoscaling("autoscaling", {
+        name: config.name,
+        environment: config.environment,
+        region: config.region,
+        config: config.autoscaling,
+        system: config.cluster.nodeGroups[0],
+        kubernetesVersion: config.cluster.kubernetesVersion,
+        cluster,
+        privateSubnetIds: network.privateSubnetIds,
+        podSecurityGroups,
+        tags: config.tags,
+        charts: config.charts,
     }, providers);
 
     // The public zone of the host, looked up by name (real environments; dev uses an in-cluster CA).
@@ -75,7 +94,7 @@ function awsFoundation(): Foundation {
 
     return {
         provider: cluster.provider,
-        ready: cluster.ready,
+        ready: [...cluster.ready, ...autoscaling.ready],
         aws: {
             provider: awsProvider,
             oidc: cluster.oidc,

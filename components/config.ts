@@ -2,6 +2,7 @@
 // applies environment-aware defaults and hands components a typed PlatformConfig.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { AutoscalingConfig, autoscalingProblems, autoscalingSection } from "./autoscaling/settings";
 import { ChartSources, chartsSection } from "./charts/settings";
 import { ClusterConfig, clusterSection } from "./cluster/settings";
 import { ClusterTargetConfig, existingClusterSection, existingModeProblems } from "./existing-cluster/settings";
@@ -11,6 +12,7 @@ import { MeshConfig, meshSection } from "./mesh/settings";
 import { meshedWorkloads } from "./meshed-workloads";
 import { NetworkConfig, networkSection } from "./network/settings";
 import { PaymentsConfig, paymentsSection } from "./payments/settings";
+import { TRUNK_COMPATIBLE_FAMILIES, usesPodSecurityGroups } from "./payments/database-settings";
 import { ObservabilityConfig, observabilitySection } from "./observability/settings";
 import {
     ConfigError,
@@ -45,6 +47,8 @@ export interface PlatformConfig {
     charts: ChartSources;
     network: NetworkConfig;
     cluster: ClusterConfig;
+    /** Karpenter beside the system node group (eks mode). */
+    autoscaling: AutoscalingConfig;
     mesh: MeshConfig;
     payments: PaymentsConfig;
     observability: ObservabilityConfig;
@@ -79,7 +83,8 @@ export const SECTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
     network: "VPC: CIDR, availability zones, NAT gateways, flow logs.",
     cluster: "EKS control plane: Kubernetes version, API endpoint access, admin principals, log retention; or (mode existing) the cluster to install onto.",
     charts: "Where Helm charts come from: upstream repositories (default), an OCI mirror, a directory of archives, or a source per chart.",
-    nodes: "The managed node group: instance types, capacity type, sizes, disk, labels, taints.",
+    nodes: "The managed (system) node group and the cluster's node ceiling: instance types, capacity type, sizes, disk, labels, taints.",
+    autoscaling: "Karpenter, beside the system node group: instance families and sizes, capacity types, CPU and memory limits (eks mode).",
     mesh: "Istio: revisions, egress policy, tracing, istiod and ingress gateway scaling.",
     payments: "The payments application: host, TLS, images, canary, scaling, rate limit, circuit breaking, PostgreSQL.",
     observability: "Prometheus, Loki, Jaeger, Grafana, Kiali and the payments alerts.",
@@ -92,6 +97,7 @@ export const CONFIG_SECTIONS: readonly ConfigSection<unknown>[] = [
     chartsSection,
     networkSection,
     clusterSection,
+    autoscalingSection,
     meshSection,
     paymentsSection,
     observabilitySection,
@@ -163,14 +169,19 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     else if (regionRaw !== undefined && !regionParsed.success) problems.push(`${REGION_KEY}: ${regionParsed.error.issues[0].message} (got "${regionRaw}")`);
     const network = networkSection.read(reader);
     const cluster = clusterSection.read(reader);
+    const autoscaling = autoscalingSection.read(reader);
     const mesh = meshSection.read(reader);
     const payments = paymentsSection.read(reader);
     const observability = observabilitySection.read(reader);
     if (target.mode === "existing") {
-        const awsLayer = [...networkSection.keys, ...clusterSection.keys];
+        const awsLayer = [...networkSection.keys, ...clusterSection.keys, ...autoscalingSection.keys];
         const awsKeysSet = awsLayer.filter((spec) => reader.isSet(spec)).map((spec) => spec.key);
         const inputs = { environment, tlsIssuer: payments.tls.issuer, hostedZone: payments.tls.hostedZone, lokiStorage: observability.loki.storage, awsKeysSet };
         for (const p of existingModeProblems(inputs)) reader.fail(p.key, p.message);
+    } else {
+        const system = cluster.nodeGroups[0];
+        const ctx = { maxSize: system.maxSize, systemNodes: system.desiredSize, podSecurityGroups: usesPodSecurityGroups(payments.database), trunkFamilies: TRUNK_COMPATIBLE_FAMILIES };
+        for (const p of autoscalingProblems(autoscaling, ctx)) reader.fail(p.key, p.message);
     }
 
     // Istio revisions against what the stack meshes, and the Istio charts a local path must hold.
@@ -191,6 +202,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         charts,
         network,
         cluster,
+        autoscaling,
         mesh,
         payments,
         observability,

@@ -124,6 +124,12 @@ export const CHARTS = {
     // External Secrets Operator (components/secrets): Secrets Manager -> Kubernetes Secrets in eks mode.
     // Values checked against deploy/charts/external-secrets/values.yaml at tag helm-chart-2.9.0.
     externalSecrets: { chart: "external-secrets", repository: "https://charts.external-secrets.io", version: "2.9.0" },
+    // Karpenter (components/autoscaling), from its public ECR registry: the CRDs and the controller as
+    // two releases (Helm never upgrades a chart's crds/ folder). Values and CRD schemas checked at
+    // aws/karpenter-provider-aws tag v1.14.1 (charts/karpenter/values.yaml, pkg/apis/crds); Karpenter
+    // 1.14 supports Kubernetes 1.34-1.36 (docs/upgrading/compatibility.md).
+    karpenterCrd: { chart: "karpenter-crd", repository: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
+    karpenter: { chart: "karpenter", repository: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
 } as const satisfies Record<string, HelmChartPin>;
 
 /** PostgreSQL for the payments database: official image, Debian variant (postgres user UID 999). */

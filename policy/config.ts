@@ -38,6 +38,8 @@ export const DEFAULT_TRUSTED_REPOSITORIES = [
     "https://jaegertracing.github.io/helm-charts",
     "https://kiali.org/helm-charts",
     "https://charts.external-secrets.io",
+    // Karpenter publishes its charts (karpenter, karpenter-crd) to its public ECR registry only.
+    "oci://public.ecr.aws/karpenter",
 ] as const;
 
 /**

@@ -23,7 +23,11 @@ export const UPSTREAM: ChartSources = { sources: {} };
 export function releaseChart(key: ChartKey, sources: ChartSources, version: string = CHARTS[key].version): ReleaseChart {
     const pin: HelmChartPin = CHARTS[key];
     const source = sources.sources[key] ?? (sources.mirror ? `${sources.mirror}/${pin.chart}` : sources.localDir ? path.join(sources.localDir, `${pin.chart}-${version}.tgz`) : undefined);
-    if (source === undefined) return { chart: pin.chart, version, repositoryOpts: { repo: pin.repository } };
+    if (source === undefined) {
+        // An OCI registry is not a chart repository: Helm takes `oci://<registry>/<chart>` as the chart.
+        if (sourceKind(pin.repository) === "oci") return { chart: `${pin.repository}/${pin.chart}`, version };
+        return { chart: pin.chart, version, repositoryOpts: { repo: pin.repository } };
+    }
     switch (sourceKind(source)) {
         case "oci":
             return { chart: source, version };

@@ -60,6 +60,11 @@ export class Cluster extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
     readonly nodeSecurityGroupId: pulumi.Output<string>;
+    /** The EKS cluster security group (control plane <-> nodes), which every node carries. */
+    readonly clusterSecurityGroupId: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+    /** The managed node group's role (the system group), e.g. for pull permissions. */
+    readonly nodeRoleName: pulumi.Output<string>;
     /** Resources the workloads need before they can schedule: nodes, DNS, storage, LB controller. */
     readonly ready: pulumi.Resource[];
     /** The LB controller release: anything that asks for an NLB depends on it, so destroy runs in order. */
@@ -227,7 +232,8 @@ export class Cluster extends pulumi.ComponentResource {
                 amiType: "AL2023_x86_64_STANDARD",
                 instanceTypes: group.instanceTypes,
                 capacityType: group.capacityType,
-                scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },
+                // The system group keeps its size; Karpenter adds nodes up to nodes.maxSize (components/autoscaling).
+                scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.desiredSize },
                 updateConfig: { maxUnavailablePercentage: 33 },
                 launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
                 labels: { "dodo.dev/node-group": group.name, ...group.labels },
@@ -301,6 +307,9 @@ export class Cluster extends pulumi.ComponentResource {
         this.oidcProviderArn = oidc.arn;
         this.oidcProviderUrl = oidc.url;
         this.nodeSecurityGroupId = nodeSg.id;
+        this.clusterSecurityGroupId = cluster.vpcConfig.clusterSecurityGroupId;
+        this.arn = cluster.arn;
+        this.nodeRoleName = nodeRole.name;
         this.ready = [...nodeGroups, coredns, ebsCsi, storageClass, this.lbController, metricsServer];
         this.registerOutputs({
             clusterName: this.clusterName,

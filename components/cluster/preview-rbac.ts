@@ -33,6 +33,8 @@ export const DRY_RUN_KINDS: Readonly<Record<string, string>> = {
     "cert-manager.io/Certificate": "certificates",
     "cert-manager.io/ClusterIssuer": "clusterissuers",
     "external-secrets.io/ExternalSecret": "externalsecrets",
+    "karpenter.k8s.aws/EC2NodeClass": "ec2nodeclasses",
+    "karpenter.sh/NodePool": "nodepools",
     "external-secrets.io/SecretStore": "secretstores",
     "monitoring.coreos.com/PodMonitor": "podmonitors",
     "monitoring.coreos.com/PrometheusRule": "prometheusrules",

@@ -212,7 +212,7 @@ export const clusterKeys = {
     maxSize: defineKey({
         key: "nodes.maxSize",
         type: "integer",
-        description: "Maximum number of nodes. Default: dev 4, staging 6, prod 9.",
+        description: "The cluster's node ceiling: the managed (system) node group keeps nodes.desiredSize nodes, and Karpenter adds at most maxSize minus that (its NodePool's limits.nodes); must exceed nodes.desiredSize in eks mode. Default: dev 4, staging 6, prod 9.",
         schema: integerIn(1, 100),
         default: { dev: 4, staging: 6, prod: 9 },
     }),

@@ -44,6 +44,11 @@ export const TRUNK_COMPATIBLE_FAMILIES: readonly string[] = [
     "r5", "r5a", "r5d", "r5n", "r6i", "r6a", "r6id", "r6in", "r7i", "r7a",
 ];
 
+/** Whether payments reach RDS through security groups for pods, so every node needs a trunk ENI. */
+export function usesPodSecurityGroups(database: Pick<DatabaseConfig, "engine" | "network">): boolean {
+    return database.engine === "rds" && database.network === "pod-security-group";
+}
+
 export function supportsPodEni(instanceType: string): boolean {
     const family = instanceType.split(".")[0];
     return TRUNK_COMPATIBLE_FAMILIES.includes(family);

@@ -261,7 +261,9 @@ function helmReleases(resources: RegisteredResource[]): HelmRelease[] {
         .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
         .map((r) => {
             const p = r.props as { name?: string; namespace?: string; chart?: string; values?: Record<string, unknown> };
-            return { name: p.name ?? r.name, namespace: p.namespace ?? "default", chart: p.chart ?? "", values: p.values ?? {} };
+            // An OCI chart is named by its reference (oci://<registry>/<path>/<chart>).
+            const chart = (p.chart ?? "").startsWith("oci://") ? (p.chart ?? "").split("/").pop()! : (p.chart ?? "");
+            return { name: p.name ?? r.name, namespace: p.namespace ?? "default", chart, values: p.values ?? {} };
         });
 }
 
@@ -355,6 +357,9 @@ const CHART_WORKLOADS: Record<string, (v: Record<string, unknown>, nodes: number
         },
     ],
     jaeger: (v) => [{ component: "jaeger", kind: "Deployment", pods: num(at(v, "jaeger.replicas"), 1), containers: [at(v, "jaeger.resources")] }],
+    // Karpenter's controller runs on the system node group; karpenter-crd installs CRDs only.
+    karpenter: (v) => [{ component: "controller", kind: "Deployment", pods: num(v.replicas, 2), containers: [at(v, "controller.resources")] }],
+    "karpenter-crd": () => [],
     "kiali-server": (v) => [{ component: "kiali", kind: "Deployment", pods: num(at(v, "deployment.replicas"), 1), containers: [at(v, "deployment.resources")] }],
 };
 

@@ -134,6 +134,15 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
             id = identifier;
             break;
         }
+        case "aws:sqs/queue:Queue":
+            Object.assign(state, { arn: arn("sqs", physical), url: `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT}/${physical}` });
+            break;
+        case "aws:iam/instanceProfile:InstanceProfile":
+            Object.assign(state, { name: physical, arn: arn("iam", `instance-profile/${physical}`, true) });
+            break;
+        case "aws:cloudwatch/eventRule:EventRule":
+            Object.assign(state, { arn: arn("events", `rule/${physical}`) });
+            break;
         case "aws:route53/zone:Zone":
             Object.assign(state, { zoneId: `Z${name.toUpperCase()}`, arn: `arn:aws:route53:::hostedzone/Z${name.toUpperCase()}` });
             break;

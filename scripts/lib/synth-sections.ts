@@ -6,6 +6,7 @@ import { shippedPackConfig } from "../../policy/config-files";
 import { renderMarkdownVerdict } from "../../policy/report";
 import type { Environment, Finding } from "../../policy/rules/types";
 import { footprintSection } from "./footprint";
+import { peakSection } from "./footprint-peak";
 import { chartObjectsSection } from "./rendered-charts/summary";
 import { Render } from "./render";
 import { SummarySection, synthFiles } from "./synth-output";
@@ -26,7 +27,7 @@ export const policySection: SummarySection = (render) => `## Policy checks\n\n${
 /** All files of a synth: resources.json, manifests.yaml, summary.md and authz-matrix.md. */
 export function allSynthFiles(render: Render): Record<string, string> {
     return {
-        ...synthFiles(render, [footprintSection, policySection, chartObjectsSection]),
+        ...synthFiles(render, [footprintSection, peakSection, policySection, chartObjectsSection]),
         // The same workloads, root namespace and path normalization as `npm run authz -- --matrix`.
         "authz-matrix.md": buildAuthzMatrix(render.manifests, AUTHZ_OPTIONS),
     };

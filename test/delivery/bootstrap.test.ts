@@ -97,15 +97,16 @@ describe("delivery: bootstrap identities (pure policy documents)", () => {
                 return [stack, quotaNeeds(parsePlatformConfig({ stack, values: raw.values, secretKeys: raw.secretKeys })).map((q) => [q.code, q.need])];
             }),
         );
-        // prod: (9 max + 2 per AZ x 3) x 8 vCPU On-Demand, a NAT gateway (EIP) per AZ; staging
-        // (6 + 6) x 4 vCPU, one NAT; dev SPOT (4 + 2 x 2) x 2 vCPU, one NAT.
+        // prod: the system group (3 + 2 per AZ x 3) x 8 vCPU plus Karpenter's min(64, 6 nodes x 8)
+        // On-Demand, a NAT gateway (EIP) per AZ; staging (3 + 6) x 4 + min(32, 3 x 8), one NAT; dev
+        // SPOT (2 + 2 x 2) x 2 + Karpenter's min(16, 2 x 4), which counts On-Demand too (its fallback).
         assert.deepEqual(needs, {
-            dev: [["L-34B43A08", 16], ["L-0263D0A3", 1]],
-            staging: [["L-1216C47A", 48], ["L-0263D0A3", 1]],
+            dev: [["L-1216C47A", 8], ["L-34B43A08", 20], ["L-0263D0A3", 1]],
+            staging: [["L-1216C47A", 60], ["L-0263D0A3", 1]],
             prod: [["L-1216C47A", 120], ["L-0263D0A3", 3]],
         });
         // The README's bootstrap step quotes the same numbers.
         const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
-        assert.match(readme, /prod 120 On-Demand vCPUs \(`L-1216C47A`\) and 3 Elastic IPs \(`L-0263D0A3`, one per NAT gateway\); staging 48 On-Demand vCPUs and 1; dev 16 Spot vCPUs \(`L-34B43A08`\) and 1/);
+        assert.match(readme, /prod 120 On-Demand vCPUs \(`L-1216C47A`\) and 3 Elastic IPs \(`L-0263D0A3`, one per NAT gateway\); staging 60 On-Demand vCPUs and 1; dev 20 Spot vCPUs \(`L-34B43A08`\), 8 On-Demand vCPUs and 1/);
     });
 });

@@ -18,12 +18,23 @@ export const QUOTA_CODES = {
     elasticIps: { code: "L-0263D0A3", name: "EC2-VPC Elastic IPs" },
 } as const;
 
+/** vCPUs of an x86 instance size (large 2, xlarge 4, Nxlarge 4N; medium counted as 2, as t3.medium). */
+export function sizeVcpus(size: string): number {
+    if (size === "medium" || size === "large") return 2;
+    const m = /^(\d*)xlarge$/.exec(size);
+    if (!m) throw new Error(`unknown instance size ${size}`);
+    return 4 * (m[1] === "" ? 1 : Number(m[1]));
+}
+
 /**
- * Peak nodes: the group's maximum plus what a managed node group update adds while it replaces
- * nodes, up to two per availability zone (EKS user guide, "Understand each phase of node
- * updates", scale up phase); each node at the largest vCPU count among its instance types.
+ * Peak vCPUs: the managed (system) node group at its size plus what an update adds while it
+ * replaces nodes, up to two per availability zone (EKS user guide, "Understand each phase of node
+ * updates", scale up phase), each node at the largest vCPU count among its instance types; and
+ * Karpenter's nodes up to their limits (limits.cpu, or the nodes left under nodes.maxSize at the
+ * largest allowed size, whichever is less). Karpenter falls back to on-demand when spot has no
+ * capacity, so its vCPUs count for on-demand, and for spot too when spot is allowed.
  */
-export function quotaNeeds(config: Pick<PlatformConfig, "network" | "cluster">): QuotaNeed[] {
+export function quotaNeeds(config: Pick<PlatformConfig, "network" | "cluster" | "autoscaling">): QuotaNeed[] {
     const needs: QuotaNeed[] = [];
     const azs = config.network.availabilityZones;
     let onDemand = 0;
@@ -36,10 +47,21 @@ export function quotaNeeds(config: Pick<PlatformConfig, "network" | "cluster">):
             return type.vcpu;
         });
         const perNode = Math.max(...vcpus);
-        const nodes = group.maxSize + 2 * azs;
+        const nodes = group.desiredSize + 2 * azs;
         if (group.capacityType === "SPOT") spot += nodes * perNode;
         else onDemand += nodes * perNode;
-        why[group.capacityType].push(`${group.name}: (${group.maxSize} max + ${2 * azs} during an update) x ${perNode} vCPU`);
+        why[group.capacityType].push(`${group.name}: (${group.desiredSize} nodes + ${2 * azs} during an update) x ${perNode} vCPU`);
+        const a = config.autoscaling;
+        const karpenterNodes = group.maxSize - group.desiredSize;
+        const largest = Math.max(...a.instanceSizes.map(sizeVcpus));
+        const karpenter = Math.min(a.limits.cpu, karpenterNodes * largest);
+        const how = `Karpenter: min(limits.cpu ${a.limits.cpu}, ${karpenterNodes} nodes x ${largest} vCPU)`;
+        onDemand += karpenter;
+        why.ON_DEMAND.push(how);
+        if (a.capacityTypes.includes("spot")) {
+            spot += karpenter;
+            why.SPOT.push(how);
+        }
     }
     if (onDemand > 0) needs.push({ ...QUOTA_CODES.onDemandVcpu, need: onDemand, why: why.ON_DEMAND.join("; ") });
     if (spot > 0) needs.push({ ...QUOTA_CODES.spotVcpu, need: spot, why: why.SPOT.join("; ") });
