@@ -1,12 +1,14 @@
 // npm run upgrade:walk [-- --stack <s> ...] [--to <istio-release>]
 // Walks the whole Istio upgrade of each stack (default: dev, which moves its in-cluster
-// PostgreSQL, and prod) on offline renders: every step validated by `npm run validate` and the
+// PostgreSQL, and prod) on offline renders: the first move onto revision tags restarts nothing
+// (its commit against its parent), every step validated by `npm run validate` and the
 // policy pack, its restarts exactly the ones the step names, and its undo rendered and diffed
 // against the step before (no changes). Run by .ci/run after the validators are built.
 import { ISTIO_VERSION } from "../components/versions";
 import { parseArgs, runCommand, UsageError } from "./lib/args";
 import { ALL_STACKS } from "./lib/render";
 import { buildTools } from "./lib/validate-tools";
+import { firstMoveProblems } from "./lib/upgrade/first-move";
 import { tagObjectDifferences } from "./lib/upgrade/tag-check";
 import { revisionTagService, revisionTagWebhook } from "../components/mesh/tags";
 import { walkStack } from "./lib/upgrade/walk";
@@ -29,6 +31,11 @@ async function main(argv: string[]): Promise<number> {
     let failed = tagProblems.length > 0 ? 1 : 0;
     let steps = 0;
     for (const stack of stacks) {
+        // The first up of revisions: no restart (its commit against its parent).
+        const first = await firstMoveProblems(stack);
+        if (first === undefined) console.log(`skip ${stack} first move: the commit that introduced revisions is not in this clone's history`);
+        else console.log(first.length === 0 ? `ok   ${stack} first move onto revision tags: no pod template, no Helm chart or values change` : `FAIL ${stack} first move:\n       ${first.join("\n       ")}`);
+        if (first && first.length > 0) failed++;
         const checks = await walkStack(stack, args.to ?? ISTIO_VERSION, (line) => console.log(line));
         steps += checks.length;
         failed += checks.filter((c) => c.problems.length > 0).length;
