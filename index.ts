@@ -17,6 +17,8 @@ import { loadBalancerHostname } from "./components/payments/dns";
 import { PAYMENTS_NAMESPACE } from "./components/payments/names";
 import { Secrets } from "./components/secrets";
 import { PaymentsDatabase } from "./components/payments/rds";
+import { RegistryCache } from "./components/registry";
+import { ImageSource, UPSTREAM_IMAGES } from "./components/registry/images";
 import { usesPodSecurityGroups } from "./components/payments/database-settings";
 
 // Parsed and validated before any resource exists: a bad key stops the run with its name.
@@ -27,6 +29,8 @@ interface Foundation {
     provider: k8s.Provider;
     /** What must run first: nodes, CoreDNS, storage, the LB controller, metrics-server. */
     ready: pulumi.Resource[];
+    /** Where images come from: the stack's ECR pull-through cache, or upstream. */
+    images: ImageSource;
     aws?: {
         provider: aws.Provider;
         oidc: OidcIdentity;
@@ -54,6 +58,12 @@ function awsFoundation(): Foundation {
     const providers = { providers: [awsProvider] };
 
     const network = new Network("network", { name: config.name, config: config.network }, providers);
+
+    // Images from a registry the platform controls: ECR pull-through cache rules for every upstream
+    // (staging, prod), and the nodes' permission to fill it. Every image below is rewritten to it.
+    const registry = config.registry.pullThroughCache
+        ? new RegistryCache("registry", { name: config.name, region: config.region, accountId: config.aws.allowedAccountIds[0], config: config.registry }, providers)
+        : undefined;
     const podSecurityGroups = usesPodSecurityGroups(config.payments.database);
 
     const cluster = new Cluster("cluster", {
@@ -68,6 +78,7 @@ function awsFoundation(): Foundation {
         charts: config.charts,
         // The payments backend's own security group (payments.database.network, docs/payments.md).
         podSecurityGroups,
+        pullThroughCache: registry,
     }, providers);
 
     // Nodes that scale: Karpenter adds nodes beside the managed (system) node group, up to
@@ -84,6 +95,7 @@ function awsFoundation(): Foundation {
         podSecurityGroups,
         tags: config.tags,
         charts: config.charts,
+        pullThroughCache: registry,
     }, providers);
 
     // The public zone of the host, looked up by name (real environments; dev uses an in-cluster CA).
@@ -94,7 +106,8 @@ function awsFoundation(): Foundation {
 
     return {
         provider: cluster.provider,
-        ready: [...cluster.ready, ...autoscaling.ready],
+        ready: [...cluster.ready, ...autoscaling.ready, ...(registry?.ready ?? [])],
+        images: registry?.images ?? UPSTREAM_IMAGES,
         aws: {
             provider: awsProvider,
             oidc: cluster.oidc,
@@ -120,7 +133,7 @@ function awsFoundation(): Foundation {
 /** cluster.mode existing: a cluster reached through a kubeconfig; nothing AWS is built. */
 function existingFoundation(existing: ExistingClusterConfig): Foundation {
     const cluster = new ExistingCluster("cluster", { config: existing, charts: config.charts });
-    return { provider: cluster.provider, ready: cluster.ready, storageClass: existing.storageClass };
+    return { provider: cluster.provider, ready: cluster.ready, images: UPSTREAM_IMAGES, storageClass: existing.storageClass };
 }
 
 // Where the Kubernetes layer runs: the AWS layer this stack builds, or an existing cluster with
@@ -137,6 +150,7 @@ const secrets = foundation.aws
         oidc: foundation.aws.oidc,
         provider: foundation.provider,
         charts: config.charts,
+        images: foundation.images,
         dependsOn: foundation.ready,
     }, awsOpts)
     : undefined;
@@ -151,6 +165,7 @@ const mesh = new Mesh("mesh", {
     lbController: foundation.aws?.lbController,
     gatewayServiceType: config.target.existing?.gatewayServiceType,
     charts: config.charts,
+    images: foundation.images,
 });
 
 // TLS for the edge: cert-manager and the ClusterIssuer chosen by payments.tls.issuer (a dev CA, or
@@ -167,6 +182,7 @@ const certManager = new CertManager("cert-manager", {
     provider: foundation.provider,
     install: config.payments.tls.installCertManager,
     charts: config.charts,
+    images: foundation.images,
     dependsOn: foundation.ready,
 }, awsOpts);
 
@@ -195,6 +211,7 @@ const payments = new Payments("payments", {
     environment: config.environment,
     config: config.payments,
     provider: foundation.provider,
+    images: foundation.images,
     mesh: mesh.membership(PAYMENTS_NAMESPACE),
     issuerName: certManager.issuerName,
     storageClass: foundation.storageClass,
@@ -217,6 +234,7 @@ const observability = config.observability.enabled
         oidc: foundation.aws?.oidc,
         storageClass: foundation.storageClass,
         charts: config.charts,
+        images: foundation.images,
         clusterReady: foundation.ready,
         meshReady: mesh.ready,
         // Credentials from Secrets Manager (Grafana admin, receivers, Kiali) through ESO.

@@ -12,6 +12,7 @@ import { MeshConfig, meshSection } from "./mesh/settings";
 import { meshedWorkloads } from "./meshed-workloads";
 import { NetworkConfig, networkSection } from "./network/settings";
 import { PaymentsConfig, paymentsSection } from "./payments/settings";
+import { RegistryConfig, registryProblems, registrySection } from "./registry/settings";
 import { TRUNK_COMPATIBLE_FAMILIES, usesPodSecurityGroups } from "./payments/database-settings";
 import { ObservabilityConfig, observabilitySection } from "./observability/settings";
 import {
@@ -49,6 +50,8 @@ export interface PlatformConfig {
     cluster: ClusterConfig;
     /** Karpenter beside the system node group (eks mode). */
     autoscaling: AutoscalingConfig;
+    /** The ECR pull-through cache images come through (eks mode). */
+    registry: RegistryConfig;
     mesh: MeshConfig;
     payments: PaymentsConfig;
     observability: ObservabilityConfig;
@@ -85,6 +88,7 @@ export const SECTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
     charts: "Where Helm charts come from: upstream repositories (default), an OCI mirror, a directory of archives, or a source per chart.",
     nodes: "The managed (system) node group and the cluster's node ceiling: instance types, capacity type, sizes, disk, labels, taints.",
     autoscaling: "Karpenter, beside the system node group: instance families and sizes, capacity types, CPU and memory limits (eks mode).",
+    registry: "The ECR pull-through cache every image comes through, and the upstream credentials it logs in with (eks mode).",
     mesh: "Istio: revisions, egress policy, tracing, istiod and ingress gateway scaling.",
     payments: "The payments application: host, TLS, images, canary, scaling, rate limit, circuit breaking, PostgreSQL.",
     observability: "Prometheus, Loki, Jaeger, Grafana, Kiali and the payments alerts.",
@@ -98,6 +102,7 @@ export const CONFIG_SECTIONS: readonly ConfigSection<unknown>[] = [
     networkSection,
     clusterSection,
     autoscalingSection,
+    registrySection,
     meshSection,
     paymentsSection,
     observabilitySection,
@@ -170,11 +175,12 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     const network = networkSection.read(reader);
     const cluster = clusterSection.read(reader);
     const autoscaling = autoscalingSection.read(reader);
+    const registry = registrySection.read(reader);
     const mesh = meshSection.read(reader);
     const payments = paymentsSection.read(reader);
     const observability = observabilitySection.read(reader);
     if (target.mode === "existing") {
-        const awsLayer = [...networkSection.keys, ...clusterSection.keys, ...autoscalingSection.keys];
+        const awsLayer = [...networkSection.keys, ...clusterSection.keys, ...autoscalingSection.keys, ...registrySection.keys];
         const awsKeysSet = awsLayer.filter((spec) => reader.isSet(spec)).map((spec) => spec.key);
         const inputs = { environment, tlsIssuer: payments.tls.issuer, hostedZone: payments.tls.hostedZone, lokiStorage: observability.loki.storage, awsKeysSet };
         for (const p of existingModeProblems(inputs)) reader.fail(p.key, p.message);
@@ -182,6 +188,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         const system = cluster.nodeGroups[0];
         const ctx = { maxSize: system.maxSize, systemNodes: system.desiredSize, podSecurityGroups: usesPodSecurityGroups(payments.database), trunkFamilies: TRUNK_COMPATIBLE_FAMILIES };
         for (const p of autoscalingProblems(autoscaling, ctx)) reader.fail(p.key, p.message);
+        for (const p of registryProblems(registry, { region: regionRaw ?? "", accountId: allowedAccountIds[0] })) reader.fail(p.key, p.message);
     }
 
     // Istio revisions against what the stack meshes, and the Istio charts a local path must hold.
@@ -203,6 +210,7 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
         network,
         cluster,
         autoscaling,
+        registry,
         mesh,
         payments,
         observability,

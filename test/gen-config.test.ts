@@ -17,7 +17,7 @@ describe("Pulumi.yaml config schema", () => {
     it("declares only top-level keys, since the CLI reads every declared key as a path", () => {
         // A declared `payments.host` would be looked up as payments -> host (pkg/workspace/config.go).
         assert.deepEqual(Object.keys(doc.config).filter((k) => k.includes(".")), []);
-        assert.deepEqual(Object.keys(doc.config).sort(), ["autoscaling", "charts", "cluster", "environment", "mesh", "network", "nodes", "observability", "payments", "tags"]);
+        assert.deepEqual(Object.keys(doc.config).sort(), ["autoscaling", "charts", "cluster", "environment", "mesh", "network", "nodes", "observability", "payments", "registry", "tags"]);
     });
 
     it("declares each capability as an object with a default, listing its keys", () => {

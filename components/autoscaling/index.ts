@@ -8,6 +8,9 @@ import { NodeGroupConfig } from "../cluster/settings";
 import { assumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../iam";
 import { Environment } from "../settings";
 import { KubernetesVersion, NODE_IMAGE_RELEASES } from "../versions";
+import { PullThroughCache } from "../registry";
+import { UPSTREAM_IMAGES } from "../registry/images";
+import { withChartImages } from "../registry/chart-images";
 import { al2023Alias, ec2NodeClass, KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT, karpenterNodeLimit, karpenterValues, nodePool } from "./builders";
 import { INTERRUPTION_EVENTS, interruptionQueuePolicy, karpenterControllerPolicy } from "./iam";
 import { AutoscalingConfig } from "./settings";
@@ -29,6 +32,8 @@ export interface AutoscalingArgs {
     /** Tags for what Karpenter launches (provider default tags do not reach it). */
     tags: Record<string, string>;
     charts?: ChartSources;
+    /** Images through the stack's ECR pull-through cache: Karpenter's nodes may fill it too. */
+    pullThroughCache?: PullThroughCache;
 }
 
 /** What Karpenter needs of the cluster (the Cluster component has it). */
@@ -71,6 +76,8 @@ export class Autoscaling extends pulumi.ComponentResource {
         const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"].map(
             (policy) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(policy) }, parent),
         );
+        const cache = args.pullThroughCache;
+        if (cache) nodePolicies.push(new aws.iam.RolePolicyAttachment(`${name}-nodes-pull-through-cache`, { role: nodeRole.name, policyArn: cache.nodePolicyArn }, parent));
         const instanceProfile = new aws.iam.InstanceProfile(`${name}-nodes`, { name: `${args.name}-karpenter-nodes`, role: nodeRole.name }, parent);
         // Authentication mode API: nodes join through an access entry of type EC2_LINUX (system:nodes).
         const accessEntry = new aws.eks.AccessEntry(`${name}-nodes`, { clusterName: cluster.clusterName, principalArn: nodeRole.arn, type: "EC2_LINUX" }, parent);
@@ -122,9 +129,9 @@ export class Autoscaling extends pulumi.ComponentResource {
             values: pulumi
                 .all([cluster.clusterName, cluster.endpoint, controllerRole.arn, queue.name])
                 .apply(([clusterName, clusterEndpoint, roleArn, interruptionQueue]) =>
-                    karpenterValues({ environment: args.environment, clusterName, clusterEndpoint, region: args.region, roleArn, interruptionQueue, podSecurityGroups: args.podSecurityGroups }),
+                    withChartImages("karpenter", karpenterValues({ environment: args.environment, clusterName, clusterEndpoint, region: args.region, roleArn, interruptionQueue, podSecurityGroups: args.podSecurityGroups }), cache?.images ?? UPSTREAM_IMAGES),
                 ),
-        }, { ...k8sOpts, dependsOn: [crds, controllerPolicy] });
+        }, { ...k8sOpts, dependsOn: [crds, controllerPolicy, ...(cache?.ready ?? [])] });
 
         // Outputs reach the CustomResource's spec as they are; the builder sees them as strings.
         const asString = (v: pulumi.Input<string>) => v as unknown as string;

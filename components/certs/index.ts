@@ -1,3 +1,5 @@
+import { ImageSource, UPSTREAM_IMAGES } from "../registry/images";
+import { withChartImages } from "../registry/chart-images";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,6 +29,8 @@ export interface CertManagerArgs {
     install?: boolean;
     /** Where the chart comes from (default: upstream). */
     charts?: ChartSources;
+    /** Where the chart's images come from (default: upstream). */
+    images?: ImageSource;
     /** What must exist first (nodes, CoreDNS). */
     dependsOn?: pulumi.Resource[];
 }
@@ -72,8 +76,8 @@ export class CertManager extends pulumi.ComponentResource {
                 atomic: true,
                 timeout: 600,
                 values: roleArn
-                    ? roleArn.apply((arn) => certManagerValues({ environment: args.environment, route53RoleArn: arn }))
-                    : certManagerValues({ environment: args.environment }),
+                    ? roleArn.apply((arn) => withChartImages("certManager", certManagerValues({ environment: args.environment, route53RoleArn: arn }), args.images ?? UPSTREAM_IMAGES))
+                    : withChartImages("certManager", certManagerValues({ environment: args.environment }), args.images ?? UPSTREAM_IMAGES),
             }, { ...k8sOpts, dependsOn: [namespace, ...roleDeps] }));
         }
 

@@ -24,6 +24,9 @@ import {
 } from "./builders";
 import { ClusterConfig } from "./settings";
 import { VPC_RESOURCE_CONTROLLER_POLICY, vpcCniConfiguration } from "./vpc-cni";
+import { PullThroughCache } from "../registry";
+import { UPSTREAM_IMAGES } from "../registry/images";
+import { withChartImages } from "../registry/chart-images";
 
 export interface ClusterArgs {
     /** Cluster name, e.g. `dodo-dev`; subnets are tagged for it. */
@@ -41,6 +44,8 @@ export interface ClusterArgs {
     charts?: ChartSources;
     /** Security groups for pods (the payments backend's, docs/payments.md): trunk ENIs on the nodes. */
     podSecurityGroups?: boolean;
+    /** Images through the stack's ECR pull-through cache (registry.pullThroughCache): the nodes may fill it. */
+    pullThroughCache?: PullThroughCache;
 }
 
 /**
@@ -209,6 +214,10 @@ export class Cluster extends pulumi.ComponentResource {
         const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"].map(
             (policy) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(policy) }, parent),
         );
+        const cache = args.pullThroughCache;
+        if (cache) nodePolicies.push(new aws.iam.RolePolicyAttachment(`${name}-nodes-pull-through-cache`, { role: nodeRole.name, policyArn: cache.nodePolicyArn }, parent));
+        const images = cache?.images ?? UPSTREAM_IMAGES;
+        const pullable = cache?.ready ?? [];
 
         const nodeGroups = config.nodeGroups.map((group) => {
             const lt = nodeLaunchTemplate(args.name, group, args.tags);
@@ -287,9 +296,9 @@ export class Cluster extends pulumi.ComponentResource {
             atomic: true,
             timeout: 600,
             values: pulumi.all([lbRole.arn, args.vpcId]).apply(([roleArn, vpcId]) =>
-                lbControllerValues({ clusterName: args.name, region: args.region, vpcId, roleArn, replicas: isProd ? 2 : 1, tags: args.tags }),
+                withChartImages("awsLoadBalancerController", lbControllerValues({ clusterName: args.name, region: args.region, vpcId, roleArn, replicas: isProd ? 2 : 1, tags: args.tags }), images),
             ),
-        }, { parent: this, provider: this.provider, dependsOn: [lbAttach, coredns] });
+        }, { parent: this, provider: this.provider, dependsOn: [lbAttach, coredns, ...pullable] });
 
         // The resource metrics API: without it every HorizontalPodAutoscaler stays at its minimum.
         const metricsServer = new k8s.helm.v3.Release(`${name}-metrics-server`, {
@@ -298,8 +307,8 @@ export class Cluster extends pulumi.ComponentResource {
             namespace: "kube-system",
             atomic: true,
             timeout: 600,
-            values: metricsServerValues(isProd ? 2 : 1),
-        }, { parent: this, provider: this.provider, dependsOn: [coredns] });
+            values: withChartImages("metricsServer", metricsServerValues(isProd ? 2 : 1), images),
+        }, { parent: this, provider: this.provider, dependsOn: [coredns, ...pullable] });
 
         this.clusterName = cluster.name;
         this.kubernetesVersion = cluster.version;

@@ -6,6 +6,7 @@ import { KubeObject, standardLabels } from "../k8s";
 import { Environment, PerEnvironment } from "../settings";
 import { CLIENT_METRIC_LABELS, LABELLED_METRICS } from "../mesh-metrics";
 import { collectorHost, OtlpCollector, TRACING_PROVIDER } from "../tracing";
+import { ImageSource, repositoryOf, UPSTREAM_IMAGES } from "../registry/images";
 import { ISTIO_HUB } from "../versions";
 import { gatewayDrain } from "./drain";
 import { DEFAULT_REVISION } from "./revisions";
@@ -123,6 +124,14 @@ export interface IstiodValuesArgs {
     version: string;
     replicas: ReplicaRange;
     meshConfig: Record<string, unknown>;
+    /** Where pilot and proxyv2 come from (global.hub). Default: ISTIO_HUB upstream. */
+    images?: ImageSource;
+}
+
+/** Istio's registry as `images` serves it: pilot, every injected proxyv2 and the gateway's come from it. */
+export function istioHub(images: ImageSource = UPSTREAM_IMAGES): string {
+    // A hub is a namespace of images, not an image: map one of its images and drop the name.
+    return repositoryOf(images, `${ISTIO_HUB}/pilot`).replace(/\/pilot$/, "");
 }
 
 /** Pod labels of an istiod Deployment, as the chart sets them. */
@@ -152,7 +161,7 @@ export function istiodValues(args: IstiodValuesArgs): Record<string, unknown> {
         meshConfig: args.meshConfig,
         env: ISTIOD_ENV,
         global: {
-            hub: ISTIO_HUB,
+            hub: istioHub(args.images),
             tag: args.version,
             istioNamespace: ISTIO_ROOT_NAMESPACE,
             logAsJson: true,

@@ -5,6 +5,7 @@ import { Environment } from "../settings";
 import { JAEGER_COLLECTOR } from "../tracing";
 import { ChartKey, ChartSources, releaseChart, UPSTREAM } from "../charts";
 import { GatewayServiceType } from "../existing-cluster/settings";
+import { ImageSource } from "../registry/images";
 import { gatewayService, gatewayValues, istiodValues, meshConfig, meshNamespaces, meshPeerAuthentication, meshTelemetry } from "./builders";
 import { baseChartVersion, baseValues, chartRevision, controlPlanes, istiodReleaseName } from "./control-planes";
 import { MeshRevisions, releaseOfRevision } from "./revisions";
@@ -32,6 +33,8 @@ export interface MeshArgs {
     gatewayServiceType?: GatewayServiceType;
     /** Where the Istio charts come from (default: Istio's chart repository). */
     charts?: ChartSources;
+    /** Where Istio's images come from (default: ISTIO_HUB upstream). */
+    images?: ImageSource;
 }
 
 /**
@@ -76,7 +79,7 @@ export class Mesh extends pulumi.ComponentResource {
         // Each istiod at its own revision's release: adding or removing one never changes another.
         this.istiods = Object.fromEntries(controlPlanes(revisions).map((plane) => {
             const releaseName = istiodReleaseName(plane.revision);
-            const values = istiodValues({ environment, revision: chartRevision(plane.revision) || undefined, version: plane.version, replicas: config.istiodReplicas, meshConfig: mesh });
+            const values = istiodValues({ environment, revision: chartRevision(plane.revision) || undefined, version: plane.version, replicas: config.istiodReplicas, meshConfig: mesh, images: args.images });
             return [plane.revision, release(`${name}-${releaseName}`, "istiod", releaseName, ISTIO_ROOT_NAMESPACE, values, [this.base], plane.version)];
         }));
         const allIstiods = Object.values(this.istiods);

@@ -1,3 +1,5 @@
+import { ImageSource, UPSTREAM_IMAGES } from "../registry/images";
+import { withChartImages } from "../registry/chart-images";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -33,6 +35,8 @@ export interface ObservabilityArgs {
     storageClass?: string;
     /** Where the charts come from (default: upstream). */
     charts?: ChartSources;
+    /** Where the charts' images come from (default: upstream; registry.pullThroughCache). */
+    images?: ImageSource;
     /** What must run first: nodes, CoreDNS, the EBS CSI driver and the gp3 StorageClass (Cluster.ready). */
     clusterReady: pulumi.Resource[];
     /** Istio's control plane (Mesh.ready): Kiali reads its CRDs and config. Optional for tests. */
@@ -109,7 +113,7 @@ export class Observability extends pulumi.ComponentResource {
                 name: RELEASES[key],
                 ...releaseChart(chart, args.charts ?? UPSTREAM),
                 namespace: OBSERVABILITY_NAMESPACE,
-                values,
+                values: pulumi.output(values).apply((v) => withChartImages(chart, v, args.images ?? UPSTREAM_IMAGES)),
                 atomic: true,
                 timeout,
             }, on(dependsOn));

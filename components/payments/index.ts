@@ -1,3 +1,4 @@
+import { ImageSource, imageOf, UPSTREAM_IMAGES } from "../registry/images";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,9 +15,16 @@ import { PAYMENTS_NAMESPACE } from "./names";
 import { PaymentsConfig } from "./settings";
 import { GATEWAY_REF } from "./traffic";
 
+/** The configured app images, each as `source` serves it. */
+function cachedImages(images: PaymentsConfig["images"], source: ImageSource = UPSTREAM_IMAGES): PaymentsConfig["images"] {
+    return { frontend: imageOf(source, images.frontend), backendV1: imageOf(source, images.backendV1), backendV2: images.backendV2 === undefined ? undefined : imageOf(source, images.backendV2) };
+}
+
 export interface PaymentsArgs {
     environment: Environment;
     config: PaymentsConfig;
+    /** Where images come from (default: as configured, upstream). */
+    images?: ImageSource;
     provider: k8s.Provider;
     /** How dodo-payments joins the mesh: Mesh.membership(PAYMENTS_NAMESPACE). */
     mesh: MeshMembership;
@@ -71,10 +79,11 @@ export class Payments extends pulumi.ComponentResource {
         const m = paymentsManifests({
             rds,
             environment: args.environment,
-            config: args.config,
+            // The apps' images and PostgreSQL's as the registry serves them (registry.pullThroughCache).
+            config: { ...args.config, images: cachedImages(args.config.images, args.images) },
             mesh: args.mesh,
             issuerName: args.issuerName,
-            postgresImage: POSTGRES_IMAGE,
+            postgresImage: imageOf(args.images ?? UPSTREAM_IMAGES, POSTGRES_IMAGE),
             storageClass: args.storageClass ?? "gp3",
         });
         const upstream = args.dependsOn ?? [];

@@ -1,6 +1,8 @@
 // The secrets foundation: External Secrets Operator from its pinned chart (eks mode only), and
 // IRSA roles that read exactly the listed Secrets Manager secrets. The builders and the API are
 // described in ./builders.ts.
+import { ImageSource, UPSTREAM_IMAGES } from "../registry/images";
+import { withChartImages } from "../registry/chart-images";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,6 +21,8 @@ export interface SecretsArgs {
     oidc: OidcIdentity;
     provider: k8s.Provider;
     charts?: ChartSources;
+    /** Where the chart's image comes from (default: upstream). */
+    images?: ImageSource;
     /** Nodes, CoreDNS: what the operator needs to run. */
     dependsOn?: pulumi.Resource[];
 }
@@ -52,7 +56,7 @@ export class Secrets extends pulumi.ComponentResource {
             namespace: ESO_NAMESPACE,
             atomic: true,
             timeout: 600,
-            values: esoValues(args.environment),
+            values: withChartImages("externalSecrets", esoValues(args.environment), args.images ?? UPSTREAM_IMAGES),
         }, { ...k8sOpts, dependsOn: [namespace] });
         this.ready = [release];
         this.oidc = args.oidc;

@@ -7,6 +7,7 @@ import { renderMarkdownVerdict } from "../../policy/report";
 import type { Environment, Finding } from "../../policy/rules/types";
 import { footprintSection } from "./footprint";
 import { peakSection } from "./footprint-peak";
+import { imagesSection } from "./images";
 import { chartObjectsSection } from "./rendered-charts/summary";
 import { Render } from "./render";
 import { SummarySection, synthFiles } from "./synth-output";
@@ -27,7 +28,7 @@ export const policySection: SummarySection = (render) => `## Policy checks\n\n${
 /** All files of a synth: resources.json, manifests.yaml, summary.md and authz-matrix.md. */
 export function allSynthFiles(render: Render): Record<string, string> {
     return {
-        ...synthFiles(render, [footprintSection, peakSection, policySection, chartObjectsSection]),
+        ...synthFiles(render, [footprintSection, peakSection, imagesSection, policySection, chartObjectsSection]),
         // The same workloads, root namespace and path normalization as `npm run authz -- --matrix`.
         "authz-matrix.md": buildAuthzMatrix(render.manifests, AUTHZ_OPTIONS),
     };
