@@ -132,6 +132,9 @@ export function interruptionQueuePolicy(queueArn: string, ruleArns: string[]): P
 }
 
 /**
+ * Rule names are `<cluster>-karpenter-<name>`: with the longest stack name (dodo- + 21) the name
+ * stays within EventBridge's 64 characters.
+ *
  * The events Karpenter handles (same rules as the reference template): scheduled maintenance from
  * AWS Health, spot interruption warnings and rebalance recommendations, instance state changes and
  * capacity-reservation interruptions. Each becomes a cordon and drain ahead of the event.
@@ -141,5 +144,5 @@ export const INTERRUPTION_EVENTS: readonly { name: string; pattern: { source: st
     { name: "spot-interruption", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] } },
     { name: "rebalance", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"] } },
     { name: "instance-state-change", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"] } },
-    { name: "capacity-reservation-interruption", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"] } },
+    { name: "reservation-interruption", pattern: { source: ["aws.ec2"], "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"] } },
 ];

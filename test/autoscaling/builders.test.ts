@@ -8,7 +8,7 @@ import {
     nodePool,
     NodePoolInput,
 } from "../../components/autoscaling/builders";
-import { interruptionQueuePolicy, karpenterControllerPolicy } from "../../components/autoscaling/iam";
+import { INTERRUPTION_EVENTS, interruptionQueuePolicy, karpenterControllerPolicy } from "../../components/autoscaling/iam";
 import { AutoscalingConfig } from "../../components/autoscaling/settings";
 import { CHARTS, NODE_IMAGE_RELEASES } from "../../components/versions";
 
@@ -175,6 +175,11 @@ describe("autoscaling builders", () => {
             for (const s of policy.Statement.filter((x) => x.Resource === "*")) {
                 assert.ok([s.Action].flat().every((a) => /^(ec2:Describe|iam:List|pricing:Get)/.test(a)), `${s.Sid} grants more than reads on *`);
             }
+        });
+
+        it("names every EventBridge rule within 64 characters, for the longest stack name", () => {
+            const longest = `dodo-${"x".repeat(21)}`;
+            for (const e of INTERRUPTION_EVENTS) assert.ok(`${longest}-karpenter-${e.name}`.length <= 64, e.name);
         });
 
         it("lets only this stack's EventBridge rules send to the queue, over TLS", () => {
