@@ -4,7 +4,7 @@ import type { Environment, Finding, KubeIndex, KubeObject, PolicyConfig, PulumiR
 import { RULES } from "./catalog";
 import { effectiveEnforcement, exemptNamespaces, resolveConfig } from "./config";
 import { configuredExemptions, ExemptedFinding, exemptionFor, ExemptionUse, exemptionUse } from "./exemptions";
-import { isObj, namespaceOf, refOf } from "./rules/util";
+import { isObj, isPulumiResource, labelsOf, namespaceOf, refOf } from "./rules/util";
 
 export interface CheckOptions {
     /** Overrides config.environment. Default "prod". */
@@ -69,8 +69,8 @@ export function runRule(
     for (const v of violations) {
         const ref = v.ref ?? (v.subject ? refOf(v.subject) : { apiVersion: "", kind: "", namespace: "", name: "" });
         if (exempt.size && exempt.has(ref.namespace)) continue;
-        const f: Finding = { rule: rule.id, enforcement, ...ref, message: v.message, ...(v.container === undefined ? {} : { container: v.container }) };
-        const exemption = exemptionFor(exemptions, f);
+        const f: Finding = { rule: rule.id, enforcement, ...ref, message: v.message, ...(v.container === undefined ? {} : { container: v.container }), ...(v.host ? { host: v.host } : {}) };
+        const exemption = exemptions && exemptionFor(exemptions, f, v.subject && !isPulumiResource(v.subject) ? labelsOf(v.subject) : {});
         if (exemption) {
             exempted?.push({ ...f, exemption });
             continue;

@@ -170,7 +170,7 @@ export function fromPackConfig(pack: unknown, ruleIds: readonly string[]): Polic
         }
         if (v.exemptions !== undefined) {
             if (key === "all") throw new Error("all.exemptions: exemptions are per rule; name the rule");
-            rules[key] = { ...rules[key], exemptions: parseExemptions(`${key}.exemptions`, v.exemptions) };
+            rules[key] = { ...rules[key], exemptions: parseExemptions(key, v.exemptions) };
         }
         if (v.enforcementLevel !== undefined) {
             if (key === "all") all = levelOf(`${key}.enforcementLevel`, v.enforcementLevel);

@@ -7,6 +7,7 @@ import {
 import { RULES, ruleArea } from "./catalog";
 import { indexObjects, runRule } from "./check";
 import { parseExemptions } from "./exemptions";
+import { ALLOW_RULES } from "./host-allowance";
 import { describeObject } from "./report";
 import { DEFAULT_MAX_PUBLIC_ACCESS_PERCENT } from "./rules/aws-values";
 import { namespaceOf } from "./rules/util";
@@ -40,16 +41,29 @@ const RULE_SETTINGS: Record<string, PolicyConfigSchema["properties"]> = {
 };
 
 /** Workload exemptions (policy/exemptions.ts); the pack re-checks each entry's shape and reason. */
-const EXEMPTIONS_SCHEMA = {
-    type: "array" as const,
-    description: "Workloads this rule does not judge: each names one object (namespace, kind, name) and why it must run that way.",
-    items: {
+function exemptionsSchema(rule: Rule) {
+    const hostAccess = ALLOW_RULES.has(rule.id);
+    const strList = { type: "array" as const, items: { type: "string" as const } };
+    const allow = {
         type: "object" as const,
-        properties: { namespace: { type: "string" as const }, kind: { type: "string" as const }, name: { type: "string" as const }, container: { type: "string" as const }, reason: { type: "string" as const } },
-        required: ["namespace", "kind", "name", "reason"],
+        description: "The host access the workload needs; anything else it uses is still reported.",
+        properties: { hostNetwork: { type: "boolean" as const }, hostPID: { type: "boolean" as const }, hostIPC: { type: "boolean" as const }, hostPath: strList, readOnly: { type: "boolean" as const }, hostPort: { type: "array" as const, items: { type: "integer" as const } } },
         additionalProperties: false,
-    },
-};
+    };
+    return {
+        type: "array" as const,
+        description: "Workloads this rule does not judge: each names one object (namespace, kind, name; istioRevisions: every istiod revision) and why it must run that way.",
+        items: {
+            type: "object" as const,
+            properties: {
+                namespace: { type: "string" as const }, kind: { type: "string" as const }, name: { type: "string" as const }, container: { type: "string" as const },
+                istioRevisions: { type: "boolean" as const }, reason: { type: "string" as const }, ...(hostAccess ? { allow } : {}),
+            },
+            required: ["namespace", "kind", "name", "reason", ...(hostAccess ? ["allow"] : [])],
+            additionalProperties: false,
+        },
+    };
+}
 
 function configSchema(rule: Rule): PolicyConfigSchema {
     return {
@@ -60,7 +74,7 @@ function configSchema(rule: Rule): PolicyConfigSchema {
                 description: `dev, staging or prod; can only tighten. The environment is the strictest of the ${ENVIRONMENT_TAG} stack tag and $${ENVIRONMENT_VARIABLE} (neither means prod), raised to this if stricter. Outside dev a mandatory rule reports as mandatory whatever its enforcementLevel says.`,
             },
             exemptNamespaces: stringList("Namespaces this rule ignores, in addition to its defaults."),
-            ...(rule.target === "kubernetes" ? { exemptions: EXEMPTIONS_SCHEMA } : {}),
+            ...(rule.target === "kubernetes" ? { exemptions: exemptionsSchema(rule) } : {}),
             ...(RULE_SETTINGS[rule.id] ?? {}),
         },
     };
@@ -85,7 +99,7 @@ export function toPolicyConfig(
         environment,
         // Enforcement is applied by the engine (and forced below outside dev); exemptions are ours.
         rules: raw.exemptNamespaces || raw.exemptions
-            ? { [rule.id]: { ...(raw.exemptNamespaces ? { exemptNamespaces: raw.exemptNamespaces } : {}), ...(raw.exemptions ? { exemptions: parseExemptions(`${rule.id}.exemptions`, raw.exemptions) } : {}) } }
+            ? { [rule.id]: { ...(raw.exemptNamespaces ? { exemptNamespaces: raw.exemptNamespaces } : {}), ...(raw.exemptions ? { exemptions: parseExemptions(rule.id, raw.exemptions) } : {}) } }
             : {},
         ...(raw.rootNamespace ? { rootNamespace: raw.rootNamespace } : {}),
         ...(raw.ingressNamespaces ? { ingressNamespaces: raw.ingressNamespaces } : {}),

@@ -6,7 +6,7 @@ import * as path from "path";
 import { pathToFileURL } from "url";
 import { YAMLException, loadAll } from "js-yaml";
 import { hasMandatory, judgeObjects } from "../policy/check";
-import { describeExemption } from "../policy/exemptions";
+import { describeExemption, whyStale } from "../policy/exemptions";
 import { catalog, RULES } from "../policy/catalog";
 import { ENVIRONMENTS, effectiveEnforcement, fromPackConfig, resolveConfig } from "../policy/config";
 import { shippedPackConfig } from "../policy/config-files";
@@ -149,7 +149,7 @@ export function main(argv: readonly string[], io: Io = nodeIo): number {
         const judged = judgeObjects(sourced.map((s) => s.object), { env: resolved.environment, config });
         const findings = judged.findings;
         // An exemption whose object is here but clean is no longer needed (policy/README.md, "Exemptions").
-        for (const e of judged.stale) io.stderr(`policy-check: stale exemption ${describeExemption(e)}: the object is in the input and the rule finds nothing there; remove it\n`);
+        for (const e of judged.stale) io.stderr(`policy-check: stale exemption ${describeExemption(e)}: ${whyStale(e, judged)}\n`);
         if (args.format === "json") {
             io.stdout(JSON.stringify(findings.map(toJsonFinding), null, 2) + "\n");
         } else if (args.format === "sarif") {

@@ -50,7 +50,16 @@ export interface Violation {
     ref?: ObjectRef;
     /** The container the violation is about, when it is about one (per-container workload rules). */
     container?: string;
+    /** The host access a k8s-no-host-namespaces violation is about, which an exemption's `allow` must name. */
+    host?: HostAccess;
 }
+
+/** One way a pod reaches into its node (k8s-no-host-namespaces reports each separately). */
+export type HostAccess =
+    | { kind: "hostNetwork" | "hostPID" | "hostIPC" }
+    /** `readOnly`: every container that mounts the volume mounts it read-only. */
+    | { kind: "hostPath"; path: string; readOnly: boolean }
+    | { kind: "hostPort"; port: number };
 
 /** A violation after the runner has applied enforcement and exemptions. */
 export interface Finding extends ObjectRef {
@@ -63,12 +72,29 @@ export interface Finding extends ObjectRef {
     urn?: string;
     /** The container a per-container rule names. */
     container?: string;
+    /** The host access a k8s-no-host-namespaces finding is about. */
+    host?: HostAccess;
+}
+
+/**
+ * What a k8s-no-host-namespaces exemption lets its workload do; any other host access of that
+ * workload is still reported. Paths match exactly (no prefixes): "/" allows the root only.
+ */
+export interface HostAllowance {
+    hostNetwork?: true;
+    hostPID?: true;
+    hostIPC?: true;
+    /** hostPath volumes by path; `readOnly` (required with it) says whether every mount must be read-only. */
+    hostPath?: string[];
+    readOnly?: boolean;
+    /** hostPort values (a hostNetwork pod's ports are the host's already: allowing hostNetwork covers them). */
+    hostPort?: number[];
 }
 
 /**
  * One workload a rule does not judge: narrow (namespace, kind and name of the object the finding
- * names, optionally one container) and with the reason it must run that way. Pack config key
- * `exemptions`, per rule.
+ * names, optionally one container, and for host access exactly what it may use) and with the
+ * reason it must run that way. Pack config key `exemptions`, per rule.
  */
 export interface WorkloadExemption {
     namespace: string;
@@ -76,6 +102,13 @@ export interface WorkloadExemption {
     name: string;
     /** Only this container's findings (per-container rules); unset: the whole workload. */
     container?: string;
+    /**
+     * Every istiod revision: besides `<name>` itself, `<name>-<rev>` labelled istio.io/rev=<rev>
+     * (the istiod chart's naming). Unset: `<name>` only.
+     */
+    istioRevisions?: true;
+    /** k8s-no-host-namespaces (required there): the host access the workload needs. */
+    allow?: HostAllowance;
     reason: string;
 }
 

@@ -71,6 +71,12 @@ export const k8sSeccompRuntimeDefault = containerRule("k8s-seccomp-runtime-defau
         return type === "RuntimeDefault" || type === "Localhost" ? undefined : `has seccompProfile ${type ?? "unset"}; use RuntimeDefault`;
     });
 
+/** Containers that mount volume `name` writable (every kind of container: init, app, ephemeral). */
+function writersOf(spec: Obj, name: string): string[] {
+    const all = [...objs(spec.initContainers), ...objs(spec.containers), ...objs(spec.ephemeralContainers)];
+    return all.filter((c) => objs(c.volumeMounts).some((m) => m.name === name && m.readOnly !== true)).map((c) => str(c.name) ?? "");
+}
+
 export const k8sNoHostNamespaces: KubeObjectRule = {
     id: "k8s-no-host-namespaces",
     description: "Pods do not use hostNetwork, hostPID, hostIPC, hostPath volumes or hostPort.",
@@ -83,11 +89,22 @@ export const k8sNoHostNamespaces: KubeObjectRule = {
         const tpl = podTemplateOf(o);
         if (!tpl) return [];
         const out: Violation[] = [];
-        for (const f of ["hostNetwork", "hostPID", "hostIPC"]) if (tpl.spec[f] === true) out.push(violation(o, `pod sets ${f}: true`));
-        for (const v of objs(tpl.spec.volumes)) if (v.hostPath !== undefined) out.push(violation(o, `volume "${String(v.name)}" is a hostPath`));
+        // Each finding names its host access, so an exemption's `allow` covers exactly that (policy/exemptions.ts).
+        for (const f of ["hostNetwork", "hostPID", "hostIPC"] as const) if (tpl.spec[f] === true) out.push({ ...violation(o, `pod sets ${f}: true`), host: { kind: f } });
+        for (const v of objs(tpl.spec.volumes)) {
+            if (v.hostPath === undefined) continue;
+            const path = str(obj(v.hostPath).path) ?? "";
+            const writers = writersOf(tpl.spec, str(v.name) ?? "");
+            const how = writers.length ? `mounted writable by ${writers.map((w) => `"${w}"`).join(", ")}` : "read-only";
+            out.push({ ...violation(o, `volume "${String(v.name)}" is a hostPath of ${path || "(no path)"}, ${how}`), host: { kind: "hostPath", path, readOnly: writers.length === 0 } });
+        }
+        // With hostNetwork the API server sets every hostPort to its containerPort, which validation
+        // then requires (k8s.io/kubernetes pkg/apis/core/v1/defaults.go defaultHostNetworkPorts):
+        // the ports are the host's already, and the hostNetwork finding says so.
+        if (tpl.spec.hostNetwork === true) return out;
         for (const cv of containersOf(tpl.spec, ctx.config.istioHubs)) {
             for (const p of objs(cv.c.ports)) {
-                if (typeof p.hostPort === "number" && p.hostPort !== 0) out.push(violation(o, `container "${cv.name}" binds hostPort ${p.hostPort}`, cv.name));
+                if (typeof p.hostPort === "number" && p.hostPort !== 0) out.push({ ...violation(o, `container "${cv.name}" binds hostPort ${p.hostPort}`, cv.name), host: { kind: "hostPort", port: p.hostPort } });
             }
         }
         return out;

@@ -7,6 +7,7 @@ import { RULES } from "../../policy/catalog";
 import { fromPackConfig, resolveConfig } from "../../policy/config";
 import { PACK_CONFIG_DIR, shippedPackConfig } from "../../policy/config-files";
 import { configuredExemptions, parseExemptions } from "../../policy/exemptions";
+import { describeAllowance } from "../../policy/host-allowance";
 import { buildPolicies } from "../../policy/policies";
 import { main } from "../../scripts/policy-check";
 import type { ExemptedFinding } from "../../policy/exemptions";
@@ -83,7 +84,8 @@ describe("policy: workload exemptions (pack config `exemptions`, per rule)", () 
         bad({ ...logReader, image: "reader" }, /exemptions\[0\]\.image: unknown field/);
         bad({ ...logReader, container: "read*" }, /exemptions\[0\]\.container must be one container name/);
         assert.throws(() => fromPackConfig({ all: { exemptions: [logReader] } }, ids), /all\.exemptions: exemptions are per rule/);
-        assert.throws(() => parseExemptions("k8s-probes.exemptions", { namespace: "x" }), /must be a list/);
+        assert.throws(() => parseExemptions("k8s-probes", { namespace: "x" }), /k8s-probes\.exemptions must be a list/);
+        assert.throws(() => config([logReader, { ...logReader, reason: `${REASON} Again.` }]), /exemptions\[1\] names the same workload as .*exemptions\[0\]/);
     });
 
     it("CrossGuard applies the same exemptions from the policy's config, and its schema declares them for Kubernetes rules only", () => {
@@ -129,10 +131,11 @@ describe("policy: workload exemptions (pack config `exemptions`, per rule)", () 
         assert.deepEqual(lists[2], lists[0]);
         const readme = fs.readFileSync(path.join(PACK_CONFIG_DIR, "..", "README.md"), "utf8");
         for (const e of lists[0]!) {
-            const row = `| \`${e.rule}\` | ${e.kind} \`${e.namespace}/${e.name}\` | ${e.container ? `\`${e.container}\`` : "all"} | ${e.reason} |`;
+            const workload = `${e.kind} \`${e.namespace}/${e.name}\`${e.istioRevisions ? " (every revision)" : ""}`;
+            const row = `| \`${e.rule}\` | ${workload} | ${e.container ? `\`${e.container}\`` : "all"} | ${e.allow ? describeAllowance(e.allow) : "—"} | ${e.reason} |`;
             assert.ok(readme.includes(row), `policy/README.md lacks the row\n${row}`);
         }
-        const rows = readme.split("\n").filter((l) => /^\| `[a-z0-9-]+` \| [A-Z][A-Za-z]+ `[a-z0-9-]+\/[a-z0-9-]+` \|/.test(l));
+        const rows = readme.split("\n").filter((l) => /^\| `[a-z0-9-]+` \| [A-Z][A-Za-z]+ `[a-z0-9-]+\/[a-z0-9-]+`( \(every revision\))? \|/.test(l));
         assert.equal(rows.length, lists[0]!.length, "no README row without a configured exemption");
     });
 });

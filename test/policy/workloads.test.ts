@@ -116,7 +116,11 @@ describe("policy: workload rules", () => {
         const spec = podSpec([hardenedContainer("app", { ports: [{ containerPort: 80, hostPort: 80 }] })], {
             hostNetwork: true, hostPID: true, hostIPC: true, volumes: [{ name: "docker", hostPath: { path: "/var/run/docker.sock" } }],
         });
-        assert.equal(run("k8s-no-host-namespaces", [deployment("x", "payments", spec)]).length, 5);
+        assert.deepEqual(messages(run("k8s-no-host-namespaces", [deployment("x", "payments", spec)])), [
+            "pod sets hostNetwork: true", "pod sets hostPID: true", "pod sets hostIPC: true", 'volume "docker" is a hostPath of /var/run/docker.sock, read-only',
+        ], "under hostNetwork the hostPort is the host's port already: one finding, hostNetwork");
+        const ported = deployment("y", "payments", podSpec([hardenedContainer("app", { ports: [{ containerPort: 80, hostPort: 80 }] })]));
+        assert.deepEqual(messages(run("k8s-no-host-namespaces", [ported])), ['container "app" binds hostPort 80']);
     });
     it("k8s-resources names what is missing", () => {
         const c = hardenedContainer("app", { resources: { requests: { cpu: "1" } } });

@@ -8,7 +8,7 @@ import { formatChartVerdict, judgeCharts, passes, ReleaseRender } from "../../sc
 import { deployment, hardenedContainer, podSpec } from "../policy/helpers";
 
 const REASON = "Reads the node's log files under /var/log/pods, which only a root process may open.";
-const config = fromPackConfig({ "k8s-no-host-namespaces": { exemptions: [{ namespace: "observability", kind: "DaemonSet", name: "alloy", reason: REASON }] } }, RULES.map((r) => r.id));
+const config = fromPackConfig({ "k8s-no-host-namespaces": { exemptions: [{ namespace: "observability", kind: "DaemonSet", name: "alloy", allow: { hostPath: ["/var/log"], readOnly: true }, reason: REASON }] } }, RULES.map((r) => r.id));
 
 function daemonSet(name: string, namespace: string, hostPath: boolean): KubeObject {
     const d = deployment(name, namespace, podSpec([hardenedContainer("agent")], hostPath ? { volumes: [{ name: "varlog", hostPath: { path: "/var/log" } }] } : {}), { replicas: 1 });
@@ -39,7 +39,7 @@ describe("rendered-chart check: the verdict", () => {
     it("an exemption whose object renders clean is stale; one whose object is absent is stale only once every chart rendered and the stack uses its namespace", () => {
         const clean = judgeCharts([], [render("alloy", [daemonSet("alloy", "observability", false)])], [], "prod", config);
         assert.deepEqual(clean.staleExemptions.map((e) => e.name), ["alloy"]);
-        assert.match(formatChartVerdict("prod", [], clean), /STALE exemption k8s-no-host-namespaces: DaemonSet observability\/alloy: the object is rendered/);
+        assert.match(formatChartVerdict("prod", [], clean), /STALE exemption k8s-no-host-namespaces: DaemonSet observability\/alloy allowing hostPath \/var\/log \(read-only\): the object is in the input and the rule finds nothing there; remove it/);
         const other = render("loki", [daemonSet("loki", "observability", false)]);
         const partial = judgeCharts([], [other], [{ release: "alloy", chart: "alloy 1.11.1", why: "needs chart access" }], "prod", config);
         assert.deepEqual([partial.staleExemptions, partial.judgement.unseen.map((e) => e.name), passes(partial)], [[], ["alloy"], true]);

@@ -2,7 +2,7 @@
 // shipped pack config (exemptions included) as CrossGuard, policy:check and the conformance run.
 // Pure: objects in, verdict out.
 import { judgeObjects, Judgement } from "../../../policy/check";
-import { describeExemption, RuleExemption } from "../../../policy/exemptions";
+import { describeExemption, RuleExemption, whyStale } from "../../../policy/exemptions";
 import type { Environment, Finding, KubeObject, PolicyConfig } from "../../../policy/rules/types";
 import type { DuplicateKey, RenderedObject } from "./render";
 
@@ -95,7 +95,7 @@ export function formatChartVerdict(stack: string, renders: readonly ReleaseRende
     for (const { finding: f, origin } of v.failures) lines.push(`  FAIL ${f.rule}: ${f.kind} ${f.namespace}/${f.name} (${origin}): ${f.message}`);
     for (const f of advisory) lines.push(`  advisory ${f.rule}: ${f.kind} ${f.namespace}/${f.name}: ${f.message}`);
     for (const e of v.judgement.used) lines.push(`  exempt ${describeExemption(e)}`);
-    for (const e of v.judgement.stale) lines.push(`  STALE exemption ${describeExemption(e)}: the object is rendered and the rule finds nothing; remove it`);
+    for (const e of v.judgement.stale) lines.push(`  STALE exemption ${describeExemption(e)}: ${whyStale(e, v.judgement)}`);
     for (const e of v.judgement.unseen) {
         lines.push(v.staleExemptions.includes(e) ? `  STALE exemption ${describeExemption(e)}: every chart is rendered and none has that object; remove or correct it` : `  not judged here: exemption ${describeExemption(e)} (its object is not in the charts rendered)`);
     }
