@@ -186,9 +186,12 @@ export function isIstioProxyImage(image: string, hubs: readonly string[]): boole
  * Istio's own containers, where its injection template puts them (istio/istio
  * manifests/charts/istio-control/istio-discovery/files/injection-template.yaml): istio-init, or
  * istio-validation with the CNI, as a plain init container; istio-proxy as an app container, or a
- * native sidecar (an init container with restartPolicy: Always). Each runs the hub's proxyv2; only
- * the proxy may say `image: auto`, which the gateway injection template replaces. A container that
- * borrows a name in another position, or another registry's proxyv2, gets no exemption.
+ * native sidecar (an init container with restartPolicy: Always). Each runs the hub's proxyv2 as
+ * the template writes it: no `command` (the image's pilot-agent entrypoint), and `args` starting
+ * with `istio-iptables` for the init containers, `proxy` for the proxy (the gateway chart's
+ * pre-injection istio-proxy has none). Only the proxy may say `image: auto`, which the gateway
+ * injection template replaces. A container that borrows a name in another position, another
+ * registry's proxyv2, or proxyv2 running another command gets no exemption.
  */
 function istioRole(c: Obj, role: ContainerRole, hubs: readonly string[]): ContainerView["istio"] {
     const name = str(c.name);
@@ -196,9 +199,16 @@ function istioRole(c: Obj, role: ContainerRole, hubs: readonly string[]): Contai
     const kind = name === "istio-proxy" && (role === "app" || role === "sidecar") ? "proxy"
         : role === "init" && name === "istio-init" ? "init"
             : role === "init" && name === "istio-validation" ? "validation" : undefined;
-    if (!kind) return undefined;
+    if (!kind || !runsAsInjected(c, kind)) return undefined;
     const image = str(c.image) ?? "";
     return isIstioProxyImage(image, hubs) || (kind === "proxy" && image === "auto") ? kind : undefined;
+}
+
+/** The command line the injection template writes: pilot-agent's subcommand, never a `command` of its own. */
+function runsAsInjected(c: Obj, kind: "proxy" | "init" | "validation"): boolean {
+    if (has(c, "command")) return false;
+    if (kind !== "proxy") return arr(c.args)[0] === "istio-iptables";
+    return !has(c, "args") || arr(c.args)[0] === "proxy";
 }
 
 /** containersOf's answer per pod spec and hub list: a dozen rules ask for each workload's. */
@@ -263,6 +273,14 @@ export function fqdn(host: string, namespace: string): string {
     return `${host}.${namespace}.svc.cluster.local`;
 }
 
+
+/**
+ * Whether two hosts overlap, a wildcard on either side (Istio's host.Name.Matches, which its
+ * analyzer applies to Gateway API listener hostnames).
+ */
+export function hostsOverlap(a: string, b: string): boolean {
+    return hostAdmits(a, b) || hostAdmits(b, a);
+}
 export function isWildcardHost(host: string): boolean {
     return host === "*" || host.startsWith("*.") || host.startsWith("*");
 }
@@ -272,12 +290,4 @@ export function hostAdmits(serverHost: string, vsHost: string): boolean {
     if (serverHost === "*") return true;
     if (serverHost.startsWith("*")) return vsHost.endsWith(serverHost.slice(1)) || vsHost === serverHost;
     return serverHost.toLowerCase() === vsHost.toLowerCase();
-}
-
-/**
- * Whether two hosts overlap, a wildcard on either side (Istio's host.Name.Matches, which its
- * analyzer applies to Gateway API listener hostnames).
- */
-export function hostsOverlap(a: string, b: string): boolean {
-    return hostAdmits(a, b) || hostAdmits(b, a);
 }

@@ -350,7 +350,7 @@ describe("policy: mesh rules", () => {
         });
         it("does not flag Istio's proxy and init containers, even as native sidecars", () => {
             const proxy = { name: "istio-proxy", image: "docker.io/istio/proxyv2:1.29.0", restartPolicy: "Always", securityContext: { runAsUser: 1337 } };
-            const init = { name: "istio-validation", image: "docker.io/istio/proxyv2:1.29.0", securityContext: { runAsUser: 1337 } };
+            const init = { name: "istio-validation", image: "docker.io/istio/proxyv2:1.29.0", args: ["istio-iptables", "--run-validation", "--skip-rule-apply"], securityContext: { runAsUser: 1337 } };
             const d = deployment("backend", "payments", podSpec([hardenedContainer()], { initContainers: [init, proxy] }));
             assert.deepEqual(run("istio-uid-not-1337", [d]), []);
         });

@@ -9,11 +9,12 @@ import type { KubeObject } from "../../policy/rules/types";
 /** The containers Istio's injector adds, with the security contexts its template sets. */
 const istioInit = {
     name: "istio-init", image: "docker.io/istio/proxyv2:1.29.0",
+    args: ["istio-iptables", "-p", "15001", "-z", "15006", "-u", "1337", "-m", "REDIRECT", "-i", "*", "-x", "", "-b", "*", "-d", "15090,15021", "--log_output_level=default:info"],
     resources: { requests: { cpu: "10m", memory: "40Mi" }, limits: { memory: "1Gi" } },
     securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: false, runAsNonRoot: false, runAsUser: 0, capabilities: { add: ["NET_ADMIN", "NET_RAW"], drop: ["ALL"] } },
 };
 const istioProxy = {
-    name: "istio-proxy", image: "docker.io/istio/proxyv2:1.29.0",
+    name: "istio-proxy", image: "docker.io/istio/proxyv2:1.29.0", args: ["proxy", "sidecar", "--domain", "$(POD_NAMESPACE).svc.cluster.local"],
     resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "1Gi" } },
     readinessProbe: { httpGet: { path: "/healthz/ready", port: 15021 } },
     securityContext: { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337, capabilities: { drop: ["ALL"] } },
@@ -58,6 +59,26 @@ describe("policy: workload rules", () => {
         const d = deployment("backend", "payments", podSpec([hardenedContainer()], { initContainers: [fake] }));
         assert.match(run("k8s-drop-all-capabilities", [d])[0]!.message, /init container "istio-init" adds capabilities NET_ADMIN, NET_RAW/);
         assert.match(run("k8s-run-as-non-root", [d])[0]!.message, /UID 0/);
+    });
+
+    it("istio-init's exemptions need the injector's command line: no command, args starting istio-iptables (injection-template.yaml)", () => {
+        const judged = (init: Record<string, unknown>) => {
+            const d = deployment("backend", "payments", podSpec([hardenedContainer()], { initContainers: [init] }));
+            return ["k8s-run-as-non-root", "k8s-drop-all-capabilities", "k8s-read-only-root-fs"].flatMap((r) => messages(run(r, [d])));
+        };
+        assert.deepEqual(judged(istioInit), [], "as the injector writes it");
+        const flush = { ...istioInit, command: ["iptables"], args: ["-t", "nat", "-F"] };
+        assert.deepEqual(judged(flush), [
+            'init container "istio-init" runs as UID 0',
+            'init container "istio-init" adds capabilities NET_ADMIN, NET_RAW',
+            'init container "istio-init" does not set readOnlyRootFilesystem: true',
+        ]);
+        assert.equal(judged({ ...istioInit, command: ["pilot-agent"] }).length, 3, "even with the injector's args, a command of its own is not the injector's");
+        assert.equal(judged({ ...istioInit, args: ["sh", "-c", "iptables -t nat -F"] }).length, 3);
+        const { args: _args, ...noArgs } = istioInit;
+        assert.equal(judged(noArgs).length, 3, "no args: pilot-agent would not run istio-iptables");
+        const proxyWithCommand = deployment("backend", "payments", podSpec([hardenedContainer(), { ...istioProxy, readinessProbe: undefined, command: ["/bin/sh"], args: ["-c", "sleep 1d"] }]));
+        assert.match(run("k8s-probes", [proxyWithCommand])[0]!.message, /container "istio-proxy" has no readinessProbe or livenessProbe/, "a proxy running another command is an ordinary container");
     });
 
     it("Istio's image is <hub>/proxyv2 with a tag or digest from the configured hub, which is the mesh's", () => {
