@@ -10,7 +10,7 @@
 // `environment` and `tags`. A key such as `payments.canary.weight` is a path inside its object,
 // set with `pulumi config set --path dodo-platform:payments.canary.weight 20`.
 import { z } from "zod";
-import { caseInsensitiveDuplicates, MAX_TAGS_PER_RESOURCE, tagProblem } from "../policy/rules/aws-values";
+import { caseInsensitiveDuplicates, cidrProblem, MAX_TAGS_PER_RESOURCE, tagProblem } from "../policy/rules/aws-values";
 
 export const PROJECT = "dodo-platform";
 
@@ -328,7 +328,13 @@ export function isIpv6Cidr(value: string): boolean {
 
 export const anyCidr = z
     .string()
-    .refine((v) => isIpv4Cidr(v) || isIpv6Cidr(v), { message: "expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24" });
+    .refine((v) => isIpv4Cidr(v) || isIpv6Cidr(v), { message: "expected an IPv4 or IPv6 CIDR such as 203.0.113.0/24" })
+    .superRefine((value, ctx) => {
+        // Host bits (1.2.3.4/0) make what an entry admits a matter of who reads it; the prod share guard counts blocks.
+        if (!isIpv4Cidr(value) && !isIpv6Cidr(value)) return;
+        const problem = cidrProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
 
 export function integerIn(min: number, max: number): z.ZodType<number> {
     return z

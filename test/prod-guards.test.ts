@@ -37,6 +37,22 @@ describe("prod guards (issue 13)", () => {
             assert.deepEqual(addressSpacePercent(["10.0.0.0/8", "10.1.0.0/16", "0.0.0.0/1"]), { ipv4: 50, ipv6: 0 });
         });
 
+        it("refuses host bits in every environment, naming the key and the network meant (they once slipped past the share)", () => {
+            for (const [cidrs, meant] of [[["0.0.0.1/1", "128.0.0.1/1"], /\[0\] has host bits set; did you mean 0\.0\.0\.0\/1\?; \[1\] has host bits set; did you mean 128\.0\.0\.0\/1\?/], [["1.2.3.4/0"], /\[0\] has host bits set; did you mean 0\.0\.0\.0\/0\?/], [["::1/0"], /\[0\] has host bits set; did you mean ::\/0\?/]] as const) {
+                for (const stack of ["prod", "dev"]) {
+                    const all = problems(stack, { ...PUBLIC_ENDPOINT, "dodo-platform:cluster.publicAccessCidrs": [...cidrs] });
+                    assert.ok(all.some((p) => p.startsWith("dodo-platform:cluster.publicAccessCidrs: ") && meant.test(p)), `${stack} ${cidrs.join(",")}:\n${all.join("\n")}`);
+                }
+            }
+            assert.match(problemFor("dev", { "dodo-platform:mesh.gateway.loadBalancerSourceRanges": ["2001:db8::1/32"] }, "mesh.gateway.loadBalancerSourceRanges"), /\[0\] has host bits set; did you mean 2001:db8::\/32\?/);
+        });
+
+        it("counts an entry it cannot read as the whole address space (the pack's guard reads unparsed resources)", () => {
+            assert.deepEqual(addressSpacePercent(["203.0.113.0/24", "0.0.0.1/1"]), { ipv4: 100, ipv6: 100 });
+            assert.deepEqual(addressSpacePercent(["::1/0"]), { ipv4: 100, ipv6: 100 });
+            assert.deepEqual(addressSpacePercent(["not-a-cidr"]), { ipv4: 100, ipv6: 100 });
+        });
+
         it("leaves dev and staging to their own choice", () => {
             assert.ok(parse("dev", { ...PUBLIC_ENDPOINT, "dodo-platform:cluster.publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/1"] }));
         });

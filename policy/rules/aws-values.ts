@@ -55,11 +55,52 @@ export function parseCidr(text: string): ParsedCidr | undefined {
     return { family, start: address, size };
 }
 
+/** RFC 5952 text of an IPv6 address: lower case, the longest run of two or more zero groups as `::`. */
+function bigintToIpv6(n: bigint): string {
+    const groups = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(16 * (7 - i))) & 0xffffn));
+    let best = { at: -1, len: 1 };
+    for (let i = 0; i < 8;) {
+        let j = i;
+        while (j < 8 && groups[j] === 0) j++;
+        if (j - i > best.len) best = { at: i, len: j - i };
+        i = j > i ? j : i + 1;
+    }
+    const hex = (g: number[]) => g.map((x) => x.toString(16)).join(":");
+    return best.at < 0 ? hex(groups) : `${hex(groups.slice(0, best.at))}::${hex(groups.slice(best.at + best.len))}`;
+}
+
+/**
+ * Why the text is not a CIDR this module can count, or undefined: not an IPv4/IPv6 CIDR at all, or
+ * host bits set (`10.1.2.3/8`: AWS and Kubernetes mean a block by its first address; what such an
+ * entry admits depends on who reads it).
+ */
+export function cidrProblem(text: string): string | undefined {
+    if (parseCidr(text)) return undefined;
+    const m = /^([^/]+)\/(\d{1,3})$/.exec(text.trim());
+    const v6 = m?.[1]?.includes(":") === true;
+    const address = m ? (v6 ? ipv6ToBigint(m[1] as string) : ipv4ToBigint(m[1] as string)) : undefined;
+    const prefix = Number(m?.[2]);
+    if (address === undefined || prefix > (v6 ? 128 : 32)) return "is not an IPv4 or IPv6 CIDR such as 203.0.113.0/24";
+    const size = 1n << BigInt((v6 ? 128 : 32) - prefix);
+    const network = address - (address % size);
+    const text4 = (n: bigint) => [24n, 16n, 8n, 0n].map((sh) => (n >> sh) & 255n).join(".");
+    return `has host bits set; did you mean ${v6 ? bigintToIpv6(network) : text4(network)}/${prefix}?`;
+}
+
+/** Whether a CIDR's prefix is /0, whatever address it names: the whole IPv4 or IPv6 internet. */
+export function isWholeSpace(text: string): boolean {
+    const m = /\/(\d{1,3})$/.exec(text.trim());
+    return m !== null && Number(m[1]) === 0;
+}
+
 /**
  * Percent of the IPv4 and of the IPv6 address space the CIDRs cover together (overlaps counted
- * once): ["0.0.0.0/1", "128.0.0.0/1"] is 100 % of IPv4, like 0.0.0.0/0. Invalid entries are ignored.
+ * once): ["0.0.0.0/1", "128.0.0.0/1"] is 100 % of IPv4, like 0.0.0.0/0. An entry that is not a CIDR
+ * with its host bits clear (cidrProblem) counts as 100 % of both: a guard never fails open on what
+ * it cannot read.
  */
 export function addressSpacePercent(cidrs: readonly string[]): { ipv4: number; ipv6: number } {
+    if (cidrs.some((c) => parseCidr(c) === undefined)) return { ipv4: 100, ipv6: 100 };
     const percent = (family: 4 | 6): number => {
         const blocks = cidrs.map(parseCidr).filter((c): c is ParsedCidr => c !== undefined && c.family === family).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
         let covered = 0n;

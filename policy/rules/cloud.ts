@@ -1,6 +1,6 @@
 // AWS rules over Pulumi resource inputs (aws provider v7 shapes; v6's list-shaped blocks accepted too).
 import type { PulumiResource, ResourceRule, Violation } from "./types";
-import { addressSpacePercent } from "./aws-values";
+import { addressSpacePercent, cidrProblem, isWholeSpace } from "./aws-values";
 import { awsGuardRules } from "./aws-guards";
 import { Obj, arr, has, isObj, obj, str, strs, violation } from "./util";
 
@@ -42,8 +42,12 @@ export const eksEndpointRestricted: ResourceRule = {
         if (vpc.endpointPublicAccess === false) return [];
         const cidrs = strs(vpc.publicAccessCidrs);
         if (cidrs.length === 0) return [violation(r, "the API endpoint is public and publicAccessCidrs is unset, which AWS reads as 0.0.0.0/0")];
-        const open = cidrs.filter((c) => OPEN_CIDRS.has(c));
+        // Any /0 is the whole space, whatever address it is written with (1.2.3.4/0, ::1/0).
+        const open = cidrs.filter((c) => OPEN_CIDRS.has(c) || isWholeSpace(c));
         if (open.length) return [violation(r, `the public API endpoint is open to ${open.join(", ")}`)];
+        // An entry the guard cannot read (or with host bits) would otherwise be left out of the share: refuse it by name.
+        const unreadable = cidrs.map((c) => ({ c, why: cidrProblem(c) })).filter((x) => x.why !== undefined);
+        if (unreadable.length) return unreadable.map(({ c, why }) => violation(r, `publicAccessCidrs entry "${c}" ${why}${ctx.config.environment === "prod" ? "; prod counts it as the whole address space" : ""}`));
         if (ctx.config.environment !== "prod") return [];
         // ["0.0.0.0/1", "128.0.0.0/1"] is the internet too: judge the share the set covers.
         const share = addressSpacePercent(cidrs);

@@ -23,6 +23,20 @@ describe("policy: AWS guards mirrored from the stack config", () => {
             assert.equal(f!.enforcement, "mandatory");
         });
 
+        it("never fails open: host bits or an unreadable entry are refused by name, and a /0 is open whatever its address", () => {
+            const msgs = (cidrs: string[], env: "dev" | "prod" = "prod") => run("eks-endpoint-restricted", [eks(cidrs)], env).map((f) => f.message);
+            assert.deepEqual(msgs(["0.0.0.1/1", "128.0.0.1/1"]), [
+                'publicAccessCidrs entry "0.0.0.1/1" has host bits set; did you mean 0.0.0.0/1?; prod counts it as the whole address space',
+                'publicAccessCidrs entry "128.0.0.1/1" has host bits set; did you mean 128.0.0.0/1?; prod counts it as the whole address space',
+            ]);
+            assert.deepEqual(msgs(["1.2.3.4/0"]), ["the public API endpoint is open to 1.2.3.4/0"]);
+            assert.deepEqual(msgs(["::1/0"], "dev"), ["the public API endpoint is open to ::1/0"], "open in every environment");
+            assert.deepEqual(msgs(["203.0.113.0/24", "office-vpn"]), ['publicAccessCidrs entry "office-vpn" is not an IPv4 or IPv6 CIDR such as 203.0.113.0/24; prod counts it as the whole address space']);
+            assert.deepEqual(msgs(["203.0.113.7/24"], "dev"), ['publicAccessCidrs entry "203.0.113.7/24" has host bits set; did you mean 203.0.113.0/24?']);
+            const big = fromPackConfig({ "eks-endpoint-restricted": { maxPublicAccessPercent: 100 } }, RULES.map((r) => r.id));
+            assert.equal(run("eks-endpoint-restricted", [eks(["0.0.0.1/1"])], "prod", big).length, 1, "refused even under a share of 100 %");
+        });
+
         it("takes the share from the pack config, and leaves dev to its own ranges", () => {
             assert.deepEqual(run("eks-endpoint-restricted", [eks(["203.0.113.0/24"])]), []);
             assert.equal(run("eks-endpoint-restricted", [eks(["100.0.0.0/16"])]).length, 1);
