@@ -273,14 +273,6 @@ export function fqdn(host: string, namespace: string): string {
     return `${host}.${namespace}.svc.cluster.local`;
 }
 
-
-/**
- * Whether two hosts overlap, a wildcard on either side (Istio's host.Name.Matches, which its
- * analyzer applies to Gateway API listener hostnames).
- */
-export function hostsOverlap(a: string, b: string): boolean {
-    return hostAdmits(a, b) || hostAdmits(b, a);
-}
 export function isWildcardHost(host: string): boolean {
     return host === "*" || host.startsWith("*.") || host.startsWith("*");
 }
