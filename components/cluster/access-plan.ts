@@ -51,13 +51,14 @@ export function adminPrincipalsFor(input: Pick<AccessInput, "adminPrincipals" | 
 }
 
 /**
- * The principal whose entry inherits the legacy `<name>-admin-deployer` state: the one that ran
- * Pulumi. A preview run stands in for the first listed admin (the CI deploy role), so a plan made
- * by the preview role and the update the deploy role applies agree.
+ * The principal whose entry inherits the legacy `<name>-admin-deployer` state: the first listed
+ * admin whenever the list is set, whoever runs Pulumi; the caller only with an empty list (then it
+ * is the one admin). It must not depend on the caller: the plan job (preview role) and the apply
+ * job (deploy role) have to register the same aliases, or `pulumi up --plan` stops with "aliases
+ * changed" (pulumi pkg/resource/deploy/plan.go, ResourcePlan.checkGoal).
  */
 export function deployerPrincipal(input: AccessInput): string {
-    const admins = adminPrincipalsFor(input);
-    return input.caller === input.previewRoleArn || !admins.includes(input.caller) ? admins[0] : input.caller;
+    return adminPrincipalsFor(input)[0];
 }
 
 /** One cluster-admin entry per admin principal, named after it. */

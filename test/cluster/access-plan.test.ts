@@ -25,14 +25,18 @@ describe("cluster access plan (pure)", () => {
         assert.deepEqual(names({ name: "cluster", adminPrincipals: [], caller: DEPLOY }), before);
     });
 
-    it("gives the pre-upgrade `cluster-admin-deployer` state to exactly one entry, the caller's", () => {
-        const entries = adminEntries({ name: "cluster", adminPrincipals: [ADMINS, HUMAN], caller: HUMAN });
-        const holders = entries.filter((e) => e.entryAliases.includes(legacyDeployerName("cluster")));
-        assert.deepEqual(holders.map((e) => e.principalArn), [HUMAN]);
-        assert.deepEqual(holders[0].associationAliases, ["cluster-admin-deployer"]);
-        // Listed admins were `<name>-admin-<id>` entries before entries took role-neutral names.
-        for (const e of entries) assert.equal(e.entryAliases[0], `cluster-admin-${principalId(e.principalArn)}`);
-        assert.deepEqual(entries.find((e) => e.principalArn === ADMINS)!.associationAliases, []);
+    it("gives the pre-upgrade `cluster-admin-deployer` state to exactly one entry: the first listed admin's, whoever runs", () => {
+        for (const caller of [ADMINS, HUMAN, PREVIEW]) {
+            const entries = adminEntries({ name: "cluster", adminPrincipals: [ADMINS, HUMAN], previewRoleArn: PREVIEW, caller });
+            const holders = entries.filter((e) => e.entryAliases.includes(legacyDeployerName("cluster")));
+            assert.deepEqual(holders.map((e) => e.principalArn), [ADMINS], `caller ${caller}`);
+            assert.deepEqual(holders[0].associationAliases, ["cluster-admin-deployer"]);
+            // Listed admins were `<name>-admin-<id>` entries before entries took role-neutral names.
+            for (const e of entries) assert.equal(e.entryAliases[0], `cluster-admin-${principalId(e.principalArn)}`);
+            assert.deepEqual(entries.find((e) => e.principalArn === HUMAN)!.associationAliases, []);
+        }
+        // With an empty list the caller is the one admin, and so the holder.
+        assert.equal(deployerPrincipal({ name: "cluster", adminPrincipals: [], caller: HUMAN }), HUMAN);
     });
 
     it("plans the same entries (names, principals, aliases) whether the preview role or the first-listed deploy role runs", () => {
@@ -40,6 +44,18 @@ describe("cluster access plan (pure)", () => {
         assert.deepEqual(adminEntries({ ...config, caller: PREVIEW }), adminEntries({ ...config, caller: DEPLOY }));
         assert.equal(deployerPrincipal({ ...config, caller: PREVIEW }), DEPLOY);
         assert.ok(!adminEntries({ ...config, caller: PREVIEW }).some((e) => e.principalArn === PREVIEW), "the preview role is never an admin");
+    });
+
+    it("plans the same entries when the deploy role is listed but not first: the plan job's aliases are the apply job's", () => {
+        // `pulumi up --plan` fails with "aliases changed" when the update registers other aliases
+        // than the saved plan (pulumi pkg/resource/deploy/plan.go, checkGoal).
+        const config = { name: "cluster", adminPrincipals: [ADMINS, DEPLOY], previewRoleArn: PREVIEW };
+        const plan = adminEntries({ ...config, caller: PREVIEW });
+        const apply = adminEntries({ ...config, caller: DEPLOY });
+        assert.deepEqual(apply, plan);
+        assert.deepEqual(adminEntries({ ...config, caller: HUMAN }), plan, "an unlisted caller (refused by callerProblem) would plan the same too");
+        assert.ok(apply.find((e) => e.principalArn === ADMINS)!.entryAliases.includes("cluster-admin-deployer"));
+        assert.ok(!apply.find((e) => e.principalArn === DEPLOY)!.entryAliases.includes("cluster-admin-deployer"));
     });
 
     it("makes the caller the one admin only when the list is empty", () => {

@@ -67,6 +67,15 @@ describe("cluster access entries across documented changes (mocks)", () => {
         }
     });
 
+    it("with the deploy role listed but not first, the update gives the legacy state to the first listed admin, as the preview role's plan does", async () => {
+        // The mocks run an update as MOCK_DEPLOYER_ROLE; test/cluster/access-plan.test.ts shows a
+        // preview-role plan registers the same aliases. Different aliases fail `up --plan`.
+        const second = await run({ adminPrincipals: [ADMINS, MOCK_DEPLOYER_ROLE], previewRoleArn: PREVIEW });
+        const legacy = [...second.options].filter(([, o]) => o.aliases.includes("cluster-admin-deployer")).map(([ref]) => ref).sort();
+        const of = (type: string) => ofType(second.resources, type).find((e) => props<{ principalArn: string }>(e).principalArn === ADMINS)!.ref;
+        assert.deepEqual(legacy, [of(ASSOCIATION), of(ENTRY)].sort());
+    });
+
     it("gives the preview role its own entry in the previewers group without touching the admin entries", async () => {
         const withPreview = await run({ adminPrincipals: [MOCK_DEPLOYER_ROLE, ADMINS], previewRoleArn: PREVIEW });
         const admins = accessByPrincipal(listed.resources);
