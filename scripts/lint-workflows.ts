@@ -2,8 +2,9 @@
 // actionlint (pinned Go module, tools/actionlint, built into the tools cache) over
 // .github/workflows, running shellcheck on every `run:` script; then shellcheck over the scripts
 // the workflows call (scripts/ci/*.sh) and .ci/run. shellcheck is the Debian package, pinned
-// below: installed with apt-get when it is missing and this runs as root (CI), refused when
-// another version is installed. Each tool first proves it reports a planted defect.
+// below: installed with apt-get (update, then install) when it is missing and this runs as root
+// (CI), refused when another version is installed. Each tool first proves it reports a planted
+// defect.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -43,24 +44,41 @@ export function shellScripts(root = REPO_ROOT): string[] {
     return [...own.sort(), ".ci/run"];
 }
 
-function run(cmd: string, args: string[], input?: string) {
-    const r = spawnSync(cmd, args, { cwd: REPO_ROOT, encoding: "utf8", input });
+function run(cmd: string, args: string[], input?: string, env: NodeJS.ProcessEnv = process.env) {
+    const r = spawnSync(cmd, args, { cwd: REPO_ROOT, encoding: "utf8", input, env });
     return { status: r.status ?? (r.error ? 127 : 1), out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
+/**
+ * The apt-get runs that install the pinned shellcheck, in order. The package lists come first: a
+ * fresh Debian image (the official images empty /var/lib/apt/lists) has none, and `install` then
+ * fails with "Unable to locate package".
+ */
+export function shellcheckInstall(): string[][] {
+    return [["update"], ["install", "-y", "--no-install-recommends", `shellcheck=${SHELLCHECK.debianVersion}`]];
+}
+
+export interface ShellcheckHost {
+    /** PATH and the rest of the environment the lookups and apt-get run with. */
+    env: NodeJS.ProcessEnv;
+    root: boolean;
+}
+
 /** The pinned shellcheck's path, installing it (root + apt-get) when there is none. */
-function ensureShellcheck(): string {
-    let found = run("sh", ["-c", "command -v shellcheck"]).out.trim();
+export function ensureShellcheck(host: ShellcheckHost = { env: process.env, root: process.getuid?.() === 0 }): string {
+    const which = () => run("sh", ["-c", "command -v shellcheck"], undefined, host.env).out.trim();
+    let found = which();
     if (!found) {
-        const install = ["install", "-y", "--no-install-recommends", `shellcheck=${SHELLCHECK.debianVersion}`];
-        if (process.getuid?.() !== 0 || run("sh", ["-c", "command -v apt-get"]).status !== 0) {
-            throw new Error(`shellcheck is not installed: run \`sudo apt-get ${install.join(" ")}\``);
+        const steps = shellcheckInstall();
+        const manual = steps.map((a) => `sudo apt-get ${a.join(" ")}`).join(" && ");
+        if (!host.root || run("sh", ["-c", "command -v apt-get"], undefined, host.env).status !== 0) throw new Error(`shellcheck is not installed: run \`${manual}\``);
+        for (const args of steps) {
+            const r = spawnSync("apt-get", args, { stdio: "inherit", env: { ...host.env, DEBIAN_FRONTEND: "noninteractive" } });
+            if (r.status !== 0) throw new Error(`apt-get ${args.join(" ")} failed`);
         }
-        const r = spawnSync("apt-get", install, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-        if (r.status !== 0) throw new Error(`apt-get ${install.join(" ")} failed`);
-        found = run("sh", ["-c", "command -v shellcheck"]).out.trim();
+        found = which();
     }
-    const version = shellcheckVersion(run(found, ["--version"]).out);
+    const version = shellcheckVersion(run(found, ["--version"], undefined, host.env).out);
     if (version !== SHELLCHECK.version) throw new Error(`${found} is shellcheck ${version ?? "(unknown)"}; the pinned version is ${SHELLCHECK.version} (apt-get install shellcheck=${SHELLCHECK.debianVersion})`);
     return found;
 }

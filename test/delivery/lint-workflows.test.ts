@@ -1,7 +1,9 @@
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { PLANTED_WORKFLOW, plantedFindings, SHELLCHECK, shellcheckVersion, shellScripts } from "../../scripts/lint-workflows";
+import { ensureShellcheck, PLANTED_WORKFLOW, plantedFindings, SHELLCHECK, shellcheckInstall, shellcheckVersion, shellScripts } from "../../scripts/lint-workflows";
 import { ROOT } from "./workflow-files";
 
 describe("delivery: workflow linting (npm run lint:workflows, in .ci/run)", () => {
@@ -9,6 +11,46 @@ describe("delivery: workflow linting (npm run lint:workflows, in .ci/run)", () =
         assert.equal(SHELLCHECK.debianVersion.split("-")[0], SHELLCHECK.version);
         assert.equal(shellcheckVersion("ShellCheck - shell script analysis tool\nversion: 0.9.0\nlicense: GNU General Public License, version 3\n"), "0.9.0");
         assert.equal(shellcheckVersion("shellcheck: command not found"), undefined);
+    });
+
+    describe("installs the pinned shellcheck on a machine without it", () => {
+        // A stand-in apt-get that behaves like one on a fresh Debian image: no package lists until
+        // `apt-get update`, so `install` finds no package before it.
+        let dir: string;
+        const log = () => fs.readFileSync(path.join(dir, "apt.log"), "utf8").trim().split("\n");
+        beforeEach(() => {
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "lint-workflows-"));
+            for (const tool of ["sh", "bash"]) fs.symlinkSync(`/bin/${tool}`, path.join(dir, tool));
+            const apt = [
+                "#!/bin/bash",
+                `dir=${dir}`,
+                'echo "$*" >> "$dir/apt.log"',
+                'case "$1" in',
+                '  update) : > "$dir/lists" ;;',
+                '  install) [ -f "$dir/lists" ] || { echo "E: Unable to locate package shellcheck" >&2; exit 100; }',
+                `    printf '#!/bin/bash\\necho "version: ${SHELLCHECK.version}"\\n' > "$dir/shellcheck"; /bin/chmod +x "$dir/shellcheck" ;;`,
+                "esac",
+                "",
+            ].join("\n");
+            fs.writeFileSync(path.join(dir, "apt-get"), apt, { mode: 0o755 });
+        });
+        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        it("updates the package lists before it installs (the stand-in can fail)", () => {
+            assert.deepEqual(shellcheckInstall(), [["update"], ["install", "-y", "--no-install-recommends", `shellcheck=${SHELLCHECK.debianVersion}`]]);
+            const found = ensureShellcheck({ env: { PATH: dir }, root: true });
+            assert.equal(found, path.join(dir, "shellcheck"));
+            assert.deepEqual(log(), ["update", `install -y --no-install-recommends shellcheck=${SHELLCHECK.debianVersion}`]);
+            // Install alone, as before the fix, is what a fresh image refuses.
+            fs.rmSync(path.join(dir, "lists"));
+            fs.rmSync(path.join(dir, "shellcheck"));
+            assert.equal(spawnSync(path.join(dir, "apt-get"), ["install", "-y", `shellcheck=${SHELLCHECK.debianVersion}`], { env: { PATH: dir } }).status, 100);
+        });
+
+        it("refuses to install without root, printing both commands", () => {
+            assert.throws(() => ensureShellcheck({ env: { PATH: dir }, root: false }), /sudo apt-get update && sudo apt-get install -y --no-install-recommends shellcheck=0\.9\.0-1/);
+            assert.equal(fs.existsSync(path.join(dir, "apt.log")), false);
+        });
     });
 
     it("trusts actionlint only once it reported both planted defects", () => {
