@@ -3,9 +3,13 @@
 // next run edited, never duplicated) whether the preview passed or a mandatory policy failed it,
 // since a failed preview is when reviewers most need to see why.
 //
-// node -r ts-node/register/transpile-only scripts/lib/diff-preview.ts --stack <s> --exit-code <n> --output <preview.txt> [--run-url <url>]
+// With --plan (the plan job's saved plan), it also lists what the pack could not judge at preview
+// (scripts/lib/plan-unknowns.ts).
+//
+// node -r ts-node/register/transpile-only scripts/lib/diff-preview.ts --stack <s> --exit-code <n> --output <preview.txt> [--plan <plan.json>] [--run-url <url>]
 import * as fs from "fs";
 import { parseArgs, UsageError } from "./args";
+import { Unjudged, unjudgedAtPreview, unjudgedSection } from "./plan-unknowns";
 
 /** GitHub rejects comments over 65,536 characters; leave room for the frame. */
 export const MAX_OUTPUT = 60_000;
@@ -36,6 +40,8 @@ export interface PreviewCommentInput {
     exitCode: number;
     output: string;
     runUrl?: string;
+    /** From the saved plan: resources with inputs unknown at preview, and their rules. */
+    unjudged?: readonly Unjudged[];
 }
 
 function fenced(s: string): string {
@@ -58,6 +64,7 @@ export function previewComment(input: PreviewCommentInput): string {
         "",
         policies ? fenced(policies) : "No policy violations reported.",
         "",
+        ...(input.unjudged?.length ? [unjudgedSection(input.unjudged)] : []),
         "<details><summary>Full preview output</summary>",
         "",
         fenced(body || "(no output)"),
@@ -69,12 +76,14 @@ export function previewComment(input: PreviewCommentInput): string {
 }
 
 if (require.main === module) {
-    const usage = "usage: diff-preview.ts --stack <s> --exit-code <n> --output <preview.txt> [--run-url <url>]";
+    const usage = "usage: diff-preview.ts --stack <s> --exit-code <n> --output <preview.txt> [--plan <plan.json>] [--run-url <url>]";
     try {
-        const args = parseArgs(process.argv.slice(2), { stack: "string", "exit-code": "string", output: "string", "run-url": "string" }, usage);
+        const args = parseArgs(process.argv.slice(2), { stack: "string", "exit-code": "string", output: "string", plan: "string", "run-url": "string" }, usage);
         const code = Number(args["exit-code"]);
         if (!args.stack || !args.output || !Number.isInteger(code)) throw new UsageError(usage);
-        process.stdout.write(previewComment({ stack: args.stack, exitCode: code, output: fs.readFileSync(args.output, "utf8"), runUrl: args["run-url"] }));
+        // A failed preview saves no plan: nothing to list then.
+        const unjudged = args.plan && fs.existsSync(args.plan) ? unjudgedAtPreview(JSON.parse(fs.readFileSync(args.plan, "utf8"))) : undefined;
+        process.stdout.write(previewComment({ stack: args.stack, exitCode: code, output: fs.readFileSync(args.output, "utf8"), runUrl: args["run-url"], unjudged }));
     } catch (e) {
         console.error((e as Error).message);
         process.exit(2);
