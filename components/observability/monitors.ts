@@ -56,8 +56,10 @@ export function istiodServiceMonitor(): KubeObject {
             jobLabel: "istio",
             // The control-plane dashboard filters on app="istiod".
             targetLabels: ["app"],
-            // Every revision's istiod Service carries istio=pilot.
-            selector: { matchLabels: { istio: "pilot" } },
+            // Every revision's istiod Service carries istio=pilot, and so does each revision tag's
+            // Service (istiod chart, revision-tags-svc.yaml; components/mesh/tags.ts) for the same
+            // pods: without the DoesNotExist, an istiod behind two tags is scraped three times.
+            selector: { matchLabels: { istio: "pilot" }, matchExpressions: [{ key: "istio.io/tag", operator: "DoesNotExist" }] },
             namespaceSelector: { matchNames: [ISTIO_ROOT_NAMESPACE] },
             endpoints: [{ port: ISTIOD_MONITORING_PORT_NAME, interval: SCRAPE_INTERVAL }],
         },

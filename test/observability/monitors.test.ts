@@ -4,6 +4,21 @@ import { paymentsSliRules, paymentsSloAlerts } from "../../components/observabil
 import { CLIENT_METRIC_LABELS } from "../../components/mesh-metrics";
 import { KubeObject } from "../../components/k8s";
 import { at } from "./fixtures";
+import { revisionTagObjects } from "../../components/mesh/tags";
+
+type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+
+/** A Kubernetes label selector (In, NotIn, Exists, DoesNotExist), as Prometheus Operator applies it. */
+function selects(s: Selector, labels: Record<string, string>): boolean {
+    const equal = Object.entries(s.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    return equal && (s.matchExpressions ?? []).every((e) => {
+        const has = e.key in labels;
+        if (e.operator === "Exists") return has;
+        if (e.operator === "DoesNotExist") return !has;
+        if (e.operator === "In") return has && (e.values ?? []).includes(labels[e.key]);
+        return !has || !(e.values ?? []).includes(labels[e.key]);
+    });
+}
 
 type Rule = PromRule;
 
@@ -103,10 +118,20 @@ describe("Istio scraping, recording rules and alerts", () => {
     it("scrapes istiod's http-monitoring port (15014) in istio-system, whatever its revision", () => {
         const sm = istiodServiceMonitor();
         assert.equal(sm.kind, "ServiceMonitor");
-        assert.deepEqual(at(sm, "spec.selector"), { matchLabels: { istio: "pilot" } });
+        assert.deepEqual(at(sm, "spec.selector"), { matchLabels: { istio: "pilot" }, matchExpressions: [{ key: "istio.io/tag", operator: "DoesNotExist" }] });
         assert.deepEqual(at(sm, "spec.namespaceSelector"), { matchNames: ["istio-system"] });
         assert.deepEqual(at(sm, "spec.endpoints"), [{ port: "http-monitoring", interval: "15s" }]);
         assert.deepEqual(at(sm, "spec.targetLabels"), ["app"]);
+    });
+
+    it("scrapes each istiod once mid-upgrade, though both tags' Services select its pods too", () => {
+        const selector = at(istiodServiceMonitor(), "spec.selector") as Selector;
+        // The istiod chart's Services (service.yaml: istio.io/rev, app, istio) beside the tags'.
+        const chartService = (revision: string): KubeObject => ({ apiVersion: "v1", kind: "Service", metadata: { name: revision === "default" ? "istiod" : `istiod-${revision}`, labels: { "istio.io/rev": revision, app: "istiod", istio: "pilot" } } });
+        const services = [chartService("default"), chartService("1-31-4"), ...revisionTagObjects({ "prod-stable": "1-31-4", "prod-canary": "1-31-4" }, "1-31-4").filter((o) => o.kind === "Service")];
+        assert.equal(services.length, 5, "istiod, istiod-1-31-4 and the tags prod-stable, prod-canary and default");
+        const scraped = services.filter((s) => selects(selector, s.metadata.labels ?? {})).map((s) => s.metadata.name);
+        assert.deepEqual(scraped, ["istiod", "istiod-1-31-4"]);
     });
 
     it("records every standard request and TCP metric of Istio's reference as a workload: aggregate", () => {
