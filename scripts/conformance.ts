@@ -2,7 +2,8 @@
 // The local stack (Pulumi.local.yaml: Istio and payments on an existing cluster) through the real
 // Pulumi engine onto a local control plane, inside a loopback-only network namespace: preview, up,
 // compare with the offline synth, a second preview with no changes, judge the live objects (a
-// planted violation included), destroy, stop. Needs root (ip netns) and the engine tools
+// planted violation included), the preview role on the API server, plan then up --plan, destroy,
+// stop. Needs root (ip netns) and the engine tools
 // (`npm run tools:build -- --engine`, built here first if missing). See docs/conformance.md.
 import { runCommand } from "./lib/args";
 import { clusterBinaries } from "./lib/cluster";

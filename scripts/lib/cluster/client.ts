@@ -46,11 +46,12 @@ export class KubeClient {
         this.agent = new https.Agent({ ca: fs.readFileSync(tls.ca), cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key), keepAlive: true });
     }
 
-    request(method: string, path: string, body?: unknown, contentType = "application/json"): Promise<ApiResponse> {
+    /** `headers`: extra request headers, e.g. Impersonate-User / Impersonate-Group (a list sends one header per value). */
+    request(method: string, path: string, body?: unknown, contentType = "application/json", headers: Record<string, string | string[]> = {}): Promise<ApiResponse> {
         const url = new URL(path, this.server);
         const payload = body === undefined ? undefined : JSON.stringify(body);
         return new Promise((resolve, reject) => {
-            const req = https.request(url, { method, agent: this.agent, headers: { Accept: "application/json", ...(payload ? { "Content-Type": contentType } : {}) }, timeout: 30_000 }, (res) => {
+            const req = https.request(url, { method, agent: this.agent, headers: { Accept: "application/json", ...(payload ? { "Content-Type": contentType } : {}), ...headers }, timeout: 30_000 }, (res) => {
                 const chunks: Buffer[] = [];
                 res.on("data", (c: Buffer) => chunks.push(c));
                 res.on("end", () => {

@@ -10,7 +10,9 @@ import { describeDifferences, objectDifferences } from "./compare";
 import { describeExemption } from "../../../policy/exemptions";
 import { judge, Verdict } from "./judge";
 import { platformObjects } from "./live";
+import { checkPlanChain } from "./plan-chain";
 import { plantedViolation, PLANTED_RULE } from "./planted";
+import { checkPreviewRole } from "./preview-role";
 import { LOCAL_STACK, localStackWorkspace } from "./workspace";
 
 export interface StepReport {
@@ -127,6 +129,9 @@ export async function runConformance(log: (line: string) => void): Promise<Confo
             if (!caught) fail(`the planted ${planted.kind} ${planted.metadata.namespace}/${planted.metadata.name} was not caught by ${PLANTED_RULE}`);
             return { value: undefined, detail: `${verdict.judged} objects, no mandatory finding, ${verdict.exempted.length} exempted (${verdict.exempted.map((f) => `${f.rule} ${f.kind} ${f.namespace}/${f.name}`).join(", ") || "none"}); planted violation caught: ${caught!.rule}` };
         });
+
+        await step("preview role on the API server", () => checkPreviewRole(cluster!.client));
+        await step("plan, then up --plan", () => checkPlanChain(stack, local.ws, cluster!.client));
 
         await step("destroy", async () => {
             const r = await stack.destroy({ onOutput: output, color: "never" });
