@@ -1,12 +1,16 @@
-// npm run bootstrap -- --stack <dev|staging|prod> --repo <owner/name> [--account <id>] [--state-bucket <b> --state-key-arn <arn>] [--out <dir>]
-// Writes what a stack's AWS account needs before its first deploy into out/bootstrap/<stack>/:
-// the trust and permission policies of its deploy and preview roles, and the EC2 quotas its
-// configuration needs, then prints the commands that create them (README, "A fresh AWS
-// organisation"). Reads the stack file like the synth; calls nothing in AWS.
+// npm run bootstrap -- --stack <dev|staging|prod> --repo <owner/name> [--account <id>] [--state-bucket <b> --state-key-arn <arn>] [--pulumi-org <org>] [--reviewers-team-id <id>] [--out <dir>]
+// Writes what a stack's AWS account, GitHub and Pulumi Cloud need before its first deploy into
+// out/bootstrap/<stack>/: the trust and permission policies of its deploy and preview roles, the
+// deploy audit bucket (Object Lock, encryption, policy), the GitHub environments' protection
+// rules, Pulumi Cloud's preview team and token policy (with --pulumi-org), and the EC2 quotas its
+// configuration needs; then prints the commands that create them (README, "A fresh AWS
+// organisation"). Reads the stack file like the synth; calls nothing in AWS, GitHub or Pulumi.
 import * as fs from "fs";
 import * as path from "path";
 import { parsePlatformConfig } from "../components/config";
 import { parseArgs, runCommand, UsageError } from "./lib/args";
+import { auditBucketCommands, auditBucketName, auditBucketPolicy, auditEncryption, auditObjectLock } from "./lib/bootstrap/audit";
+import { environmentCommands, environmentSettings } from "./lib/bootstrap/github";
 import {
     DEPLOY_ROLE_MANAGED_POLICY,
     DEPLOY_ROLE_MAX_SESSION_SECONDS,
@@ -16,55 +20,103 @@ import {
     PREVIEW_ROLE_MAX_SESSION_SECONDS,
     previewRolePolicy,
 } from "./lib/bootstrap/iam";
+import { previewTeam, previewTeamStacks, previewTokenPolicies } from "./lib/bootstrap/pulumi-cloud";
 import { quotaNeeds } from "./lib/bootstrap/quotas";
 import { readStackConfig, STACKS } from "./lib/stack-config";
 
-const USAGE = "usage: npm run bootstrap -- --stack <dev|staging|prod> --repo <owner/name> [--account <12 digits>] [--state-bucket <bucket> --state-key-arn <kms key arn>] [--out <dir>]";
+const USAGE =
+    "usage: npm run bootstrap -- --stack <dev|staging|prod> --repo <owner/name> [--account <12 digits>] [--state-bucket <bucket> --state-key-arn <kms key arn>] [--pulumi-org <org>] [--reviewers-team-id <id>] [--out <dir>]";
 
 /** Role names the commands create; the ARNs go into cluster.adminPrincipals / cluster.previewRoleArn. */
 export function roleNames(stack: string): { deploy: string; preview: string } {
     return { deploy: `dodo-${stack}-github-deploy`, preview: `dodo-${stack}-github-preview` };
 }
 
-async function main(argv: string[]): Promise<number> {
-    const args = parseArgs(argv, { stack: "string", repo: "string", account: "string", "state-bucket": "string", "state-key-arn": "string", out: "string" }, USAGE);
-    const stack = args.stack;
-    if (!stack || !(STACKS as readonly string[]).includes(stack) || !args.repo) throw new UsageError(USAGE);
-    if (Boolean(args["state-bucket"]) !== Boolean(args["state-key-arn"])) throw new UsageError(`--state-bucket and --state-key-arn go together\n${USAGE}`);
+export interface BootstrapOptions {
+    stack: string;
+    repo: string;
+    account?: string;
+    state?: { bucket: string; kmsKeyArn: string };
+    /** Pulumi Cloud organization: writes the preview team's token policy. */
+    pulumiOrg?: string;
+    /** GitHub ID of the code-owner team that reviews prod deploys and staging/prod previews. */
+    reviewersTeamId?: number;
+    /** Directory the commands refer to (relative to where they run). */
+    dir: string;
+}
+
+/** The files (name -> JSON document) and the commands that use them, in order. */
+export function bootstrapOutput(opts: BootstrapOptions): { files: Record<string, unknown>; commands: string[] } {
+    const { stack, dir } = opts;
     const raw = readStackConfig(stack);
     const config = parsePlatformConfig({ stack, values: raw.values, secretKeys: raw.secretKeys });
     // The stack file's pinned account; --account for a stack that pins none (dev may leave it open).
-    const account = config.aws.allowedAccountIds[0] ?? args.account;
+    const account = config.aws.allowedAccountIds[0] ?? opts.account;
     if (!account) throw new UsageError(`Pulumi.${stack}.yaml sets no aws:allowedAccountIds: pin the ${stack} account there, or pass --account`);
-    if (args.account && config.aws.allowedAccountIds.length > 0 && !config.aws.allowedAccountIds.includes(args.account)) {
-        throw new UsageError(`--account ${args.account} is not in Pulumi.${stack}.yaml's aws:allowedAccountIds (${config.aws.allowedAccountIds.join(", ")})`);
+    if (opts.account && config.aws.allowedAccountIds.length > 0 && !config.aws.allowedAccountIds.includes(opts.account)) {
+        throw new UsageError(`--account ${opts.account} is not in Pulumi.${stack}.yaml's aws:allowedAccountIds (${config.aws.allowedAccountIds.join(", ")})`);
     }
-
     const env = githubEnvironments(stack);
     const names = roleNames(stack);
     const previewArn = `arn:aws:iam::${account}:role/${names.preview}`;
-    const state = args["state-bucket"] ? { bucket: args["state-bucket"], kmsKeyArn: args["state-key-arn"]! } : undefined;
+    const deployArn = `arn:aws:iam::${account}:role/${names.deploy}`;
+    const audit = auditBucketName(stack, account);
+    const environments = environmentSettings(stack, opts.reviewersTeamId);
     const files: Record<string, unknown> = {
-        "deploy-trust.json": githubTrustPolicy(account, environmentSubjects(args.repo, [env.deploy])),
-        "preview-trust.json": githubTrustPolicy(account, environmentSubjects(args.repo, [env.preview, env.plan])),
-        "preview-permissions.json": previewRolePolicy({ accountId: account, roleArn: previewArn, state }),
+        "deploy-trust.json": githubTrustPolicy(account, environmentSubjects(opts.repo, [env.deploy])),
+        "preview-trust.json": githubTrustPolicy(account, environmentSubjects(opts.repo, [env.preview, env.plan])),
+        "preview-permissions.json": previewRolePolicy({ accountId: account, roleArn: previewArn, state: opts.state }),
+        "audit-object-lock.json": auditObjectLock(),
+        "audit-encryption.json": auditEncryption(),
+        "audit-bucket-policy.json": auditBucketPolicy(audit, deployArn),
+        ...Object.fromEntries(environments.map((e) => [`github-env-${e.name}.json`, e.body])),
         "quotas.json": quotaNeeds(config),
     };
+    if (opts.pulumiOrg) {
+        files["pulumi-preview-team.json"] = { name: previewTeam(stack), stacks: previewTeamStacks(stack) };
+        files["pulumi-oidc-policies.json"] = previewTokenPolicies(opts.pulumiOrg, opts.repo, stack);
+    }
+    const commands = [
+        `# ${stack}: account ${account}, GitHub environments ${env.deploy}, ${env.plan}, ${env.preview}; files in ${dir}/`,
+        `aws iam create-role --role-name ${names.deploy} --max-session-duration ${DEPLOY_ROLE_MAX_SESSION_SECONDS} --assume-role-policy-document file://${dir}/deploy-trust.json`,
+        `# a deploy role that already exists: aws iam update-role --role-name ${names.deploy} --max-session-duration ${DEPLOY_ROLE_MAX_SESSION_SECONDS}`,
+        `aws iam attach-role-policy --role-name ${names.deploy} --policy-arn ${DEPLOY_ROLE_MANAGED_POLICY}`,
+        `aws iam create-role --role-name ${names.preview} --max-session-duration ${PREVIEW_ROLE_MAX_SESSION_SECONDS} --assume-role-policy-document file://${dir}/preview-trust.json`,
+        `aws iam put-role-policy --role-name ${names.preview} --policy-name preview --policy-document file://${dir}/preview-permissions.json`,
+        `# the deploy audit trail: the up job archives each update's plan, preview and output here (GitHub variable DEPLOY_AUDIT_BUCKET=${audit} in ${env.deploy})`,
+        ...auditBucketCommands(audit, config.region, dir),
+        `# GitHub environments (rules in github-env-*.json${opts.reviewersTeamId === undefined ? "; pass --reviewers-team-id first" : ""})`,
+        ...environmentCommands(opts.repo, environments, dir),
+    ];
+    if (opts.pulumiOrg) {
+        commands.push(
+            `# Pulumi Cloud: team ${previewTeam(stack)} with Read on ${opts.pulumiOrg}/${previewTeamStacks(stack)[0].projectName}/${stack} only (pulumi-preview-team.json);`,
+            `# add pulumi-oidc-policies.json's rules to the GitHub issuer's authorization policy; PULUMI_PREVIEW_TEAM=${previewTeam(stack)} in ${env.plan} and ${env.preview}`,
+        );
+    }
+    for (const q of quotaNeeds(config)) {
+        commands.push(`# ${q.name}: at least ${q.need} (${q.why})`);
+        commands.push(`aws service-quotas get-service-quota --region ${config.region} --service-code ec2 --quota-code ${q.code} --query Quota.Value`);
+    }
+    commands.push(`# then in Pulumi.${stack}.yaml: cluster.adminPrincipals [${deployArn}, ...] and cluster.previewRoleArn ${previewArn}`);
+    return { files, commands };
+}
+
+async function main(argv: string[]): Promise<number> {
+    const spec = { stack: "string", repo: "string", account: "string", "state-bucket": "string", "state-key-arn": "string", "pulumi-org": "string", "reviewers-team-id": "string", out: "string" } as const;
+    const args = parseArgs(argv, spec, USAGE);
+    const stack = args.stack;
+    if (!stack || !(STACKS as readonly string[]).includes(stack) || !args.repo) throw new UsageError(USAGE);
+    if (Boolean(args["state-bucket"]) !== Boolean(args["state-key-arn"])) throw new UsageError(`--state-bucket and --state-key-arn go together\n${USAGE}`);
+    const teamId = args["reviewers-team-id"];
+    if (teamId !== undefined && !/^\d+$/.test(teamId)) throw new UsageError(`--reviewers-team-id is the team's numeric ID, got "${teamId}"\n${USAGE}`);
     const out = path.resolve(args.out ?? path.join("out", "bootstrap", stack));
+    const dir = path.relative(process.cwd(), out) || ".";
+    const state = args["state-bucket"] ? { bucket: args["state-bucket"], kmsKeyArn: args["state-key-arn"]! } : undefined;
+    const { files, commands } = bootstrapOutput({ stack, repo: args.repo, account: args.account, state, pulumiOrg: args["pulumi-org"], reviewersTeamId: teamId === undefined ? undefined : Number(teamId), dir });
     fs.mkdirSync(out, { recursive: true });
     for (const [file, doc] of Object.entries(files)) fs.writeFileSync(path.join(out, file), `${JSON.stringify(doc, null, 2)}\n`);
-
-    const rel = path.relative(process.cwd(), out) || ".";
-    console.log(`# ${stack}: account ${account}, GitHub environments ${env.deploy}, ${env.plan}, ${env.preview}; files in ${rel}/`);
-    console.log(`aws iam create-role --role-name ${names.deploy} --max-session-duration ${DEPLOY_ROLE_MAX_SESSION_SECONDS} --assume-role-policy-document file://${rel}/deploy-trust.json`);
-    console.log(`aws iam attach-role-policy --role-name ${names.deploy} --policy-arn ${DEPLOY_ROLE_MANAGED_POLICY}`);
-    console.log(`aws iam create-role --role-name ${names.preview} --max-session-duration ${PREVIEW_ROLE_MAX_SESSION_SECONDS} --assume-role-policy-document file://${rel}/preview-trust.json`);
-    console.log(`aws iam put-role-policy --role-name ${names.preview} --policy-name preview --policy-document file://${rel}/preview-permissions.json`);
-    for (const q of quotaNeeds(config)) {
-        console.log(`# ${q.name}: at least ${q.need} (${q.why})`);
-        console.log(`aws service-quotas get-service-quota --region ${config.region} --service-code ec2 --quota-code ${q.code} --query Quota.Value`);
-    }
-    console.log(`# then in Pulumi.${stack}.yaml: cluster.adminPrincipals [arn:aws:iam::${account}:role/${names.deploy}, ...] and cluster.previewRoleArn ${previewArn}`);
+    for (const line of commands) console.log(line);
     return 0;
 }
 

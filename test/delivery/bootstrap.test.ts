@@ -12,6 +12,8 @@ import {
     PREVIEW_ROLE_MAX_SESSION_SECONDS,
 } from "../../scripts/lib/bootstrap/iam";
 import { quotaNeeds } from "../../scripts/lib/bootstrap/quotas";
+import { AUDIT_RETENTION_DAYS, auditBucketName } from "../../scripts/lib/bootstrap/audit";
+import { bootstrapOutput, roleNames } from "../../scripts/bootstrap";
 import { readStackConfig, REPO_ROOT, STACKS } from "../../scripts/lib/render";
 import { load } from "./workflow-files";
 
@@ -87,6 +89,79 @@ describe("delivery: bootstrap identities (pure policy documents)", () => {
             const cloud = previewRolePolicy({ accountId: ACCOUNT, roleArn: ROLE });
             assert.ok(!cloud.Statement.some((s) => s.Effect === "Allow" && actions(s.Action).some((a) => a.startsWith("kms:") || a.startsWith("s3:"))));
             assert.ok(cloud.Statement.some((s) => s.Effect === "Deny" && actions(s.Action).includes("kms:Decrypt") && s.Resource === "*"));
+        });
+    });
+
+    describe("npm run bootstrap's output (prod, in-process)", () => {
+        const { files, commands } = bootstrapOutput({
+            stack: "prod",
+            repo: "dodopayments/platform",
+            state: { bucket: "dodo-pulumi-prod", kmsKeyArn: KEY },
+            pulumiOrg: "dodopayments",
+            reviewersTeamId: 42,
+            dir: "out/bootstrap/prod",
+        });
+        const account = (files["deploy-trust.json"] as { Statement: { Principal: { Federated: string } }[] }).Statement[0].Principal.Federated.split(":")[4];
+        const audit = auditBucketName("prod", account);
+        const line = (re: RegExp) => commands.find((c) => re.test(c));
+
+        it("creates the audit bucket with Object Lock (COMPLIANCE, at least 365 days), encryption, no public access and its policy", () => {
+            assert.ok(AUDIT_RETENTION_DAYS >= 365, "PCI DSS 10.5.1: 12 months");
+            assert.deepEqual(files["audit-object-lock.json"], { ObjectLockEnabled: "Enabled", Rule: { DefaultRetention: { Mode: "COMPLIANCE", Days: AUDIT_RETENTION_DAYS } } });
+            assert.deepEqual(files["audit-encryption.json"], { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] });
+            assert.ok(line(new RegExp(`^aws s3api create-bucket --bucket ${audit} --region ap-south-1 --create-bucket-configuration LocationConstraint=ap-south-1 --object-lock-enabled-for-bucket$`)));
+            for (const sub of ["put-object-lock-configuration", "put-public-access-block", "put-bucket-encryption", "put-bucket-policy"]) assert.ok(line(new RegExp(`^aws s3api ${sub} --bucket ${audit} `)), sub);
+            const order = ["create-bucket", "put-object-lock-configuration", "put-bucket-policy"].map((sub) => commands.findIndex((c) => c.startsWith(`aws s3api ${sub} --bucket ${audit}`)));
+            assert.deepEqual([...order].sort((a, b) => a - b), order, "created, locked, then opened to its writer");
+        });
+
+        it("lets only the deploy role (the up job, after the update) put objects into it, over TLS; the preview role has no access to it", () => {
+            const policy = files["audit-bucket-policy.json"] as { Statement: { Sid?: string; Effect: string; Action: string; Condition?: Record<string, Record<string, string>> }[] };
+            const onlyWriter = policy.Statement.find((st) => st.Effect === "Deny" && st.Action === "s3:PutObject");
+            assert.deepEqual(onlyWriter?.Condition, { ArnNotEquals: { "aws:PrincipalArn": `arn:aws:iam::${account}:role/dodo-prod-github-deploy` } });
+            assert.ok(policy.Statement.some((st) => st.Effect === "Deny" && st.Condition?.Bool?.["aws:SecureTransport"] === "false"));
+            assert.doesNotMatch(JSON.stringify(files["preview-permissions.json"]), new RegExp(audit));
+            assert.ok(line(new RegExp(`DEPLOY_AUDIT_BUCKET=${audit} in prod\\)$`)), "the variable goes to the deploy environment");
+        });
+
+        it("prints the update for a deploy role that already exists, with the session the deploy job asks for", () => {
+            assert.ok(line(new RegExp(`aws iam update-role --role-name dodo-prod-github-deploy --max-session-duration ${DEPLOY_ROLE_MAX_SESSION_SECONDS}$`)));
+            assert.ok(line(new RegExp(`^aws iam create-role --role-name dodo-prod-github-deploy --max-session-duration ${DEPLOY_ROLE_MAX_SESSION_SECONDS} `)));
+        });
+
+        it("is what the documents name: every role ARN in README.md and docs/ is a role bootstrap creates", () => {
+            const created = new Set([...STACKS, "<stack>"].flatMap((stack) => Object.values(roleNames(stack))));
+            const docs = ["README.md", ...fs.readdirSync(path.join(REPO_ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join("docs", f))];
+            const named = docs.flatMap((f) => [...fs.readFileSync(path.join(REPO_ROOT, f), "utf8").matchAll(/arn:aws:iam::[0-9<>a-z-]+:role\/([A-Za-z0-9<>_+=,.@-]+)/g)].map((m) => [f, m[1]]));
+            const deployOrPreview = named.filter(([, name]) => /deploy|preview/.test(name));
+            assert.ok(deployOrPreview.length > 0, "the README names the deploy role's ARN");
+            assert.deepEqual(deployOrPreview.filter(([, name]) => !created.has(name)), []);
+        });
+
+        it("protects the environments: main only for deploys and plans, reviewers who may not approve their own run for prod and the staging/prod previews", () => {
+            const env = (name: string) => files[`github-env-${name}.json`] as { prevent_self_review: boolean; reviewers: { id: number }[] | null; deployment_branch_policy: unknown };
+            assert.deepEqual(env("prod").reviewers, [{ type: "Team", id: 42 }]);
+            assert.equal(env("prod").prevent_self_review, true);
+            assert.equal(env("prod-preview").prevent_self_review, true);
+            assert.equal(env("prod-plan").reviewers, null);
+            for (const name of ["prod", "prod-plan"]) {
+                assert.deepEqual(env(name).deployment_branch_policy, { protected_branches: false, custom_branch_policies: true });
+                assert.ok(line(new RegExp(`^gh api --method POST repos/dodopayments/platform/environments/${name}/deployment-branch-policies -f name=main -f type=branch$`)), name);
+            }
+            for (const stack of STACKS) {
+                const preview = bootstrapOutput({ stack, repo: "o/r", account: stack === "dev" ? ACCOUNT : undefined, dir: "d" }).files[`github-env-${stack}-preview.json`] as { prevent_self_review: boolean; reviewers: unknown };
+                assert.equal(preview.prevent_self_review, stack !== "dev", `${stack}-preview`);
+                assert.equal(preview.reviewers === null, stack === "dev", `${stack}-preview`);
+            }
+        });
+
+        it("writes the prod preview team (Read on prod only) and its token policy with --pulumi-org", () => {
+            assert.deepEqual(files["pulumi-preview-team.json"], { name: "dodo-prod-preview", stacks: [{ projectName: "dodo-platform", stackName: "prod", permission: 101 }] });
+            const rules = files["pulumi-oidc-policies.json"] as { teamName: string; rules: { sub: string; aud: string } }[];
+            assert.deepEqual(rules.map((r) => [r.teamName, r.rules.sub, r.rules.aud]), [
+                ["dodo-prod-preview", "repo:dodopayments/platform:environment:prod-preview", "urn:pulumi:org:dodopayments"],
+                ["dodo-prod-preview", "repo:dodopayments/platform:environment:prod-plan", "urn:pulumi:org:dodopayments"],
+            ]);
         });
     });
 

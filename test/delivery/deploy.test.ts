@@ -1,13 +1,17 @@
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { AUDIT_PREFIX } from "../../scripts/lib/bootstrap/audit";
 import { DEPLOY_ROLE_MAX_SESSION_SECONDS, PREVIEW_ROLE_MAX_SESSION_SECONDS } from "../../scripts/lib/bootstrap/iam";
-import { STACKS } from "../../scripts/lib/render";
-import { files, Job, load, repoFiles, Step, steps, text, usesOf } from "./workflow-files";
+import { REPO_ROOT, STACKS } from "../../scripts/lib/render";
+import { files, Job, load, repoFiles, RunsOn, Step, stacksOf, steps, text, usesOf } from "./workflow-files";
 
 const w = load("deploy.yml");
 const reusable = load("pulumi-up.yml");
 const plan = reusable.jobs.plan!;
 const up = reusable.jobs.up!;
-const prPreview = load("pull-request.yml").jobs.preview!;
+const pr = load("pull-request.yml");
+const prPreview = pr.jobs.preview!;
+const prPreviews = [pr.jobs["preview-dev"]!, prPreview];
 
 const stepIndex = (job: Job, pick: (s: Step) => boolean) => (job.steps ?? []).findIndex(pick);
 const runOf = (job: Job, pick: (s: Step) => boolean) => (job.steps ?? []).find(pick)?.run ?? "";
@@ -41,15 +45,29 @@ describe("delivery: deploy workflow, plan -> approve -> apply", () => {
             assert.equal(w.jobs.prod?.needs, "staging");
             for (const stack of STACKS) {
                 assert.equal(w.jobs[stack]?.uses, "./.github/workflows/pulumi-up.yml");
-                assert.deepEqual(w.jobs[stack]?.with, { stack });
+                assert.deepEqual(w.jobs[stack]?.with, { stack, "runner-group": `\${{ vars.${stack.toUpperCase()}_DEPLOY_RUNNER_GROUP }}` });
                 assert.equal((w.jobs[stack] as { secrets?: unknown }).secrets, undefined, stack);
             }
             assert.doesNotMatch(text("deploy.yml"), /secrets:\s*inherit/);
         });
 
-        it("serializes each stack at job level, never the whole workflow, so a prod approval holds only prod", () => {
-            assert.equal(w.concurrency, undefined);
-            for (const job of [plan, up]) assert.deepEqual(job.concurrency, { group: "pulumi-${{ inputs.stack }}", "cancel-in-progress": false });
+        it("queues each stack's plan and update as one unit: the calling job holds the stack's group, no job inside does", () => {
+            // GitHub keeps one running and one pending job per group and cancels the pending one
+            // when another queues: groups on plan and up separately let an update cancel the
+            // newest commit's waiting plan. One group per call keeps the newest commit's unit.
+            assert.equal(w.concurrency, undefined, "no workflow-level group: a prod approval holds only prod");
+            assert.equal(reusable.concurrency, undefined);
+            for (const stack of STACKS) assert.deepEqual(w.jobs[stack]?.concurrency, { group: `pulumi-${stack}`, "cancel-in-progress": false }, stack);
+            for (const [name, job] of Object.entries(reusable.jobs)) assert.equal(job.concurrency, undefined, `pulumi-up.yml job ${name}`);
+            const groups = STACKS.map((stack) => w.jobs[stack]!.concurrency!.group);
+            assert.equal(new Set(groups).size, STACKS.length, "one group per stack");
+            // Nothing else in any workflow joins a stack's group.
+            for (const f of files) {
+                for (const [name, job] of Object.entries(load(f).jobs)) {
+                    if (f === "deploy.yml" && (STACKS as readonly string[]).includes(name)) continue;
+                    assert.ok(!groups.includes(String(job.concurrency?.group)), `${f}: ${name}`);
+                }
+            }
         });
 
         it("uploads the policy SARIF from main with the pull requests' categories, as code scanning's baseline", () => {
@@ -75,11 +93,57 @@ describe("delivery: deploy workflow, plan -> approve -> apply", () => {
         it("publishes the preview where the approver sees it: the job summary (also when it failed) and an artifact with the plan", () => {
             const summary = (plan.steps ?? []).find((s) => /GITHUB_STEP_SUMMARY/.test(s.run ?? ""))!;
             assert.match(summary.if ?? "", /always\(\)/);
-            assert.match(summary.run ?? "", /diff-preview\.ts --stack "\$STACK" --exit-code "\$CODE" --output plan\/preview\.txt/);
+            assert.match(summary.run ?? "", /diff-preview\.ts --stack "\$STACK" --exit-code "\$CODE" --output plan\/preview\.txt \\\n\s+--plan plan\/plan\.json/);
             const upload = usesOf(plan, "actions/upload-artifact")[0]!;
             assert.deepEqual([upload.with?.name, upload.with?.path, upload.with?.["if-no-files-found"]], ["pulumi-plan-${{ inputs.stack }}-${{ github.run_attempt }}", "plan/", "error"]);
             assert.equal(plan.outputs?.["plan-artifact"], upload.with?.name, "the update is told which attempt's artifact to take");
             assert.equal(upload.if, undefined, "uploaded only when the plan was saved");
+        });
+
+        it("archives the plan, its preview and the update's output for 12 months in the stack's audit bucket, after the update", () => {
+            assert.equal((plan.steps ?? []).some((s) => /s3api/.test(s.run ?? "")), false, "the plan job holds the preview role, which writes nothing there");
+            const archive = (up.steps ?? []).find((s) => /s3api put-object/.test(s.run ?? ""))!;
+            assert.ok(archive, "an archive step in the up job");
+            assert.equal((up.steps ?? []).indexOf(archive), (up.steps ?? []).length - 1, "after the update");
+            // After a failed update too, not when it never ran.
+            assert.equal(archive.if, "always() && steps.up.outcome != 'skipped'");
+            assert.equal(archive.env?.OUTCOME, "${{ steps.up.outcome }}");
+            assert.equal(archive.env?.PLAN_SHA256, "${{ needs.plan.outputs.plan-sha256 }}");
+            assert.equal(up.env?.AUDIT_BUCKET, "${{ vars.DEPLOY_AUDIT_BUCKET }}");
+            // A missing bucket stops the deploy before the credentials, not after the update.
+            const required = stepIndex(up, (s) => /if \[ -z "\$AUDIT_BUCKET" \]; then[\s\S]*exit 1/.test(s.run ?? ""));
+            assert.ok(required >= 0 && required < stepIndex(up, (s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true));
+            assert.match(runOf(up, (s) => s.id === "up"), /--message "\$MESSAGE" 2>&1 \| tee plan\/up\.txt$/m);
+            assert.equal(up.defaults?.run?.shell, "bash", "bash -eo pipefail: tee does not hide a failed update");
+            const run = archive.run ?? "";
+            assert.ok(run.includes(`key="${AUDIT_PREFIX}$STACK/$GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT"`), "the key names the stack, the run and the attempt");
+            assert.match(run, /for f in plan\.json preview\.txt up\.txt; do/);
+            assert.match(run, /--body "plan\/\$f" --checksum-algorithm SHA256/);
+            assert.match(run, /--metadata "commit=\$GITHUB_SHA,plan-sha256=\$PLAN_SHA256,outcome=\$OUTCOME"/);
+            // Put only: nothing here may read, delete or change the lock of an object.
+            assert.doesNotMatch(run, /delete-object|put-object-retention|put-object-legal-hold|s3 rm|s3 sync/);
+        });
+
+        it("runs the rendered-chart check over all of the stack's charts before the preview, with flags charts-check.ts accepts", function () {
+            this.timeout(60_000);
+            const at = stepIndex(plan, (s) => /charts:check/.test(s.run ?? ""));
+            assert.ok(at >= 0 && at < stepIndex(plan, (s) => s.id === "plan"), "before the preview");
+            assert.ok(at < stepIndex(plan, (s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") === true), "before any credential");
+            const args = /^npm run --silent charts:check -- (.+)$/.exec(runOf(plan, (s) => /charts:check/.test(s.run ?? "")))?.[1] ?? "";
+            assert.equal(args, '--stack "$STACK" --fetch --require-all');
+            // The script itself parses the flags: an unknown one exits 2 naming it. With a bad
+            // stack it stops after parsing, so this checks the flags without rendering anything.
+            const parse = (flags: string[]) => spawnSync(process.execPath, ["-r", "./scripts/lib/register-ts.js", "scripts/charts-check.ts", ...flags], { cwd: REPO_ROOT, encoding: "utf8" });
+            const workflowFlags = parse(["--stack", "no-such-stack", "--fetch", "--require-all"]);
+            assert.equal(workflowFlags.status, 2);
+            assert.match(workflowFlags.stderr, /--stack must be one of/);
+            const misspelt = parse(["--stack", "no-such-stack", "--require-al"]);
+            assert.match(misspelt.stderr, /unknown option --require-al/, "the check can fail");
+            // Its helm and the Istio module come from Go: setup-go and a cache of its own precede it.
+            assert.ok(stepIndex(plan, (s) => s.uses?.startsWith("actions/setup-go@") === true) < at);
+            const cache = usesOf(plan, "actions/cache")[0]!;
+            assert.match(String(cache.with?.key), /^dodo-platform-helm-/);
+            assert.notEqual(cache.with?.key, usesOf(load("pull-request.yml").jobs.validate!, "actions/cache")[0]?.with?.key, "not the validators' key");
         });
 
         it("hands the plan's SHA-256 to the update as a job output", () => {
@@ -128,13 +192,39 @@ describe("delivery: deploy workflow, plan -> approve -> apply", () => {
     });
 
     describe("identities: runners and sessions", () => {
-        it("runs previews and plans on the preview runners, and only the update on the deploy runners", () => {
-            assert.equal(plan["runs-on"], "${{ vars.PULUMI_PREVIEW_RUNNER || 'ubuntu-24.04' }}");
-            assert.equal(prPreview["runs-on"], "${{ vars.PULUMI_PREVIEW_RUNNER || 'ubuntu-24.04' }}");
-            assert.equal(up["runs-on"], "${{ vars.PULUMI_DEPLOY_RUNNER || 'ubuntu-24.04' }}");
-            for (const f of files) assert.doesNotMatch(text(f), /vars\.PULUMI_RUNNER\b/, f);
-            const deployRunners = files.flatMap((f) => Object.values(load(f).jobs).filter((j) => /PULUMI_DEPLOY_RUNNER/.test(j["runs-on"] ?? "")));
-            assert.deepEqual(deployRunners, [up]);
+        const groupOf = (r: RunsOn | undefined) => (typeof r === "object" ? r.group : undefined);
+
+        it("runs dev's pull-request previews on GitHub-hosted runners only, never on a stack's self-hosted group", () => {
+            const dev = pr.jobs["preview-dev"]!;
+            assert.deepEqual(stacksOf(dev), ["dev"]);
+            assert.equal(dev["runs-on"], "ubuntu-24.04");
+            assert.doesNotMatch(JSON.stringify({ runsOn: dev["runs-on"], strategy: dev.strategy }), /vars\.|group/);
+        });
+
+        it("runs each stack's reviewed previews on that stack's preview group, and no other stack's", () => {
+            assert.deepEqual(prPreview["runs-on"], { group: "${{ matrix.runner-group }}", labels: "${{ matrix.runner-group }}" });
+            const include = prPreview.strategy?.matrix?.include ?? [];
+            assert.deepEqual(include.map((e) => e.stack), ["staging", "prod"]);
+            for (const e of include) assert.equal(e["runner-group"], `\${{ vars.${e.stack.toUpperCase()}_PREVIEW_RUNNER_GROUP }}`, e.stack);
+        });
+
+        it("plans and applies each stack on that stack's deploy group, which no pull-request job targets", () => {
+            for (const job of [plan, up]) assert.deepEqual(job["runs-on"], { group: "${{ inputs.runner-group }}", labels: "${{ inputs.runner-group }}" });
+            for (const stack of STACKS) assert.equal(w.jobs[stack]?.with?.["runner-group"], `\${{ vars.${stack.toUpperCase()}_DEPLOY_RUNNER_GROUP }}`);
+            // Which variables each job can reach: a pull-request job never names a deploy group,
+            // and dev's jobs never name a variable of staging or prod.
+            const prText = text("pull-request.yml");
+            assert.doesNotMatch(prText, /_DEPLOY_RUNNER_GROUP/);
+            assert.doesNotMatch(JSON.stringify([pr.jobs["preview-dev"], pr.jobs["preview-comment-dev"], w.jobs.dev]), /STAGING_|PROD_/);
+            for (const f of files) assert.doesNotMatch(text(f), /vars\.PULUMI_(PREVIEW_|DEPLOY_)?RUNNER\b/, `${f}: one runner variable for every stack`);
+            // Every self-hosted target is a group named by a per-stack variable.
+            for (const f of files) {
+                for (const [name, job] of Object.entries(load(f).jobs)) {
+                    const r = job["runs-on"];
+                    if (r === undefined || r === "ubuntu-24.04") continue;
+                    assert.ok(groupOf(r), `${f}: ${name} targets a group`);
+                }
+            }
         });
 
         it("asks STS for no longer than each role allows, and ends every job before its credentials do", () => {
@@ -142,14 +232,14 @@ describe("delivery: deploy workflow, plan -> approve -> apply", () => {
             const upSeconds = Number(creds(up)["role-duration-seconds"]);
             assert.equal(upSeconds, DEPLOY_ROLE_MAX_SESSION_SECONDS);
             assert.ok(up["timeout-minutes"]! * 60 < upSeconds, "the update ends before its session");
-            for (const job of [plan, prPreview]) {
+            for (const job of [plan, ...prPreviews]) {
                 assert.equal(creds(job)["role-duration-seconds"], undefined, "the action's OIDC default: 1 hour");
                 assert.ok(job["timeout-minutes"]! * 60 < PREVIEW_ROLE_MAX_SESSION_SECONDS);
             }
         });
 
         it("checks the stack names its preview role, and that these credentials are it, before every preview", () => {
-            for (const run of [runOf(plan, (s) => s.id === "plan"), runOf(prPreview, (s) => s.id === "preview")]) {
+            for (const run of [runOf(plan, (s) => s.id === "plan"), ...prPreviews.map((j) => runOf(j, (s) => s.id === "preview"))]) {
                 assert.ok(run.indexOf("scripts/ci/require-preview-role.sh") >= 0 && run.indexOf("scripts/ci/require-preview-role.sh") < run.indexOf("pulumi preview"));
                 assert.match(run, POLICY_ARGS);
             }

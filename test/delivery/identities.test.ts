@@ -7,6 +7,8 @@ import { ADMIN_ACCESS_POLICY } from "../../components/cluster/access-plan";
 import { DRY_RUN_ONLY_POLICY, DRY_RUN_VERBS, PREVIEWERS_GROUP } from "../../components/cluster/preview-rbac";
 import { roleNames } from "../../scripts/bootstrap";
 import { DEPLOY_ROLE_MANAGED_POLICY, DEPLOY_ROLE_MAX_SESSION_SECONDS, previewRolePolicy, PREVIEW_ROLE_MAX_SESSION_SECONDS } from "../../scripts/lib/bootstrap/iam";
+import { auditBucketPolicy, auditObjectLock } from "../../scripts/lib/bootstrap/audit";
+import { environmentSettings } from "../../scripts/lib/bootstrap/github";
 import { load, ROOT } from "./workflow-files";
 
 function table(file: string): string[][] {
@@ -46,6 +48,16 @@ describe("delivery: the identities table (README.md, docs/architecture.md)", () 
         assert.ok(text.includes(`${DEPLOY_ROLE_MAX_SESSION_SECONDS} s`) && text.includes(`\`MaxSessionDuration\` ${DEPLOY_ROLE_MAX_SESSION_SECONDS}`));
         assert.equal(load("pulumi-up.yml").jobs.up!.environment, "${{ inputs.stack }}");
         assert.ok(text.includes("GitHub environment `<stack>`"));
+        // prod's reviewers may not approve their own run: the environment bootstrap writes says so.
+        assert.ok(text.includes("never the run's own author") && environmentSettings("prod").find((e) => e.name === "prod")!.body.prevent_self_review);
+        // Only what the engine checks: no claim that the plan pins config or unknown inputs.
+        assert.ok(!/apply anything but that plan/.test(text) && text.includes("an input unknown when planning may take any value"));
+        assert.ok(!/first in `cluster\.adminPrincipals`/.test(text), "the legacy alias follows the first admin whoever runs: the deploy role may be anywhere in the list");
+        // The audit bucket's one writer is the deploy role, and its records are locked.
+        const deployArn = "arn:aws:iam::111122223333:role/" + roleNames("prod").deploy;
+        const onlyWriter = auditBucketPolicy("b", deployArn).Statement.find((st) => st.Effect === "Deny" && st.Action === "s3:PutObject");
+        assert.ok(text.includes("its account's audit bucket, which no other identity may write") && JSON.stringify(onlyWriter?.Condition) === JSON.stringify({ ArnNotEquals: { "aws:PrincipalArn": deployArn } }));
+        assert.ok(text.includes("alter or delete an audit record (Object Lock, COMPLIANCE mode)") && auditObjectLock().Rule.DefaultRetention.Mode === "COMPLIANCE");
     });
 
     it("preview role: its group, verbs, guard, denied secrets and session are the code's", () => {
@@ -54,16 +66,25 @@ describe("delivery: the identities table (README.md, docs/architecture.md)", () 
         assert.ok(text.includes(`\`${PREVIEWERS_GROUP}\` (${DRY_RUN_VERBS.join(", ")})`));
         assert.ok(text.includes(`\`${DRY_RUN_ONLY_POLICY}\``));
         assert.ok(text.includes(`${PREVIEW_ROLE_MAX_SESSION_SECONDS} s`));
-        const denied = previewRolePolicy({ accountId: "111122223333", roleArn: "arn:aws:iam::111122223333:role/x" }).Statement.filter((s) => s.Effect === "Deny").flatMap((s) => [s.Action].flat());
+        const policy = previewRolePolicy({ accountId: "111122223333", roleArn: "arn:aws:iam::111122223333:role/x" });
+        const denied = policy.Statement.filter((s) => s.Effect === "Deny").flatMap((s) => [s.Action].flat());
         assert.ok(text.includes("`secretsmanager:GetSecretValue` denied") && denied.includes("secretsmanager:GetSecretValue"));
         assert.ok(text.includes("`<stack>-preview`") && text.includes("`<stack>-plan`"));
+        const writes = policy.Statement.filter((s) => s.Effect === "Allow" && [s.Action].flat().some((a) => /Put|Delete|Create|Update/.test(a)));
+        assert.deepEqual(writes, [], "no AWS write at all");
+        // "rejects its real writes" is sent to a real API server by the conformance run.
+        assert.ok(text.includes("`scripts/lib/conformance/preview-role.ts`"));
     });
 
-    it("runners: the variables are the ones the workflows use", () => {
+    it("runners: the variables are the ones the workflows use, and GitHub's settings, not files, are named as what enforces them", () => {
         const text = row(/^Runners/);
-        assert.equal(load("pulumi-up.yml").jobs.plan!["runs-on"], "${{ vars.PULUMI_PREVIEW_RUNNER || 'ubuntu-24.04' }}");
-        assert.equal(load("pulumi-up.yml").jobs.up!["runs-on"], "${{ vars.PULUMI_DEPLOY_RUNNER || 'ubuntu-24.04' }}");
-        assert.ok(text.includes("`PULUMI_PREVIEW_RUNNER`") && text.includes("`PULUMI_DEPLOY_RUNNER`"));
+        const include = load("pull-request.yml").jobs.preview!.strategy!.matrix!.include!;
+        assert.ok(include.every((e) => e["runner-group"] === `\${{ vars.${e.stack.toUpperCase()}_PREVIEW_RUNNER_GROUP }}`));
+        assert.deepEqual(load("pulumi-up.yml").jobs.up!["runs-on"], { group: "${{ inputs.runner-group }}", labels: "${{ inputs.runner-group }}" });
+        assert.equal(load("pull-request.yml").jobs["preview-dev"]!["runs-on"], "ubuntu-24.04");
+        assert.ok(text.includes("`<STACK>_PREVIEW_RUNNER_GROUP`") && text.includes("`<STACK>_DEPLOY_RUNNER_GROUP`") && text.includes("GitHub-hosted `ubuntu-24.04`"));
+        const enforcedBy = text.split(" | ")[4];
+        assert.ok(enforcedBy.startsWith("GitHub settings;") && /only target/.test(enforcedBy));
     });
 
     it("accounts: pinned by aws:allowedAccountIds, required for staging and prod", () => {

@@ -3,6 +3,17 @@
 // role has kms:Decrypt on the state key, a Pulumi Cloud reader decrypts through the service), so
 // the only way is to keep them out of Pulumi: in AWS Secrets Manager, read in the cluster by
 // External Secrets Operator (components/secrets/, docs/architecture.md "Identities").
+//
+// What this cannot prove (its limits):
+// - An output the provider stores as a secret. Pulumi marks those through the resource option
+//   additionalSecretOutputs, which the generated SDK adds (e.g. an RDS instance's `password`),
+//   or the provider returns a secret value itself; the mocks see only type, name and inputs, never
+//   options or real outputs. SECRET_STATE_TYPES, kept by hand, stands in for them: a new resource
+//   type whose state holds a secret passes unseen until it is listed there or a reviewer sees it.
+// - What a workload reads at runtime: a Secret created by External Secrets is in the cluster, not
+//   in Pulumi's state, and this test does not look at who may read it there.
+// - A secret written in plain text into a non-secret input (a password pasted into an env value):
+//   only values marked secret, secure: config and the listed types are found.
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";

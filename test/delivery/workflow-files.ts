@@ -7,9 +7,10 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 export const WORKFLOWS = path.join(ROOT, ".github", "workflows");
 
 export type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string };
+export type RunsOn = string | { group?: string; labels?: string | string[] };
 export type Job = {
     name?: string;
-    "runs-on"?: string;
+    "runs-on"?: RunsOn;
     "timeout-minutes"?: number;
     env?: Record<string, string>;
     needs?: string | string[];
@@ -18,7 +19,7 @@ export type Job = {
     with?: Record<string, unknown>;
     environment?: string | { name: string };
     permissions?: Record<string, string> | string;
-    strategy?: { matrix?: { stack?: string[] } };
+    strategy?: { "fail-fast"?: boolean; matrix?: { stack?: string[]; include?: Record<string, string>[] } };
     concurrency?: { group: string; "cancel-in-progress"?: boolean };
     outputs?: Record<string, string>;
     defaults?: { run?: { shell?: string } };
@@ -38,6 +39,9 @@ export const text = (f: string) => fs.readFileSync(path.join(WORKFLOWS, f), "utf
 export const load = (f: string) => YAML.parse(text(f)) as Workflow;
 export const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps ?? []);
 export const usesOf = (job: Job, action: string) => (job.steps ?? []).filter((s) => s.uses?.startsWith(`${action}@`));
+
+/** The stacks a job runs for: its matrix (`stack` or the include entries' `stack`). */
+export const stacksOf = (job: Job): string[] => job.strategy?.matrix?.stack ?? (job.strategy?.matrix?.include ?? []).map((e) => e.stack);
 
 const SKIP = new Set(["node_modules", ".git", "out"]);
 

@@ -3,7 +3,7 @@ import Ajv from "ajv";
 import * as fs from "fs";
 import * as path from "path";
 import { STACKS } from "../../scripts/lib/render";
-import { files, load, ROOT, steps, text, usesOf } from "./workflow-files";
+import { files, Job, load, ROOT, stacksOf, steps, text, usesOf } from "./workflow-files";
 
 const SCHEMA = path.join(__dirname, "fixtures", "github-workflow.schema.json");
 
@@ -116,19 +116,27 @@ describe("delivery: pull-request workflow", () => {
         assert.deepEqual(w.concurrency, { group: "pull-request-${{ github.event.pull_request.number }}", "cancel-in-progress": true });
     });
 
+    const previews = [w.jobs["preview-dev"]!, w.jobs.preview!];
+    const comments = [w.jobs["preview-comment-dev"]!, w.jobs["preview-comment"]!];
+
     it("installs, type checks and tests before anything renders, validates or previews", () => {
         assert.deepEqual((w.jobs.test?.steps ?? []).filter((s) => s.run).map((s) => s.run), ["npm ci", "npm test"]);
         assert.equal(w.jobs.render?.needs, "test");
         assert.equal(w.jobs.validate?.needs, "test");
-        assert.equal(w.jobs.preview?.needs, "test");
+        for (const job of previews) assert.equal(job.needs, "test");
     });
 
-    it("previews every stack as a matrix with the policy pack, in that stack's preview environment", () => {
-        const job = w.jobs.preview!;
-        assert.deepEqual(job.strategy?.matrix?.stack, [...STACKS]);
-        assert.equal(job.environment, "${{ matrix.stack }}-preview");
-        assert.deepEqual(job.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
-        assert.ok(usesOf(job, "pulumi/actions").length === 1, "the CLI comes from pulumi/actions");
+    it("previews every stack once with the policy pack, in that stack's preview environment, dev in a job of its own", () => {
+        assert.deepEqual(previews.flatMap(stacksOf), [...STACKS]);
+        assert.deepEqual(stacksOf(w.jobs["preview-dev"]!), ["dev"]);
+        for (const job of previews) {
+            assert.equal(job.environment, "${{ matrix.stack }}-preview");
+            assert.deepEqual(job.permissions, { contents: "read", "id-token": "write" });
+            assert.ok(usesOf(job, "pulumi/actions").length === 1, "the CLI comes from pulumi/actions");
+        }
+        // The same steps (one YAML anchor), so dev is previewed exactly like staging and prod.
+        assert.deepEqual(previews[0].steps, previews[1].steps);
+        assert.deepEqual(previews[0].env, previews[1].env);
     });
 
     it("runs CrossGuard with the stack's shipped pack config and names the stack's environment", () => {
@@ -137,20 +145,40 @@ describe("delivery: pull-request workflow", () => {
         // The pack, then its config: `--policy-pack-config` applies to the preceding `--policy-pack`.
         assert.match(run, /pulumi preview [^\n]*\\\n\s+--policy-pack policy --policy-pack-config "policy\/config\/\$STACK\.json"/);
         assert.equal(job.env?.STACK, "${{ matrix.stack }}");
-        assert.equal((job as { env?: Record<string, string> }).env?.DODO_POLICY_ENVIRONMENT, "${{ matrix.stack }}");
+        assert.equal(job.env?.DODO_POLICY_ENVIRONMENT, "${{ matrix.stack }}");
         for (const stack of STACKS) assert.ok(fs.existsSync(path.join(ROOT, "policy", "config", `${stack}.json`)), `policy/config/${stack}.json`);
     });
 
     it("holds no Pulumi secret in the preview environments: a team-scoped token by OIDC instead", () => {
-        const job = w.jobs.preview!;
-        assert.doesNotMatch(JSON.stringify(job), /secrets\./, "no secret is read by the preview job");
-        const auth = usesOf(job, "pulumi/auth-actions");
-        assert.equal(auth.length, 1);
-        assert.equal(auth[0]?.with?.["requested-token-type"], "urn:pulumi:token-type:access_token:team");
-        assert.equal(auth[0]?.with?.scope, "team:${{ vars.PULUMI_PREVIEW_TEAM }}");
-        assert.equal(auth[0]?.if, "vars.PULUMI_BACKEND_URL == ''", "only for Pulumi Cloud");
-        const steps = job.steps ?? [];
-        assert.ok(steps.indexOf(auth[0]!) < steps.findIndex((s) => s.id === "preview"), "the token exists before the preview");
+        for (const job of previews) {
+            assert.doesNotMatch(JSON.stringify(job), /secrets\./, "no secret is read by the preview job");
+            const auth = usesOf(job, "pulumi/auth-actions");
+            assert.equal(auth.length, 1);
+            assert.equal(auth[0]?.with?.["requested-token-type"], "urn:pulumi:token-type:access_token:team");
+            // An environment variable: each stack's environments name that stack's own team.
+            assert.equal(auth[0]?.with?.scope, "team:${{ vars.PULUMI_PREVIEW_TEAM }}");
+            assert.equal(auth[0]?.if, "vars.PULUMI_BACKEND_URL == ''", "only for Pulumi Cloud");
+            const all = job.steps ?? [];
+            assert.ok(all.indexOf(auth[0]!) < all.findIndex((s) => s.id === "preview"), "the token exists before the preview");
+        }
+    });
+
+    it("lets no job that runs the pull request's code write to the pull request or the repository (OIDC and code scanning only); the comment jobs run none of it", () => {
+        const runsCode = (job: Job) => (job.steps ?? []).some((s) => s.run !== undefined || s.uses?.startsWith("actions/checkout@"));
+        for (const [name, job] of Object.entries(w.jobs)) {
+            if (!runsCode(job)) continue;
+            for (const [scope, level] of Object.entries(job.permissions as Record<string, string>)) {
+                assert.ok(level === "read" || (scope === "id-token" && level === "write") || (scope === "security-events" && level === "write"), `${name}: ${scope}: ${level}`);
+            }
+            assert.equal((job.permissions as Record<string, string>)["pull-requests"], undefined, name);
+        }
+        for (const job of comments) {
+            assert.ok(!runsCode(job), "no checkout, no run step");
+            assert.deepEqual(job.permissions, { "pull-requests": "write" });
+            assert.deepEqual((job.steps ?? []).map((s) => s.uses?.split("@")[0]), ["actions/download-artifact", "marocchino/sticky-pull-request-comment"]);
+        }
+        // The check can fail: a job with a run step and pull-requests: write is caught.
+        assert.ok(runsCode({ steps: [{ run: "npm ci" }] }) && !runsCode(comments[0]));
     });
 
     it("validates each stack's render with istioctl and kubectl-validate, tools built with the pinned Go and cached", () => {
@@ -169,16 +197,30 @@ describe("delivery: pull-request workflow", () => {
         assert.ok((job.steps ?? []).some((s) => s.run === 'npm run --silent validate -- --stack "$STACK"'));
     });
 
-    it("posts one preview comment per stack, found again by its header so later runs edit it", () => {
-        const sticky = usesOf(w.jobs.preview!, "marocchino/sticky-pull-request-comment");
-        assert.equal(sticky.length, 1);
-        assert.equal(sticky[0]?.with?.header, "pulumi-preview-${{ matrix.stack }}");
-        // Posted after a failed preview too: a mandatory policy violation is what reviewers must see.
-        assert.match(sticky[0]?.if ?? "", /always\(\)/);
+    it("posts one preview comment per stack, found again by its header, after a failed preview too", () => {
+        assert.deepEqual(comments.flatMap(stacksOf), [...STACKS]);
+        assert.equal(w.jobs["preview-comment-dev"]?.needs, "preview-dev", "dev's comment waits for no reviewer of staging or prod");
+        assert.equal(w.jobs["preview-comment"]?.needs, "preview");
+        for (const job of comments) {
+            // After a failed preview too, never after a cancelled run (a newer push posts its own).
+            assert.match(job.if ?? "", /!cancelled\(\) && /);
+            const sticky = usesOf(job, "marocchino/sticky-pull-request-comment")[0]!;
+            assert.equal(sticky.with?.header, "pulumi-preview-${{ matrix.stack }}");
+            const download = usesOf(job, "actions/download-artifact")[0]!;
+            assert.equal(download.with?.name, "pulumi-preview-${{ matrix.stack }}");
+            assert.equal(sticky.with?.path, `${download.with?.path}/preview.md`);
+        }
+        for (const job of previews) {
+            const keep = usesOf(job, "actions/upload-artifact")[0]!;
+            // Kept after a failed preview too: a mandatory policy violation is what reviewers must see.
+            assert.match(keep.if ?? "", /always\(\)/);
+            assert.equal(keep.with?.name, "pulumi-preview-${{ matrix.stack }}");
+            assert.match((job.steps ?? []).find((s) => s.id === "preview")!.run ?? "", /> comment\/preview\.md$/m);
+        }
     });
 
     it("skips the cloud preview for forks, which get no secrets; the credential-free diff runs for all", () => {
-        assert.equal(w.jobs.preview?.if, "github.event.pull_request.head.repo.full_name == github.repository");
+        for (const job of [...previews, ...comments]) assert.match(job.if ?? "", /github\.event\.pull_request\.head\.repo\.full_name == github\.repository/);
         assert.equal(w.jobs.render?.if, undefined);
     });
 
