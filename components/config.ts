@@ -15,6 +15,7 @@ import { PaymentsConfig, paymentsSection } from "./payments/settings";
 import { RegistryConfig, registryProblems, registrySection } from "./registry/settings";
 import { TRUNK_COMPATIBLE_FAMILIES, usesPodSecurityGroups } from "./payments/database-settings";
 import { ObservabilityConfig, observabilitySection } from "./observability/settings";
+import { secretName } from "./observability/alert-settings";
 import {
     ConfigError,
     ConfigReader,
@@ -182,7 +183,10 @@ export function parsePlatformConfig(raw: RawConfig): PlatformConfig {
     if (target.mode === "existing") {
         const awsLayer = [...networkSection.keys, ...clusterSection.keys, ...autoscalingSection.keys, ...registrySection.keys];
         const awsKeysSet = awsLayer.filter((spec) => reader.isSet(spec)).map((spec) => spec.key);
-        const inputs = { environment, tlsIssuer: payments.tls.issuer, hostedZone: payments.tls.hostedZone, lokiStorage: observability.loki.storage, awsKeysSet };
+        // Every key whose value names a Secrets Manager secret (its schema is secretName).
+        const secretsManagerKeysSet = allKeySpecs().filter((spec) => spec.schema === secretName && reader.isSet(spec)).map((spec) => spec.key);
+        const gateway = { gatewayServiceType: target.existing!.gatewayServiceType, gatewaySourceRanges: mesh.gatewaySourceRanges };
+        const inputs = { environment, tlsIssuer: payments.tls.issuer, hostedZone: payments.tls.hostedZone, lokiStorage: observability.loki.storage, awsKeysSet, secretsManagerKeysSet, ...gateway };
         for (const p of existingModeProblems(inputs)) reader.fail(p.key, p.message);
     } else {
         const system = cluster.nodeGroups[0];

@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartSources, releaseChart } from "../charts";
 import { metricsServerValues } from "../cluster/builders";
-import { ExistingClusterConfig } from "./settings";
+import { fullKey } from "../settings";
+import { ExistingClusterConfig, existingClusterKeys } from "./settings";
 
 export interface ExistingClusterArgs {
     config: ExistingClusterConfig;
@@ -21,11 +22,12 @@ export class ExistingCluster extends pulumi.ComponentResource {
     constructor(name: string, args: ExistingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("dodo:platform:ExistingCluster", name, {}, opts);
         const { config } = args;
-        // The provider reads a kubeconfig path or its content (pulumi-kubernetes Provider
-        // `kubeconfig`); with neither it uses $KUBECONFIG or ~/.kube/config.
+        // Contents, never a path: the provider keeps its `kubeconfig` in state (encrypted, as a
+        // secret) and would read a path again on later runs (kubeconfig.ts). Without a file the
+        // provider reads $KUBECONFIG or ~/.kube/config itself, with the named context.
         const kubeconfig = config.stackReference
-            ? new pulumi.StackReference(`${name}-stack`, { name: config.stackReference }, { parent: this }).requireOutput("kubeconfig").apply((k) => (typeof k === "string" ? k : JSON.stringify(k)))
-            : config.kubeconfig;
+            ? stackKubeconfig(new pulumi.StackReference(`${name}-stack`, { name: config.stackReference }, { parent: this }), config.stackReference)
+            : config.kubeconfigContents !== undefined ? pulumi.secret(config.kubeconfigContents) : undefined;
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, context: config.context }, { parent: this });
 
         this.ready = [];
@@ -42,4 +44,16 @@ export class ExistingCluster extends pulumi.ComponentResource {
         }
         this.registerOutputs({});
     }
+}
+
+/**
+ * The referenced stack's `kubeconfig` output (a string, or an object such as @pulumi/eks exports),
+ * as a secret. A stack without it fails the run naming the key, with no stack trace (RunError).
+ */
+export function stackKubeconfig(ref: pulumi.StackReference, stack: string): pulumi.Output<string> {
+    return pulumi.secret(ref.getOutput("kubeconfig").apply((k: unknown) => {
+        if (typeof k === "string" && k !== "") return k;
+        if (typeof k === "object" && k !== null) return JSON.stringify(k);
+        throw new pulumi.RunError(`${fullKey(existingClusterKeys.stackReference.key)}: stack ${stack} has no \`kubeconfig\` output (expected the cluster's kubeconfig, a string or an object, e.g. \`export const kubeconfig = cluster.kubeconfig\` in the project that owns the cluster)`);
+    }));
 }

@@ -1,15 +1,18 @@
 // cluster.mode: the AWS layer (VPC, EKS, IAM, Route 53) or an existing cluster reached through a
 // kubeconfig (kind, k3d, a cluster another stack owns). Keys under `cluster.existing.*`.
 import { z } from "zod";
-import { ConfigReader, ConfigSection, defineKey, oneOf } from "../settings";
+import { ConfigReader, ConfigSection, defineKey, oneOf, PROJECT } from "../settings";
+import { minifiedKubeconfig, readKubeconfigFile } from "./kubeconfig";
 
 export type ClusterMode = "eks" | "existing";
 export type GatewayServiceType = "LoadBalancer" | "NodePort";
 
 export interface ExistingClusterConfig {
-    /** Path of the kubeconfig file; undefined: $KUBECONFIG or ~/.kube/config. */
+    /** Path of the kubeconfig file, as configured; undefined: $KUBECONFIG or ~/.kube/config at each run. */
     kubeconfig?: string;
-    /** Context in the kubeconfig; undefined: its current context. */
+    /** That file's contents when the config was parsed, reduced to `context` (kubeconfig.ts): what the provider gets, as a secret. */
+    kubeconfigContents?: string;
+    /** The kubeconfig context: as configured, or the only one of the kubeconfig file; undefined only with a stackReference. */
     context?: string;
     /** `<org>/<project>/<stack>` whose `kubeconfig` output reaches the cluster (instead of a file). */
     stackReference?: string;
@@ -34,21 +37,21 @@ export const existingClusterKeys = {
     kubeconfig: defineKey({
         key: "cluster.existing.kubeconfig",
         type: "string",
-        description: "Existing cluster: path of its kubeconfig file. Unset: $KUBECONFIG, else ~/.kube/config.",
+        description: "Existing cluster: path of its kubeconfig file (~/ allowed), read when the config is parsed: the provider gets its contents (one context, as a secret), not the path. Unset: $KUBECONFIG, else ~/.kube/config, read by the provider at every run.",
         schema: z.string().min(1),
         optional: true,
     }),
     context: defineKey({
         key: "cluster.existing.context",
         type: "string",
-        description: "Existing cluster: the kubeconfig context to use (e.g. kind-dodo). Unset: the kubeconfig's current context.",
+        description: "Existing cluster: the kubeconfig context to use (e.g. kind-dodo). Required unless cluster.existing.kubeconfig names a file with exactly one context, or cluster.existing.stackReference is set: a current context kubectl can switch would move later runs to another cluster.",
         schema: z.string().min(1),
         optional: true,
     }),
     stackReference: defineKey({
         key: "cluster.existing.stackReference",
         type: "string",
-        description: "Existing cluster: <org>/<project>/<stack> of a stack that exports the cluster's `kubeconfig` (e.g. an eks-mode stack of this project), instead of a kubeconfig file.",
+        description: "Existing cluster: <org>/<project>/<stack> of another project's stack that owns the cluster and exports its `kubeconfig` (a string or an object), instead of a kubeconfig file. Not a stack of this project: an eks-mode stack already installs the same namespaces and Helm releases.",
         schema: z.string().regex(/^[\w.-]+\/[\w.-]+\/[\w.-]+$/, { message: "expected <org>/<project>/<stack>" }),
         optional: true,
     }),
@@ -99,12 +102,54 @@ export const existingClusterSection: ConfigSection<ClusterTargetConfig> = {
             metricsServer: reader.get(k.metricsServer),
             gatewayServiceType: reader.get(k.gatewayServiceType),
         };
-        if (existing.stackReference && (existing.kubeconfig || existing.context)) {
-            reader.fail(k.stackReference.key, "reaches the cluster through the stack's kubeconfig output; unset cluster.existing.kubeconfig and cluster.existing.context");
+        if (existing.stackReference) {
+            if (existing.kubeconfig || existing.context) {
+                reader.fail(k.stackReference.key, "reaches the cluster through the stack's kubeconfig output; unset cluster.existing.kubeconfig and cluster.existing.context");
+            }
+            if (existing.stackReference.split("/")[1] === PROJECT) {
+                reader.fail(k.stackReference.key, `names a stack of this project (${PROJECT}): an eks-mode stack already installs istio-system, dodo-payments and the same Helm releases, so a second stack would fight over them; reference a stack of another project that owns only the cluster`);
+            }
+            return { mode, existing };
         }
-        return { mode, existing };
+        return { mode, existing: withKubeconfig(reader, existing) };
     },
 };
+
+/**
+ * Makes the target unambiguous (README, "An existing cluster"): a kubeconfig file is read now and
+ * must hold the context (or exactly one context when none is named); without a file the provider
+ * reads $KUBECONFIG or ~/.kube/config at every run, so the context must be named.
+ */
+function withKubeconfig(reader: ConfigReader, existing: ExistingClusterConfig): ExistingClusterConfig {
+    const k = existingClusterKeys;
+    if (existing.kubeconfig === undefined) {
+        if (existing.context === undefined) {
+            reader.fail(k.context.key, "required: without cluster.existing.kubeconfig the provider reads $KUBECONFIG or ~/.kube/config at every run, whose current context `kubectl config use-context` can switch to another cluster; name the context (e.g. `pulumi config set --path dodo-platform:cluster.existing.context kind-dodo`)");
+        }
+        return existing;
+    }
+    const file = readKubeconfigFile(existing.kubeconfig);
+    if (!file.ok) {
+        reader.fail(k.kubeconfig.key, file.problem);
+        return existing;
+    }
+    const { contexts } = file.config;
+    const context = existing.context ?? (contexts.length === 1 ? contexts[0] : undefined);
+    if (context === undefined) {
+        reader.fail(k.context.key, `required: ${existing.kubeconfig} has ${contexts.length} contexts (${contexts.join(", ")}); name the one to deploy to`);
+        return existing;
+    }
+    if (!contexts.includes(context)) {
+        reader.fail(k.context.key, `${context} is not a context of ${existing.kubeconfig} (it has ${contexts.join(", ")})`);
+        return existing;
+    }
+    try {
+        return { ...existing, context, kubeconfigContents: minifiedKubeconfig(file.config, context, file.dir) };
+    } catch (err) {
+        reader.fail(k.kubeconfig.key, `${existing.kubeconfig}: ${(err as Error).message}`);
+        return existing;
+    }
+}
 
 /** What an existing-cluster stack needs of the other sections: everything AWS-backed falls back. */
 export interface ExistingModeInputs {
@@ -114,6 +159,11 @@ export interface ExistingModeInputs {
     lokiStorage: string;
     /** Keys of the AWS layer (network.*, nodes.*, cluster.* of EKS) the stack sets: they would do nothing. */
     awsKeysSet: readonly string[];
+    /** Keys the stack sets that name AWS Secrets Manager secrets (observability's credentials). */
+    secretsManagerKeysSet: readonly string[];
+    gatewayServiceType: GatewayServiceType;
+    /** mesh.gateway.loadBalancerSourceRanges */
+    gatewaySourceRanges: readonly string[];
 }
 
 /** Problems of an existing-cluster stack, by key; none when it is in the dev environment with in-cluster fallbacks. */
@@ -128,5 +178,13 @@ export function existingModeProblems(inputs: ExistingModeInputs): { key: string;
     if (inputs.hostedZone !== undefined) problems.push({ key: "payments.tls.hostedZone", message: "has no effect with cluster.mode existing (no Route 53 record is written); point your DNS at the gateway Service" });
     if (inputs.lokiStorage !== "filesystem") problems.push({ key: "observability.loki.storage", message: `with cluster.mode existing Loki keeps logs on its volume ("filesystem"); the S3 bucket and its IAM role are built in eks mode (got "${inputs.lokiStorage}")` });
     for (const key of inputs.awsKeysSet) problems.push({ key, message: "has no effect with cluster.mode existing (the AWS layer is not built); remove it" });
+    // External Secrets Operator and the IRSA role that reads Secrets Manager come with the AWS layer.
+    for (const key of inputs.secretsManagerKeysSet) {
+        const instead = key === "observability.grafana.adminPasswordSecret" ? "set observability.grafana.adminPassword with `pulumi config set --secret --path` instead" : key.startsWith("observability.kiali.openid.") ? "Kiali's openid login needs it: use observability.kiali.authStrategy anonymous or token" : "remove it (docs/observability.md)";
+        problems.push({ key, message: `names an AWS Secrets Manager secret, which only cluster.mode eks copies into the cluster (External Secrets Operator with an IRSA role); ${instead}` });
+    }
+    if (inputs.gatewayServiceType === "NodePort" && inputs.gatewaySourceRanges.length > 0) {
+        problems.push({ key: "mesh.gateway.loadBalancerSourceRanges", message: "has no effect with cluster.existing.gatewayServiceType NodePort (a NodePort Service has no load balancer to restrict); restrict the nodes' ports in the cluster's own firewall, or use gatewayServiceType LoadBalancer" });
+    }
     return problems;
 }
