@@ -70,10 +70,11 @@ export const chartsSection: ConfigSection<ChartSources> = {
         };
         if (config.mirror && config.localDir) reader.fail(chartKeys.localDir.key, "set either charts.mirror or charts.localDir, not both");
         if (config.localDir && !fs.existsSync(config.localDir)) reader.fail(chartKeys.localDir.key, `${config.localDir} does not exist on this machine`);
+        else if (config.localDir && !fs.statSync(config.localDir).isDirectory()) reader.fail(chartKeys.localDir.key, `${config.localDir} is not a directory (expected one holding <chart>-<version>.tgz archives)`);
         for (const [key, source] of Object.entries(config.sources) as [ChartKey, string][]) {
             // Istio's charts run at each revision's release: checked with the mesh (mesh/chart-sources.ts).
             if (key === "istioBase" || key === "istiod" || key === "istioGateway") continue;
-            const problem = sourceKind(source) === "path" ? localChartProblem(source, CHARTS[key].version) : undefined;
+            const problem = sourceKind(source) === "path" ? localChartProblem(source, CHARTS[key].version, CHARTS[key].chart) : undefined;
             if (problem) reader.fail(`${chartKeys.sources.key}.${key}`, problem);
         }
         return config;
@@ -81,16 +82,25 @@ export const chartsSection: ConfigSection<ChartSources> = {
 };
 
 /**
- * A local chart must exist, and a chart directory must hold the pinned version: Helm uses a path
- * as is, whatever version was asked for. (An archive's version is in its name, `<chart>-<version>.tgz`.)
+ * A local chart must exist and be the chart the key names, and a chart directory must hold the
+ * pinned version: Helm uses a path as is, whatever name and version were asked for. (An archive's
+ * name and version are in its file name, `<chart>-<version>.tgz`.)
  */
-export function localChartProblem(source: string, version: string): string | undefined {
+export function localChartProblem(source: string, version: string, chart?: string): string | undefined {
     if (!fs.existsSync(source)) return `${source} does not exist on this machine`;
     const chartYaml = path.join(source, "Chart.yaml");
-    if (!fs.statSync(source).isDirectory()) return source.endsWith(`-${version.replace(/^v/, "")}.tgz`) || source.endsWith(`-${version}.tgz`) ? undefined : `${source} is not the pinned version ${version} (expected <chart>-${version}.tgz)`;
+    const versions = [version, version.replace(/^v/, "")];
+    if (!fs.statSync(source).isDirectory()) {
+        const names = versions.map((v) => `${chart ?? ""}-${v}.tgz`);
+        if (chart ? names.includes(path.basename(source)) : names.some((n) => source.endsWith(n))) return undefined;
+        return `${source} is not ${chart ?? "the chart"} at the pinned version ${version} (expected ${chart ?? "<chart>"}-${version}.tgz)`;
+    }
     if (!fs.existsSync(chartYaml)) return `${source} has no Chart.yaml`;
-    const found = String((YAML.parse(fs.readFileSync(chartYaml, "utf8")) as { version?: unknown }).version ?? "");
-    if (found === version || found === version.replace(/^v/, "")) return undefined;
+    const meta = chartYamlMetadata(fs.readFileSync(chartYaml, "utf8"));
+    if ("problem" in meta) return `${chartYaml} ${meta.problem}`;
+    if (chart !== undefined && meta.name !== chart) return `${chartYaml} is chart ${meta.name}, not ${chart}`;
+    const found = meta.version;
+    if (versions.includes(found)) return undefined;
     // Istio's charts in its source tree say 1.0.0 (the release process stamps the version), so a
     // directory of the istio.io/istio module counts when the module is the pinned release's commit.
     const istio = /\/istio\.io\/istio@(v[^/]+)\/manifests\/charts\//.exec(path.resolve(source));
@@ -99,6 +109,22 @@ export function localChartProblem(source: string, version: string): string | und
         return release === version ? undefined : `${source} is the istio.io/istio module ${istio[1]} (${release ?? "no release in tools/istio-releases.json"}), but Istio ${version} is pinned`;
     }
     return `${source} holds chart version ${found}, but ${version} is pinned (components/versions.ts)`;
+}
+
+/** Chart.yaml's name and version, or why it has none (Helm refuses such a chart: pkg/chart/v2 Metadata.Validate). */
+export function chartYamlMetadata(text: string): { name: string; version: string } | { problem: string } {
+    let doc: unknown;
+    try {
+        doc = YAML.parse(text);
+    } catch (err) {
+        return { problem: `is not valid YAML (${(err as Error).message.split("\n")[0]})` };
+    }
+    const meta = typeof doc === "object" && doc !== null && !Array.isArray(doc) ? (doc as { name?: unknown; version?: unknown }) : {};
+    // An unquoted 1.2 is the number 1.2 in YAML; Helm reads it as a string, so accept it as such.
+    const version = typeof meta.version === "number" ? String(meta.version) : meta.version;
+    if (typeof version !== "string" || version === "") return { problem: "has no version (expected a chart's Chart.yaml with name and version)" };
+    if (typeof meta.name !== "string" || meta.name === "") return { problem: "has no name (expected a chart's Chart.yaml with name and version)" };
+    return { name: meta.name, version };
 }
 
 /** The Istio release whose commit is this istio.io/istio module version (tools/istio-releases.json). */

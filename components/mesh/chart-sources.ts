@@ -1,6 +1,7 @@
 // Istio's charts run at each revision's release, not at one pin, so a local chart path
 // (charts.sources.<key>) is checked against the releases the stack's revisions need.
 import { ChartSources, localChartProblem, sourceKind } from "../charts/settings";
+import { CHARTS } from "../versions";
 import { baseChartVersion, controlPlanes } from "./control-planes";
 import { MeshRevisions, RevisionProblem, releaseOfRevision, revisionNameProblem } from "./revisions";
 
@@ -27,7 +28,7 @@ export function istioChartSourceProblems(m: MeshRevisions, charts: ChartSources)
         const problem =
             wanted.length > 1
                 ? `a local chart holds one release, but mesh.revisions runs ${wanted.join(" and ")}: during an upgrade take the istiod chart from a repository, charts.mirror or charts.localDir`
-                : localChartProblem(source, wanted[0]);
+                : localChartProblem(source, wanted[0], CHARTS[key].chart);
         if (problem) problems.push({ key: `charts.sources.${key}`, message: problem });
     }
     return problems;
