@@ -1,9 +1,10 @@
 // npm run conformance
 // The local stack (Pulumi.local.yaml: Istio and payments on an existing cluster) through the real
 // Pulumi engine onto a local control plane, inside a loopback-only network namespace: preview, up,
-// compare with the offline synth, a second preview with no changes, judge the live objects (a
-// planted violation included), the preview role on the API server, plan then up --plan, destroy,
-// stop. Needs root (ip netns) and the engine tools
+// compare with the offline synth (objects and the engine's resources), a second preview with no
+// changes (refreshed), judge the live objects (a planted violation included), a planted drift the
+// preview must catch, the preview role on the API server, plan then up --plan, destroy (volumes
+// included), stop. Needs root (ip netns) and the engine tools
 // (`npm run tools:build -- --engine`, built here first if missing). See docs/conformance.md.
 import { runCommand } from "./lib/args";
 import { clusterBinaries } from "./lib/cluster";
@@ -28,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
         const report = await runConformance((l) => console.error(l));
         console.log("\nconformance report");
         for (const s of report.steps) console.log(`  ${s.step.padEnd(32)} ${s.seconds.toFixed(1).padStart(6)} s  ${s.detail}`);
-        console.log(`  resources created: ${report.created}; objects compared with the synth: ${report.compared}; live objects judged: ${report.judged}`);
+        console.log(`  resources created: ${report.created}; objects compared with the synth: ${report.compared}; resources matched between the state and the synth: ${report.resources}; live objects judged: ${report.judged}`);
         if (report.keptByCharts.length > 0) console.log(`  kept after destroy by their chart (helm.sh/resource-policy: keep): ${report.keptByCharts.length} (${report.keptByCharts.join(", ")})`);
         console.log(`  total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         for (const f of report.failures) console.log(`\nFAILED: ${f}`);

@@ -23,28 +23,66 @@ export function pulumiBinary(): string {
 }
 
 export interface Workspace {
+    /** The project copy the CLI runs in. */
     dir: string;
+    /** The temporary folder holding it, the local backend's state and PULUMI_HOME. */
+    root: string;
     env: Record<string, string>;
+    /** Deletes `root` (state, encrypted test secrets and all); safe to call twice. */
+    remove(): void;
 }
+
+const open = new Set<Workspace>();
+
+/**
+ * Removes every workspace this process made and did not remove yet: test/engine calls it after
+ * each test (test/engine/hooks.ts), the conformance in its `finally`. Each one holds a stack's
+ * state and secrets under a fixed passphrase, and a few hundred MB of plugins.
+ */
+export function removeWorkspaces(): void {
+    for (const ws of [...open]) ws.remove();
+}
+
+/** Roots of the workspaces still on disk. */
+export function openWorkspaces(): string[] {
+    return [...open].map((ws) => ws.root);
+}
+
+// A last resort when a run ends in process.exit() (a signal handler, runCommand): 'exit' handlers run then.
+process.on("exit", removeWorkspaces);
 
 /** A copy of Pulumi.yaml and the stack files, with a fresh local backend and PULUMI_HOME. */
 export function tempWorkspace(stacks: readonly string[]): Workspace {
+    const bin = pulumiBinary();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "dodo-engine-"));
-    const dir = path.join(root, "project");
-    fs.mkdirSync(dir);
-    for (const f of ["Pulumi.yaml", ...stacks.map((s) => `Pulumi.${s}.yaml`)]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(dir, f));
-    fs.mkdirSync(path.join(root, "state"));
-    const env = {
-        PATH: `${path.dirname(pulumiBinary())}:/usr/bin:/bin`,
-        HOME: root,
-        PULUMI_HOME: path.join(root, "home"),
-        PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
-        PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        // No plugin downloads: a missing provider is reported at once, and nothing leaves the machine.
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    const ws: Workspace = {
+        dir: path.join(root, "project"),
+        root,
+        env: {
+            PATH: `${path.dirname(bin)}:/usr/bin:/bin`,
+            HOME: root,
+            PULUMI_HOME: path.join(root, "home"),
+            PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`,
+            PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",
+            PULUMI_SKIP_UPDATE_CHECK: "true",
+            // No plugin downloads: a missing provider is reported at once, and nothing leaves the machine.
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        },
+        remove() {
+            open.delete(ws);
+            fs.rmSync(root, { recursive: true, force: true });
+        },
     };
-    return { dir, env };
+    open.add(ws);
+    try {
+        fs.mkdirSync(ws.dir);
+        for (const f of ["Pulumi.yaml", ...stacks.map((s) => `Pulumi.${s}.yaml`)]) fs.copyFileSync(path.join(REPO_ROOT, f), path.join(ws.dir, f));
+        fs.mkdirSync(path.join(root, "state"));
+    } catch (err) {
+        ws.remove();
+        throw err;
+    }
+    return ws;
 }
 
 export interface CliResult {

@@ -28,6 +28,8 @@ export interface RunOptions {
     /** Fully qualified config (`project:key` -> string as the CLI passes it). */
     config: Record<string, string>;
     secretKeys?: string[];
+    /** Keep secret inputs' values instead of "[secret]" (the conformance compares them with the cluster). */
+    revealSecrets?: boolean;
 }
 
 export const SECRET = "[secret]";
@@ -36,18 +38,18 @@ export const MOCK_ACCOUNT = "123456789012";
 export const MOCK_DEPLOYER_ROLE = `arn:aws:iam::${MOCK_ACCOUNT}:role/dodo-platform-deployer`;
 
 // How the SDK marks a secret value once it is deserialized in the mock monitor.
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
-/** Replaces secret values with "[secret]" and drops undefined fields, recursively. */
-export function redactSecrets(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(redactSecrets);
+/** Replaces secret values with "[secret]" (or their value, with `reveal`) and drops undefined fields, recursively. */
+export function redactSecrets(value: unknown, reveal = false): unknown {
+    if (Array.isArray(value)) return value.map((v) => redactSecrets(v, reveal));
     if (value !== null && typeof value === "object") {
         const record = value as Record<string, unknown>;
-        if (record[SIG_KEY] === SECRET_SIG) return SECRET;
+        if (record[SIG_KEY] === SECRET_SIG) return reveal ? redactSecrets(record.value, reveal) : SECRET;
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(record)) {
-            if (v !== undefined) out[k] = redactSecrets(v);
+            if (v !== undefined) out[k] = redactSecrets(v, reveal);
         }
         return out;
     }
@@ -309,7 +311,7 @@ export async function runProgram(program: () => unknown, options: RunOptions): P
             dependsOn: rec?.dependsOn ?? [],
             provider: rec?.provider ?? refFromProviderReference(r.provider),
             custom: r.custom,
-            props: redactSecrets(r.inputs) as Record<string, unknown>,
+            props: redactSecrets(r.inputs, options.revealSecrets) as Record<string, unknown>,
         });
     }
     resources.sort((a, b) => (a.type === b.type ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.type < b.type ? -1 : 1));

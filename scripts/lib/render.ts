@@ -33,7 +33,7 @@ export function manifestsOf(resources: RegisteredResource[]): KubeObject[] {
 }
 
 /** Runs index.ts for `stack` under mocks. Config errors reject with the program's message. */
-export async function renderStack(stack: string, options: { root?: string; config?: Record<string, unknown> } = {}): Promise<Render> {
+export async function renderStack(stack: string, options: { root?: string; config?: Record<string, unknown>; revealSecrets?: boolean } = {}): Promise<Render> {
     const config = readStackConfig(stack, options.root ?? REPO_ROOT, options.config);
     const entry = require.resolve(path.join(REPO_ROOT, "index.ts"));
     const run = await runProgram(
@@ -43,7 +43,7 @@ export async function renderStack(stack: string, options: { root?: string; confi
             // eslint-disable-next-line @typescript-eslint/no-require-imports
             return { ...(require(entry) as Record<string, unknown>) };
         },
-        { project: PROJECT, stack, config: config.values, secretKeys: config.secretKeys },
+        { project: PROJECT, stack, config: config.values, secretKeys: config.secretKeys, revealSecrets: options.revealSecrets },
     );
     return { stack, missingSecrets: config.missingSecrets, resources: run.resources, manifests: manifestsOf(run.resources), outputs: run.outputs };
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { KubeObject } from "../../components/k8s";
-import { describeDifferences, differences, objectDifferences, quantityValue } from "../../scripts/lib/conformance/compare";
+import { describeDifferences, differences, objectDifferences, quantityValue, unknowableFields } from "../../scripts/lib/conformance/compare";
 
 describe("conformance: rendered vs live objects", () => {
     const rendered: KubeObject = {
@@ -46,6 +46,11 @@ describe("conformance: rendered vs live objects", () => {
         const secret: KubeObject = { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "n" }, stringData: { user: "payments" } };
         assert.deepEqual(objectDifferences(secret, { ...secret, stringData: undefined, data: { user: Buffer.from("payments").toString("base64") } }), []);
         assert.equal(objectDifferences(secret, { ...secret, stringData: undefined, data: { user: Buffer.from("other").toString("base64") } })[0].path, "stringData.user");
+    });
+
+    it("lists the rendered fields it cannot compare, by object and path", () => {
+        const secret: KubeObject = { apiVersion: "v1", kind: "Secret", metadata: { name: "s", namespace: "n" }, stringData: "[secret]" };
+        assert.deepEqual(unknowableFields([rendered, secret, { ...rendered, spec: { hosts: ["[unknown]"] } }]), ["Secret n/s: stringData [secret]", "Deployment dodo-payments/backend-v1: spec.hosts[0] [unknown]"]);
     });
 
     it("reads Kubernetes quantities by value", () => {

@@ -2,38 +2,9 @@
 // built from tools/pulumi; `npm run test:engine`, run by .ci/run). The mocks never read
 // Pulumi.yaml, so only this shows whether the CLI accepts a stack's configuration.
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import { STACKS } from "../../scripts/lib/stack-config";
-import { pulumi, pulumiBinary, previewProgram, shell, tempWorkspace, Workspace } from "../../scripts/lib/engine";
-
-const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
-
-/** The shell blocks of one README section. */
-function sectionBlocks(heading: string): string[][] {
-    const start = README.indexOf(`\n## ${heading}\n`);
-    assert.ok(start >= 0, `README has no "## ${heading}"`);
-    const end = README.indexOf("\n## ", start + 1);
-    const section = README.slice(start, end < 0 ? undefined : end);
-    return [...section.matchAll(/```(?:sh|bash)\n([\s\S]*?)```/g)].map((m) => m[1].split("\n"));
-}
-
-/** The lines of a block that change or read stack configuration, without trailing comments. */
-function configCommands(lines: readonly string[]): string[] {
-    return lines
-        .map((l) => l.replace(/\s+#.*$/, "").trim())
-        .filter((l) => /^pulumi (config|stack (select|init|tag))\b/.test(l));
-}
-
-function ok(r: { status: number; stdout: string; stderr: string }, what: string): string {
-    assert.equal(r.status, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
-    return r.stdout;
-}
-
-function stackFile(ws: Workspace, stack: string): { config: Record<string, unknown> } {
-    return YAML.parse(fs.readFileSync(path.join(ws.dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-}
+import { pulumi, pulumiBinary, previewProgram, shell, tempWorkspace } from "../../scripts/lib/engine";
+import { configCommands, ok, sectionBlocks, stackFile } from "./helpers";
 
 // The only error a preview may end with here: no AWS provider plugin (it cannot be built on this
 // machine). Anything earlier (config validation, the program's parser) is a failure.
@@ -88,6 +59,7 @@ describe("stack configuration on the real Pulumi CLI", function () {
         assert.ok(commands.length >= 6, commands.join("\n"));
         for (const line of commands) ok(shell(ws, line), line);
         const cluster = stackFile(ws, "local").config["dodo-platform:cluster"] as { existing: Record<string, unknown> };
+        assert.equal(cluster.existing.context, "kind-dodo", "the target is named (README, \"Which cluster\")");
         assert.equal(cluster.existing.gatewayServiceType, "NodePort");
         assert.equal(cluster.existing.metricsServer, false, "the stack file's own value stays");
         const preview = await previewProgram(ws, "local");

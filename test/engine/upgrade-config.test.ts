@@ -9,13 +9,10 @@ import * as YAML from "yaml";
 import { revisionsConfig } from "../../components/mesh/settings";
 import { commandLine } from "../../components/mesh/upgrade-steps";
 import { pulumi, pulumiBinary, shell, tempWorkspace, Workspace } from "../../scripts/lib/engine";
+import { ok } from "./helpers";
 import { stepsFor } from "../../scripts/lib/upgrade/plan";
 import { stackMesh } from "../../scripts/lib/upgrade/render";
 import { ISTIO_VERSION } from "../../components/versions";
-
-function ok(r: { status: number; stdout: string; stderr: string }, what: string): void {
-    assert.equal(r.status, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 /** The revision keys of the stack file's `dodo-platform:mesh`, as revisionsConfig writes them. */
 function meshRevisions(ws: Workspace, stack: string): Record<string, unknown> {

@@ -66,6 +66,18 @@ export function objectDifferences(rendered: KubeObject, live: Record<string, unk
     return differences(rendered, live);
 }
 
+/** Rendered fields the offline synth could not know ("[secret]", "[unknown]"): the compare skips them, the report lists them. */
+export function unknowableFields(objects: readonly KubeObject[]): string[] {
+    const found: string[] = [];
+    const walk = (v: unknown, at: string, id: string) => {
+        if (typeof v === "string" && UNKNOWABLE.has(v)) found.push(`${id}: ${at || "(object)"} ${v}`);
+        else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`, id));
+        else if (isObject(v)) for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k, id);
+    };
+    for (const o of objects) walk(o, "", `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`);
+    return found;
+}
+
 /** One line per difference, for a report. */
 export function describeDifferences(obj: KubeObject, diffs: readonly Difference[]): string[] {
     const id = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ""}${obj.metadata.name}`;
