@@ -25,6 +25,36 @@ export const DB_FILES = {
 } as const;
 
 /**
+ * The backend's proxy config (its `proxy.istio.io/config` annotation). DNS capture makes the agent
+ * answer the app's lookups of hosts in the pod's Sidecar view (pkg/dns/server/name_table.go walks
+ * the SidecarScope's services) with the ServiceEntry's address istiod auto-allocates
+ * (PILOT_ENABLE_IP_AUTOALLOCATE, on by default: pilot/pkg/features/pilot.go), and only a proxy
+ * with DNS capture is given that address (pilot/pkg/model/service.go, GetAddressForProxy): without
+ * it the address-less TCP ServiceEntry of RDS becomes a 0.0.0.0:5432 listener that any other
+ * address-less TCP entry on 5432 in the view would share. Names outside the view are forwarded by
+ * the agent (UID 1337, not captured) to the resolvers in resolv.conf, i.e. cluster DNS: the
+ * kube-dns egress and the DNS security-group rules stay.
+ */
+export const BACKEND_PROXY_CONFIG = {
+    holdApplicationUntilProxyStarts: true,
+    proxyMetadata: { ISTIO_META_DNS_CAPTURE: "true" },
+} as const;
+
+/**
+ * How long the backend retries a login refused with 28P01 (invalid password), re-reading the
+ * mounted files, before failing: the worst case between a master-password rotation (RDS-managed
+ * rotation is single-user: the old password stops working at once) and the new value in the
+ * file. Rotation itself (about a minute), ESO's next read (its refreshInterval), the kubelet's
+ * refresh of the Secret volume (its sync period plus its secret cache TTL, a minute each by
+ * default), and a margin: 5 minutes. docs/payments.md ("Credentials and rotation") says the same.
+ */
+export const CREDENTIAL_PROPAGATION = { rotationSeconds: 60, esoRefreshSeconds: 60, kubeletSyncSeconds: 60, kubeletCacheSeconds: 60, marginSeconds: 60 } as const;
+
+export function credentialRetryBudgetSeconds(p: Record<keyof typeof CREDENTIAL_PROPAGATION, number> = CREDENTIAL_PROPAGATION): number {
+    return Object.values(p).reduce((a, b) => a + b, 0);
+}
+
+/**
  * The DNS names of the cluster DNS Service and the hosts every payments proxy needs besides its
  * peers: istio-system (istiod) and cluster DNS (resolvers fall back to TCP/53 for large answers).
  */
@@ -148,6 +178,7 @@ export function rdsCredentialObjects(input: { region: string; secretArn: string 
             store: BACKEND_SECRET_STORE,
             target: POSTGRES.secret,
             labels: { app: POSTGRES.app },
+            refreshInterval: `${CREDENTIAL_PROPAGATION.esoRefreshSeconds}s`,
             data: [
                 { key: "username", remoteKey: input.secretArn, property: "username" },
                 { key: POSTGRES.passwordKey, remoteKey: input.secretArn, property: "password" },
@@ -186,10 +217,17 @@ export function databaseEnv(conn: DatabaseConnection): Record<string, unknown>[]
         { name: "DB_SSLMODE", value: conn.sslMode },
         ...(conn.sslMode === "verify-full" ? [{ name: "DB_SSLROOTCERT", value: `${DB_FILES.caDir}/${DB_FILES.caKey}` }] : []),
         { name: "DB_POOL_IDLE_TIMEOUT_SECONDS", value: String(conn.poolIdleSeconds) },
+        // Retry a refused login (28P01) this long, re-reading the files: a rotation's worst case.
+        { name: "DB_AUTH_RETRY_SECONDS", value: String(credentialRetryBudgetSeconds()) },
     ];
 }
 
-/** Volumes and mounts of the backend's database files (a Secret volume, not subPath: kubelet refreshes it). */
+/**
+ * Volumes and mounts of the backend's database files (a Secret volume, not subPath: kubelet
+ * refreshes it). 0440: the kubelet makes the files group-owned by the pod's fsGroup
+ * (pkg/volume/volume_linux.go, SetVolumeOwnership), which the backend's pod sets to its own GID
+ * (./workloads.ts); without fsGroup they stay root:root and the app's UID cannot read them.
+ */
 export function databaseVolumes(withCa: boolean): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
     return {
         volumes: [

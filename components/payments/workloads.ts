@@ -15,7 +15,7 @@ import {
     serviceHost,
 } from "./names";
 import { ReplicaBounds } from "./settings";
-import { DatabaseConnection, databaseEnv, databaseVolumes } from "./database";
+import { BACKEND_PROXY_CONFIG, DatabaseConnection, databaseEnv, databaseVolumes } from "./database";
 
 export interface ContainerSize {
     cpu: string;
@@ -145,6 +145,10 @@ interface AppDeploymentInput {
     volumes?: { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] };
     /** Extra pod template annotations. */
     podAnnotations?: Record<string, string>;
+    /** The proxy config annotation. Default: hold the app until its sidecar is ready. */
+    proxyConfig?: Record<string, unknown>;
+    /** The pod's fsGroup: set where the app reads a 0440 Secret volume (the kubelet gives the files to this group). */
+    fsGroup?: number;
 }
 
 function appDeployment(input: AppDeploymentInput): KubeObject {
@@ -165,7 +169,7 @@ function appDeployment(input: AppDeploymentInput): KubeObject {
                     labels: podLabels,
                     annotations: {
                         // The app may call its dependencies at start-up: only once its sidecar is ready.
-                        "proxy.istio.io/config": JSON.stringify({ holdApplicationUntilProxyStarts: true }),
+                        "proxy.istio.io/config": JSON.stringify(input.proxyConfig ?? { holdApplicationUntilProxyStarts: true }),
                         ...input.meshAnnotations,
                         ...(input.podAnnotations ?? {}),
                     },
@@ -174,7 +178,7 @@ function appDeployment(input: AppDeploymentInput): KubeObject {
                     serviceAccountName: input.serviceAccount,
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
-                    securityContext: podSecurity(APP_UID),
+                    securityContext: podSecurity(APP_UID, input.fsGroup),
                     topologySpreadConstraints: topologySpread(input.environment, selector, true),
                     containers: [
                         {
@@ -265,6 +269,10 @@ export function backendDeployment(input: BackendInput): KubeObject {
             ...otelSdkEnv({ service: BACKEND.app, version: input.version, environment: input.environment, namespace: PAYMENTS_NAMESPACE }),
         ],
         volumes: databaseVolumes(input.database.sslMode === "verify-full"),
+        // The credential files are 0440 root:<fsGroup>; the app's UID reads them through its group.
+        fsGroup: APP_UID,
+        // DNS capture: the RDS host resolves through the sidecar to its ServiceEntry's address.
+        proxyConfig: BACKEND_PROXY_CONFIG,
         podAnnotations: input.irsa ? { "eks.amazonaws.com/skip-containers": `${BACKEND.app},istio-proxy` } : undefined,
     });
 }

@@ -3,10 +3,12 @@
 import { strict as assert } from "assert";
 import { readFileSync } from "fs";
 import { join } from "path";
-import { databaseIdleTimeoutSeconds, DATABASE_KEEPALIVE } from "../../components/payments/database";
+import { BACKEND_PROXY_CONFIG, credentialRetryBudgetSeconds, databaseIdleTimeoutSeconds, DATABASE_KEEPALIVE } from "../../components/payments/database";
 import { resolveDatabaseNetwork, supportsPodEni } from "../../components/payments/database-settings";
 import { regionalCaBundle } from "../../components/payments/rds-ca";
-import { backendPodSecurityGroupRules, databaseSecurityGroupRules, monitoringTrustPolicy, RDS_PARAMETERS } from "../../components/payments/rds";
+import { monitoringTrustPolicy, RDS_LOG_EXPORTS, RDS_PARAMETERS } from "../../components/payments/rds-instance";
+import { databaseSecurityGroupRules, RenderedRule, securityGroupPath } from "../../components/payments/rds-network";
+import { APP_UID } from "../../components/payments/names";
 import { vpcCniConfiguration } from "../../components/cluster/vpc-cni";
 import { RDS_CA, RDS_POSTGRES } from "../../components/versions";
 import { renderStack } from "../../scripts/lib/render";
@@ -53,6 +55,12 @@ describe("payments data tier", () => {
                 assert.deepEqual([...subnets.subnetIds].sort(), [0, 1, 2].map((i) => `network-private-${i}-id`).sort(), "private subnets only");
                 const rotation = render.resources.find((x) => x.type === "aws:secretsmanager/secretRotation:SecretRotation")!.props as Obj;
                 assert.equal(rotation.rotationRules.automaticallyAfterDays, 7);
+                assert.equal(rotation.rotateImmediately, false, "setting the schedule does not rotate under running pods");
+                for (const p of ["log_connections", "log_disconnections"]) assert.ok(params.parameters.some((x: Obj) => x.name === p && x.value === "1"), p);
+                assert.deepEqual(db.enabledCloudwatchLogsExports, ["postgresql", "upgrade"]);
+                const logs = render.resources.filter((x) => x.type === "aws:cloudwatch/logGroup:LogGroup" && /^\/aws\/rds\/instance\//.test((x.props as Obj).name));
+                assert.deepEqual(logs.map((x) => (x.props as Obj).name).sort(), [`/aws/rds/instance/dodo-${stack}-payments/postgresql`, `/aws/rds/instance/dodo-${stack}-payments/upgrade`]);
+                if (stack === "prod") assert.ok(logs.every((x) => (x.props as Obj).retentionInDays >= 365), "prod keeps the database log a year");
                 assert.equal(rotation.secretId, (render.outputs.paymentsDatabaseSecretArn as string));
             });
         }
@@ -104,20 +112,20 @@ describe("payments data tier", () => {
 
     describe("network", () => {
         it("the database's group admits PostgreSQL from the backend pods' group only (pods ENI), or from the nodes", () => {
-            assert.deepEqual(databaseSecurityGroupRules("pod-security-group"), [
-                { direction: "ingress", protocol: "tcp", fromPort: 5432, toPort: 5432, peer: { securityGroup: "backend-pods" }, description: "PostgreSQL from the backend pods" },
-            ]);
+            const pods = databaseSecurityGroupRules("pod-security-group").filter((r) => r.group === "database");
+            assert.deepEqual(pods.map((r) => [r.direction, r.protocol, r.port, r.peer]), [["ingress", "tcp", 5432, "backend-pods"]]);
             const nodes = databaseSecurityGroupRules("node-security-group");
-            assert.deepEqual(nodes.map((r) => [r.direction, r.fromPort, r.peer]), [["ingress", 5432, { securityGroup: "nodes" }]]);
-            for (const mode of ["pod-security-group", "node-security-group"] as const) {
-                assert.ok(databaseSecurityGroupRules(mode).every((r) => !("cidr" in r.peer)), "no CIDR, no egress");
-            }
+            assert.deepEqual(nodes.map((r) => [r.group, r.direction, r.port, r.peer]), [["database", "ingress", 5432, "nodes"]]);
         });
 
-        it("the backend pods' group admits the callers on the nodes on the pod's ports only", () => {
-            const ingress = backendPodSecurityGroupRules().filter((r) => r.direction === "ingress");
-            assert.deepEqual(ingress.map((r) => r.fromPort), [3000, 15020, 15021, 15090]);
-            assert.ok(ingress.every((r) => r.fromPort === r.toPort && "securityGroup" in r.peer && r.peer.securityGroup === "nodes"));
+        it("the backend pods' group lets out exactly DNS, istiod, OTLP and PostgreSQL, and lets in the app, agent and Envoy health ports from the nodes", () => {
+            const rules = databaseSecurityGroupRules("pod-security-group");
+            const own = (direction: string) => rules.filter((r) => r.group === "backend-pods" && r.direction === direction).map((r) => `${r.protocol}/${r.port}->${r.peer}`);
+            assert.deepEqual(own("egress"), ["udp/53->nodes", "tcp/53->nodes", "tcp/15012->nodes", "tcp/4317->nodes", "tcp/5432->database"]);
+            assert.deepEqual(own("ingress"), ["tcp/3000->nodes", "tcp/15020->nodes", "tcp/15021->nodes"]);
+            // The other side of each egress flow: CoreDNS, istiod and the collector sit on node ENIs.
+            const intoNodes = rules.filter((r) => r.group === "nodes").map((r) => `${r.direction} ${r.protocol}/${r.port}<-${r.peer}`);
+            assert.deepEqual(intoNodes, ["ingress udp/53<-backend-pods", "ingress tcp/53<-backend-pods", "ingress tcp/15012<-backend-pods", "ingress tcp/4317<-backend-pods"]);
         });
 
         it("chooses security groups for pods only where every node type has trunk ENIs", () => {
@@ -143,6 +151,55 @@ describe("payments data tier", () => {
                 ArnLike: { "aws:SourceArn": "arn:aws:rds:ap-south-1:123456789012:db:dodo-prod-payments" },
             });
             assert.ok(RDS_PARAMETERS.some((p) => p.name === "rds.force_ssl" && p.value === "1"));
+        });
+
+        it("logs every connection and disconnection and audits DDL and role changes through pgAudit, preloaded after a reboot", () => {
+            const value = (name: string) => RDS_PARAMETERS.find((p) => p.name === name);
+            assert.equal(value("log_connections")?.value, "1");
+            assert.equal(value("log_disconnections")?.value, "1");
+            assert.deepEqual(value("shared_preload_libraries"), { name: "shared_preload_libraries", value: "pg_stat_statements,pgaudit", applyMethod: "pending-reboot" });
+            assert.equal(value("pgaudit.log")?.value, "ddl,role");
+            assert.equal(value("pgaudit.log_parameter")?.value, "0", "bound values may be cardholder data");
+            assert.deepEqual([...RDS_LOG_EXPORTS], ["postgresql", "upgrade"]);
+        });
+    });
+
+    describe("security groups for pods, as rendered in prod", () => {
+        const groupsOf = (r: Render) => {
+            const sgs = r.resources.filter((x) => x.type === "aws:ec2/securityGroup:SecurityGroup");
+            const id = (suffix: string) => `${sgs.find((x) => x.name.endsWith(suffix))!.name}-id`;
+            return { sgs, backend: id("-backend-pods"), db: id("-db"), nodes: id("-nodes") };
+        };
+        const renderedRules = (r: Render): RenderedRule[] => {
+            const out: RenderedRule[] = [];
+            for (const x of r.resources) {
+                const p = x.props as Obj;
+                if (x.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") out.push({ direction: "ingress", ...p } as RenderedRule);
+                if (x.type === "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule") out.push({ direction: "egress", ...p } as RenderedRule);
+                // Inline rules of a group (the node group's open egress).
+                if (x.type === "aws:ec2/securityGroup:SecurityGroup") {
+                    for (const e of (p.egress ?? []) as Obj[]) out.push({ direction: "egress", securityGroupId: `${x.name}-id`, ipProtocol: e.protocol, fromPort: e.fromPort, toPort: e.toPort, cidrIpv4: e.cidrBlocks?.[0] });
+                }
+            }
+            return out;
+        };
+
+        it("reaches CoreDNS, istiod, the collector and RDS across nodes, is reached by the gateway, frontend, Prometheus and kubelet, and nothing else", async () => {
+            const prod = await renderCached("prod");
+            const g = groupsOf(prod);
+            const rules = renderedRules(prod);
+            assert.ok(rules.some((r) => r.securityGroupId === g.backend), `rules on ${g.backend}`);
+            // A node ENI carries the cluster security group too; it adds nothing towards the backend.
+            const node = [g.nodes];
+            for (const [protocol, port] of [["udp", 53], ["tcp", 53], ["tcp", 15012], ["tcp", 4317]] as const) {
+                assert.ok(securityGroupPath(rules, [g.backend], node, protocol, port), `backend -> node ${protocol}/${port}`);
+            }
+            assert.ok(securityGroupPath(rules, [g.backend], [g.db], "tcp", 5432), "backend -> RDS");
+            for (const port of [3000, 15020, 15021]) assert.ok(securityGroupPath(rules, node, [g.backend], "tcp", port), `node -> backend ${port}`);
+            for (const port of [443, 80, 15017, 6443, 8080, 9090]) assert.ok(!securityGroupPath(rules, [g.backend], node, "tcp", port), `backend -/-> node ${port}`);
+            for (const port of [15090, 15000, 22]) assert.ok(!securityGroupPath(rules, node, [g.backend], "tcp", port), `node -/-> backend ${port}`);
+            assert.ok(!securityGroupPath(rules, node, [g.db], "tcp", 5432), "pods on node ENIs do not reach RDS");
+            assert.ok(!rules.some((r) => r.securityGroupId === g.backend && (r.ipProtocol === "-1" || r.cidrIpv4 !== undefined)), "no all-traffic or CIDR rule on the backend group");
         });
     });
 
@@ -172,6 +229,44 @@ describe("payments data tier", () => {
             const devRule = dev.egress.find((o) => o.kind === "DestinationRule" && o.metadata.name === "postgres") as Obj;
             assert.equal(devRule.spec.host, "postgres.dodo-payments.svc.cluster.local");
             assert.equal(devRule.spec.trafficPolicy.connectionPool.tcp.idleTimeout, "1200s");
+        });
+
+        it("lets the non-root backend read the 0440 credential files through its fsGroup, in the built Deployment", () => {
+            for (const name of ["backend-v1", "backend-v2"]) {
+                const pod = find("Deployment", name).spec.template.spec;
+                const vol = (pod.volumes as Obj[]).find((v) => v.name === "db-credentials")!;
+                assert.equal(vol.secret.secretName, "postgres-credentials");
+                const mode: number = vol.secret.defaultMode;
+                const c = pod.containers[0];
+                const mounted = (c.volumeMounts as Obj[]).find((m) => m.name === "db-credentials")!;
+                assert.equal(mounted.mountPath, "/var/run/secrets/dodo/db");
+                const uid: number = c.securityContext.runAsUser ?? pod.securityContext.runAsUser;
+                assert.notEqual(uid, 0);
+                // The kubelet writes a Secret volume's files as root:<fsGroup> (root:root without
+                // one) with defaultMode; the process has runAsGroup and fsGroup among its groups.
+                const fileGroup = pod.securityContext.fsGroup ?? 0;
+                const groups = [pod.securityContext.runAsGroup, pod.securityContext.fsGroup].filter((x) => x !== undefined);
+                const readable = (mode & 0o004) !== 0 || (groups.includes(fileGroup) && (mode & 0o040) !== 0);
+                assert.ok(readable, `${name}: uid ${uid} groups ${groups} cannot read a ${mode.toString(8)} root:${fileGroup} file`);
+                assert.equal(mode & 0o007, 0, "not world-readable");
+                assert.equal(pod.securityContext.fsGroup, APP_UID);
+            }
+        });
+
+        it("captures DNS in the backend's sidecar (the RDS host resolves to its ServiceEntry's address), not in the frontend's", () => {
+            const config = (name: string) => JSON.parse(find("Deployment", name).spec.template.metadata.annotations["proxy.istio.io/config"]);
+            assert.deepEqual(config("backend-v1"), BACKEND_PROXY_CONFIG);
+            assert.equal(config("backend-v1").proxyMetadata.ISTIO_META_DNS_CAPTURE, "true");
+            assert.equal(config("backend-v1").holdApplicationUntilProxyStarts, true);
+            assert.equal(config("frontend").proxyMetadata, undefined);
+        });
+
+        it("takes a rotated password within the backend's 5-minute login retry: ESO re-reads every minute", () => {
+            assert.equal(credentialRetryBudgetSeconds(), 300);
+            const es = all.concat(m.externalSecrets as Obj[]).find((o) => o.kind === "ExternalSecret" && o.metadata.name === "postgres-credentials")!;
+            assert.equal(es.spec.refreshInterval, "60s");
+            const env = Object.fromEntries((find("Deployment", "backend-v1").spec.template.spec.containers[0].env as Obj[]).map((e) => [e.name, e.value]));
+            assert.equal(env.DB_AUTH_RETRY_SECONDS, "300");
         });
 
         it("verifies the server (verify-full) against the CA bundle mounted from a ConfigMap", () => {
