@@ -2,6 +2,7 @@
 import type { PulumiResource, ResourceRule, Violation } from "./types";
 import { addressSpacePercent, cidrProblem, isWholeSpace } from "./aws-values";
 import { awsGuardRules } from "./aws-guards";
+import { rdsRules } from "./rds";
 import { Obj, arr, has, isObj, obj, str, strs, violation } from "./util";
 
 const EKS_CLUSTER = "aws:eks/cluster:Cluster";
@@ -199,5 +200,6 @@ export const cloudRules = [
     rdsBackupRetention,
     rdsNotPublic,
     rdsDeletionProtection,
+    ...rdsRules,
     ...awsGuardRules,
 ] as const;

@@ -123,6 +123,10 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
             id = bucket;
             break;
         }
+        case "aws:rds/parameterGroup:ParameterGroup":
+            // The provider completes namePrefix with a unique suffix, and the instance names the result.
+            if (typeof plain.name !== "string" && typeof plain.namePrefix === "string") Object.assign(state, { name: `${plain.namePrefix}mock` });
+            break;
         case "aws:rds/instance:Instance": {
             // What RDS reports: the endpoint and the managed master user secret.
             const identifier = String(plain.identifier ?? name);

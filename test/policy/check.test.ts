@@ -15,7 +15,7 @@ const REQUIRED_IDS = [
     "k8s-drop-all-capabilities", "k8s-read-only-root-fs", "k8s-seccomp-runtime-default", "k8s-no-host-namespaces", "k8s-resources",
     "k8s-probes", "k8s-image-pinned", "k8s-pdb", "k8s-no-public-services", "eks-secrets-encryption", "eks-endpoint-restricted",
     "eks-control-plane-logging", "eks-supported-version", "ec2-imdsv2-required", "kms-key-rotation",
-    "rds-storage-encrypted", "rds-backup-retention", "rds-not-public", "rds-deletion-protection", "helm-chart-pinned", "helm-trusted-repository",
+    "rds-storage-encrypted", "rds-backup-retention", "rds-not-public", "rds-deletion-protection", "rds-force-ssl", "rds-multi-az-prod", "helm-chart-pinned", "helm-trusted-repository",
     "vpc-private-cidr", "ec2-sg-ingress-private", "cloudwatch-log-retention", "aws-tags-valid",
 ];
 const STACK_IDS = ["istio-mesh-wide-strict", "istio-authz-default-deny", "istio-vs-subsets-defined", "istio-vs-gateway-exists", "k8s-pdb"];

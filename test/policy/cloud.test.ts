@@ -88,9 +88,12 @@ describe("policy: helm rules", () => {
             deletionProtection: true,
             skipFinalSnapshot: false,
             finalSnapshotIdentifier: "dodo-prod-payments-final",
+            engine: "postgres",
+            parameterGroupName: "dodo-prod-payments-20261203",
+            multiAz: true,
         };
         const db = (patch: Record<string, unknown> = {}, type = "aws:rds/instance:Instance") => ({ type, name: "payments-db", props: { ...good, ...patch } });
-        const RULES = ["rds-storage-encrypted", "rds-backup-retention", "rds-not-public", "rds-deletion-protection"];
+        const RULES = ["rds-storage-encrypted", "rds-backup-retention", "rds-not-public", "rds-deletion-protection", "rds-force-ssl", "rds-multi-az-prod"];
         const runEnv = (rule: string, resource: ReturnType<typeof db>, env: "dev" | "staging" | "prod") => checkPulumiResources([resource], { only: [rule], env, config: {} });
 
         it("a prod-shaped instance passes every RDS rule in every environment", () => {
@@ -121,6 +124,23 @@ describe("policy: helm rules", () => {
             assert.match(runEnv("rds-deletion-protection", db({ deletionProtection: undefined }), "prod")[0]!.message, /deletionProtection is "unset"/);
             assert.deepEqual(runEnv("rds-deletion-protection", bare, "dev"), []);
             assert.deepEqual(runEnv("rds-deletion-protection", bare, "staging"), []);
+        });
+        it("rds-force-ssl: PostgreSQL parameter groups set rds.force_ssl to 1, and PostgreSQL instances name a custom group", () => {
+            const group = (parameters: unknown[], family = "postgres17") => ({ type: "aws:rds/parameterGroup:ParameterGroup", name: "payments-db-params", props: { family, parameters } });
+            assert.deepEqual(run("rds-force-ssl", [group([{ name: "rds.force_ssl", value: "1", applyMethod: "immediate" }])]), []);
+            assert.match(run("rds-force-ssl", [group([{ name: "rds.force_ssl", value: "0" }])])[0]!.message, /rds.force_ssl is "0"/);
+            assert.match(run("rds-force-ssl", [group([{ name: "log_connections", value: "1" }])])[0]!.message, /does not set rds.force_ssl/);
+            assert.deepEqual(run("rds-force-ssl", [group([], "mysql8.0")]), [], "other engines' groups are not judged");
+            assert.match(run("rds-force-ssl", [db({ parameterGroupName: undefined })])[0]!.message, /default group/);
+            assert.match(run("rds-force-ssl", [db({ parameterGroupName: "default.postgres17" })])[0]!.message, /default\.postgres17/);
+            assert.deepEqual(run("rds-force-ssl", [db({ engine: "mysql", parameterGroupName: undefined })]), [], "not a PostgreSQL instance");
+            assert.deepEqual(run("rds-force-ssl", [db({ parameterGroupName: undefined, replicateSourceDb: "arn:aws:rds:ap-south-1:1:db:src" })]), [], "a replica follows its source");
+        });
+        it("rds-multi-az-prod: prod instances keep a standby in another zone; dev and staging may run single-AZ", () => {
+            assert.match(runEnv("rds-multi-az-prod", db({ multiAz: false }), "prod")[0]!.message, /multiAz is false/);
+            assert.match(runEnv("rds-multi-az-prod", db({ multiAz: undefined }), "prod")[0]!.message, /unset/);
+            assert.deepEqual(runEnv("rds-multi-az-prod", db({ multiAz: false }), "staging"), []);
+            assert.deepEqual(runEnv("rds-multi-az-prod", db({ multiAz: false, replicateSourceDb: "src" }), "prod"), [], "a replica is judged on its source");
         });
     });
 });
