@@ -217,7 +217,7 @@ const payments = new Payments("payments", {
     storageClass: foundation.storageClass,
     dependsOn: [...foundation.ready, ...mesh.ready],
     certificateDependsOn: certManager.ready,
-    // Real environments publish the host: a CNAME to the gateway's NLB in the ACME hosted zone.
+    // Real environments publish the host: an alias to the gateway's NLB, and its CAA, in the ACME hosted zone.
     dns: hostedZone ? { hostedZoneId: hostedZone.zoneId, target: loadBalancerHostname(mesh.gatewayService) } : undefined,
     rds: database && secrets ? { database, region: config.region, externalSecretsReady: secrets.ready } : undefined,
 }, awsOpts);

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 /**
  * Hostname AWS gave a LoadBalancer Service (the NLB's DNS name). The Kubernetes provider waits
  * for the load balancer before it reports the Service ready, so this resolves once it exists;
- * a status without one fails here, naming the Service, rather than later as an empty CNAME.
+ * a status without one fails here, naming the Service, rather than later as an alias record to nothing.
  */
 export function loadBalancerHostname(service: pulumi.CustomResource): pulumi.Output<string> {
     const svc = service as k8s.core.v1.Service;

@@ -119,21 +119,25 @@ export class Payments extends pulumi.ComponentResource {
         if (args.dns) {
             // An alias A record, not a CNAME: a CNAME cannot share its name with the CAA record
             // below (RFC 1034 3.6.2), nor sit at the apex of a delegated per-environment zone.
-            // Replacing the old CNAME must delete it first (Route 53 refuses an A beside it).
+            // Moving off an older CNAME is an update in place: `type` is not ForceNew in the AWS
+            // provider, whose update sends DELETE of the old set and CREATE of the new in one change
+            // batch (terraform-provider-aws internal/service/route53/record.go, resourceRecordUpdate),
+            // and Route 53 applies a batch atomically: the name always resolves.
             const nlbZone = aws.lb.getHostedZoneIdOutput({ loadBalancerType: "network" }, { parent: this });
-            new aws.route53.Record(`${name}-host`, {
+            const hostRecord = new aws.route53.Record(`${name}-host`, {
                 zoneId: args.dns.hostedZoneId,
                 name: args.config.host,
                 type: "A",
                 aliases: [{ name: args.dns.target, zoneId: nlbZone.id, evaluateTargetHealth: true }],
-            }, { parent: this, deleteBeforeReplace: true });
+            }, { parent: this });
+            // After the host record: Route 53 refuses a CAA set beside a CNAME, which that update removes.
             new aws.route53.Record(`${name}-host-caa`, {
                 zoneId: args.dns.hostedZoneId,
                 name: args.config.host,
                 type: "CAA",
                 ttl: 3600,
                 records: caaRecords(args.config.tls.issuer, args.config.tls.acmeAccountUri),
-            }, { parent: this });
+            }, { parent: this, dependsOn: [hostRecord] });
         }
 
         this.host = args.config.host;

@@ -147,7 +147,7 @@ export const paymentsKeys = {
     hostedZone: defineKey({
         key: "payments.tls.hostedZone",
         type: "string",
-        description: "Public Route 53 hosted zone (its domain) that holds payments.host; required with a Let's Encrypt issuer. Recommended: a zone delegated to this environment's account (e.g. staging.dodopayments.com, or pay.dodopayments.com itself), so no environment holds another's records. The zone is looked up by name; cert-manager's IAM role may write `_acme-challenge.<payments.host>` TXT in it only, and the host's alias and CAA records are written there.",
+        description: "Public Route 53 hosted zone (its domain) that holds payments.host; required with a Let's Encrypt issuer. Recommended (and what the stack files ship): a zone delegated to this environment's account (e.g. staging.dodopayments.com, or pay.dodopayments.com itself), so no environment holds another's records; never the zone another environment's account names (each account would find its own copy, and only the delegated one is visible). The zone is looked up by name; cert-manager's IAM role may write `_acme-challenge.<payments.host>` TXT in it only, and the host's alias and CAA records are written there.",
         schema: hostName,
         optional: true,
     }),

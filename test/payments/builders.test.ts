@@ -228,7 +228,7 @@ describe("payments builders", () => {
             const prod = paymentsManifests({
                 environment: "prod",
                 mesh: membershipOn("1-31-4"),
-                config: paymentsConfig({ host: "pay.dodopayments.com", tls: { issuer: "letsencrypt", hostedZone: "dodopayments.com", acmeEmail: "ops@dodopayments.com", installCertManager: true } }),
+                config: paymentsConfig({ host: "pay.dodopayments.com", tls: { issuer: "letsencrypt", hostedZone: "pay.dodopayments.com", acmeEmail: "ops@dodopayments.com", installCertManager: true } }),
                 issuerName: "letsencrypt",
                 postgresImage: "docker.io/library/postgres:17.9-bookworm",
                 storageClass: "gp3",

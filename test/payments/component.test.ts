@@ -18,7 +18,7 @@ function program(issuer: "selfSigned" | "letsencrypt") {
             environment: "prod",
             region: "ap-south-1",
             issuer,
-            hostedZone: { name: "dodopayments.com", zoneId: "Z0123456789ABCDEFGHIJ" },
+            hostedZone: { name: "pay.dodopayments.com", zoneId: "Z0123456789ABCDEFGHIJ" },
             host: "pay.dodopayments.com",
             acmeEmail: "platform@dodopayments.com",
             oidc,
@@ -144,6 +144,8 @@ describe("Payments and CertManager components", () => {
             assert.deepEqual(record.aliases, [{ name: "k8s-istioing-abc.elb.ap-south-1.amazonaws.com", zoneId: "ZMOCKNETWORK", evaluateTargetHealth: true }]);
             const caa = props<Obj>(get(prod, "aws:route53/record:Record", "payments-host-caa"));
             assert.deepEqual([caa.name, caa.type, caa.records], ["pay.dodopayments.com", "CAA", ['0 issue "letsencrypt.org; validationmethods=dns-01"', '0 issuewild ";"']]);
+            // Route 53 refuses a CAA set beside a CNAME: created only after the host record's update replaced an older CNAME.
+            assert.deepEqual(get(prod, "aws:route53/record:Record", "payments-host-caa").dependsOn, [get(prod, "aws:route53/record:Record", "payments-host").ref]);
             assert.equal(ofType(selfSigned, "aws:route53/record:Record").length, 0);
         });
 

@@ -123,6 +123,12 @@ describe("payments config", () => {
             rejected("dev", { "payments.tls.issuer": "letsencrypt" }, "payments.tls.hostedZone", /required/);
         });
 
+        it("accepts the zone delegated to the environment: the host's parent, or the host itself at the apex", () => {
+            assert.equal(accepted("prod", { "payments.host": "pay.dodopayments.com", "payments.tls.hostedZone": "pay.dodopayments.com" }).tls.hostedZone, "pay.dodopayments.com");
+            assert.equal(accepted("staging", { "payments.host": "pay.staging.dodopayments.com", "payments.tls.hostedZone": "staging.dodopayments.com" }).tls.hostedZone, "staging.dodopayments.com");
+            rejected("staging", { "payments.host": "pay.staging.dodopayments.com", "payments.tls.hostedZone": "pay.dodopayments.com" }, "payments.tls.hostedZone", /"pay\.staging\.dodopayments\.com" is not in "pay\.dodopayments\.com"/);
+        });
+
         it("validates the hosted zone ID format", () => {
             rejected("staging", { "payments.tls.hostedZone": "example.com" }, "payments.tls.hostedZone", /is not in "example\.com"/);
         });
