@@ -4,8 +4,9 @@
 // Prints one JSON line {"decision","policy","reason"} and exits 0 (DENY included); bad arguments exit 2.
 import { KubeObject } from "../components/k8s";
 import { AuthzDecision, AuthzRequest, evaluateRequest, PATH_NORMALIZATIONS, PathNormalization } from "../components/istio/authz";
+import { edgeRejectionsFrom } from "../components/istio/authz-edge";
 import { jwtIssuersAt, requestAuthAt, requestAuthenticationsFrom } from "../components/istio/authz-jwt";
-import { authorizationPoliciesFrom, buildAuthzMatrix, gatewayWorkload, MatrixProbes, MeshWorkload, resolveTargets, WorkloadOptions } from "../components/istio/authz-matrix";
+import { authorizationPoliciesFrom, buildAuthzMatrix, gatewayWorkload, MatrixProbes, MeshWorkload, resolveTargets, WorkloadOptions, workloadsFromManifests } from "../components/istio/authz-matrix";
 import { gatewaySelector, PATH_NORMALIZATION } from "../components/mesh/builders";
 import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE, ISTIO_ROOT_NAMESPACE, TRUST_DOMAIN } from "../components/mesh/topology";
 import { parseArgs, UsageError } from "./lib/args";
@@ -37,6 +38,8 @@ export interface CliResult {
 const PRINCIPAL = /^[^/\s]+\/ns\/[^/\s]+\/sa\/[^/\s]+$/;
 /** A path under /api that no public client calls (admin refunds), probed in every matrix. */
 export const OUTSIDE_PUBLIC_API_PROBE = "/api/admin/refunds";
+/** The review's %2F walk out of a public `{*}` segment: refused at the edge (payments-edge's first route). */
+export const ESCAPED_SLASH_PROBE = "/api/payments/x%2F..%2Fadmin%2Frefunds";
 const WORKLOAD_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
 
 /**
@@ -75,8 +78,9 @@ export const AUTHZ_OPTIONS: MatrixProbes = {
     ...MESH_WORKLOADS,
     rootNamespace: ISTIO_ROOT_NAMESPACE,
     pathNormalization: meshPathNormalization(),
-    // An operator path outside the public API: the matrix shows the edge kept out of it.
-    extraPaths: [OUTSIDE_PUBLIC_API_PROBE],
+    // An operator path outside the public API, and one reached through an escaped slash: the
+    // matrix shows the edge kept out of both.
+    extraPaths: [OUTSIDE_PUBLIC_API_PROBE, ESCAPED_SLASH_PROBE],
 };
 
 /** Validates flags; throws UsageError naming the flag. */
@@ -148,7 +152,8 @@ function evaluateOn(target: MeshWorkload, args: AuthzCliArgs & { port: number },
         host: protocol === "HTTP" ? args.host : undefined,
         ...(auth && protocol === "HTTP" ? { auth } : {}),
     };
-    const decision = evaluateRequest(authorizationPoliciesFrom(manifests), request, AUTHZ_OPTIONS);
+    const edgeRejections = edgeRejectionsFrom(manifests, workloadsFromManifests(manifests, AUTHZ_OPTIONS));
+    const decision = evaluateRequest(authorizationPoliciesFrom(manifests), request, { ...AUTHZ_OPTIONS, edgeRejections });
     return { ...(notes.length > 0 ? { ...decision, reason: `${decision.reason}; ${notes.join("; ")}` } : decision), port };
 }
 

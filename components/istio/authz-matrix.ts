@@ -4,6 +4,7 @@
 import { KubeObject } from "../k8s";
 import { INGRESS_GATEWAY_PRINCIPAL, TRUST_DOMAIN } from "../mesh/topology";
 import { AuthzDecision, AuthzRequest, DEFAULT_ROOT_NAMESPACE, evaluateRequest, EvaluateOptions, istioStringMatch, policyAppliesTo, policyRef } from "./authz";
+import { edgeRejectionsFrom } from "./authz-edge";
 import { requestAuthAt, requestAuthenticationsFrom, samplePrincipal } from "./authz-jwt";
 import { AuthorizationPolicyObject, RequestAuthenticationObject } from "./types";
 
@@ -233,12 +234,34 @@ export interface MatrixRow {
 }
 
 /**
- * The internet with a token: the ingress gateway's identity carrying a valid token of each issuer
- * a RequestAuthentication names (the gateway forwards it; forwardOriginalToken).
+ * Callers with a token, for each issuer a RequestAuthentication names: the ingress gateway's
+ * identity (the internet; the gateway forwards the token, forwardOriginalToken) and every identity
+ * an ALLOW rule admits only together with requestPrincipals (it calls on a user's behalf and
+ * forwards the user's token, e.g. the payments frontend). `callers` supply the rows' labels.
  */
-export function jwtCallers(ras: readonly RequestAuthenticationObject[], ingressPrincipal: string = INGRESS_GATEWAY_PRINCIPAL): MatrixCaller[] {
+export function jwtCallers(
+    ras: readonly RequestAuthenticationObject[],
+    ingressPrincipal: string = INGRESS_GATEWAY_PRINCIPAL,
+    policies: readonly AuthorizationPolicyObject[] = [],
+    callers: readonly MatrixCaller[] = [],
+): MatrixCaller[] {
     const issuers = [...new Set(ras.flatMap((ra) => (ra.spec.jwtRules ?? []).map((r) => r.issuer).filter((i): i is string => Boolean(i))))].sort();
-    return issuers.map((issuer) => ({ label: `ingress gateway + token of ${issuer}`, principal: ingressPrincipal, requestPrincipal: samplePrincipal(issuer) }));
+    const forwarders = policies
+        .filter((p) => (p.spec?.action ?? "ALLOW") === "ALLOW")
+        .flatMap((p) => (p.spec?.rules ?? []).flatMap((r) => r?.from ?? []))
+        .filter((f) => (f.source.requestPrincipals?.length ?? 0) > 0)
+        .flatMap((f) => (f.source.principals ?? []).filter((pr) => !pr.includes("*")));
+    const others = [...new Set(forwarders)].filter((pr) => pr !== ingressPrincipal).sort();
+    const labelOf = (pr: string): string => (pr === ingressPrincipal ? "ingress gateway" : (callers.find((c) => c.principal === pr)?.label ?? pr));
+    return [ingressPrincipal, ...others].flatMap((principal) =>
+        issuers.map((issuer) => ({ label: `${labelOf(principal)} + token of ${issuer}`, principal, requestPrincipal: samplePrincipal(issuer) })),
+    );
+}
+
+/** Every caller of the matrix: the workload identities, the gateway, anonymous, and those with a token. */
+function allCallers(manifests: KubeObject[], workloads: MeshWorkload[], probes: MatrixProbes): MatrixCaller[] {
+    const plain = matrixCallers(workloads, probes.ingressPrincipal);
+    return [...plain, ...jwtCallers(requestAuthenticationsFrom(manifests), probes.ingressPrincipal, authorizationPoliciesFrom(manifests), plain)];
 }
 
 /** Callers: every distinct workload identity, the ingress gateway, and anonymous. */
@@ -299,7 +322,8 @@ export function evaluateMatrix(manifests: KubeObject[], probes: MatrixProbes = {
     const workloads = workloadsFromManifests(manifests, probes);
     const policies = authorizationPoliciesFrom(manifests);
     const ras = requestAuthenticationsFrom(manifests);
-    const callers = [...matrixCallers(workloads, probes.ingressPrincipal), ...jwtCallers(ras, probes.ingressPrincipal)];
+    const callers = allCallers(manifests, workloads, probes);
+    const options: EvaluateOptions = { ...probes, edgeRejections: probes.edgeRejections ?? edgeRejectionsFrom(manifests, workloads) };
     const rows: MatrixRow[] = [];
     for (const target of workloads) {
         const { ports, methods, paths } = probesFor(target, policies, probes);
@@ -315,12 +339,12 @@ export function evaluateMatrix(manifests: KubeObject[], probes: MatrixProbes = {
                     ...(auth ? { auth } : {}),
                 };
                 if (p.protocol === "TCP") {
-                    cells.push({ port: p.port, protocol: p.protocol, decision: evaluateRequest(policies, base, probes) });
+                    cells.push({ port: p.port, protocol: p.protocol, decision: evaluateRequest(policies, base, options) });
                     continue;
                 }
                 for (const method of methods) {
                     for (const path of paths) {
-                        cells.push({ port: p.port, protocol: p.protocol, method, path, decision: evaluateRequest(policies, { ...base, method, path }, probes) });
+                        cells.push({ port: p.port, protocol: p.protocol, method, path, decision: evaluateRequest(policies, { ...base, method, path }, options) });
                     }
                 }
             }
@@ -332,6 +356,7 @@ export function evaluateMatrix(manifests: KubeObject[], probes: MatrixProbes = {
 
 function cellText(cell: MatrixCell, targetNamespace: string): string {
     const d = cell.decision;
+    if (d.rejectedBy) return `${d.decision} · refused by the caller's proxy (${d.rejectedBy.split("#")[1]})`;
     if (d.policy) {
         const short = d.policy.startsWith(`${targetNamespace}/`) ? d.policy.slice(targetNamespace.length + 1) : d.policy;
         return `${d.decision} · ${short}`;
@@ -347,14 +372,15 @@ export function buildAuthzMatrix(manifests: KubeObject[], probes: MatrixProbes =
     const rows = evaluateMatrix(manifests, probes);
     const policies = authorizationPoliciesFrom(manifests);
     const workloads = workloadsFromManifests(manifests, probes);
-    const callers = [...matrixCallers(workloads, probes.ingressPrincipal), ...jwtCallers(requestAuthenticationsFrom(manifests), probes.ingressPrincipal)];
+    const callers = allCallers(manifests, workloads, probes);
     const out: string[] = [
         "# Authorization matrix",
         "",
         `Evaluated offline from ${policies.length} AuthorizationPolicies with Istio's semantics (components/istio/authz.ts); ` +
             `root namespace \`${probes.rootNamespace ?? DEFAULT_ROOT_NAMESPACE}\`, path normalization \`${probes.pathNormalization ?? "BASE"}\`. ` +
             "Probes per target: every port, method and path its policies name, plus a method and a path they do not. " +
-            "A cell reads `decision · deciding policy`; `no rule matched` means ALLOW policies apply but none matched (denied).",
+            "A cell reads `decision · deciding policy`; `no rule matched` means ALLOW policies apply but none matched (denied); " +
+                "`refused by the caller's proxy (<route>)` means the caller's gateway or sidecar answers the request itself (an error route leading a VirtualService it applies), so it never reaches the target.",
         "",
         "Callers:",
         "",

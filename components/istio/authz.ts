@@ -23,8 +23,11 @@
 // since the outcome depends on the provider), experimental.envoy.filters.* conditions (treated as an
 // absent attribute), trust domain aliases, and requests Envoy rejects before RBAC (e.g. %00 in the path).
 // Paths are normalized as the mesh's pathNormalization setting makes Envoy do it (normalizePath).
+// A request the caller's proxy answers itself (an error route leading a VirtualService it applies,
+// e.g. a 400 for %2F: authz-edge.ts) never reaches the destination: options.edgeRejections.
 
 import { BlockList, isIP } from "node:net";
+import { EdgeRejection, edgeRejectionOf } from "./authz-edge";
 import { AuthorizationAction, AuthorizationPolicyObject, AuthorizationPolicySpec, AuthorizationRule } from "./types";
 
 export const DEFAULT_ROOT_NAMESPACE = "istio-system";
@@ -73,6 +76,8 @@ export interface AuthzDecision {
     /** "<namespace>/<name>" of the deciding policy; null when no single policy decided (default allow, no ALLOW match). */
     policy: string | null;
     reason: string;
+    /** "<namespace>/<VirtualService>#<route>" when the caller's own proxy refused the request. */
+    rejectedBy?: string;
 }
 
 export interface EvaluateOptions {
@@ -80,6 +85,8 @@ export interface EvaluateOptions {
     rootNamespace?: string;
     /** meshConfig.pathNormalization.normalization. Default "BASE" (Istio's default). */
     pathNormalization?: PathNormalization;
+    /** What callers' proxies answer themselves instead of forwarding (edgeRejectionsFrom). Default none. */
+    edgeRejections?: readonly EdgeRejection[];
 }
 
 // ---------------------------------------------------------------- validation
@@ -541,6 +548,19 @@ export function evaluateRequest(
     }
     const tcp = (request.protocol ?? (request.method || request.path || request.host || request.headers ? "HTTP" : "TCP")) === "TCP";
     const notes = new Set<string>();
+    const normalizedPath = tcp ? undefined : normalizePath(request.path ?? "/", options.pathNormalization ?? "BASE");
+    const rejected =
+        normalizedPath === undefined
+            ? undefined
+            : edgeRejectionOf(options.edgeRejections ?? [], { principal: request.source.principal, destination: request.destination, host: request.host, path: normalizedPath });
+    if (rejected) {
+        return {
+            decision: "DENY",
+            policy: null,
+            rejectedBy: rejected.route,
+            reason: `the caller's own proxy answers ${rejected.status} (route ${rejected.route} matches the path ${normalizedPath}), so the request never reaches the workload`,
+        };
+    }
     if (request.source.principal === undefined && request.source.namespace !== undefined) {
         notes.add("source.namespace is ignored without a principal: Istio derives it from the peer certificate");
     }
@@ -560,7 +580,7 @@ export function evaluateRequest(
             tcp,
             principal: request.source.principal,
             method: tcp ? undefined : (request.method ?? "GET"),
-            path: tcp ? undefined : normalizePath(request.path ?? "/", options.pathNormalization ?? "BASE"),
+            path: normalizedPath,
             policyNamespace: p.metadata.namespace ?? "default",
             notes,
         };

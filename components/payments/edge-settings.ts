@@ -1,9 +1,9 @@
 // What the internet may call through the edge: the public API as an allow-list of methods and
 // paths (payments.edge.publicApi), and JWT validation at the gateway (payments.edge.jwt.*).
 import { z } from "zod";
-import { pathTemplateProblem } from "../istio/authz";
+import { evaluateRequest, pathTemplateProblem } from "../istio/authz";
 import { ConfigReader, defineKey, setCommand } from "../settings";
-import { API_PREFIX } from "./names";
+import { ADMIN_PREFIX, API_PREFIX } from "./names";
 
 export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -40,22 +40,52 @@ export const DEFAULT_PUBLIC_API: readonly string[] = ["GET /api/payments", "POST
 // A literal segment of the path: RFC 3986 unreserved characters, so normalization leaves it as is.
 const SEGMENT = "[A-Za-z0-9._~-]+";
 const ROUTE = new RegExp(`^(${HTTP_METHODS.join("|")}) (/api(?:/(?:${SEGMENT}|\\{\\*\\}|\\{\\*\\*\\}))*(?:/\\*)?)$`);
+/** A wildcard for the first segment (`/*`, `/{*}`, `/{**}`): every path, the operators' API among them. */
+const ROOT_WILDCARD = new RegExp(`^(?:${HTTP_METHODS.join("|")}) /(?:\\*|\\{\\*\\*?\\})(?:/|$)`);
+
+/**
+ * Operator paths no entry may admit, checked with the evaluator (one deep enough for {**}): a
+ * second net under the literal-first-segment rule, in case that rule is ever loosened.
+ */
+const ADMIN_PROBES: readonly string[] = [ADMIN_PREFIX, `${ADMIN_PREFIX}/refunds`, `${ADMIN_PREFIX}/refunds/rf_1`, `${ADMIN_PREFIX}/users/u_1/roles/r_1`];
+
+/** The admin probe a single `METHOD path` entry admits, as the backend's sidecar would decide. */
+function admittedAdminProbe(method: string, path: string): string | undefined {
+    const policy = {
+        apiVersion: "security.istio.io/v1",
+        kind: "AuthorizationPolicy",
+        metadata: { name: "entry", namespace: "probe" },
+        spec: { action: "ALLOW" as const, rules: [{ to: [{ operation: { methods: [method], paths: [path] } }] }] },
+    };
+    return ADMIN_PROBES.find(
+        (probe) => evaluateRequest([policy], { source: {}, destination: { namespace: "probe", labels: {} }, port: 1, protocol: "HTTP", method, path: probe }).decision === "ALLOW",
+    );
+}
 
 /** Why a `METHOD /path` entry cannot be an allow-list entry, or undefined. */
 export function publicApiRouteProblem(entry: string): string | undefined {
+    if (ROOT_WILDCARD.test(entry)) return `"${entry}" starts with a wildcard, which admits every path (${ADMIN_PREFIX} among them): each entry starts ${API_PREFIX}/<literal name>, e.g. ${API_PREFIX}/payments/{*}`;
     const m = ROUTE.exec(entry);
     if (!m) {
-        return `"${entry}" is not "<METHOD> <path>": a method of ${HTTP_METHODS.join(", ")}, one space, and ${API_PREFIX} or a path under ${API_PREFIX}/ made of letters, digits, - . _ ~, whole {*} or {**} segments, or a final /* (the edge routes only ${API_PREFIX} to the backend)`;
+        return `"${entry}" is not "<METHOD> <path>": a method of ${HTTP_METHODS.join(", ")}, one space, and a path under ${API_PREFIX}/ made of letters, digits, - . _ ~, whole {*} or {**} segments, or a final /* (the edge routes only ${API_PREFIX} to the backend)`;
     }
-    const path = m[2];
+    const [method, path] = [m[1], m[2]];
+    const segments = path.split("/").slice(2);
     // Dot segments are resolved before matching, so a rule on one never matches (and reads wrong).
-    if (path.split("/").some((seg) => seg === "." || seg === "..")) return `"${entry}" has a . or .. segment, which the proxy resolves before matching`;
-    if (path === `${API_PREFIX}/*` || path === `${API_PREFIX}/{**}`) return `"${entry}" admits the whole API, admin paths included; list the public paths instead`;
+    if (segments.some((seg) => seg === "." || seg === "..")) return `"${entry}" has a . or .. segment, which the proxy resolves before matching`;
     // As istio-authz-safe-patterns reads Istio's API: {**} only as the last segment.
-    if (path.split("/").slice(0, -1).includes("{**}")) return `"${entry}" uses {**} before the last segment; Istio allows it only last`;
+    if (segments.slice(0, -1).includes("{**}")) return `"${entry}" uses {**} before the last segment; Istio allows it only last`;
     if (path.endsWith("/*") && /\{\*\*?\}/.test(path)) return `"${entry}" mixes a template with a /* prefix match, which Istio does not evaluate as one pattern`;
     const template = pathTemplateProblem(path);
     if (template) return `"${entry}": ${template}`;
+    const literalFirst = `the first segment after ${API_PREFIX} must be a literal name, e.g. ${API_PREFIX}/payments/{*}`;
+    const admin = admittedAdminProbe(method, path);
+    if (admin) return `"${entry}" admits ${method} ${admin}: the operators' API (${ADMIN_PREFIX}) is for in-mesh callers only; list the public paths, each under a literal first segment such as ${API_PREFIX}/payments`;
+    if (segments.length === 0) return `"${entry}" names ${API_PREFIX} itself; list paths under it: ${literalFirst}`;
+    // A template right after /api admits any first segment, operators' paths the probes do not list too.
+    if (["{*}", "{**}", "*"].includes(segments[0])) return `"${entry}" matches any first segment after ${API_PREFIX} (${ADMIN_PREFIX.slice(API_PREFIX.length + 1)} among them): ${literalFirst}`;
+    // The backend may route case-insensitively (Express does by default): /api/Admin is refused too.
+    if (`${API_PREFIX}/${segments[0]}`.toLowerCase() === ADMIN_PREFIX) return `"${entry}" opens ${ADMIN_PREFIX}, the operators' API, to the internet`;
     return undefined;
 }
 
@@ -88,7 +118,7 @@ export const edgeKeys = {
     publicApi: defineKey<string[]>({
         key: "payments.edge.publicApi",
         type: "array",
-        description: `The public API: the only methods and paths the ingress gateway's identity may call on the backend, each "<METHOD> <path>" with an Istio path pattern (exact, {*} for one segment, {**} for the rest, or a final /*), e.g. "GET /api/payments/{*}". Everything else from the gateway is denied (403); in-mesh callers keep their own policies. Default: ${DEFAULT_PUBLIC_API.join(", ")}.`,
+        description: `The public API: the only methods and paths the ingress gateway's identity, and the frontend (which calls for the same internet users), may call on the backend, each "<METHOD> <path>" with an Istio path pattern (exact, {*} for one segment, {**} for the rest, or a final /*) under a literal first segment after /api, e.g. "GET /api/payments/{*}"; an entry that admits ${ADMIN_PREFIX} (the operators' API) is refused. Everything else from them is denied (403); other in-mesh callers keep their own policies. Default: ${DEFAULT_PUBLIC_API.join(", ")}.`,
         schema: publicApiList,
         default: [...DEFAULT_PUBLIC_API],
     }),

@@ -55,8 +55,11 @@ export const HEALTH = { live: "/healthz", ready: "/readyz" } as const;
 
 /** Prefix of the API the backend serves through the edge and inside the mesh. */
 export const API_PREFIX = "/api";
-/** Methods the payments API serves. */
-export const API_METHODS = ["GET", "POST"] as const;
+/**
+ * The operators' API (refunds, user administration): the backend serves it under this prefix to
+ * in-mesh callers only (application contract, docs/payments.md); no public allow-list entry may reach it.
+ */
+export const ADMIN_PREFIX = "/api/admin";
 
 /** Header that pins a request to the canary regardless of weight. */
 export const CANARY_HEADER = "x-canary";

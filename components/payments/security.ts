@@ -8,7 +8,7 @@ import { INGRESS_GATEWAY_PRINCIPAL } from "../mesh/topology";
 import { OTLP_EGRESS, PLATFORM_HOSTS } from "./database";
 import { publicApiOperations } from "./edge";
 import { defaultEdge, EdgeConfig } from "./edge-settings";
-import { API_METHODS, API_PREFIX, BACKEND, FRONTEND, PAYMENTS_NAMESPACE, POSTGRES, principals, serviceHost } from "./names";
+import { BACKEND, FRONTEND, PAYMENTS_NAMESPACE, POSTGRES, principals, serviceHost } from "./names";
 
 export { CLUSTER_DNS } from "./database";
 
@@ -20,9 +20,6 @@ export function strictMtls(): PeerAuthenticationObject {
     return peerAuthentication({ name: "default", namespace: ns, labels: labels("default"), spec: { mtls: { mode: "STRICT" } } });
 }
 
-/** The API surface: /api itself and every path under /api/, with the methods the API serves. */
-const apiOperation = () => ({ ports: [String(BACKEND.containerPort)], methods: [...API_METHODS], paths: [API_PREFIX, `${API_PREFIX}/*`] });
-
 /**
  * `default-deny` first, then only these. Ports are the pods' container ports (what the
  * destination sidecar sees). PostgreSQL speaks TCP: its rule names a port only, since a rule with
@@ -31,10 +28,13 @@ const apiOperation = () => ({ ports: [String(BACKEND.containerPort)], methods: [
  *
  * The gateway's identity is every internet client's: it may call the public API only
  * (edge.publicApi), with a valid token of the issuer when edge.jwt is set (requestPrincipals,
- * validated by the backend's own RequestAuthentication, edge.ts).
+ * validated by the backend's own RequestAuthentication, edge.ts). The frontend calls the backend
+ * for those same internet users, so whatever it may call is public by definition: it gets the
+ * same allow-list and, with edge.jwt, must forward the user's token (docs/payments.md, app contract).
  */
 export function authorizationPolicies(inClusterDatabase = true, edge: EdgeConfig = defaultEdge()): AuthorizationPolicyObject[] {
-    const fromGateway = { principals: [INGRESS_GATEWAY_PRINCIPAL], ...(edge.jwt ? { requestPrincipals: [...edge.jwt.requestPrincipals] } : {}) };
+    const withToken = edge.jwt ? { requestPrincipals: [...edge.jwt.requestPrincipals] } : {};
+    const publicApi = () => publicApiOperations(edge.publicApi).map((operation) => ({ operation }));
     const policies = [
         allowNothing(ns, labels("default-deny")),
         authorizationPolicy({
@@ -59,7 +59,7 @@ export function authorizationPolicies(inClusterDatabase = true, edge: EdgeConfig
             spec: {
                 selector: { matchLabels: { app: BACKEND.app } },
                 action: "ALLOW",
-                rules: [{ from: [{ source: fromGateway }], to: publicApiOperations(edge.publicApi).map((operation) => ({ operation })) }],
+                rules: [{ from: [{ source: { principals: [INGRESS_GATEWAY_PRINCIPAL], ...withToken } }], to: publicApi() }],
             },
         }),
         authorizationPolicy({
@@ -69,7 +69,7 @@ export function authorizationPolicies(inClusterDatabase = true, edge: EdgeConfig
             spec: {
                 selector: { matchLabels: { app: BACKEND.app } },
                 action: "ALLOW",
-                rules: [{ from: [{ source: { principals: [principals.frontend] } }], to: [{ operation: apiOperation() }] }],
+                rules: [{ from: [{ source: { principals: [principals.frontend], ...withToken } }], to: publicApi() }],
             },
         }),
     ];

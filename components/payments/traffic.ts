@@ -161,6 +161,31 @@ export function backendRoutes(input: BackendRoutesInput): HttpRoute[] {
     ];
 }
 
+/**
+ * Escaped slashes never reach the backend: the first route of payments-edge (the gateway) and of
+ * backend-canary (every sidecar calling the backend). Under the mesh's MERGE_SLASHES istiod leaves
+ * Envoy's path_with_escaped_slashes_action at KEEP_UNCHANGED (only DECODE_AND_MERGE_SLASHES sets
+ * it, to UNESCAPE_AND_FORWARD: pilot/pkg/networking/core/listener_builder.go), so
+ * `/api/payments/x%2F..%2Fadmin` is one `{*}` segment to the policies while a backend that decodes
+ * %2F sees /api/admin. The mesh-wide REJECT_REQUEST is ProxyConfig.connectionSettings
+ * .httpPathWithEscapedSlashesAction, new in Istio 1.31 (istio/api mesh/v1alpha1/proxy.proto,
+ * istio/istio#60576); the 1.30.4 istiod that revision `default` runs (and the pinned istiod 1.30.4
+ * chart) has no such field, so these routes do it on every revision. The route answers 400 to a
+ * path holding %2F or %5C in any case: Envoy matches a route regex against the whole path without
+ * the query (RouteMatch.safe_regex, RE2), so query strings keep theirs.
+ */
+export const ESCAPED_SLASH_PATH_REGEX = ".*%(2[fF]|5[cC]).*";
+export const REJECT_ESCAPED_SLASHES_ROUTE = "reject-escaped-slashes";
+
+function rejectEscapedSlashes(responseHeaders?: Headers): HttpRoute {
+    return {
+        name: REJECT_ESCAPED_SLASHES_ROUTE,
+        match: [{ uri: { regex: ESCAPED_SLASH_PATH_REGEX } }],
+        directResponse: { status: 400, body: { string: "escaped / or \\ in the path\n" } },
+        ...(responseHeaders ? { headers: responseHeaders } : {}),
+    };
+}
+
 export interface EdgeRoutesInput extends EdgeInput {
     environment: Environment;
     canaryWeight: number;
@@ -169,8 +194,9 @@ export interface EdgeRoutesInput extends EdgeInput {
 }
 
 /**
- * Edge routes for the host: /api to the backend (canary split), everything else to the frontend,
- * reads (retried on 5xx) apart from other methods (retried only when never sent).
+ * Edge routes for the host: escaped slashes refused first (400), then /api to the backend (canary
+ * split), everything else to the frontend, reads (retried on 5xx) apart from other methods
+ * (retried only when never sent).
  */
 export function edgeVirtualService(input: EdgeRoutesInput): VirtualServiceObject {
     const hsts = { "strict-transport-security": HSTS_VALUE };
@@ -191,6 +217,7 @@ export function edgeVirtualService(input: EdgeRoutesInput): VirtualServiceObject
             hosts: [input.host],
             gateways: [GATEWAY_REF],
             http: [
+                rejectEscapedSlashes({ response: { set: { ...hsts } } }),
                 ...backendRoutes({
                     canaryWeight: input.canaryWeight,
                     canaryHeader: input.canaryHeader,
@@ -213,7 +240,9 @@ export function backendMeshVirtualService(canaryWeight: number): VirtualServiceO
         spec: {
             hosts: [serviceHost(BACKEND.service)],
             gateways: ["mesh"],
-            http: backendRoutes({ canaryWeight }),
+            // The callers' sidecars refuse escaped slashes too: a frontend that decoded a %252F
+            // from a visitor cannot forward it (the edge refuses it only at its own hop).
+            http: [rejectEscapedSlashes(), ...backendRoutes({ canaryWeight })],
         },
     });
 }

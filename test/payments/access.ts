@@ -34,9 +34,13 @@ export interface Call {
     port?: number;
 }
 
+/** Callers that act for an internet user and forward the user's token (docs/payments.md, app contract). */
+export const TOKEN_FORWARDERS: readonly Caller[] = ["ingress", "frontend"];
+
 /**
- * `requestPrincipal`: the internet's calls (from the ingress gateway) carry a valid token with
- * this principal, as they must where the stack validates JWTs (payments.edge.jwt).
+ * `requestPrincipal`: the internet's calls (from the ingress gateway, and the frontend's on a
+ * user's behalf) carry a valid token with this principal, as they must where the stack validates
+ * JWTs (payments.edge.jwt).
  */
 export function decide(policies: AuthorizationPolicyObject[], call: Call, requestPrincipal?: string): "ALLOW" | "DENY" {
     const target = TARGETS[call.to];
@@ -46,7 +50,7 @@ export function decide(policies: AuthorizationPolicyObject[], call: Call, reques
         destination: { namespace: "dodo-payments", labels: { ...target.labels } },
         port: call.port ?? target.port,
         ...(http ? { protocol: "HTTP" as const, method: call.method ?? "GET", path: call.path ?? "/" } : { protocol: "TCP" as const }),
-        ...(requestPrincipal && call.from === "ingress" ? { auth: { principal: requestPrincipal } } : {}),
+        ...(requestPrincipal && TOKEN_FORWARDERS.includes(call.from) ? { auth: { principal: requestPrincipal } } : {}),
     };
     return evaluateRequest(policies, request).decision;
 }
@@ -81,6 +85,11 @@ export const DENIED: Call[] = [
     { from: "ingress", to: "backend-v1", method: "GET", path: "/api/payments/pay_123/refunds" },
     { from: "ingress", to: "backend-v1", method: "GET", path: "/api" },
     { from: "ingress", to: "backend-v1", method: "GET", path: "/api/payments/../admin/refunds" },
+    // The frontend acts for internet users: the public API only (payments.edge.publicApi), so a
+    // page cannot be made to call the operators' API for its visitor.
+    { from: "frontend", to: "backend-v1", method: "POST", path: "/api/admin/refunds" },
+    { from: "frontend", to: "backend-v2", method: "GET", path: "/api/admin/refunds" },
+    { from: "frontend", to: "backend-v1", method: "GET", path: "/api" },
     { from: "frontend", to: "backend-v1", method: "PUT", path: "/api/payments" },
     { from: "frontend", to: "backend-v1", method: "GET", path: "/metrics" },
     // Istio normalizes dot segments before matching: /api/../admin is /admin.
@@ -122,7 +131,9 @@ export function accessMatrixSpecs(policies: () => AuthorizationPolicyObject[], i
         it(`denies ${describeCall(call)}`, () => assert.equal(decide(policies(), call, principal()), "DENY"));
     }
     if (requestPrincipal === undefined) return;
-    it("denies the internet's calls to the backend without a valid token (JWTs are validated here)", () => {
-        for (const call of ALLOWED.filter((c) => c.from === "ingress" && c.to.startsWith("backend"))) assert.equal(decide(policies(), call), "DENY", describeCall(call));
+    it("denies the internet's calls to the backend without a valid token, the frontend's on a user's behalf too (JWTs are validated here)", () => {
+        const calls = ALLOWED.filter((c) => TOKEN_FORWARDERS.includes(c.from) && c.to.startsWith("backend"));
+        assert.deepEqual([...new Set(calls.map((c) => c.from))], ["ingress", "frontend"]);
+        for (const call of calls) assert.equal(decide(policies(), call), "DENY", describeCall(call));
     });
 }

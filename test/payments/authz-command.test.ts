@@ -24,15 +24,18 @@ async function authzOn(stack: "dev" | "prod", ...argv: string[]): Promise<Answer
 }
 
 const FRONTEND = principals.frontend;
+/** prod validates JWTs: the frontend forwards its user's token (docs/payments.md, app contract). */
+const USER_TOKEN = ["--request-principal", "https://auth.dodopayments.com/user-1"];
 
 describe("authz command on the rendered prod stack", function () {
     this.timeout(60_000);
 
     describe("Done when", () => {
-        it("ALLOW: frontend-sa GET /api/payments on backend:3000", async () => {
-            const d = await authz("--from", FRONTEND, "--to", "dodo-payments/backend", "--port", "3000", "--method", "GET", "--path", "/api/payments");
+        it("ALLOW: frontend-sa GET /api/payments on backend:3000, with its user's token", async () => {
+            const d = await authz("--from", FRONTEND, "--to", "dodo-payments/backend", "--port", "3000", "--method", "GET", "--path", "/api/payments", ...USER_TOKEN);
             assert.deepEqual([d.decision, d.policy], ["ALLOW", "dodo-payments/allow-frontend-to-backend"]);
             assert.match(d.reason, /stands for backend-v1, backend-v2, which all answer ALLOW/);
+            assert.equal((await authz("--from", FRONTEND, "--to", "dodo-payments/backend", "--port", "3000", "--method", "GET", "--path", "/api/payments")).decision, "DENY", "without a token");
         });
 
         it("ALLOW: backend-sa to postgres:5432", async () => {
@@ -76,6 +79,30 @@ describe("authz command on the rendered prod stack", function () {
                 assert.match(d.reason, /no rule matched .*dodo-payments\/allow-ingress-to-backend/);
             });
 
+            it(`${stack}: DENY the frontend -> backend POST /api/admin/refunds, even with its user's token (the review's case)`, async () => {
+                const render = await renderCached(stack);
+                const issuer = (render.manifests.find((m) => m.kind === "RequestAuthentication")?.spec as { jwtRules?: { issuer: string }[] } | undefined)?.jwtRules?.[0]?.issuer;
+                const ask = async (path: string) => {
+                    const token = issuer ? ["--request-principal", `${issuer}/user-1`] : [];
+                    const r = await runAuthzCli(["--stack", stack, "--from", FRONTEND, "--to", "dodo-payments/backend-v1", "--port", "3000", "--method", "POST", "--path", path, ...token], async () => render.manifests);
+                    assert.equal(r.code, 0, r.stderr);
+                    return JSON.parse(r.stdout) as Answer;
+                };
+                const admin = await ask("/api/admin/refunds");
+                assert.deepEqual([admin.decision, admin.policy], ["DENY", null]);
+                assert.match(admin.reason, /no rule matched .*dodo-payments\/allow-frontend-to-backend/);
+                assert.deepEqual([(await ask("/api/payments")).decision, (await ask("/api/payments")).policy], ["ALLOW", "dodo-payments/allow-frontend-to-backend"]);
+            });
+
+            it(`${stack}: the gateway, and the frontend's sidecar, answer 400 to an escaped slash, so GET /api/payments/x%2F..%2Fadmin%2Frefunds never reaches the backend`, async () => {
+                const d = await fromEdge("GET", "/api/payments/x%2F..%2Fadmin%2Frefunds");
+                assert.deepEqual([d.decision, d.policy], ["DENY", null]);
+                assert.match(d.reason, /the caller's own proxy answers 400 \(route dodo-payments\/payments-edge#reject-escaped-slashes/);
+                const render = await renderCached(stack);
+                const r = await runAuthzCli(["--stack", stack, "--from", FRONTEND, "--to", "dodo-payments/backend-v1", "--port", "3000", "--method", "GET", "--path", "/api/payments/x%2F..%2Fadmin%2Frefunds"], async () => render.manifests);
+                assert.match((JSON.parse(r.stdout) as Answer).reason, /the caller's own proxy answers 400 \(route dodo-payments\/backend-canary#reject-escaped-slashes/);
+            });
+
             it(`${stack}: ALLOW the payment paths (POST /api/payments, GET /api/payments/<id>)`, async () => {
                 for (const [method, path] of [["POST", "/api/payments"], ["GET", "/api/payments/pay_123"], ["GET", "/api/payments"]]) {
                     const d = await fromEdge(method, path);
@@ -105,6 +132,13 @@ describe("authz command on the rendered prod stack", function () {
             assert.match(cell(withToken, "3000 POST /api/admin/refunds"), /DENY/);
             const noToken = rows.find((l) => l.startsWith("| istio-ingress/istio-ingressgateway"))!;
             assert.match(cell(noToken, "3000 POST /api/payments"), /DENY/);
+            assert.match(cell(withToken, "3000 GET /api/payments/x%2F..%2Fadmin%2Frefunds"), /DENY · refused by the caller's proxy \(reject-escaped-slashes\)/);
+            // The frontend's row, with its user's token: the public API, and no admin path.
+            const frontend = rows.find((l) => l.startsWith("| dodo-payments/frontend + token of https://auth.dodopayments.com"))!;
+            assert.match(cell(frontend, "3000 POST /api/payments"), /ALLOW · allow-frontend-to-backend/);
+            assert.match(cell(frontend, "3000 POST /api/admin/refunds"), /DENY · no rule matched/);
+            assert.match(cell(frontend, "3000 GET /api/admin/refunds"), /DENY · no rule matched/);
+            assert.match(cell(frontend, "3000 GET /api/payments/x%2F..%2Fadmin%2Frefunds"), /DENY · refused by the caller's proxy \(reject-escaped-slashes\)/);
         });
     });
 
@@ -117,13 +151,13 @@ describe("authz command on the rendered prod stack", function () {
     });
 
     it("answers with the path Envoy sees under the mesh's MERGE_SLASHES normalization", async () => {
-        const get = async (p: string) => (await authz("--from", FRONTEND, "--to", "dodo-payments/backend-v1", "--port", "3000", "--method", "GET", "--path", p)).decision;
+        const get = async (p: string) => (await authz("--from", FRONTEND, "--to", "dodo-payments/backend-v1", "--port", "3000", "--method", "GET", "--path", p, ...USER_TOKEN)).decision;
         assert.equal(await get("/api/%2E./admin"), "DENY", "Envoy sees /admin");
         assert.equal(await get("/api/../admin"), "DENY");
         assert.equal(await get("//api/payments"), "ALLOW", "Envoy sees /api/payments");
         assert.equal(await get("/api\\payments"), "ALLOW");
         assert.equal(await get("/%61pi/payments"), "ALLOW");
-        assert.equal(await get("/api"), "ALLOW", "the edge routes a bare /api to the backend too");
+        assert.equal(await get("/api"), "DENY", "a bare /api is not in the public API");
         assert.equal(await get("/api%2Fpayments"), "DENY", "%2F stays encoded: one segment, not under /api/");
     });
 
@@ -133,7 +167,7 @@ describe("authz command on the rendered prod stack", function () {
                 ? { ...o, spec: { ...(o.spec as object), selector: { matchLabels: { app: "backend", version: "v1" } } } }
                 : o,
         );
-        const r = await runAuthzCli(["--stack", "prod", "--from", FRONTEND, "--to", "dodo-payments/backend", "--port", "3000", "--path", "/api/payments"], async () => manifests);
+        const r = await runAuthzCli(["--stack", "prod", "--from", FRONTEND, "--to", "dodo-payments/backend", "--port", "3000", "--path", "/api/payments", ...USER_TOKEN], async () => manifests);
         assert.equal(r.code, 2);
         assert.match(r.stderr, /stands for backend-v1, backend-v2, which answer differently \(backend-v1: ALLOW, backend-v2: DENY\)/);
     });

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import { evaluateRequest } from "../../components/istio/authz";
 import { authorizationPolicy } from "../../components/istio/builders";
 import { AuthorizationPolicyObject } from "../../components/istio/types";
+import { defaultEdge } from "../../components/payments/edge-settings";
 import { authorizationPolicies } from "../../components/payments/security";
 import { accessMatrixSpecs, CALLERS, decide } from "./access";
 
@@ -9,6 +10,12 @@ describe("payments authorization (built policies)", () => {
     const policies = (): AuthorizationPolicyObject[] => authorizationPolicies();
 
     describe("access matrix", () => accessMatrixSpecs(policies));
+
+    describe("access matrix with JWT validation (prod's default)", () => {
+        const issuer = "https://auth.dodopayments.com";
+        const jwt = { issuer, audiences: ["payments-api"], requestPrincipals: [`${issuer}/*`] };
+        accessMatrixSpecs(() => authorizationPolicies(true, { ...defaultEdge(), jwt }), true, () => `${issuer}/user-1`);
+    });
 
     it("is default-deny: removing an ALLOW policy denies its edge", () => {
         const without = policies().filter((p) => p.metadata.name !== "allow-frontend-to-backend");

@@ -4,7 +4,7 @@ import { KubeObject } from "../../components/k8s";
 import { gatewaySelector } from "../../components/mesh/builders";
 import { backendReplicaBounds, PaymentsManifests, paymentsManifests } from "../../components/payments/manifests";
 import { CLUSTER_DNS } from "../../components/payments/security";
-import { backendRoutes, edgeGateway, edgeVirtualService, HSTS_VALUE, ingressRateLimit, ROUTE_POLICY } from "../../components/payments/traffic";
+import { backendRoutes, edgeGateway, edgeVirtualService, ESCAPED_SLASH_PATH_REGEX, HSTS_VALUE, ingressRateLimit, ROUTE_POLICY } from "../../components/payments/traffic";
 import { postgresStatefulSet } from "../../components/payments/workloads";
 import { collectorHost, JAEGER_COLLECTOR } from "../../components/tracing";
 import { manifestsFor, membershipOn, paymentsConfig } from "./fixtures";
@@ -257,9 +257,21 @@ describe("payments builders", () => {
             assert.deepEqual(last.route![0].destination, { host: "frontend-service.dodo-payments.svc.cluster.local", port: { number: 80 } });
         });
 
+        it("answers 400 itself, before every other route, to a path with an escaped / or \\ in any case, at the edge and in the mesh", () => {
+            for (const name of ["payments-edge", "backend-canary"]) {
+                const first = (find(m, "VirtualService", name).spec as VirtualServiceSpec).http![0];
+                assert.deepEqual([first.name, first.directResponse?.status, first.route], ["reject-escaped-slashes", 400, undefined], name);
+                assert.deepEqual(first.match, [{ uri: { regex: ESCAPED_SLASH_PATH_REGEX } }], "the URI alone: no method or header lets a request around it");
+            }
+            // Envoy's safe_regex must match the whole path (query excluded); RE2 reads this one as JavaScript does.
+            const re = new RegExp(`^(?:${ESCAPED_SLASH_PATH_REGEX})$`);
+            for (const p of ["/api/payments/x%2F..%2Fadmin%2Frefunds", "/api/payments/x%2f", "/x%5Cy", "/%5c"]) assert.ok(re.test(p), p);
+            for (const p of ["/api/payments/pay_123", "/api/payments/%252F", "/api/payments/%2", "/a%2Eb"]) assert.equal(re.test(p), false, p);
+        });
+
         it("retries frontend reads on 5xx but other methods (a form POST) only when never sent", () => {
             const vs = find(m, "VirtualService", "payments-edge").spec as VirtualServiceSpec;
-            const fe = vs.http!.filter((r) => r.route![0].destination.host.startsWith("frontend-service"));
+            const fe = vs.http!.filter((r) => r.route?.[0].destination.host.startsWith("frontend-service"));
             assert.deepEqual(fe.map((r) => r.name), ["frontend-read", "frontend"]);
             const methods = fe[0].match!.map((mm) => (mm.method && "exact" in mm.method ? mm.method.exact : "*"));
             assert.deepEqual([...new Set(methods)].sort(), ["GET", "HEAD"]);
@@ -316,17 +328,17 @@ describe("payments builders", () => {
                 const stripped = vs.http!.filter((r) => r.headers?.request?.remove?.includes("x-canary")).map((r) => r.name);
                 if (!edgeHeader) {
                     assert.deepEqual(pinned, [], "no edge route matches x-canary");
-                    assert.deepEqual(stripped, vs.http!.map((r) => r.name), "every edge route removes it, so the frontend cannot pass it on");
+                    assert.deepEqual(stripped, vs.http!.filter((r) => r.route).map((r) => r.name), "every forwarding edge route removes it, so the frontend cannot pass it on");
                 } else {
                     assert.deepEqual(pinned.map((r) => r.name), ["api-canary-read", "api-canary-write"], env);
                     assert.deepEqual(stripped, [], env);
                 }
                 // Inside the mesh the header always pins to v2.
                 const mesh = find(manifestsFor(env), "VirtualService", "backend-canary").spec as VirtualServiceSpec;
-                assert.deepEqual(mesh.http!.slice(0, 2).map((r) => r.name), ["api-canary-read", "api-canary-write"], env);
+                assert.deepEqual(mesh.http!.slice(0, 3).map((r) => r.name), ["reject-escaped-slashes", "api-canary-read", "api-canary-write"], env);
             }
             const edge = edgeVirtualService({ host: "pay.dodopayments.com", environment: "prod", canaryWeight: 0, canaryHeader: false }).spec;
-            assert.ok(edge.http!.every((r) => r.route!.every((d) => d.destination.subset !== "v2" || d.weight === 0)), "at weight 0 nothing at the edge reaches v2");
+            assert.ok(edge.http!.every((r) => (r.route ?? []).every((d) => d.destination.subset !== "v2" || d.weight === 0)), "at weight 0 nothing at the edge reaches v2");
         });
 
         it("sends x-canary: always to v2 first, whatever the weight", () => {
@@ -359,7 +371,7 @@ describe("payments builders", () => {
             // Every subset a route names exists.
             for (const name of ["payments-edge", "backend-canary"]) {
                 for (const r of (find(m, "VirtualService", name).spec as VirtualServiceSpec).http!) {
-                    for (const d of r.route!.filter((x) => x.destination.subset)) assert.ok(dr.subsets.some((sb: Obj) => sb.name === d.destination.subset), `${name} ${r.name}`);
+                    for (const d of (r.route ?? []).filter((x) => x.destination.subset)) assert.ok(dr.subsets.some((sb: Obj) => sb.name === d.destination.subset), `${name} ${r.name}`);
                 }
             }
         });
@@ -378,9 +390,12 @@ describe("payments builders", () => {
         const routes = backendRoutes({ canaryWeight: 10 });
         const methodsOf = (r: HttpRoute) => r.match!.map((mm) => (mm.method && "exact" in mm.method ? mm.method.exact : "*"));
 
-        it("puts a timeout on every route, edge and mesh", () => {
+        it("puts a timeout on every route that forwards, edge and mesh", () => {
             for (const name of ["payments-edge", "backend-canary"]) {
-                for (const r of (find(m, "VirtualService", name).spec as VirtualServiceSpec).http!) assert.ok(r.timeout, `${name} ${r.name}`);
+                const http = (find(m, "VirtualService", name).spec as VirtualServiceSpec).http!;
+                for (const r of http.filter((x) => !x.directResponse)) assert.ok(r.timeout, `${name} ${r.name}`);
+                // The one route that answers itself forwards nothing to wait for.
+                assert.deepEqual(http.filter((x) => x.directResponse).map((x) => x.name), ["reject-escaped-slashes"]);
             }
         });
 

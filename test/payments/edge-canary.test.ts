@@ -16,6 +16,7 @@ describe("x-canary at the edge, per stack file", () => {
     it("prod's edge neither routes on x-canary nor forwards it (Pulumi.prod.yaml turns it off)", async () => {
         const http = (await edge("prod")).http!;
         assert.equal(http.filter((r) => r.match?.some((m) => m.headers?.["x-canary"])).length, 0);
-        for (const r of http) assert.ok(r.headers?.request?.remove?.includes("x-canary"), r.name);
+        for (const r of http.filter((x) => x.route)) assert.ok(r.headers?.request?.remove?.includes("x-canary"), r.name);
+        assert.deepEqual(http.filter((x) => !x.route).map((x) => [x.name, x.directResponse?.status]), [["reject-escaped-slashes", 400]], "the only route that does not forward answers itself");
     });
 });

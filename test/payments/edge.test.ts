@@ -16,9 +16,12 @@ const JWT_EDGE: EdgeConfig = {
     jwt: { issuer: ISSUER, jwksUri: `${ISSUER}/.well-known/jwks.json`, audiences: ["payments-api"], requestPrincipals: [`${ISSUER}/*`] },
 };
 
-function fromGateway(edge: EdgeConfig, method: string, path: string, principal?: string): string {
+const FRONTEND_PRINCIPAL = "cluster.local/ns/dodo-payments/sa/frontend-sa";
+
+/** A call to backend-v1 from `from`, carrying a valid token of `principal` when given. */
+function toBackend(from: string, edge: EdgeConfig, method: string, path: string, principal?: string): string {
     return evaluateRequest(authorizationPolicies(true, edge), {
-        source: { principal: INGRESS_GATEWAY_PRINCIPAL },
+        source: { principal: from },
         destination: { namespace: "dodo-payments", labels: { app: "backend", version: "v1" } },
         port: 3000,
         method,
@@ -27,12 +30,15 @@ function fromGateway(edge: EdgeConfig, method: string, path: string, principal?:
     }).decision;
 }
 
+const fromGateway = (edge: EdgeConfig, method: string, path: string, principal?: string): string => toBackend(INGRESS_GATEWAY_PRINCIPAL, edge, method, path, principal);
+const fromFrontend = (edge: EdgeConfig, method: string, path: string, principal?: string): string => toBackend(FRONTEND_PRINCIPAL, edge, method, path, principal);
+
 describe("edge: the public API only", () => {
     describe("payments.edge.publicApi", () => {
         it("refuses entries that would admit the whole API, leave /api, or not survive normalization, naming the key", () => {
             const bad: [string, RegExp][] = [
-                ["POST /api/*", /admits the whole API/],
-                ["GET /api/{**}", /admits the whole API/],
+                ["POST /api/*", /admits POST \/api\/admin: the operators' API/],
+                ["GET /api/{**}", /admits GET \/api\/admin: the operators' API/],
                 ["GET /admin", /is not "<METHOD> <path>"/],
                 ["get /api/payments", /is not "<METHOD> <path>"/],
                 ["GET /api/pay%2Fments", /is not "<METHOD> <path>"/],
@@ -42,8 +48,33 @@ describe("edge: the public API only", () => {
             ];
             for (const [entry, message] of bad) assert.match(publicApiRouteProblem(entry) ?? "", message, entry);
             const ps = problems("dev", { "dodo-platform:payments.edge.publicApi": ["GET /api/payments", "POST /api/*"] });
-            assert.ok(ps.some((p) => /^dodo-platform:payments\.edge\.publicApi: \[1\] "POST \/api\/\*" admits the whole API/.test(p)), ps.join("\n"));
+            assert.ok(ps.some((p) => /^dodo-platform:payments\.edge\.publicApi: \[1\] "POST \/api\/\*" admits POST \/api\/admin/.test(p)), ps.join("\n"));
             assert.match(problems("dev", { "dodo-platform:payments.edge.publicApi": [] }).join("\n"), /payments\.edge\.publicApi: must list at least one/);
+        });
+
+        it("refuses every entry that reaches the operators' API, however it is spelled, naming the key", () => {
+            // The review's sidesteps of the whole-API refusal, each admitting /api/admin/...
+            const sidesteps: [string, RegExp][] = [
+                ["GET /api/{*}/{**}", /admits GET \/api\/admin\/refunds: the operators' API \(\/api\/admin\) is for in-mesh callers only/],
+                ["DELETE /api/{*}/{**}", /admits DELETE \/api\/admin\/refunds/],
+                ["GET /api/{*}", /admits GET \/api\/admin:/],
+                ["POST /api/admin", /admits POST \/api\/admin:/],
+                // Not among the evaluator's probes: caught by the rules beside it.
+                ["GET /api/{*}/summary", /matches any first segment after \/api \(admin among them\): the first segment after \/api must be a literal name/],
+                ["POST /api/admin/users", /opens \/api\/admin, the operators' API, to the internet/],
+                ["GET /api/Admin/{*}", /opens \/api\/admin/],
+                ["GET /api", /names \/api itself/],
+                // Root wildcards: every path, /api/admin among them.
+                ["GET /*", /"GET \/\*" starts with a wildcard, which admits every path \(\/api\/admin among them\)/],
+                ["POST /{**}", /starts with a wildcard/],
+                ["GET /{*}/payments", /starts with a wildcard/],
+            ];
+            for (const [entry, message] of sidesteps) {
+                assert.match(publicApiRouteProblem(entry) ?? "", message, entry);
+                const ps = problems("prod", { "dodo-platform:payments.edge.publicApi": ["GET /api/payments", entry] });
+                assert.ok(ps.some((p) => p.startsWith(`dodo-platform:payments.edge.publicApi: [1] "${entry}"`)), `${entry}: ${ps.join("\n")}`);
+            }
+            for (const ok of ["GET /api/payments/{*}/{**}", "GET /api/payments/*", "POST /api/payments/{*}/refunds", "GET /api/administrators-guide"]) assert.equal(publicApiRouteProblem(ok), undefined, ok);
         });
 
         it("becomes one operation per method set, so a method never leaks to another path", () => {
@@ -65,9 +96,16 @@ describe("edge: the public API only", () => {
             assert.equal(fromGateway(edge, "GET", "/api/payments/pay_123/refunds"), "DENY", "{*} is one segment");
         });
 
-        it("leaves the frontend's own calls to the backend as they were", () => {
-            const frontend = authorizationPolicies(true, JWT_EDGE).find((p) => p.metadata.name === "allow-frontend-to-backend")!;
-            assert.deepEqual(frontend.spec.rules![0].to![0].operation.paths, ["/api", "/api/*"]);
+        it("gives the frontend the public API only, and with JWT on only with the user's token", () => {
+            const rule = (edge: EdgeConfig) => authorizationPolicies(true, edge).find((p) => p.metadata.name === "allow-frontend-to-backend")!.spec.rules!;
+            const gateway = (edge: EdgeConfig) => authorizationPolicies(true, edge).find((p) => p.metadata.name === "allow-ingress-to-backend")!.spec.rules!;
+            for (const edge of [{ publicApi: JWT_EDGE.publicApi }, JWT_EDGE]) assert.deepEqual(rule(edge)[0].to, gateway(edge)[0].to);
+            assert.deepEqual(rule(JWT_EDGE)[0].from, [{ source: { principals: [FRONTEND_PRINCIPAL], requestPrincipals: [`${ISSUER}/*`] } }]);
+            assert.deepEqual(rule({ publicApi: JWT_EDGE.publicApi })[0].from, [{ source: { principals: [FRONTEND_PRINCIPAL] } }]);
+            assert.equal(fromFrontend(JWT_EDGE, "POST", "/api/admin/refunds", `${ISSUER}/user-1`), "DENY", "the review's case: admin through the frontend");
+            assert.equal(fromFrontend(JWT_EDGE, "POST", "/api/payments"), "DENY", "no user token");
+            assert.equal(fromFrontend(JWT_EDGE, "POST", "/api/payments", `${ISSUER}/user-1`), "ALLOW");
+            assert.equal(fromFrontend({ publicApi: JWT_EDGE.publicApi }, "POST", "/api/admin/refunds"), "DENY");
         });
     });
 

@@ -82,7 +82,7 @@ for (const stack of ["dev", "staging", "prod"] as const) {
                 const split = one(render, "VirtualService", name).spec.http.find((r: Obj) => r.name === "api-write");
                 assert.deepEqual(split.route.map((d: Obj) => d.weight), [100 - weight, weight], `${name} in ${stack}`);
             }
-            const env = one(render, "VirtualService", "payments-edge").spec.http[0].headers.request.set["x-dodo-environment"];
+            const env = one(render, "VirtualService", "payments-edge").spec.http.find((r: Obj) => r.name === "api-read").headers.request.set["x-dodo-environment"];
             assert.equal(env, stack);
         });
 
