@@ -2,9 +2,9 @@
 // quoted scalars, `[]`/`{}` and one-line flow sequences of scalars, literal block scalars.
 // Anything else (anchors, aliases, tags, folded or multi-line scalars, flow mappings, escapes
 // beyond JSON's, duplicate keys, tabs in indentation) answers UNSUPPORTED, and the caller hands
-// the document to js-yaml, which then decides, or reports the error. Plain scalars are resolved by
-// js-yaml's own core-schema tags, so both paths give the same values (test/policy/load-yaml.test.ts
-// compares them).
+// the document to js-yaml, which then decides, or reports the error. Plain scalars are resolved as
+// Kubernetes resolves them, by the resolver js-yaml's schema uses too (kube-scalars.ts), so both
+// paths give the same values (test/policy/load-yaml.test.ts compares them).
 import { Unsupported, fromNonBlank, inlineScalar, isBlank, no, resolvePlain, skipBlank, startsWithIndicator } from "./yaml-scalars";
 
 export const UNSUPPORTED: unique symbol = Symbol("unsupported by the block fast path");

@@ -1,10 +1,12 @@
-// Multi-document Kubernetes YAML to objects with the line each starts on, for policy-check.
+// Multi-document Kubernetes YAML to objects with the line each starts on, for policy-check, with
+// plain scalars read as Kubernetes reads them (YAML 1.1 booleans and octals: kube-scalars.ts).
 // js-yaml's event parser: about ten times the speed of the `yaml` package's document model on
 // rendered manifests (npm run bench), with node offsets from which the lines are computed.
 import { EVENT_ID, YAMLException, constructFromEvents, parseEvents } from "js-yaml";
 import type { Event } from "js-yaml";
 import type { KubeObject } from "../../policy/rules/types";
 import { UNSUPPORTED, parseBlockDocument } from "./block-yaml";
+import { KUBE_SCHEMA, mergeKeyOffset } from "./kube-scalars";
 
 /** A usage or input problem: printed as one line, exit code 2, never a stack trace. */
 export class InputError extends Error {}
@@ -102,7 +104,13 @@ function jsYamlDocs(text: string, file: string, firstNumber: number, lineOffset:
     let values: unknown[];
     try {
         events = parseEvents(text, { filename: file, maxDepth: LIMITS.maxDepth });
-        values = constructFromEvents(events, { source: text, filename: file, maxAliases: LIMITS.maxAliases });
+        const merge = mergeKeyOffset(events, text);
+        if (merge >= 0) {
+            const line = lineIndex(text)(merge);
+            throw new InputError(`${file}: merge key "<<" in document ${documentAt(text, merge) + firstNumber - 1} at line ${line + lineOffset}: not supported (Kubernetes applies it in document order, unlike YAML's merge); write the keys out`);
+        }
+        // Plain scalars as the API server reads them (kube-scalars.ts): `privileged: yes` is true.
+        values = constructFromEvents(events, { source: text, filename: file, maxAliases: LIMITS.maxAliases, schema: KUBE_SCHEMA });
     } catch (e) {
         if (!(e instanceof YAMLException)) throw e;
         const at = e.mark ? ` at line ${e.mark.line + 1 + lineOffset}, column ${e.mark.column + 1}` : "";

@@ -1,34 +1,16 @@
-// One-line YAML scalars for the block fast path (block-yaml.ts): plain scalars resolved by js-yaml's
-// own core-schema tags, quoted scalars with JSON's escapes, `[]`, `{}` and one-line flow sequences.
-// Anything else throws Unsupported, and the document goes to js-yaml.
-import { NOT_RESOLVED, boolCoreTag, floatCoreTag, intCoreTag, nullCoreTag } from "js-yaml";
-import type { ScalarTagDefinition } from "js-yaml";
+// One-line YAML scalars for the block fast path (block-yaml.ts): plain scalars resolved as
+// Kubernetes resolves them (kube-scalars.ts), quoted scalars with JSON's escapes, `[]`, `{}` and
+// one-line flow sequences. Anything else throws Unsupported, and the document goes to js-yaml.
+import { resolveKubePlain } from "./kube-scalars";
 
 export class Unsupported extends Error {}
 export const no = (): never => {
     throw new Unsupported();
 };
 
-/** js-yaml's CORE_SCHEMA implicit tags, in its order; each may resolve a plain scalar, else it is a string. */
-const CORE_TAGS: readonly ScalarTagDefinition[] = [nullCoreTag, boolCoreTag, intCoreTag, floatCoreTag];
-/** The tags to try by first character, as js-yaml's composer dispatches them (Schema.resolveImplicitScalarTag). */
-const ANY_FIRST_CHAR = CORE_TAGS.filter((t) => t.implicitFirstChars === null);
-const BY_FIRST_CHAR = new Map<string, ScalarTagDefinition[]>();
-for (const tag of CORE_TAGS) {
-    for (const c of tag.implicitFirstChars ?? []) BY_FIRST_CHAR.set(c, CORE_TAGS.filter((t) => t.implicitFirstChars === null || t.implicitFirstChars.includes(c)));
-}
-
-/** Characters no number holds; numbers start with a digit, sign or dot, so "100m" or "1.30.4-distroless" skip the resolvers. */
-const NOT_NUMERIC = /[^0-9a-fA-FoxX._+-]/;
-
+/** A plain scalar's value as Kubernetes reads it (`yes` is true, `0777` is 511); the merge key `<<` is js-yaml's to refuse. */
 export function resolvePlain(s: string): unknown {
-    const c = s.charCodeAt(0);
-    if (c >= 48 && c <= 57 && NOT_NUMERIC.test(s)) return s;
-    for (const tag of BY_FIRST_CHAR.get(s.charAt(0)) ?? ANY_FIRST_CHAR) {
-        const v = tag.resolve(s, false, tag.tagName);
-        if (v !== NOT_RESOLVED) return v;
-    }
-    return s;
+    return resolveKubePlain(s);
 }
 
 /** Characters that start something other than a one-line plain scalar. */

@@ -163,6 +163,14 @@ describe("rendered-chart check: reading helm's output", () => {
         assert.deepEqual(r.duplicateKeys, [{ template: "gateway/templates/deployment.yaml", line: 9, key: "part-of" }]);
     });
 
+    it("reads YAML 1.1 booleans a template writes as the API server does (hostNetwork: yes is true)", () => {
+        const pod = "---\n# Source: c/templates/pod.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    a: \"yes\"\nspec:\n  hostNetwork: yes\n  containers:\n  - name: c\n    securityContext:\n      privileged: On\n      readOnlyRootFilesystem: off\n";
+        const o = readRendered(pod, "out/p.yaml", "r").objects[0]!.object as unknown as { metadata: { annotations: unknown }; spec: { hostNetwork: unknown; containers: { securityContext: unknown }[] } };
+        assert.equal(o.spec.hostNetwork, true);
+        assert.deepEqual(o.spec.containers[0]!.securityContext, { privileged: true, readOnlyRootFilesystem: false });
+        assert.deepEqual(o.metadata.annotations, { a: "yes" });
+    });
+
     it("refuses a document that is not a Kubernetes object, naming the file and line", () => {
         assert.throws(() => readRendered("---\n# Source: c/templates/x.yaml\nfoo: bar\n", "out/x.yaml", "r"), /out\/x\.yaml:3: a document with no apiVersion\/kind/);
         assert.throws(() => readRendered("---\nkind: [\n", "out/x.yaml", "r"), /out\/x\.yaml:2: invalid YAML/);

@@ -9,6 +9,7 @@ import type { KubeObject } from "../../../policy/rules/types";
 import { load, YAMLException } from "js-yaml";
 import { buildGoTool } from "../engine-tools/build";
 import { goToolSpec } from "../engine-tools/specs";
+import { KUBE_SCHEMA } from "../kube-scalars";
 import { REPO_ROOT } from "../stack-config";
 import { ChartRelease, helmTemplateArgs } from "./releases";
 import type { ChartSource } from "./sources";
@@ -67,14 +68,15 @@ export function readRendered(text: string, file: string, release: string): { obj
             const line = start + first + 1;
             const doc = body.join("\n");
             try {
-                load(doc);
+                load(doc, { schema: KUBE_SCHEMA });
             } catch (e) {
                 if (!(e instanceof YAMLException) || !/duplicated mapping key/.test(e.reason)) throw new Error(`${file}:${line}: invalid YAML: ${(e as Error).message}`);
                 const at = start + (e.mark?.line ?? 0);
                 const key = /^\s*(?:-\s+)?("[^"]*"|'[^']*'|[^:]+):/.exec(lines[at] ?? "")?.[1]?.replace(/^["']|["']$/g, "") ?? "?";
                 duplicateKeys.push({ template: templateOf(line), line: at + 1, key });
             }
-            const value = load(doc, { json: true }) as KubeObject | null;
+            // Scalars as the API server reads them: `hostNetwork: yes` is true (kube-scalars.ts).
+            const value = load(doc, { json: true, schema: KUBE_SCHEMA }) as KubeObject | null;
             if (!value || typeof value !== "object" || typeof value.kind !== "string" || typeof value.apiVersion !== "string") {
                 throw new Error(`${file}:${line}: a document with no apiVersion/kind, so not a Kubernetes object`);
             }
