@@ -6,7 +6,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CHARTS, UNREVISIONED_ISTIO_VERSION } from "../../components/versions";
-import { apiVersionsOf } from "../../scripts/lib/rendered-charts";
 import { chartName, ChartRelease, helmTemplateArgs, releasesOf, RELEASE_TYPE } from "../../scripts/lib/rendered-charts/releases";
 import { readRendered, templateOfLine } from "../../scripts/lib/rendered-charts/render";
 import { chartSource, SourceOptions } from "../../scripts/lib/rendered-charts/sources";
@@ -58,11 +57,6 @@ describe("rendered-chart check: Releases and the helm command", () => {
         assert.equal(chartName(release({ chart: "oci://111122223333.dkr.ecr.ap-south-1.amazonaws.com/helm-charts/alloy" })), "alloy");
         assert.equal(chartName(release({ chart: "/charts/cert-manager-v1.21.1.tgz", version: "v1.21.1" })), "cert-manager");
         assert.equal(chartName(release({ chart: "/charts/kube-prometheus-stack-88.5.3.tgz", version: "88.5.3" })), "kube-prometheus-stack");
-    });
-
-    it("asks the cluster for the custom APIs the program itself uses", () => {
-        const objs = [{ apiVersion: "v1", kind: "Service" }, { apiVersion: "apps/v1", kind: "Deployment" }, { apiVersion: "security.istio.io/v1", kind: "PeerAuthentication" }, { apiVersion: "cert-manager.io/v1", kind: "Certificate" }, { apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy" }];
-        assert.deepEqual(apiVersionsOf(objs), ["cert-manager.io/v1", "security.istio.io/v1"]);
     });
 });
 

@@ -8,6 +8,7 @@ import type { ResourceRecord } from "../../../policy/check";
 import type { Environment, KubeObject } from "../../../policy/rules/types";
 import { ToolBuildError } from "../validate-tools";
 import { ChartVerdict, formatChartVerdict, judgeCharts, passes, ReleaseRender, SkippedRelease } from "./judge";
+import { apiVersionsFor, installOrder, OrderedResource, releasesInstalledBefore } from "./capabilities";
 import { chartName, releasesOf } from "./releases";
 import { helmBinary, renderRelease } from "./render";
 import { runFixtureSelfCheck } from "./self-check";
@@ -16,11 +17,11 @@ import { chartSource, istioModuleCharts, SourceOptions } from "./sources";
 export interface StackChartsInput {
     stack: string;
     env: Environment;
-    /** The synth's resources (out/<stack>/resources.json): the Releases and their values. */
-    resources: readonly ResourceRecord[];
+    /** The synth's resources (out/<stack>/resources.json): the Releases, their values and what each depends on. */
+    resources: readonly (ResourceRecord & OrderedResource)[];
     /** The program's own Kubernetes objects (out/<stack>/manifests.yaml). */
     manifests: readonly KubeObject[];
-    /** Capabilities.KubeVersion for every chart: the stack's cluster.kubernetesVersion. */
+    /** Capabilities.KubeVersion for every chart: the stack's cluster.kubernetesVersion (components/versions.ts DEFAULT_KUBERNETES_VERSION unless the stack pins another). */
     kubeVersion: string;
     helm: string;
     sources: SourceOptions;
@@ -28,28 +29,28 @@ export interface StackChartsInput {
     outDir: string;
 }
 
-/**
- * The custom APIs the cluster will serve, as far as the stack shows them: every apiVersion the
- * program itself creates objects of. A real install reads them from the API server.
- */
-export function apiVersionsOf(manifests: readonly KubeObject[]): string[] {
-    return [...new Set(manifests.map((m) => m.apiVersion ?? "").filter((v) => v.includes(".") && v.includes("/")))].sort();
-}
-
 export function checkStackCharts(input: StackChartsInput): { renders: ReleaseRender[]; verdict: ChartVerdict } {
-    const renders: ReleaseRender[] = [];
+    const rendered = new Map<string, ReleaseRender>();
     const skipped: SkippedRelease[] = [];
-    const apiVersions = apiVersionsOf(input.manifests);
-    for (const release of releasesOf(input.resources)) {
+    const releases = releasesOf(input.resources);
+    // Each chart sees the APIs the cluster serves when it installs: the CRDs of the Releases installed before it included.
+    const before = releasesInstalledBefore(releases, input.resources);
+    for (const release of installOrder(releases, before)) {
         const chart = `${chartName(release)}${release.version ? ` ${release.version}` : ""}`;
         const source = chartSource(release, input.sources);
         if (source.kind === "unavailable") {
             skipped.push({ release: release.name, chart, why: source.why });
             continue;
         }
+        const earlier = (before.get(release.resource) ?? []).map((r) => rendered.get(r)?.objects.map((o) => o.object) ?? []);
+        const apiVersions = apiVersionsFor(input.manifests, earlier);
         const r = renderRelease({ helm: input.helm, release, source, kubeVersion: input.kubeVersion, apiVersions, outFile: path.join(input.outDir, `${release.name}.yaml`) });
-        renders.push({ release: release.name, chart, from: source.from, objects: r.objects, duplicateKeys: r.duplicateKeys, seconds: r.seconds });
+        rendered.set(release.resource, { release: release.name, chart, from: source.from, objects: r.objects, duplicateKeys: r.duplicateKeys, seconds: r.seconds });
     }
+    // The report lists the Releases in the synth's order.
+    const renders = releases.flatMap((r) => rendered.get(r.resource) ?? []);
+    const position = (name: string) => releases.findIndex((r) => r.name === name);
+    skipped.sort((a, b) => position(a.release) - position(b.release));
     const verdict = judgeCharts(input.manifests, renders, skipped, input.env, shippedPackConfig(input.env));
     return { renders, verdict };
 }

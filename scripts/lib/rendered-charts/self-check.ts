@@ -5,6 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { REPO_ROOT } from "../render";
+import type { KubeObject } from "../../../policy/rules/types";
+import { apiVersionsFor } from "./capabilities";
 import { ChartVerdict, judgeCharts, ReleaseRender } from "./judge";
 import { ChartRelease } from "./releases";
 import { renderRelease } from "./render";
@@ -19,6 +21,16 @@ export const PLANTED = { rule: "k8s-no-privileged", kind: "DaemonSet", namespace
 export function fixtureRelease(): ChartRelease {
     const values = YAML.parse(fs.readFileSync(path.join(FIXTURE_DIR, "release-values.yaml"), "utf8")) as Record<string, unknown>;
     return { resource: "fixture", name: "fixture", namespace: PLANTED.namespace, chart: FIXTURE_CHART, values, skipCrds: false, disableHooks: false };
+}
+
+/**
+ * Capabilities.APIVersions for the fixture, derived as for a stack's Release: the built-in APIs
+ * and the CRDs of a Release installed before it (earlier-crds.yaml: the ServiceMonitor CRD its
+ * gated template needs).
+ */
+export function fixtureApiVersions(): string[] {
+    const earlier = YAML.parseAllDocuments(fs.readFileSync(path.join(FIXTURE_DIR, "earlier-crds.yaml"), "utf8")).map((d) => d.toJS() as KubeObject);
+    return apiVersionsFor([], [earlier]);
 }
 
 /** Templates that render objects (helpers, notes and test hooks do not), as `# Source:` names them. */
@@ -46,7 +58,7 @@ export function selfCheckProblems(render: ReleaseRender, verdict: ChartVerdict, 
 /** Renders the fixture with `helm` and judges it with the built-in defaults (prod, no exemptions). */
 export function runFixtureSelfCheck(helm: string, outDir: string): { render: ReleaseRender; verdict: ChartVerdict; problems: string[] } {
     const release = fixtureRelease();
-    const r = renderRelease({ helm, release, source: { kind: "local", chartRef: FIXTURE_CHART, from: "test/rendered-charts/fixture-chart" }, kubeVersion: "1.35.0", apiVersions: [], outFile: path.join(outDir, "fixture.yaml") });
+    const r = renderRelease({ helm, release, source: { kind: "local", chartRef: FIXTURE_CHART, from: "test/rendered-charts/fixture-chart" }, kubeVersion: "1.35.0", apiVersions: fixtureApiVersions(), outFile: path.join(outDir, "fixture.yaml") });
     const render: ReleaseRender = { release: release.name, chart: "fixture-app 0.3.0", from: "test/rendered-charts/fixture-chart", objects: r.objects, duplicateKeys: r.duplicateKeys, seconds: r.seconds };
     const verdict = judgeCharts([], [render], [], "prod", {});
     return { render, verdict, problems: selfCheckProblems(render, verdict, objectTemplates(FIXTURE_CHART)) };

@@ -9,7 +9,7 @@ import { parsePlatformConfig } from "../../../components/config";
 import { checkStackCharts } from "../../../scripts/lib/rendered-charts";
 import { judgeCharts, ReleaseRender } from "../../../scripts/lib/rendered-charts/judge";
 import { helmBinary, renderRelease } from "../../../scripts/lib/rendered-charts/render";
-import { FIXTURE_CHART, fixtureRelease, objectTemplates, PLANTED, runFixtureSelfCheck } from "../../../scripts/lib/rendered-charts/self-check";
+import { FIXTURE_CHART, fixtureApiVersions, fixtureRelease, objectTemplates, PLANTED, runFixtureSelfCheck } from "../../../scripts/lib/rendered-charts/self-check";
 import { istioModuleCharts, SourceOptions } from "../../../scripts/lib/rendered-charts/sources";
 import { ALL_STACKS, readStackConfig, renderStack } from "../../../scripts/lib/render";
 
@@ -43,11 +43,19 @@ describe("rendered-chart check with the real helm", () => {
 
         it("renders with the values the Release passes: without the planted value nothing fails", () => {
             const release = { ...fixtureRelease(), values: { replicas: 4 } };
-            const r = renderRelease({ helm, release, source: { kind: "local", chartRef: FIXTURE_CHART, from: "fixture" }, kubeVersion: "1.35.0", apiVersions: [], outFile: path.join(out, "clean.yaml") });
+            const r = renderRelease({ helm, release, source: { kind: "local", chartRef: FIXTURE_CHART, from: "fixture" }, kubeVersion: "1.35.0", apiVersions: fixtureApiVersions(), outFile: path.join(out, "clean.yaml") });
             const render: ReleaseRender = { release: "fixture", chart: "fixture-app", from: "fixture", objects: r.objects, duplicateKeys: r.duplicateKeys, seconds: r.seconds };
             assert.deepEqual(judgeCharts([], [render], [], "prod", {}).failures, []);
             const app = r.objects.find((o) => o.object.kind === "Deployment")!.object as { spec: { replicas: number } };
             assert.equal(app.spec.replicas, 4);
+        });
+
+        it("renders what a template gates on Capabilities.APIVersions only when the APIs the stack derives include it", () => {
+            const render = (apiVersions: readonly string[], file: string) => renderRelease({ helm, release: fixtureRelease(), source: { kind: "local", chartRef: FIXTURE_CHART, from: "fixture" }, kubeVersion: "1.35.0", apiVersions, outFile: path.join(out, file) }).objects;
+            const kinds = (objects: ReturnType<typeof render>) => objects.filter((o) => ["ServiceMonitor", "PodDisruptionBudget"].includes(o.object.kind as string)).map((o) => `${o.object.apiVersion} ${o.object.kind}`).sort();
+            // helm's offline defaults: group/versions only, so the Kind-gated PDB falls back and the ServiceMonitor is left out.
+            assert.deepEqual(kinds(render([], "bare.yaml")), ["policy/v1beta1 PodDisruptionBudget"]);
+            assert.deepEqual(kinds(render(fixtureApiVersions(), "served.yaml")), ["monitoring.coreos.com/v1 ServiceMonitor", "policy/v1 PodDisruptionBudget"]);
         });
     });
 
