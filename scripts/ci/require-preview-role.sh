@@ -8,7 +8,7 @@ set -euo pipefail
 
 stack="${1:?usage: require-preview-role.sh <stack>}"
 if ! role=$(pulumi config get --stack "$stack" --path dodo-platform:cluster.previewRoleArn 2>/dev/null) || [ -z "$role" ]; then
-  echo "::error::$stack sets no dodo-platform:cluster.previewRoleArn; set it (and cluster.adminPrincipals) as README \"Identities\" shows"
+  echo "::error::$stack sets no dodo-platform:cluster.previewRoleArn; set it (and cluster.adminPrincipals) as README \"Who can reach the cluster\" shows"
   exit 1
 fi
 caller=$(aws sts get-caller-identity --query Arn --output text)

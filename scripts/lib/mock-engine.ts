@@ -2,6 +2,8 @@
 // its inputs, parent, dependsOn and provider. The offline synth and the test harness share it.
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
+import { MOCK_ACCOUNT, MOCK_DEPLOYER_ROLE, mockCaller } from "./mock-caller";
+import type { MockCaller } from "./mock-caller";
 
 export interface RegisteredResource {
     type: string;
@@ -33,9 +35,7 @@ export interface RunOptions {
 }
 
 export const SECRET = "[secret]";
-export const MOCK_ACCOUNT = "123456789012";
-/** Who "runs Pulumi" under mocks: a role, as a CI deploy job would. */
-export const MOCK_DEPLOYER_ROLE = `arn:aws:iam::${MOCK_ACCOUNT}:role/dodo-platform-deployer`;
+export { MOCK_ACCOUNT, MOCK_DEPLOYER_ROLE, mockCaller };
 
 // How the SDK marks a secret value once it is deserialized in the mock monitor.
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -175,19 +175,21 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>, 
     return { id, state };
 }
 
-function mockCall(token: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
+function mockCall(token: string, inputs: Record<string, unknown>, region: string, caller: MockCaller): Record<string, unknown> {
     switch (token) {
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
             return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["1", "2", "3"].map((z) => `mock-az${z}`), id: region };
         case "aws:index/getRegion:getRegion":
             return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
-        case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { accountId: MOCK_ACCOUNT, arn: `arn:aws:sts::${MOCK_ACCOUNT}:assumed-role/dodo-platform-deployer/ci`, userId: "MOCK:ci", id: MOCK_ACCOUNT };
+        case "aws:index/getCallerIdentity:getCallerIdentity": {
+            const account = caller.session.split(":")[4];
+            return { accountId: account, arn: caller.session, userId: "MOCK:ci", id: account };
+        }
         case "aws:iam/getSessionContext:getSessionContext": {
             const arn = String(inputs.arn ?? "");
             const role = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
             return role
-                ? { arn, issuerArn: `arn:aws:iam::${role[1]}:role/${role[2]}`, issuerName: role[2], sessionName: role[3], issuerId: "MOCK", id: arn }
+                ? { arn, issuerArn: arn === caller.session ? caller.role : `arn:aws:iam::${role[1]}:role/${role[2]}`, issuerName: role[2], sessionName: role[3], issuerId: "MOCK", id: arn }
                 : { arn, issuerArn: arn, issuerName: arn.split("/").pop(), sessionName: "", issuerId: "MOCK", id: arn };
         }
         case "aws:route53/getZone:getZone": {
@@ -240,6 +242,7 @@ function typeAndName(res: pulumi.Resource): string | undefined {
  */
 export async function runProgram(program: () => unknown, options: RunOptions): Promise<ProgramRun> {
     const region = options.config["aws:region"] ?? "ap-south-1";
+    const caller = mockCaller(options.config);
     const seen: { type: string; name: string; inputs: Record<string, unknown>; provider: string; custom: boolean }[] = [];
     const recorded = new Map<string, Recorded>();
     const failures: unknown[] = [];
@@ -252,7 +255,7 @@ export async function runProgram(program: () => unknown, options: RunOptions): P
                 seen.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider ?? "", custom: args.custom ?? true });
                 return mockState(args.type, args.name, args.inputs, region);
             },
-            call: (args) => mockCall(args.token, args.inputs, region),
+            call: (args) => mockCall(args.token, args.inputs, region, caller),
         },
         options.project,
         options.stack,
