@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { gatewayDrainValues, gatewayService, gatewayValues, nlbAnnotations } from "../../components/mesh/builders";
-import { DRAIN_MARGIN_SECONDS, GATEWAY_NLB_TIMINGS, gatewayDrain } from "../../components/mesh/drain";
+import { DRAIN_MARGIN_SECONDS, GATEWAY_NLB_TIMINGS, gatewayDrain, NLB_DEREGISTRATION_PROPAGATION_SECONDS } from "../../components/mesh/drain";
 
 const TG_ATTRIBUTES = "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes";
 
@@ -11,11 +11,18 @@ function attributes(value: string): Record<string, string> {
 
 describe("gateway drain", () => {
     describe("the arithmetic", () => {
-        it("sleeps longer than the deregistration delay plus one health-check interval", () => {
+        it("sleeps longer than the deregistration propagation, the delay and one health-check interval together", () => {
             for (const nlb of [GATEWAY_NLB_TIMINGS, { deregistrationDelaySeconds: 0, healthCheckIntervalSeconds: 5 }, { deregistrationDelaySeconds: 300, healthCheckIntervalSeconds: 30 }]) {
                 const d = gatewayDrain(nlb);
-                assert.ok(d.preStopSleepSeconds > nlb.deregistrationDelaySeconds + nlb.healthCheckIntervalSeconds, JSON.stringify(d));
+                assert.ok(d.preStopSleepSeconds > NLB_DEREGISTRATION_PROPAGATION_SECONDS + nlb.deregistrationDelaySeconds + nlb.healthCheckIntervalSeconds, JSON.stringify(d));
             }
+        });
+
+        it("never sleeps less than the NLB's two minutes of new flows, however short the delay", () => {
+            assert.equal(NLB_DEREGISTRATION_PROPAGATION_SECONDS, 120, "aws-load-balancer-controller#2366, #3270");
+            const shortest = gatewayDrain({ deregistrationDelaySeconds: 0, healthCheckIntervalSeconds: 5 });
+            assert.ok(shortest.preStopSleepSeconds >= 120, JSON.stringify(shortest));
+            assert.ok(shortest.terminationGracePeriodSeconds > shortest.preStopSleepSeconds + shortest.terminationDrainDurationSeconds);
         });
 
         it("gives the pod a grace period that holds the sleep, Envoy's drain and a margin", () => {
@@ -24,13 +31,14 @@ describe("gateway drain", () => {
             assert.equal(d.terminationGracePeriodSeconds, d.preStopSleepSeconds + 20 + DRAIN_MARGIN_SECONDS);
         });
 
-        it("is 30 s delay + 10 s interval + 5 s = a 45 s preStop, 20 s drain, 70 s grace for the platform's NLB", () => {
+        it("is 120 s propagation + 30 s delay + 10 s interval + 5 s = a 165 s preStop, 20 s drain, 190 s grace for the platform's NLB", () => {
             assert.deepEqual(gatewayDrain(), {
                 deregistrationDelaySeconds: 30,
                 healthCheckIntervalSeconds: 10,
-                preStopSleepSeconds: 45,
+                deregistrationPropagationSeconds: 120,
+                preStopSleepSeconds: 165,
                 terminationDrainDurationSeconds: 20,
-                terminationGracePeriodSeconds: 70,
+                terminationGracePeriodSeconds: 190,
             });
         });
 
@@ -64,11 +72,14 @@ describe("gateway drain", () => {
             assert.deepEqual(Object.keys(gatewayDrainValues()).sort(), ["lifecycle", "podAnnotations", "terminationGracePeriodSeconds"]);
         });
 
-        it("the NLB's numbers and the pod's come from one computation", () => {
+        it("the pod outlasts what its own Service tells the NLB: propagation + delay + interval, then Envoy's drain", () => {
             const attrs = attributes(nlbAnnotations()[TG_ATTRIBUTES]);
             const interval = Number(nlbAnnotations()["service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval"]);
-            const v = gatewayDrainValues() as { lifecycle: { preStop: { sleep: { seconds: number } } } };
-            assert.ok(v.lifecycle.preStop.sleep.seconds > Number(attrs["deregistration_delay.timeout_seconds"]) + interval);
+            const v = gatewayDrainValues() as { lifecycle: { preStop: { sleep: { seconds: number } } }; terminationGracePeriodSeconds: number; podAnnotations: Record<string, string> };
+            const envoyDrain = Number.parseInt(JSON.parse(v.podAnnotations["proxy.istio.io/config"]).terminationDrainDuration, 10);
+            const sleep = v.lifecycle.preStop.sleep.seconds;
+            assert.ok(sleep > NLB_DEREGISTRATION_PROPAGATION_SECONDS + Number(attrs["deregistration_delay.timeout_seconds"]) + interval, String(sleep));
+            assert.ok(v.terminationGracePeriodSeconds > sleep + envoyDrain, String(v.terminationGracePeriodSeconds));
         });
     });
 });
