@@ -54,20 +54,26 @@ const ZONE_KEY = "topology.kubernetes.io/zone";
 const HOST_KEY = "kubernetes.io/hostname";
 
 /**
- * Spread across zones and nodes. prod refuses to stack replicas in one zone (an AZ outage must not
- * take the gateway or istiod down); dev and staging prefer spreading but still schedule.
+ * Spread across zones and nodes. Staging and prod refuse to stack replicas in one zone (an AZ
+ * outage must not take the gateway or istiod down), as the payments workloads do; Karpenter
+ * provisions in the zone a pending pod needs. Dev only prefers it, like the payments workloads
+ * there (payments/workloads.ts topologySpread): dev may be a local cluster whose nodes carry no
+ * zone. Nodes only ScheduleAnyway, so a drained node's pod can land beside another in its zone.
  */
 export function zoneSpread(environment: Environment, matchLabels: Record<string, string>): object[] {
     return [
         {
             maxSkew: 1,
             topologyKey: ZONE_KEY,
-            whenUnsatisfiable: environment === "prod" ? "DoNotSchedule" : "ScheduleAnyway",
+            whenUnsatisfiable: environment === "dev" ? "ScheduleAnyway" : "DoNotSchedule",
             labelSelector: { matchLabels },
         },
         { maxSkew: 1, topologyKey: HOST_KEY, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } },
     ];
 }
+
+/** Voluntary disruptions (node drains, consolidation) take one gateway or istiod pod at a time. */
+export const GATEWAY_AND_ISTIOD_MAX_UNAVAILABLE = 1;
 
 // ---------------------------------------------------------------- istiod chart
 
@@ -152,8 +158,10 @@ export function istiodValues(args: IstiodValuesArgs): Record<string, unknown> {
         replicaCount: args.replicas.min,
         resources: sizing.istiod,
         topologySpreadConstraints: zoneSpread(args.environment, istiodSelector(args.revision)),
-        // The chart renders a PDB only with more than one replica (a PDB over one pod blocks every drain).
-        pdb: { minAvailable: 1 },
+        // The chart renders a PDB only with autoscaleMin > 1 (templates/poddisruptionbudget.yaml).
+        // maxUnavailable, which the chart prefers over its default minAvailable when set: one pod
+        // at a time at every size (minAvailable 1 would let drains take all but one at the maximum).
+        pdb: { maxUnavailable: GATEWAY_AND_ISTIOD_MAX_UNAVAILABLE },
         // The chart leaves seccomp unset (values.yaml: "Set to `type: RuntimeDefault`..."): on for
         // istiod's container, and for every injected istio-proxy (injection-template.yaml reads
         // global.proxy.seccompProfile).
@@ -254,8 +262,9 @@ export function gatewayValues(args: GatewayValuesArgs): Record<string, unknown> 
             targetCPUUtilizationPercentage: 80,
         },
         replicaCount: args.replicas.min,
-        // The chart renders it only with more than one replica (a PDB over one pod blocks every drain).
-        podDisruptionBudget: args.replicas.min > 1 ? { minAvailable: 1 } : {},
+        // The chart renders it only with minReplicas > 1 (templates/poddisruptionbudget.yaml); one
+        // pod down at a time at every size, the HPA's maximum included (istiodValues' pdb).
+        podDisruptionBudget: args.replicas.min > 1 ? { maxUnavailable: GATEWAY_AND_ISTIOD_MAX_UNAVAILABLE } : {},
         resources: sizing.gateway,
         topologySpreadConstraints: zoneSpread(args.environment, gatewaySelector()),
         // The chart's own container defaults (templates/deployment.yaml) plus seccomp, which it

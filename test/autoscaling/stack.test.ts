@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { disruptionFloor, DisruptedWorkload } from "../../components/autoscaling/builders";
+import { disruptionsAllowed, evenSpread, replacementZones } from "../../components/autoscaling/disruption";
 import { Render, renderCached } from "../harness";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -85,6 +86,29 @@ describe("autoscaling in the stacks", () => {
             });
 
             if (stack !== "dev") {
+                it("at the HPA maxima, the gateway's and istiod's PDBs still let exactly one pod go, and its zone takes the replacement", () => {
+                    const zones = new Set(render.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet").map((r) => (r.props as Obj).availabilityZone)).size;
+                    assert.equal(zones, 3, "staging and prod span three zones");
+                    const maxima = [
+                        ...releasesOf(render, "gateway").map((r) => ({ name: `gateway ${r.name}`, max: r.values.autoscaling.maxReplicas, pdb: r.values.podDisruptionBudget, spread: r.values.topologySpreadConstraints })),
+                        ...releasesOf(render, "istiod").map((r) => ({ name: `istiod ${r.name}`, max: r.values.autoscaleMax, pdb: r.values.pdb, spread: r.values.topologySpreadConstraints })),
+                    ];
+                    assert.ok(maxima.some((w) => w.name.startsWith("gateway")) && maxima.some((w) => w.name.startsWith("istiod")));
+                    for (const { name, max, pdb, spread } of maxima) {
+                        assert.ok(max > 2, `${name}: the maximum is a real peak (${max})`);
+                        assert.deepEqual(pdb, { maxUnavailable: 1 }, `${name}: maxUnavailable, so the budget does not grow with the replicas`);
+                        assert.equal(disruptionsAllowed(max, pdb), 1, `${name} at ${max} replicas`);
+                        const zone = spread.find((c: Obj) => c.topologyKey === "topology.kubernetes.io/zone");
+                        const host = spread.find((c: Obj) => c.topologyKey === "kubernetes.io/hostname");
+                        assert.equal(zone.whenUnsatisfiable, "DoNotSchedule", `${name}: a zone outage never takes most of it`);
+                        assert.equal(host.whenUnsatisfiable, "ScheduleAnyway", `${name}: node spread never leaves a pod Pending`);
+                        const counts = evenSpread(max, zones);
+                        for (const from of counts.keys()) {
+                            assert.ok(replacementZones(counts, from, zone.maxSkew).includes(from), `${name}: a pod evicted from zone ${from} of ${JSON.stringify(counts)} can come back there`);
+                        }
+                    }
+                });
+
                 it("cannot take the ingress gateway or istiod below their PDBs by consolidation, drift or expiry", () => {
                     const spec = manifest(render, "NodePool", "autoscaled").spec;
                     const pool = {

@@ -60,7 +60,7 @@ describe("mesh builders", () => {
             assert.equal(v.autoscaleEnabled, true);
             assert.equal(v.autoscaleMin, 2);
             assert.equal(v.autoscaleMax, 5);
-            assert.deepEqual(v.pdb, { minAvailable: 1 });
+            assert.deepEqual(v.pdb, { maxUnavailable: 1 });
             assert.equal(v.global.defaultPodDisruptionBudget.enabled, true);
             const zone = v.topologySpreadConstraints.find((c: any) => c.topologyKey === "topology.kubernetes.io/zone");
             assert.equal(zone.whenUnsatisfiable, "DoNotSchedule");
@@ -125,11 +125,19 @@ describe("mesh builders", () => {
         it("prod: autoscaled from 3 replicas with a PDB, refusing to stack a zone", () => {
             const v = gw("prod", 3, 10);
             assert.deepEqual(v.autoscaling, { enabled: true, minReplicas: 3, maxReplicas: 10, targetCPUUtilizationPercentage: 80 });
-            assert.deepEqual(v.podDisruptionBudget, { minAvailable: 1 });
+            assert.deepEqual(v.podDisruptionBudget, { maxUnavailable: 1 });
             const zone = v.topologySpreadConstraints.find((c: any) => c.topologyKey === "topology.kubernetes.io/zone");
             assert.equal(zone.whenUnsatisfiable, "DoNotSchedule");
             assert.deepEqual(zone.labelSelector.matchLabels, { app: "istio-ingressgateway", istio: "ingressgateway" });
             assert.deepEqual(v.resources, MESH_SIZING.prod.gateway);
+        });
+
+        it("refuses to stack a zone in staging and prod, only prefers it in dev; nodes are only preferred", () => {
+            const zoneRule = (env: "dev" | "staging" | "prod") =>
+                Object.fromEntries(gw(env, 2, 4).topologySpreadConstraints.map((c: any) => [c.topologyKey, c.whenUnsatisfiable]));
+            assert.deepEqual(zoneRule("staging"), { "topology.kubernetes.io/zone": "DoNotSchedule", "kubernetes.io/hostname": "ScheduleAnyway" });
+            assert.deepEqual(zoneRule("prod"), { "topology.kubernetes.io/zone": "DoNotSchedule", "kubernetes.io/hostname": "ScheduleAnyway" });
+            assert.deepEqual(zoneRule("dev"), { "topology.kubernetes.io/zone": "ScheduleAnyway", "kubernetes.io/hostname": "ScheduleAnyway" });
         });
 
         it("dev: no PDB over a single replica (it would block every node drain)", () => {

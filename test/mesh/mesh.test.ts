@@ -170,9 +170,9 @@ describe("mesh in the synth of every stack", () => {
         const istiod = props<any>(get(prod.resources, RELEASE, "mesh-istiod")).values;
         const gateway = props<any>(get(prod.resources, RELEASE, "mesh-ingressgateway")).values;
         assert.ok(istiod.autoscaleMin >= 2);
-        assert.deepEqual(istiod.pdb, { minAvailable: 1 });
+        assert.deepEqual(istiod.pdb, { maxUnavailable: 1 });
         assert.ok(gateway.autoscaling.minReplicas >= 2);
-        assert.deepEqual(gateway.podDisruptionBudget, { minAvailable: 1 });
+        assert.deepEqual(gateway.podDisruptionBudget, { maxUnavailable: 1 });
         const dev = props<any>(get((await renderCached("dev")).resources, RELEASE, "mesh-istiod")).values;
         assert.equal(dev.autoscaleEnabled, false);
         assert.equal(dev.replicaCount, 1);
