@@ -30,6 +30,18 @@ export const KARPENTER_SIZING: PerEnvironment<KarpenterSizing> = {
  */
 export const DISRUPTION_BUDGETS = [{ nodes: "1" }] as const;
 
+/**
+ * Nodes never expire. Expiration is a forceful method: NodePool budgets do not hold it back and it
+ * does not wait for a replacement node first (docs/concepts/disruption.md, "Expiration", and
+ * "Note that NodePool Disruption Budgets do not prevent Karpenter from terminating expired
+ * nodes"), so the default 720h would drain nodes outside the one-node budget. New AMIs arrive by
+ * drift instead, which is budgeted: the EC2NodeClass pins `al2023@v<date>` from
+ * NODE_IMAGE_RELEASES, and a new pin makes every node drifted ("Drift", amiSelectorTerms), so a
+ * node lives as long as its AMI release is pinned. The CRD accepts it (karpenter.sh_nodepools.yaml:
+ * expireAfter pattern `^(([0-9]+(s|m|h))+)|(Never)$`, default 720h).
+ */
+export const NODE_EXPIRY = "Never";
+
 /** How many nodes Karpenter may add: the ceiling nodes.maxSize minus the system group. */
 export function karpenterNodeLimit(maxSize: number, systemNodes: number): number {
     if (maxSize <= systemNodes) {
@@ -58,7 +70,7 @@ export interface NodePoolInput {
  * The NodePool. No `terminationGracePeriod`: with one, Karpenter deletes pods whose PDB still
  * blocks them once it elapses, and drift disrupts PDB-blocked nodes (docs/concepts/disruption.md,
  * "TerminationGracePeriod"); without it a drain waits for the PDBs, however long that takes.
- * expireAfter renews nodes monthly, through the same PDB-respecting drain.
+ * `expireAfter: Never` (NODE_EXPIRY): nodes are renewed by drift instead (below).
  */
 export function nodePool(input: NodePoolInput): KubeObject {
     const { config } = input;
@@ -85,7 +97,7 @@ export function nodePool(input: NodePoolInput): KubeObject {
                         { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
                         { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
                     ],
-                    expireAfter: "720h",
+                    expireAfter: NODE_EXPIRY,
                 },
             },
             disruption: {
@@ -178,6 +190,18 @@ export function karpenterValues(input: KarpenterValuesInput): Record<string, unk
 export interface DisruptedWorkload {
     replicas: number;
     pdb?: { minAvailable?: number; maxUnavailable?: number };
+}
+
+/**
+ * Spot capacity needs the EC2 Spot service-linked role (AWSServiceRoleForEC2Spot) in the account;
+ * EC2 fails the launch without it, and Karpenter does not create it (its getting-started guide runs
+ * `aws iam create-service-linked-role --aws-service-name spot.amazonaws.com`).
+ */
+export const SPOT_SERVICE = "spot.amazonaws.com";
+
+/** Whether the stack creates the Spot service-linked role: only when its NodePool may buy spot. */
+export function needsSpotServiceLinkedRole(config: Pick<AutoscalingConfig, "capacityTypes">): boolean {
+    return config.capacityTypes.includes("spot");
 }
 
 /** What of a NodePool decides whether its disruptions can bypass a PDB. */

@@ -11,7 +11,7 @@ import { KubernetesVersion, NODE_IMAGE_RELEASES } from "../versions";
 import { PullThroughCache } from "../registry";
 import { UPSTREAM_IMAGES } from "../registry/images";
 import { withChartImages } from "../registry/chart-images";
-import { al2023Alias, ec2NodeClass, KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT, karpenterNodeLimit, karpenterValues, nodePool } from "./builders";
+import { al2023Alias, ec2NodeClass, KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT, karpenterNodeLimit, karpenterValues, needsSpotServiceLinkedRole, nodePool, SPOT_SERVICE } from "./builders";
 import { INTERRUPTION_EVENTS, interruptionQueuePolicy, karpenterControllerPolicy } from "./iam";
 import { AutoscalingConfig } from "./settings";
 
@@ -147,9 +147,15 @@ export class Autoscaling extends pulumi.ComponentResource {
             }),
             { ...k8sOpts, dependsOn: [controller, accessEntry, ...nodePolicies] },
         );
+        // Once per account (each environment has its own, scripts/lib/bootstrap/iam.ts). Kept on
+        // destroy: other users of spot in the account need it. Where it exists already, CreateRole
+        // fails ("has been taken in this account"): import it first (docs/autoscaling.md).
+        const spotRole = needsSpotServiceLinkedRole(args.config)
+            ? [new aws.iam.ServiceLinkedRole(`${name}-spot`, { awsServiceName: SPOT_SERVICE }, { ...parent, retainOnDelete: true })]
+            : [];
         const pool = applyObject(
             nodePool({ environment: args.environment, config: args.config, maxNodes, podSecurityGroups: args.podSecurityGroups }),
-            { ...k8sOpts, dependsOn: [controller, nodeClass] },
+            { ...k8sOpts, dependsOn: [controller, nodeClass, ...spotRole] },
         );
 
         this.ready = [pool];

@@ -5,6 +5,7 @@ import {
     ec2NodeClass,
     karpenterNodeLimit,
     karpenterValues,
+    needsSpotServiceLinkedRole,
     nodePool,
     NodePoolInput,
 } from "../../components/autoscaling/builders";
@@ -81,7 +82,21 @@ describe("autoscaling builders", () => {
 
         it("sets no terminationGracePeriod, so no drain ever deletes a pod its PDB still protects", () => {
             assert.equal(pool().spec.template.spec.terminationGracePeriod, undefined);
-            assert.equal(pool().spec.template.spec.expireAfter, "720h");
+        });
+
+        it("never expires nodes (expiry ignores the one-node budget); new AMIs come by drift from the pinned alias", () => {
+            for (const environment of ["dev", "staging", "prod"] as const) {
+                const spec = pool({ environment }).spec.template.spec;
+                assert.equal(spec.expireAfter, "Never", environment);
+                // The CRD's pattern for expireAfter (karpenter.sh_nodepools.yaml at v1.14.1).
+                assert.match(spec.expireAfter, /^(([0-9]+(s|m|h))+)|(Never)$/);
+            }
+        });
+
+        it("needs the EC2 Spot service-linked role only where the pool may buy spot", () => {
+            assert.equal(needsSpotServiceLinkedRole({ capacityTypes: ["spot", "on-demand"] }), true);
+            assert.equal(needsSpotServiceLinkedRole({ capacityTypes: ["spot"] }), true);
+            assert.equal(needsSpotServiceLinkedRole({ capacityTypes: ["on-demand"] }), false);
         });
 
         it("labels nodes for trunk attachment only where security groups for pods are on", () => {

@@ -85,6 +85,14 @@ describe("autoscaling in the stacks", () => {
                 assert.deepEqual(types, stack === "dev" ? ["spot", "on-demand"] : ["on-demand"]);
             });
 
+            it(stack === "dev" ? "creates the EC2 Spot service-linked role before the NodePool that buys spot" : "creates no Spot service-linked role (on-demand only)", () => {
+                const roles = render.resources.filter((r) => r.type === "aws:iam/serviceLinkedRole:ServiceLinkedRole");
+                if (stack !== "dev") return assert.deepEqual(roles, []);
+                assert.equal(roles.length, 1);
+                assert.equal((roles[0].props as Obj).awsServiceName, "spot.amazonaws.com");
+                assert.ok(resource(render, "kubernetes:karpenter.sh/v1:NodePool", "nodepool-autoscaled").dependsOn.includes(roles[0].ref));
+            });
+
             if (stack !== "dev") {
                 it("at the HPA maxima, the gateway's and istiod's PDBs still let exactly one pod go, and its zone takes the replacement", () => {
                     const zones = new Set(render.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet").map((r) => (r.props as Obj).availabilityZone)).size;
