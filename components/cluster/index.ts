@@ -249,9 +249,9 @@ export class Cluster extends pulumi.ComponentResource {
                 taints: group.taints,
             }, {
                 parent: this,
+                // No ignoreChanges on desiredSize: nothing else resizes this group (no Cluster
+                // Autoscaler; Karpenter launches its own instances), so nodes.desiredSize applies.
                 dependsOn: [...nodePolicies, ...preNodeAddons],
-                // An autoscaler or an operator may resize the group; `pulumi up` must not undo it.
-                ignoreChanges: ["scalingConfig.desiredSize"],
             });
         });
 

@@ -133,6 +133,18 @@ describe("Cluster component", () => {
         assert.equal(ng.launchTemplate.id, "cluster-general-id");
     });
 
+    it("applies a changed nodes.desiredSize: the node group ignores no change to its size", async () => {
+        // Nothing else resizes the system group (no Cluster Autoscaler; Karpenter launches its own
+        // instances), so an ignoreChanges on scalingConfig.desiredSize would only hide config edits.
+        assert.deepEqual(prodOptions.get("aws:eks/nodeGroup:NodeGroup::cluster-general")!.ignoreChanges, []);
+        const grown = config({ nodeGroups: [{ ...config().nodeGroups[0], minSize: 3, desiredSize: 4, maxSize: 9 }] });
+        const { resources, options } = await runRecording(() => new Cluster("cluster", {
+            name: "dodo-prod", environment: "prod", region: "ap-south-1", config: grown, vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"], tags: {},
+        }), { stack: "prod" });
+        assert.deepEqual(props<any>(get(resources, "aws:eks/nodeGroup:NodeGroup", "cluster-general")).scalingConfig, { minSize: 3, desiredSize: 4, maxSize: 4 });
+        assert.deepEqual(options.get("aws:eks/nodeGroup:NodeGroup::cluster-general")!.ignoreChanges, []);
+    });
+
     it("gives nodes only the managed policies they need; the CNI has its own IRSA role", () => {
         const nodePolicies = ofType(prod, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
             .filter((r) => r.name.startsWith("cluster-nodes-"))

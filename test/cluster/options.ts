@@ -9,6 +9,8 @@ export interface RecordedOptions {
     aliases: string[];
     /** `<type>::<name>` of every explicit dependency, promises awaited. */
     dependsOn: string[];
+    /** Property paths the resource's ignoreChanges lists. */
+    ignoreChanges: string[];
 }
 
 export interface RecordedRun {
@@ -41,7 +43,7 @@ export async function runRecording(program: () => unknown, options: { stack?: st
     const recorded = new Map<string, RecordedOptions>();
     for (const [ref, opts] of raw) {
         const aliases = (opts.aliases ?? []).map((a) => (typeof a === "object" && a !== null && "name" in a ? String((a as { name: unknown }).name) : String(a)));
-        recorded.set(ref, { aliases, dependsOn: (await flatten(opts.dependsOn)).map(refOf).sort() });
+        recorded.set(ref, { aliases, dependsOn: (await flatten(opts.dependsOn)).map(refOf).sort(), ignoreChanges: [...(opts.ignoreChanges ?? [])] });
     }
     return { resources, options: recorded };
 }
