@@ -4,20 +4,24 @@ import { BackendVersion } from "./names";
 import { ReplicaBounds } from "./settings";
 
 /**
- * backend-v2's minimum for a weight: its share of the configured minimum, rounded up, never below
- * two pods while it serves (when the configured minimum allows two), so one node drain cannot take
- * its whole share. At weight 0 it only answers `x-canary: always` probes: one pod.
+ * backend-v2's minimum for a weight: its share of the backend's HPA maximum (the peak), rounded up,
+ * never below two pods while it serves (when the maximum allows two), so one node drain cannot take
+ * its whole share. The share of the peak, not of the minimum: a weight raised while traffic is at
+ * its peak moves that share of the peak at once, faster than an HPA scales (it acts on averaged
+ * metrics, then waits for pods and nodes). v2's minimum never exceeds its maximum, so the peak
+ * the nodes are sized for (v1 and v2 each at the maximum, footprint-peak.ts) still holds it. At
+ * weight 0 it only answers `x-canary: always` probes: one pod.
  */
 export function canaryMinReplicas(bounds: ReplicaBounds, weight: number): number {
     if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw new Error(`payments.canary.weight must be an integer 0-100 (got ${weight})`);
     if (weight === 0) return 1;
-    const share = Math.ceil((bounds.min * weight) / 100);
-    return Math.min(bounds.min, Math.max(share, Math.min(2, bounds.min)));
+    const share = Math.ceil((bounds.max * weight) / 100);
+    return Math.min(bounds.max, Math.max(share, Math.min(2, bounds.max)));
 }
 
 /**
  * Replica bounds per backend version: v1 keeps the configured bounds (the rollback target), v2's
- * minimum follows the weight (canaryMinReplicas) and its maximum is the configured one.
+ * minimum follows the weight at the peak (canaryMinReplicas) and its maximum is the configured one.
  */
 export function backendReplicaBounds(replicas: ReplicaBounds, canaryWeight: number): Record<BackendVersion, ReplicaBounds> {
     return { v1: replicas, v2: { min: canaryMinReplicas(replicas, canaryWeight), max: replicas.max } };

@@ -135,7 +135,7 @@ describe("payments builders", () => {
         it("gives an idle canary (weight 0) one pod, and a minimum that follows the weight once it takes traffic", () => {
             const bounds = { min: 3, max: 10 };
             assert.deepEqual(backendReplicaBounds(bounds, 0), { v1: bounds, v2: { min: 1, max: 10 } });
-            assert.deepEqual(backendReplicaBounds(bounds, 100), { v1: bounds, v2: bounds });
+            assert.deepEqual(backendReplicaBounds(bounds, 100), { v1: bounds, v2: { min: 10, max: 10 } }, "all of the peak");
             const idle = manifestsFor("prod", { canary: { weight: 0, edgeHeader: true }, backendReplicas: bounds });
             assert.deepEqual([find(idle, "HorizontalPodAutoscaler", "backend-v2").spec.minReplicas, find(idle, "Deployment", "backend-v2").spec.replicas], [1, 1]);
             assert.equal(find(idle, "HorizontalPodAutoscaler", "backend-v1").spec.minReplicas, 3);

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { canaryMinReplicas, capacityGate } from "../../components/payments/canary-capacity";
+import { peakFootprint, peakMarkdown } from "../../scripts/lib/footprint-peak";
 import { RegisteredResource } from "../../scripts/lib/mock-engine";
 import { renderStack } from "../../scripts/lib/render";
 import { manifestsFor } from "./fixtures";
@@ -28,14 +29,25 @@ const object = (resources: RegisteredResource[], kind: string, name: string): Re
 
 describe("canary capacity first", () => {
     describe("v2's minimum follows the weight", () => {
-        it("is one idle pod at weight 0, the weight's share of the minimum (at least two while serving) above it", () => {
-            const table: [number, number, number][] = [
-                // [configured min, weight, v2 min]
-                [3, 0, 1], [3, 1, 2], [3, 10, 2], [3, 50, 2], [3, 67, 3], [3, 100, 3],
-                [10, 10, 2], [10, 25, 3], [10, 50, 5], [10, 100, 10],
-                [1, 0, 1], [1, 50, 1], [1, 100, 1],
+        it("is one idle pod at weight 0, the weight's share of the peak (the HPA maximum; at least two while serving) above it", () => {
+            const table: [number, number, number, number][] = [
+                // [configured min, configured max, weight, v2 min]
+                [3, 10, 0, 1], [3, 10, 1, 2], [3, 10, 10, 2], [3, 10, 25, 3], [3, 10, 50, 5], [3, 10, 67, 7], [3, 10, 100, 10],
+                [10, 20, 10, 2], [10, 20, 25, 5], [10, 20, 50, 10], [10, 20, 100, 20],
+                [1, 1, 0, 1], [1, 1, 50, 1], [1, 1, 100, 1], [1, 2, 1, 2],
             ];
-            for (const [min, weight, want] of table) assert.equal(canaryMinReplicas({ min, max: 20 }, weight), want, `min ${min}, weight ${weight}`);
+            for (const [min, max, weight, want] of table) assert.equal(canaryMinReplicas({ min, max }, weight), want, `min ${min}, max ${max}, weight ${weight}`);
+        });
+
+        it("gives v2, at every weight, the pods its share of the peak needs, and never more than its maximum", () => {
+            for (const bounds of [{ min: 3, max: 10 }, { min: 2, max: 4 }, { min: 10, max: 20 }, { min: 1, max: 1 }]) {
+                for (let w = 1; w <= 100; w++) {
+                    const v2 = canaryMinReplicas(bounds, w);
+                    // At the peak v1 alone would run bounds.max pods; v2 must serve w % of that at once.
+                    assert.ok(v2 >= (bounds.max * w) / 100, `${JSON.stringify(bounds)} at ${w} %: ${v2} pods`);
+                    assert.ok(v2 <= bounds.max, `${JSON.stringify(bounds)} at ${w} %: over the maximum`);
+                }
+            }
         });
 
         it("never lowers v2's minimum when the weight rises", () => {
@@ -52,8 +64,9 @@ describe("canary capacity first", () => {
         it("sets v2's HPA minimum and initial replicas, leaving v1's bounds alone", () => {
             const m = manifestsFor("prod", { canary: { weight: 40, edgeHeader: true }, backendReplicas: { min: 10, max: 20 } });
             const find = (kind: string, name: string) => [...m.workloads, ...m.scaling].find((o) => o.kind === kind && o.metadata.name === name) as Obj;
-            assert.deepEqual([find("HorizontalPodAutoscaler", "backend-v2").spec.minReplicas, find("HorizontalPodAutoscaler", "backend-v2").spec.maxReplicas], [4, 20]);
-            assert.equal(find("Deployment", "backend-v2").spec.replicas, 4);
+            // 40 % of the peak of 20 pods.
+            assert.deepEqual([find("HorizontalPodAutoscaler", "backend-v2").spec.minReplicas, find("HorizontalPodAutoscaler", "backend-v2").spec.maxReplicas], [8, 20]);
+            assert.equal(find("Deployment", "backend-v2").spec.replicas, 8);
             assert.equal(find("HorizontalPodAutoscaler", "backend-v1").spec.minReplicas, 10);
         });
     });
@@ -69,13 +82,13 @@ describe("canary capacity first", () => {
             const m = manifestsFor("prod", { canary: { weight: 40, edgeHeader: true }, backendReplicas: { min: 10, max: 20 } });
             const gated = [m.namespace, ...m.security, ...m.base, ...m.egress, ...m.workloads, ...m.scaling, ...m.routing, ...m.ingress].filter((o) => o.metadata.annotations?.["pulumi.com/waitFor"]);
             assert.deepEqual(gated.map((o) => `${o.kind}/${o.metadata.name}`), ["PodDisruptionBudget/backend-v2"]);
-            assert.deepEqual(gated[0].metadata.annotations, capacityGate(4));
+            assert.deepEqual(gated[0].metadata.annotations, capacityGate(8));
             assert.deepEqual((gated[0] as Obj).spec.selector.matchLabels, { app: "backend", version: "v2" });
         });
     });
 
     describe("in the resource graph, when the weight rises", () => {
-        // dev with a minimum that leaves v2 room to grow: weight 10 -> 60 takes v2 from 2 to 3 pods.
+        // dev with a maximum of 8: weight 10 -> 60 takes v2 from 2 to 5 pods (60 % of the peak).
         const config = (weight: number) => ({
             "dodo-platform:payments.canary.weight": weight,
             "dodo-platform:payments.backend.minReplicas": 4,
@@ -91,9 +104,9 @@ describe("canary capacity first", () => {
 
         it("raises v2's HPA minimum and its capacity gate", () => {
             const min = (rs: RegisteredResource[]) => (object(rs, "HorizontalPodAutoscaler", "backend-v2").props as Obj).spec.minReplicas;
-            assert.deepEqual([min(lower), min(higher)], [2, 3]);
+            assert.deepEqual([min(lower), min(higher)], [2, 5]);
             const gate = (rs: RegisteredResource[]) => (object(rs, "PodDisruptionBudget", "backend-v2").props as Obj).metadata.annotations;
-            assert.deepEqual([gate(lower), gate(higher)], [capacityGate(2), capacityGate(3)]);
+            assert.deepEqual([gate(lower), gate(higher)], [capacityGate(2), capacityGate(5)]);
         });
 
         it("orders every route after v2's HPA and its gate, and no scaling object after a route", () => {
@@ -118,5 +131,21 @@ describe("canary capacity first", () => {
             const hpa = object(higher, "HorizontalPodAutoscaler", "backend-v2").ref;
             for (const r of changed) assert.ok(waitsFor(higher, r.ref).has(hpa), r.ref);
         });
+    });
+
+    describe("at the peak, in prod's nodes", () => {
+        for (const weight of [50, 100]) {
+            it(`weight ${weight}: v2's minimum is its share of the peak, and v1 and v2 both at their maximum still fit nodes.maxSize and the NodePool`, async () => {
+                const render = await renderStack("prod", { config: { "dodo-platform:payments.canary.weight": weight, "dodo-platform:payments.backend.v2.image": "ghcr.io/dodopayments/payments-backend:2.8.0" } });
+                const hpa = (name: string) => (object(render.resources, "HorizontalPodAutoscaler", name).props as Obj).spec;
+                const max = hpa("backend-v1").maxReplicas;
+                assert.equal(hpa("backend-v2").minReplicas, Math.ceil((max * weight) / 100));
+                const peak = peakFootprint(render);
+                const pods = (name: string) => peak.items.find((i) => i.component === name)!;
+                assert.deepEqual([pods("backend-v1").podsAtMax, pods("backend-v2").podsAtMax], [max, max], "both versions at the maximum");
+                assert.equal(pods("backend-v2").podsAtMin, hpa("backend-v2").minReplicas);
+                assert.ok(peak.fits && peak.totalNodes <= peak.maxNodes, peakMarkdown(peak));
+            });
+        }
     });
 });
