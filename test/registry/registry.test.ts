@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { ConfigError, parsePlatformConfig } from "../../components/config";
-import { pullThroughCachePolicy } from "../../components/registry/iam";
+import { pullThroughCachePolicy, templateRolePolicy } from "../../components/registry/iam";
+import { cacheLifecyclePolicy, UNTAGGED_EXPIRY_DAYS } from "../../components/registry/templates";
 import { UPSTREAMS } from "../../components/registry/images";
 import { readStackConfig, REPO_ROOT } from "../../scripts/lib/stack-config";
 import { Render, renderCached } from "../harness";
@@ -69,9 +70,58 @@ describe("registry (ECR pull-through cache)", () => {
         }
     });
 
+    it("creates every cache repository from a template of its prefix: the cache's KMS key, untagged images expiring", () => {
+        const templates: Record<string, Obj> = Object.fromEntries(of(prod, "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate").map((r) => [(r.props as Obj).prefix, r.props as Obj]));
+        assert.deepEqual(Object.keys(templates).sort(), Object.values(UPSTREAMS).map((u) => u.prefix).sort(), "one template per pull-through cache prefix");
+        const key = of(prod, "aws:kms/key:Key").find((r) => r.name === "registry-cache")!;
+        assert.equal((key.props as Obj).enableKeyRotation, true);
+        const role = of(prod, "aws:iam/role:Role").find((r) => r.name === "registry-templates")!;
+        for (const [prefix, t] of Object.entries(templates)) {
+            assert.deepEqual(t.appliedFors, ["PULL_THROUGH_CACHE"], prefix);
+            assert.equal(t.encryptionConfigurations.length, 1, prefix);
+            assert.equal(t.encryptionConfigurations[0].encryptionType, "KMS", prefix);
+            assert.match(t.encryptionConfigurations[0].kmsKey, /^arn:aws:kms:ap-south-1:\d{12}:key\/registry-cache/, prefix);
+            assert.match(t.customRoleArn, /registry-templates/, `${prefix}: a KMS template needs the custom role`);
+            assert.equal(t.imageTagMutability, "MUTABLE", `${prefix}: the cache re-syncs tags`);
+            assert.deepEqual(JSON.parse(t.lifecyclePolicy), cacheLifecyclePolicy());
+        }
+        const trust = JSON.parse((role.props as Obj).assumeRolePolicy) as Obj;
+        assert.deepEqual(trust.Statement.map((st: Obj) => st.Principal.Service), ["ecr.amazonaws.com"]);
+        // The rules wait for the templates, so no cache repository is created without them.
+        const templateRefs = of(prod, "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate").map((r) => r.ref);
+        for (const rule of of(prod, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule")) assert.deepEqual(templateRefs.filter((t) => !rule.dependsOn.includes(t)), [], rule.ref);
+    });
+
+    it("expires only untagged images, after two weeks", () => {
+        const [rule] = (cacheLifecyclePolicy() as { rules: Obj[] }).rules;
+        assert.equal(UNTAGGED_EXPIRY_DAYS, 14);
+        assert.deepEqual(rule.selection, { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 14 });
+        assert.deepEqual(rule.action, { type: "expire" });
+        assert.throws(() => cacheLifecyclePolicy(0), /days >= 1/);
+    });
+
+    it("lets the template role create only the cache's repositories, with only the cache's key", () => {
+        const doc = templateRolePolicy({ region: "ap-south-1", accountId: "111122223333", prefixes: ["docker-hub", "quay"], keyArn: "arn:aws:kms:ap-south-1:111122223333:key/k" });
+        assert.deepEqual(doc.Statement.map((st) => [st.Action, st.Resource]), [
+            [["ecr:CreateRepository", "ecr:TagResource"], ["arn:aws:ecr:ap-south-1:111122223333:repository/docker-hub/*", "arn:aws:ecr:ap-south-1:111122223333:repository/quay/*"]],
+            [["kms:CreateGrant", "kms:DescribeKey", "kms:RetireGrant"], "arn:aws:kms:ap-south-1:111122223333:key/k"],
+        ]);
+        const rendered = JSON.parse((of(prod, "aws:iam/rolePolicy:RolePolicy").find((r) => r.name === "registry-templates")!.props as Obj).policy) as Obj;
+        assert.equal(rendered.Statement[0].Resource.length, Object.keys(UPSTREAMS).length);
+    });
+
+    it("scans every cache prefix on push (the registry's scanning configuration)", () => {
+        const [scanning] = of(prod, "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration");
+        const props = scanning.props as Obj;
+        assert.equal(props.scanType, "BASIC");
+        assert.deepEqual(props.rules.map((r: Obj) => r.scanFrequency), ["SCAN_ON_PUSH"]);
+        assert.deepEqual(props.rules[0].repositoryFilters.map((f: Obj) => `${f.filterType} ${f.filter}`).sort(), Object.values(UPSTREAMS).map((u) => `WILDCARD ${u.prefix}/*`).sort());
+    });
+
     it("is off in dev by default and refused on an existing cluster, naming the key", async () => {
         const dev = await renderCached("dev");
         assert.equal(of(dev, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule").length, 0);
+        assert.equal(of(dev, "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate").length, 0);
         assert.ok(problems("local", { "dodo-platform:registry.pullThroughCache": true }).includes("dodo-platform:registry.pullThroughCache: has no effect with cluster.mode existing (the AWS layer is not built); remove it"));
     });
 
