@@ -12,6 +12,9 @@ import { helmBinary, renderRelease } from "../../../scripts/lib/rendered-charts/
 import { FIXTURE_CHART, fixtureApiVersions, fixtureRelease, objectTemplates, PLANTED, runFixtureSelfCheck } from "../../../scripts/lib/rendered-charts/self-check";
 import { istioModuleCharts, SourceOptions } from "../../../scripts/lib/rendered-charts/sources";
 import { ALL_STACKS, readStackConfig, renderStack } from "../../../scripts/lib/render";
+import { imageReferences } from "../../../scripts/lib/images";
+import { KubeObject } from "../../../components/k8s";
+import { cacheHost } from "../../../components/registry/images";
 
 describe("rendered-chart check with the real helm", () => {
     let helm: string;
@@ -86,6 +89,33 @@ describe("rendered-chart check with the real helm", () => {
                 const labels = (gateway?.object.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
                 assert.equal(labels["app.kubernetes.io/part-of"], "dodo-payments");
             });
+
+            if (stack === "staging" || stack === "prod") {
+                it(`${stack}: every container image the rendered charts run comes from the stack's ECR pull-through cache`, async () => {
+                    const config = readStackConfig(stack);
+                    const platform = parsePlatformConfig({ stack, values: config.values, secretKeys: config.secretKeys });
+                    const render = await renderStack(stack);
+                    const { renders } = checkStackCharts({
+                        stack, env: platform.environment, resources: render.resources, manifests: render.manifests as never, kubeVersion: platform.cluster.kubernetesVersion,
+                        helm, sources: { overrides: new Map(), istio, fetch: false }, outDir: path.join(out, `${stack}-images`),
+                    });
+                    const objects = renders.flatMap((r) => r.objects.map((o) => o.object as unknown as KubeObject));
+                    assert.equal(platform.registry.pullThroughCache, true);
+                    const cache = `${cacheHost(platform.aws.allowedAccountIds[0], platform.region)}/`;
+                    const { images } = imageReferences({ stack, resources: [], manifests: objects, outputs: {}, missingSecrets: [] });
+                    assert.ok(images.length >= 2, `the charts run containers: ${images.map((i) => i.where).join(", ")}`);
+                    // `auto`: the gateway's proxy, filled in by injection from the injector's global.hub (below).
+                    const outside = images.filter((i) => i.image !== "auto" && !i.image.startsWith(cache));
+                    assert.deepEqual(outside.map((i) => `${i.where}: ${i.image}`), [], `every image from ${cache}`);
+                    assert.ok(images.some((i) => i.image === "auto"), "the gateway's proxy is injected");
+                    const injectors = objects.filter((o) => o.kind === "ConfigMap" && /^istio-sidecar-injector/.test(o.metadata.name));
+                    assert.ok(injectors.length >= 1, "an injector per istiod");
+                    for (const cm of injectors) {
+                        const hub = (JSON.parse(String((cm as unknown as { data: Record<string, string> }).data.values)) as { global: { hub: string } }).global.hub;
+                        assert.ok(hub.startsWith(cache), `${cm.metadata.name}: proxies come from ${hub}`);
+                    }
+                });
+            }
         }
     });
 });
