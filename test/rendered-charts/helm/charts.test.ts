@@ -15,6 +15,7 @@ import { ALL_STACKS, readStackConfig, renderStack } from "../../../scripts/lib/r
 import { imageReferences } from "../../../scripts/lib/images";
 import { KubeObject } from "../../../components/k8s";
 import { cacheHost } from "../../../components/registry/images";
+import { gatewayDrain } from "../../../components/mesh/drain";
 
 describe("rendered-chart check with the real helm", () => {
     let helm: string;
@@ -89,6 +90,33 @@ describe("rendered-chart check with the real helm", () => {
                 const labels = (gateway?.object.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
                 assert.equal(labels["app.kubernetes.io/part-of"], "dodo-payments");
             });
+
+            if (stack === "prod") {
+                it("prod: the charts render one-at-a-time PDBs for istiod and the gateway, and the gateway's drain, from the values the program passes", async () => {
+                    const config = readStackConfig(stack);
+                    const platform = parsePlatformConfig({ stack, values: config.values, secretKeys: config.secretKeys });
+                    const render = await renderStack(stack);
+                    const { renders } = checkStackCharts({
+                        stack, env: platform.environment, resources: render.resources, manifests: render.manifests as never, kubeVersion: platform.cluster.kubernetesVersion,
+                        helm, sources: { overrides: new Map(), istio, fetch: false }, outDir: path.join(out, `${stack}-disruption`),
+                    });
+                    type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+                    const objects = renders.flatMap((r) => r.objects.map((o) => o.object as unknown as Obj));
+                    const pdbs = objects.filter((o) => o.kind === "PodDisruptionBudget");
+                    assert.ok(pdbs.some((p) => p.metadata.namespace === "istio-ingress") && pdbs.some((p) => p.metadata.name.startsWith("istiod")), pdbs.map((p) => p.metadata.name).join());
+                    for (const p of pdbs) {
+                        assert.equal(p.spec.maxUnavailable, 1, p.metadata.name);
+                        assert.equal(p.spec.minAvailable, undefined, `${p.metadata.name}: the chart's default minAvailable is dropped`);
+                    }
+                    const drain = gatewayDrain();
+                    const gateway = objects.find((o) => o.kind === "Deployment" && o.metadata.namespace === "istio-ingress")!;
+                    const pod = gateway.spec.template;
+                    assert.equal(pod.spec.terminationGracePeriodSeconds, drain.terminationGracePeriodSeconds);
+                    const proxy = pod.spec.containers.find((c: { name: string }) => c.name === "istio-proxy");
+                    assert.deepEqual(proxy.lifecycle, { preStop: { sleep: { seconds: drain.preStopSleepSeconds } } });
+                    assert.deepEqual(JSON.parse(pod.metadata.annotations["proxy.istio.io/config"]), { terminationDrainDuration: `${drain.terminationDrainDurationSeconds}s` });
+                });
+            }
 
             if (stack === "staging" || stack === "prod") {
                 it(`${stack}: every container image the rendered charts run comes from the stack's ECR pull-through cache`, async () => {
