@@ -69,15 +69,26 @@ describe("rendered-chart check with the real helm", () => {
             istio = istioModuleCharts();
         });
 
+        /** Each stack rendered and its Istio charts checked once, for every test that reads them. */
+        const checked = new Map<string, ReturnType<typeof check>>();
+        async function check(stack: (typeof ALL_STACKS)[number]) {
+            const config = readStackConfig(stack);
+            const platform = parsePlatformConfig({ stack, values: config.values, secretKeys: config.secretKeys });
+            const render = await renderStack(stack);
+            const result = checkStackCharts({
+                stack, env: platform.environment, resources: render.resources, manifests: render.manifests as never, kubeVersion: platform.cluster.kubernetesVersion,
+                helm, sources: { overrides: new Map(), istio, fetch: false }, outDir: path.join(out, stack),
+            });
+            return { platform, render, ...result };
+        }
+        const checkedStack = (stack: (typeof ALL_STACKS)[number]) => {
+            if (!checked.has(stack)) checked.set(stack, check(stack));
+            return checked.get(stack)!;
+        };
+
         for (const stack of ALL_STACKS) {
             it(`${stack}: base, istiod and the gateway render with the stack's values and leave no unexempted mandatory finding`, async () => {
-                const config = readStackConfig(stack);
-                const platform = parsePlatformConfig({ stack, values: config.values, secretKeys: config.secretKeys });
-                const render = await renderStack(stack);
-                const { renders, verdict } = checkStackCharts({
-                    stack, env: platform.environment, resources: render.resources, manifests: render.manifests as never, kubeVersion: platform.cluster.kubernetesVersion,
-                    helm, sources: { overrides: new Map(), istio, fetch: false }, outDir: path.join(out, stack),
-                });
+                const { render, renders, verdict } = await checkedStack(stack);
                 const istioReleases = render.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && ["base", "istiod", "gateway"].some((c) => (r.props as { chart?: string }).chart?.endsWith(c)));
                 assert.equal(renders.length, istioReleases.length, `every Istio Release rendered; not rendered: ${JSON.stringify(verdict.skipped)}`);
                 assert.ok(renders.length >= 3);
@@ -93,13 +104,7 @@ describe("rendered-chart check with the real helm", () => {
 
             if (stack === "prod") {
                 it("prod: the charts render one-at-a-time PDBs for istiod and the gateway, and the gateway's drain, from the values the program passes", async () => {
-                    const config = readStackConfig(stack);
-                    const platform = parsePlatformConfig({ stack, values: config.values, secretKeys: config.secretKeys });
-                    const render = await renderStack(stack);
-                    const { renders } = checkStackCharts({
-                        stack, env: platform.environment, resources: render.resources, manifests: render.manifests as never, kubeVersion: platform.cluster.kubernetesVersion,
-                        helm, sources: { overrides: new Map(), istio, fetch: false }, outDir: path.join(out, `${stack}-disruption`),
-                    });
+                    const { renders } = await checkedStack(stack);
                     type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec: Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
                     const objects = renders.flatMap((r) => r.objects.map((o) => o.object as unknown as Obj));
                     const pdbs = objects.filter((o) => o.kind === "PodDisruptionBudget");
@@ -120,13 +125,7 @@ describe("rendered-chart check with the real helm", () => {
 
             if (stack === "staging" || stack === "prod") {
                 it(`${stack}: every container image the rendered charts run comes from the stack's ECR pull-through cache`, async () => {
-                    const config = readStackConfig(stack);
-                    const platform = parsePlatformConfig({ stack, values: config.values, secretKeys: config.secretKeys });
-                    const render = await renderStack(stack);
-                    const { renders } = checkStackCharts({
-                        stack, env: platform.environment, resources: render.resources, manifests: render.manifests as never, kubeVersion: platform.cluster.kubernetesVersion,
-                        helm, sources: { overrides: new Map(), istio, fetch: false }, outDir: path.join(out, `${stack}-images`),
-                    });
+                    const { platform, renders } = await checkedStack(stack);
                     const objects = renders.flatMap((r) => r.objects.map((o) => o.object as unknown as KubeObject));
                     assert.equal(platform.registry.pullThroughCache, true);
                     const cache = `${cacheHost(platform.aws.allowedAccountIds[0], platform.region)}/`;
