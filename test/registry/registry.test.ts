@@ -116,6 +116,8 @@ describe("registry (ECR pull-through cache)", () => {
         assert.equal(props.scanType, "BASIC");
         assert.deepEqual(props.rules.map((r: Obj) => r.scanFrequency), ["SCAN_ON_PUSH"]);
         assert.deepEqual(props.rules[0].repositoryFilters.map((f: Obj) => `${f.filterType} ${f.filter}`).sort(), Object.values(UPSTREAMS).map((u) => `WILDCARD ${u.prefix}/*`).sort());
+        // ScanningRepositoryFilter.filter's pattern (ECR API reference).
+        for (const f of props.rules[0].repositoryFilters) assert.match(f.filter, /^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*$/);
     });
 
     it("is off in dev by default and refused on an existing cluster, naming the key", async () => {
