@@ -23,6 +23,11 @@ export const SERVICES_WITHOUT_SOURCE_CONTEXT = {
     // keys for it (prowler-cloud/prowler#2810), and iam:PassRole cannot pass a role to another
     // account's instances, which is the cross-account case these conditions exist for.
     "ec2.amazonaws.com": "instance profiles: no source context; PassRole keeps the role in this account",
+    // ECR assumes a repository creation template's customRoleArn to create a pull-through cache
+    // repository; its user guide gives the trust without conditions ("Create an IAM role for
+    // repository creation templates") and documents no source keys for it. The role can only
+    // create the cache's repositories with the cache's key (registry/iam.ts templateRolePolicy).
+    "ecr.amazonaws.com": "repository creation templates: no documented source context; the role only creates cache repositories",
 } as const;
 
 /**

@@ -27,21 +27,12 @@ export function cacheRepositoryArns(input: { region: string; accountId: string; 
 }
 
 /**
- * The role ECR assumes to create a cache repository from its creation template: a template that
- * encrypts with a customer-managed key needs one ("Required if using repository tags or KMS
- * encryption", CreateRepositoryCreationTemplate customRoleArn). Trust as ECR documents it
- * (user guide, "Create an IAM role for repository creation templates"): ECR documents no
- * aws:SourceArn/aws:SourceAccount for this assumption, so a confused-deputy condition could only
- * lock ECR out; the role can do nothing but create the cache's repositories with the cache's key.
- */
-export function templateTrustPolicy(): PolicyDocument {
-    return { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecr.amazonaws.com" }, Action: "sts:AssumeRole" }] };
-}
-
-/**
- * What that role may do: ECR's documented template policy (user guide, "Create a custom policy for
- * repository creation templates") narrowed to the cache's prefixes and key, and without
- * ecr:ReplicateImage (the templates apply to the pull-through cache only, not to replication).
+ * What the role ECR assumes to create a cache repository from its template may do (a template
+ * that encrypts with a customer-managed key needs one: customRoleArn, "Required if using repository
+ * tags or KMS encryption"; its trust: SERVICES_WITHOUT_SOURCE_CONTEXT in components/iam.ts). ECR's
+ * documented template policy (user guide, "Create a custom policy for repository creation
+ * templates") narrowed to the cache's prefixes and key, without ecr:ReplicateImage (the templates
+ * apply to the pull-through cache only, not to replication).
  * The KMS grants are how ECR, and every node pulling later, uses the key: nodes need no KMS
  * permission of their own (user guide, "Encryption at rest": ECR adds a grant on the key with the
  * repository as grantee principal).

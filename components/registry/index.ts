@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { roleNamePrefix } from "../iam";
+import { assumeRolePolicy, roleNamePrefix } from "../iam";
 import { cacheHost, ImageSource, UPSTREAMS } from "./images";
-import { pullThroughCachePolicy, templateRolePolicy, templateTrustPolicy } from "./iam";
+import { pullThroughCachePolicy, templateRolePolicy } from "./iam";
 import { cacheScanning, cacheTemplate } from "./templates";
 import { RegistryConfig } from "./settings";
 
@@ -50,7 +50,7 @@ export class RegistryCache extends pulumi.ComponentResource implements PullThrou
         }, parent);
         const templateRole = new aws.iam.Role(`${name}-templates`, {
             namePrefix: roleNamePrefix(args.name, "ecr-templates"),
-            assumeRolePolicy: JSON.stringify(templateTrustPolicy()),
+            assumeRolePolicy: JSON.stringify(assumeRolePolicy("ecr.amazonaws.com")),
         }, parent);
         const templateRolePolicyResource = new aws.iam.RolePolicy(`${name}-templates`, {
             role: templateRole.name,
