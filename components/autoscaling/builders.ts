@@ -199,9 +199,9 @@ export interface DisruptedWorkload {
  */
 export const SPOT_SERVICE = "spot.amazonaws.com";
 
-/** Whether the stack creates the Spot service-linked role: only when its NodePool may buy spot. */
-export function needsSpotServiceLinkedRole(config: Pick<AutoscalingConfig, "capacityTypes">): boolean {
-    return config.capacityTypes.includes("spot");
+/** Whether the stack creates the Spot service-linked role: when its NodePool may buy spot and the account lacks it. */
+export function needsSpotServiceLinkedRole(config: Pick<AutoscalingConfig, "capacityTypes" | "spotServiceLinkedRole">): boolean {
+    return config.capacityTypes.includes("spot") && config.spotServiceLinkedRole === "create";
 }
 
 /** What of a NodePool decides whether its disruptions can bypass a PDB. */

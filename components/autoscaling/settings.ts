@@ -14,7 +14,12 @@ export interface AutoscalingConfig {
     capacityTypes: KarpenterCapacityType[];
     /** The NodePool's limits: what Karpenter's nodes may add up to, at most. */
     limits: { cpu: number; memoryGiB: number };
+    /** Whether the stack creates the account's EC2 Spot service-linked role, or finds it there. */
+    spotServiceLinkedRole: SpotServiceLinkedRole;
 }
+
+export const SPOT_SERVICE_LINKED_ROLE = ["create", "exists"] as const;
+export type SpotServiceLinkedRole = (typeof SPOT_SERVICE_LINKED_ROLE)[number];
 
 // A family is the part of a type before the dot; Graviton families (a `g` after the generation)
 // would need the arm64 AMI, which the EC2NodeClass does not select.
@@ -67,6 +72,15 @@ export const autoscalingKeys = {
         schema: integerIn(4, 16000),
         default: { dev: 64, staging: 128, prod: 256 },
     }),
+    // IAM refuses a second one ("has been taken in this account"), so an account that has used spot
+    // before says so here instead of importing it (docs/autoscaling.md).
+    spotServiceLinkedRole: defineKey<SpotServiceLinkedRole>({
+        key: "autoscaling.spotServiceLinkedRole",
+        type: "string",
+        description: "create: the stack creates the account's EC2 Spot service-linked role (AWSServiceRoleForEC2Spot) when its NodePool may buy spot; exists: the account has it already (it has launched spot before), and the stack leaves it alone. Default: create.",
+        schema: oneOf(SPOT_SERVICE_LINKED_ROLE),
+        default: { dev: "create", staging: "create", prod: "create" },
+    }),
 } as const;
 
 export const autoscalingSection: ConfigSection<AutoscalingConfig> = {
@@ -78,6 +92,7 @@ export const autoscalingSection: ConfigSection<AutoscalingConfig> = {
             instanceSizes: reader.get(k.instanceSizes),
             capacityTypes: reader.get(k.capacityTypes),
             limits: { cpu: reader.get(k.limitsCpu), memoryGiB: reader.get(k.limitsMemoryGiB) },
+            spotServiceLinkedRole: reader.get(k.spotServiceLinkedRole),
         };
         // A spot reclaim is a two-minute notice the PDBs cannot hold back.
         if (reader.environment === "prod" && config.capacityTypes.includes("spot")) {

@@ -20,6 +20,7 @@ const config = (overrides: Partial<AutoscalingConfig> = {}): AutoscalingConfig =
     instanceSizes: ["xlarge", "2xlarge"],
     capacityTypes: ["on-demand"],
     limits: { cpu: 64, memoryGiB: 256 },
+    spotServiceLinkedRole: "create",
     ...overrides,
 });
 const pool = (input: Partial<NodePoolInput> = {}) => nodePool({ environment: "prod", config: config(), maxNodes: 6, podSecurityGroups: true, ...input }) as Obj;
@@ -94,9 +95,11 @@ describe("autoscaling builders", () => {
         });
 
         it("needs the EC2 Spot service-linked role only where the pool may buy spot", () => {
-            assert.equal(needsSpotServiceLinkedRole({ capacityTypes: ["spot", "on-demand"] }), true);
-            assert.equal(needsSpotServiceLinkedRole({ capacityTypes: ["spot"] }), true);
-            assert.equal(needsSpotServiceLinkedRole({ capacityTypes: ["on-demand"] }), false);
+            assert.equal(needsSpotServiceLinkedRole({ capacityTypes: ["spot", "on-demand"], spotServiceLinkedRole: "create" }), true);
+            assert.equal(needsSpotServiceLinkedRole({ capacityTypes: ["spot"], spotServiceLinkedRole: "create" }), true);
+            assert.equal(needsSpotServiceLinkedRole({ capacityTypes: ["on-demand"], spotServiceLinkedRole: "create" }), false);
+            // An account that has it already: creating a second fails, so the stack leaves it alone.
+            assert.equal(needsSpotServiceLinkedRole({ capacityTypes: ["spot", "on-demand"], spotServiceLinkedRole: "exists" }), false);
         });
 
         it("labels nodes for trunk attachment only where security groups for pods are on", () => {

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { disruptionFloor, DisruptedWorkload } from "../../components/autoscaling/builders";
 import { disruptionsAllowed, evenSpread, replacementZones } from "../../components/autoscaling/disruption";
+import { renderStack } from "../../scripts/lib/render";
 import { Render, renderCached } from "../harness";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -138,4 +139,17 @@ describe("autoscaling in the stacks", () => {
             }
         });
     }
+});
+
+describe("autoscaling: an account that has the Spot service-linked role already", function () {
+    this.timeout(60_000);
+    it("creates none when autoscaling.spotServiceLinkedRole is exists (IAM would refuse a second), and still buys spot", async () => {
+        const render = await renderStack("dev", { config: { "dodo-platform:autoscaling.spotServiceLinkedRole": "exists" } });
+        assert.deepEqual(render.resources.filter((r) => r.type === "aws:iam/serviceLinkedRole:ServiceLinkedRole"), []);
+        const types = manifest(render, "NodePool", "autoscaled").spec.template.spec.requirements.find((r: Obj) => r.key === "karpenter.sh/capacity-type").values;
+        assert.deepEqual(types, ["spot", "on-demand"]);
+    });
+    it("refuses another value, naming the key", async () => {
+        await assert.rejects(renderStack("dev", { config: { "dodo-platform:autoscaling.spotServiceLinkedRole": "import" } }), /autoscaling\.spotServiceLinkedRole/);
+    });
 });
