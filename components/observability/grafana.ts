@@ -2,7 +2,7 @@
 // start that needs no egress. The chart renders an init container that downloads dashboards only
 // when `dashboards` is non-empty, and installs plugins from grafana.com only when `plugins` is
 // (charts/grafana/templates/_pod.tpl at grafana-12.11.1): both stay empty; dashboards come from
-// ConfigMaps (dashboards/index.ts).
+// ConfigMaps (dashboards/index.ts). Grafana itself fetches too, unless told not to (GRAFANA_NO_FETCH).
 import { Environment } from "../settings";
 import { DASHBOARD_SIDECAR } from "./dashboards";
 import { DATASOURCE_UIDS, GRAFANA_ADMIN_SECRET, PORT_FORWARD, URLS } from "./names";
@@ -73,6 +73,21 @@ export function grafanaDatasources(): Record<string, unknown>[] {
     ];
 }
 
+/**
+ * grafana.ini keys that stop Grafana 13 (chart appVersion 13.2.0) from calling grafana.com at run
+ * time, each read by pkg/setting: the background installer preinstalls and auto-updates a default
+ * plugin list (Drilldown apps, and the datasources shipped as bundled plugins: prometheus, loki,
+ * jaeger...) unless preinstall_disabled (setting_plugins.go; the image's bundled copies then
+ * stay as shipped); plugin signing keys are refreshed from grafana.com unless
+ * public_key_retrieval_disabled (the built-in key is used); the admin catalog installs on demand
+ * unless plugin_admin_enabled is false; the news feed. Plus the analytics section's update checks.
+ */
+export const GRAFANA_NO_FETCH = {
+    plugins: { preinstall_disabled: true, public_key_retrieval_disabled: true, plugin_admin_enabled: false },
+    analytics: { check_for_updates: false, check_for_plugin_updates: false, reporting_enabled: false, feedback_links_enabled: false },
+    news: { news_feed_enabled: false },
+} as const;
+
 export function grafanaValues(input: GrafanaInput): Record<string, unknown> {
     const size = OBSERVABILITY_SIZING[input.environment];
     const persistent = input.environment !== "dev";
@@ -89,8 +104,11 @@ export function grafanaValues(input: GrafanaInput): Record<string, unknown> {
         plugins: [],
         "grafana.ini": {
             server: { root_url: `http://localhost:${PORT_FORWARD.grafana.local}` },
-            // No calls home: update checks, usage reports, the external snapshot service.
-            analytics: { check_for_updates: false, check_for_plugin_updates: false, reporting_enabled: false, feedback_links_enabled: false },
+            // No calls home: plugin installs and updates, update checks, usage reports, the news
+            // feed, the external snapshot service.
+            plugins: { ...GRAFANA_NO_FETCH.plugins },
+            analytics: { ...GRAFANA_NO_FETCH.analytics },
+            news: { ...GRAFANA_NO_FETCH.news },
             snapshots: { external_enabled: false },
             "auth.anonymous": { enabled: false },
             "auth.basic": { enabled: true },

@@ -138,6 +138,9 @@ export function lokiValues(input: LokiInput): Record<string, unknown> {
             },
             storage,
             limits_config: { retention_period: `${input.config.retentionDays * 24}h`, allow_structured_metadata: true },
+            // Loki reports anonymous usage statistics to stats.grafana.org by default (Loki's
+            // configuration reference, analytics.reporting_enabled; chart value loki.analytics).
+            analytics: { reporting_enabled: false },
             compactor: {
                 retention_enabled: true,
                 delete_request_store: s3 ? "s3" : "filesystem",

@@ -48,7 +48,7 @@ const CHART_KEYS: Record<"kubePrometheusStack" | "grafana" | "loki" | "alloy" | 
         keys: [
             "deploymentMode", "loki.auth_enabled", "loki.commonConfig.replication_factor", "loki.schemaConfig.*", "loki.storage.type",
             // bucketNames is documented commented out; chunks and ruler are what the chart reads.
-            "loki.storage.bucketNames.chunks", "loki.storage.bucketNames.ruler", "loki.storage.s3.region", "loki.limits_config.*", "loki.compactor.*",
+            "loki.storage.bucketNames.chunks", "loki.storage.bucketNames.ruler", "loki.storage.s3.region", "loki.limits_config.*", "loki.compactor.*", "loki.analytics.*",
             "serviceAccount.create", "serviceAccount.name", "serviceAccount.annotations.*",
             "singleBinary.replicas", ...RESOURCES("singleBinary"), "singleBinary.sidecar", "singleBinary.persistence.enabled", "singleBinary.persistence.size", "singleBinary.persistence.storageClass",
             "gateway.enabled", "backend.replicas", "read.replicas", "write.replicas", "chunksCache.enabled", "resultsCache.enabled", "lokiCanary.enabled", "test.enabled", "minio.enabled",

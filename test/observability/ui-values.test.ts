@@ -47,6 +47,13 @@ describe("Grafana and Kiali values", () => {
                 assert.deepEqual(at(v, "sidecar.dashboards"), { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL", folderAnnotation: "grafana_folder", provider: { foldersFromFilesStructure: true } });
                 assert.equal(at(v["grafana.ini"], "analytics.check_for_updates"), false);
                 assert.equal(at(v["grafana.ini"], "snapshots.external_enabled"), false);
+                // Grafana 13's background installer fetches its default plugin list from grafana.com
+                // unless preinstall_disabled (pkg/setting/setting_plugins.go reads [plugins] preinstall_disabled).
+                assert.equal(at(v["grafana.ini"], "plugins.preinstall_disabled"), true);
+                assert.equal(at(v["grafana.ini"], "plugins.public_key_retrieval_disabled"), true);
+                assert.equal(at(v["grafana.ini"], "plugins.plugin_admin_enabled"), false);
+                assert.equal(at(v["grafana.ini"], "analytics.reporting_enabled"), false);
+                assert.equal(at(v["grafana.ini"], "news.news_feed_enabled"), false);
             }
         });
 

@@ -88,6 +88,12 @@ describe("observability chart values", () => {
             assert.deepEqual(at(v, "serviceAccount.annotations"), {});
         });
 
+        it("sends no usage report to stats.grafana.org (chart value loki.analytics, rendered as Loki's analytics block)", () => {
+            for (const v of [lokiValues({ environment: "dev", config: observabilityConfig("dev").loki, region: "r" }), lokiValues({ environment: "prod", config: observabilityConfig("prod").loki, region: "r", bucket: "b", roleArn: "a" })]) {
+                assert.deepEqual(at(v, "loki.analytics"), { reporting_enabled: false });
+            }
+        });
+
         it("uses the S3 bucket through its IRSA role in staging and prod", () => {
             const v = lokiValues({ environment: "prod", config: observabilityConfig("prod").loki, region: "ap-south-1", bucket: "dodo-prod-loki-abc", roleArn: "arn:aws:iam::123456789012:role/loki" });
             assert.equal(at(v, "loki.storage.type"), "s3");
