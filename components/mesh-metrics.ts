@@ -17,14 +17,23 @@ export const UPSTREAM_CLUSTER_LABEL = "upstream_cluster";
 export const ROUTE_LABEL = "route_name";
 
 /**
+ * Client-side label: the port the downstream connection arrived on (Envoy's `destination.port`,
+ * "downstream connection local port"), as in Istio's "Customizing Istio Metrics" task. At the
+ * ingress gateway it tells the HTTPS listener (443) from the redirect-only port 80, where
+ * internet scanners naming other hosts get 404 NR: the edge alert must not count those.
+ */
+export const PORT_LABEL = "destination_port";
+
+/**
  * The labels and the Envoy CEL attributes they come from (Envoy attributes reference:
- * xds.cluster_name, xds.route_name; usable in Istio Telemetry expressions since 1.16.2). An
- * expression that cannot be evaluated (no route matched) yields "unknown" (istio/proxy
- * istio_stats.cc, StreamOverrides::evaluate). Both are bounded by the config, not by traffic.
+ * xds.cluster_name, xds.route_name, destination.port; usable in Istio Telemetry expressions since
+ * 1.16.2). An expression that cannot be evaluated (no route matched) yields "unknown" (istio/proxy
+ * istio_stats.cc, StreamOverrides::evaluate). All are bounded by the config, not by traffic.
  */
 export const CLIENT_METRIC_LABELS: Readonly<Record<string, string>> = {
     [UPSTREAM_CLUSTER_LABEL]: "xds.cluster_name",
     [ROUTE_LABEL]: "xds.route_name",
+    [PORT_LABEL]: "string(destination.port)",
 };
 
 /**

@@ -12,6 +12,8 @@ export interface SloConfig {
     latencyThresholdMs: number;
     /** Percent of requests faster than latencyThresholdMs over 30 days. */
     latencyPercent: number;
+    /** Low-traffic guard: requests each window of a burn-rate pair must hold before it can alert. */
+    minRequests: number;
 }
 
 export interface ReceiversConfig {
@@ -64,6 +66,13 @@ export const alertKeys = {
         schema: objective(90),
         default: { dev: 95, staging: 99, prod: 99 },
     }),
+    minRequests: defineKey({
+        key: "observability.slo.minRequests",
+        type: "integer",
+        description: "Low-traffic guard of the burn-rate alerts: a window pair (1h and 5m, 6h and 30m, 3d and 6h) alerts only when each of its windows holds at least this many requests, so one 5xx on a quiet night pages nobody (SRE workbook, \"Low-traffic services\"). Below it a full outage still pages through PaymentsNoSuccessfulTraffic. 1-10000. Default: dev 10, staging 20, prod 50.",
+        schema: integerIn(1, 10_000),
+        default: { dev: 10, staging: 20, prod: 50 },
+    }),
     canaryMarginPercent: defineKey<number>({
         key: "observability.alerts.canaryMarginPercent",
         type: "number",
@@ -74,7 +83,7 @@ export const alertKeys = {
     noTrafficMinutes: defineKey({
         key: "observability.alerts.noTrafficMinutes",
         type: "integer",
-        description: "Page when no request to the payments backend has succeeded for this many minutes while the ingress gateway serves traffic (5-120). Default: dev 30, staging 15, prod 10.",
+        description: "Page when no /api request at the ingress gateway (a request on a payments API route) has succeeded for this many minutes, while at least 3 were made (5-120). Default: dev 30, staging 15, prod 10.",
         schema: integerIn(5, 120),
         default: { dev: 30, staging: 15, prod: 10 },
     }),
@@ -99,6 +108,7 @@ export function readSlo(reader: ConfigReader): SloConfig {
         availabilityPercent: reader.get(alertKeys.availabilityPercent),
         latencyThresholdMs: reader.get(alertKeys.latencyThresholdMs),
         latencyPercent: reader.get(alertKeys.latencyPercent),
+        minRequests: reader.get(alertKeys.minRequests),
     };
 }
 

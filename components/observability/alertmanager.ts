@@ -6,6 +6,7 @@
 // when it sends (slack_configs.api_url_file, pagerduty_configs.routing_key_file: alertmanager
 // v0.34 config/notifiers.go, notify/pagerduty/config.go), so a rotated key needs no restart.
 import { ReceiversConfig } from "./alert-settings";
+import { EDGE_ALERTS } from "./edge-alerts";
 
 /** The Secret ESO writes for Alertmanager, and its keys. */
 export const ALERTMANAGER_RECEIVERS_SECRET = { name: "alertmanager-receivers", slackKey: "slack-webhook-url", pagerdutyKey: "pagerduty-routing-key" } as const;
@@ -18,11 +19,32 @@ function secretFile(key: string): string {
     return `${ALERTMANAGER_SECRETS_DIR}/${ALERTMANAGER_RECEIVERS_SECRET.name}/${key}`;
 }
 
-/** The canary alerts a fast SLO burn makes redundant: the page already says payments are failing. */
-export const CANARY_INHIBITIONS = [
-    { source: "PaymentsBackendErrorBudgetFastBurn", targets: ["PaymentsCanaryErrorRatio", "PaymentsCanaryLatencyRegression"] },
-    { source: "PaymentsBackendLatencyBudgetFastBurn", targets: ["PaymentsCanaryLatencyRegression"] },
-] as const;
+export interface Inhibition {
+    /** The cause: while it fires... */
+    source: string;
+    /** ...these symptoms of it notify nobody. */
+    targets: readonly string[];
+    /** Labels source and target must share (absent on both counts as equal). */
+    equal: readonly string[];
+}
+
+const CANARY = ["PaymentsCanaryErrorRatio", "PaymentsCanaryLatencyRegression"] as const;
+/** What a backend outage also sets off: the SLO burns, the empty success count, the edge's 503s, the canary. */
+const BACKEND_SYMPTOMS = ["PaymentsBackendErrorBudgetFastBurn", "PaymentsBackendErrorBudgetSlowBurn", "PaymentsNoSuccessfulTraffic", EDGE_ALERTS.fastBurn, ...CANARY] as const;
+
+/**
+ * One outage, one page. Alertmanager groups by alertname, so without these a backend with no
+ * ready pod pages three or four times (no endpoints, fast burn, no successful traffic, the edge).
+ * The most specific cause wins: no gateway pod, then no ready backend endpoint, then the fast
+ * burn. The gateway sits in another namespace than the payments alerts; `cluster` (Prometheus's
+ * external label, on every alert it sends) keeps the rule to this cluster's alerts.
+ */
+export const INHIBITIONS: readonly Inhibition[] = [
+    { source: EDGE_ALERTS.gatewayDown, targets: [...BACKEND_SYMPTOMS, "PaymentsBackendLatencyBudgetFastBurn", "PaymentsBackendLatencyBudgetSlowBurn"], equal: ["cluster"] },
+    { source: "PaymentsBackendNoReadyEndpoints", targets: BACKEND_SYMPTOMS, equal: ["cluster", "namespace"] },
+    { source: "PaymentsBackendErrorBudgetFastBurn", targets: ["PaymentsNoSuccessfulTraffic", EDGE_ALERTS.fastBurn, ...CANARY], equal: ["cluster", "namespace"] },
+    { source: "PaymentsBackendLatencyBudgetFastBurn", targets: ["PaymentsCanaryLatencyRegression"], equal: ["cluster", "namespace", "service"] },
+];
 
 function slack(cluster: string): Record<string, unknown> {
     return {
@@ -79,13 +101,13 @@ export function alertmanagerConfig(receivers: ReceiversConfig, cluster: string):
             ...(ticket.length > 0 ? [receiver(RECEIVERS.ticket, ticket)] : []),
         ],
         inhibit_rules: [
-            ...CANARY_INHIBITIONS.map((i) => ({
+            ...INHIBITIONS.map((i) => ({
                 source_matchers: [`alertname = "${i.source}"`],
                 target_matchers: [`alertname =~ "${i.targets.join("|")}"`],
-                equal: ["namespace", "service"],
+                equal: [...i.equal],
             })),
             // kube-prometheus-stack's defaults: a page silences the same alert's lower severities.
-            { source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ["namespace", "alertname"] },
+            { source_matchers: ['severity = "critical"'], target_matchers: ['severity =~ "warning|info"'], equal: ["alertname", "namespace", "service"] },
             { source_matchers: ['severity = "warning"'], target_matchers: ['severity = "info"'], equal: ["namespace", "alertname"] },
             { source_matchers: ['alertname = "InfoInhibitor"'], target_matchers: ['severity = "info"'], equal: ["namespace"] },
         ],

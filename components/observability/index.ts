@@ -14,6 +14,7 @@ import { credentialResources } from "./credential-resources";
 import { CredentialSources, KIALI_GRAFANA_SECRET, KIALI_OIDC_SECRET, remoteSecretNames } from "./credentials";
 import { dashboardConfigMap, platformDashboards } from "./dashboards";
 import { observabilityNetworkPolicies } from "./network-policies";
+import { paymentsEdgeRules } from "./edge-alerts";
 import { envoyPodMonitor, istioRecordingRules, istiodAlerts, istiodServiceMonitor } from "./monitors";
 import { paymentsSliRules, paymentsSloAlerts } from "./slo";
 import { GRAFANA_ADMIN_SECRET, JAEGER_BADGER_CLAIM, LOKI_SERVICE_ACCOUNT, OBSERVABILITY_NAMESPACE, portForwardCommand, RELEASES } from "./names";
@@ -154,6 +155,7 @@ export class Observability extends pulumi.ComponentResource {
             istioRecordingRules(),
             paymentsSliRules(config.slo),
             paymentsSloAlerts({ ...config.slo, canaryMarginPercent: config.alerts.canaryMarginPercent, noTrafficMinutes: config.alerts.noTrafficMinutes }),
+            paymentsEdgeRules(config.slo),
             istiodAlerts(),
         ];
         for (const obj of operatorObjects) applyObject(obj, on([this.prometheusStack]));

@@ -4,6 +4,7 @@
 import { KubeObject, standardLabels } from "../k8s";
 import { ISTIO_ROOT_NAMESPACE } from "../mesh/topology";
 import { OBSERVABILITY_NAMESPACE } from "./names";
+import { withRunbook } from "./runbooks";
 
 const API = "monitoring.coreos.com/v1";
 
@@ -106,8 +107,10 @@ export interface PromRuleGroup {
 }
 
 /** A PrometheusRule in the observability namespace, labelled after its name. */
+/** A PrometheusRule; every alert in it gets its runbook link (runbooks.ts). */
 export function prometheusRule(name: string, groups: PromRuleGroup[]): KubeObject {
-    return { apiVersion: API, kind: "PrometheusRule", metadata: { name, namespace: OBSERVABILITY_NAMESPACE, labels: standardLabels(name) }, spec: { groups } };
+    const linked = groups.map((g) => ({ ...g, rules: g.rules.map(withRunbook) }));
+    return { apiVersion: API, kind: "PrometheusRule", metadata: { name, namespace: OBSERVABILITY_NAMESPACE, labels: standardLabels(name) }, spec: { groups: linked } };
 }
 
 /** Labels the PodMonitor's targets add; the per-pod ones are aggregated away by the workload rules. */

@@ -4,9 +4,10 @@
 // failure UF, circuit breaker overflow UO) reports the request only there; the backend's own
 // sidecar never sees it. Istio's metrics reference: "reporter ... source if report is from a
 // client Istio proxy or a gateway" (https://istio.io/latest/docs/reference/config/metrics/).
-import { BACKEND, PAYMENTS_NAMESPACE, serviceHost } from "../payments/names";
+import { BACKEND, serviceHost } from "../payments/names";
 import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE } from "../mesh/topology";
-import { UPSTREAM_CLUSTER_LABEL } from "../mesh-metrics";
+import { GATEWAY_PORTS } from "../mesh/builders";
+import { PORT_LABEL, ROUTE_LABEL, UPSTREAM_CLUSTER_LABEL } from "../mesh-metrics";
 
 export { UPSTREAM_CLUSTER_LABEL };
 
@@ -35,8 +36,41 @@ export const ERROR_CODES = "5..";
 /** Answers that count as a successful payment request for the no-traffic guard. */
 export const SUCCESS_CODES = "2..|3..";
 
-/** Requests the ingress gateway forwarded anywhere in the payments namespace (it serves the edge). */
-export const GATEWAY_SELECTOR = `reporter="source", source_workload="${INGRESS_GATEWAY_NAME}", source_workload_namespace="${INGRESS_NAMESPACE}", destination_service=~"[^.]+\\\\.${PAYMENTS_NAMESPACE}\\\\.svc\\\\..+"`;
+/**
+ * Every request the ingress gateway answered, routed or not. No destination filter: when it cannot
+ * route (404 NR after a broken VirtualService) or refuses before routing (edge-jwt's 401, the edge
+ * policy's 403), destination_service is "unknown" at a gateway, whose host-header fallback Istio
+ * turns off (pilot/pkg/model/telemetry.go; istio/proxy istio_stats.cc writes "unknown").
+ */
+export const GATEWAY_REQUESTS_SELECTOR = `reporter="source", source_workload="${INGRESS_GATEWAY_NAME}", source_workload_namespace="${INGRESS_NAMESPACE}"`;
+
+/**
+ * The HTTP listener's port, as the pod sees it (destination.port is the downstream connection's
+ * local port: the Service's targetPort): it only redirects to HTTPS, and answers 404 NR to hosts
+ * it does not serve.
+ */
+export const GATEWAY_REDIRECT_PORT = String(GATEWAY_PORTS.find((p) => p.name === "http2")!.targetPort);
+
+/**
+ * The edge: the gateway's requests off the redirect port. Internet scanners reach port 80 with any
+ * Host and get 404 NR; on 443 a client without the host's SNI never gets past TLS. So NR there
+ * means our routing is broken, not that a bot knocked. Matching "not 80" (rather than "443") keeps
+ * the alert alive if the label is ever missing.
+ */
+export const EDGE_SELECTOR = `${GATEWAY_REQUESTS_SELECTOR}, ${PORT_LABEL}!="${GATEWAY_REDIRECT_PORT}"`;
+
+/** Envoy's "no route" flag (NR) in Istio's comma-separated response_flags. */
+export const NO_ROUTE_FLAGS = `response_flags=~"(.*,)?NR(,.*)?"`;
+
+/**
+ * The payments API's VirtualService routes (`api-read`, `api-write`, `api-canary-*`, components/
+ * payments/traffic.ts backendRoutes) as the ingress gateway matched them: a customer's /api call,
+ * a payment attempt. Page loads (`frontend*`) are not, nor requests no route matched ("unknown");
+ * the frontend's own calls are left to the burn rates (counting them too would double a page load's
+ * API call).
+ */
+export const API_ROUTE_PATTERN = "api-.*";
+export const API_ATTEMPTS_SELECTOR = `${EDGE_SELECTOR}, ${ROUTE_LABEL}=~"${API_ROUTE_PATTERN}"`;
 
 /**
  * Copies the subset out of the upstream cluster name into destination_version. Only a non-empty

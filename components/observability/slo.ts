@@ -5,7 +5,7 @@
 import { KubeObject } from "../k8s";
 import { BACKEND, PAYMENTS_NAMESPACE } from "../payments/names";
 import { prometheusRule, PromRule } from "./monitors";
-import { BACKEND_CLIENT_SELECTOR, ERROR_CODES, GATEWAY_SELECTOR, leSelector, SUCCESS_CODES, VERSION_LABEL, withVersion } from "./sli";
+import { API_ATTEMPTS_SELECTOR, BACKEND_CLIENT_SELECTOR, ERROR_CODES, leSelector, SUCCESS_CODES, VERSION_LABEL, withVersion } from "./sli";
 
 export interface PaymentsSloInput {
     /** Availability objective over 30 days, percent (99.9). */
@@ -16,8 +16,10 @@ export interface PaymentsSloInput {
     latencyPercent: number;
     /** Canary guard: v2's ratio may exceed v1's by this many percentage points. */
     canaryMarginPercent: number;
-    /** Page when no request to the backend succeeded for this long while the gateway serves traffic. */
+    /** Page when no /api request at the gateway (an API route matched) succeeded for this long. */
     noTrafficMinutes: number;
+    /** Low-traffic guard: each window of a burn-rate pair must hold at least this many requests. */
+    minRequests: number;
 }
 
 export interface BurnWindow {
@@ -42,6 +44,15 @@ export type SliWindow = (typeof SHORT_WINDOWS)[number] | (typeof LONG_WINDOWS)[n
 
 /** A canary alert needs this many failed (or slow) v2 requests in 5 minutes: evidence, whatever v2's share. */
 export const CANARY_MIN_BAD_REQUESTS = 3;
+
+/**
+ * No-successful-traffic needs this many payment attempts in its window: with ~99.9% normally
+ * succeeding, three failures in a row are no accident, yet a 1-request-a-minute night still pages
+ * on a full outage (the burn-rate guard keeps the ratio alerts quiet there).
+ */
+export const NO_TRAFFIC_MIN_ATTEMPTS = 3;
+
+export const WINDOW_SECONDS: Record<SliWindow, number> = { "5m": 300, "30m": 1800, "1h": 3600, "6h": 21600, "3d": 259200 };
 
 /** Labels every payments alert carries: Alertmanager groups and inhibits on them. */
 export const PAYMENTS_ALERT_LABELS = { namespace: PAYMENTS_NAMESPACE, service: BACKEND.service } as const;
@@ -93,16 +104,24 @@ export function paymentsSliRules(input: Pick<PaymentsSloInput, "latencyThreshold
     ]);
 }
 
-function burnExpr(series: (w: SliWindow) => string, budget: number, windows: readonly BurnWindow[]): string {
+/**
+ * Each window pair of the workbook, both windows over the threshold and each holding at least
+ * `minRequests` requests. The workbook's "Low-traffic services and error budget alerting": at 10
+ * requests an hour one failure is a 1,000x burn of a 99.9% budget; a ratio over a handful of
+ * requests is noise, so below the minimum the pair stays quiet (no-successful-traffic still
+ * catches a full outage, the slow-burn ticket a lasting partial one).
+ */
+export function burnExpr(ratio: (w: SliWindow) => string, volume: (w: SliWindow) => string, budget: number, windows: readonly BurnWindow[], minRequests: number): string {
+    const over = (w: SliWindow, threshold: string) => `${ratio(w)} > ${threshold} and ${volume(w)} * ${WINDOW_SECONDS[w]} >= ${minRequests}`;
     return windows
         .map((b) => {
             const threshold = round(b.factor * budget);
-            return `(${series(b.long as SliWindow)} > ${threshold} and ${series(b.short as SliWindow)} > ${threshold})`;
+            return `(${over(b.long as SliWindow, threshold)} and ${over(b.short as SliWindow, threshold)})`;
         })
         .join(" or ");
 }
 
-function burnAlerts(kind: "Error" | "Latency", series: (w: SliWindow) => string, budget: number, objective: string): Rule[] {
+function burnAlerts(kind: "Error" | "Latency", series: (w: SliWindow) => string, volume: (w: SliWindow) => string, budget: number, objective: string, minRequests: number): Rule[] {
     const what = kind === "Error" ? "availability" : "latency";
     const page = BURN_WINDOWS.filter((b) => b.severity === "critical");
     const ticket = BURN_WINDOWS.filter((b) => b.severity === "warning");
@@ -110,7 +129,7 @@ function burnAlerts(kind: "Error" | "Latency", series: (w: SliWindow) => string,
     return [
         {
             alert: `PaymentsBackend${kind}BudgetFastBurn`,
-            expr: burnExpr(series, budget, page),
+            expr: burnExpr(series, volume, budget, page, minRequests),
             for: "2m",
             labels: labels("critical"),
             annotations: {
@@ -120,7 +139,7 @@ function burnAlerts(kind: "Error" | "Latency", series: (w: SliWindow) => string,
         },
         {
             alert: `PaymentsBackend${kind}BudgetSlowBurn`,
-            expr: burnExpr(series, budget, ticket),
+            expr: burnExpr(series, volume, budget, ticket, minRequests),
             for: "15m",
             labels: labels("warning"),
             annotations: {
@@ -153,16 +172,19 @@ export function paymentsSloAlerts(input: PaymentsSloInput): KubeObject {
     const v2 = `{${VERSION_LABEL}="v2"}`;
     const backendSlices = `kube_endpointslice_labels{namespace="${PAYMENTS_NAMESPACE}", label_kubernetes_io_service_name="${BACKEND.service}"}`;
     const rules: Rule[] = [
-        ...burnAlerts("Error", SERIES.errorRatio, errorBudget, `${input.availabilityPercent}% of requests succeed`),
-        ...burnAlerts("Latency", SERIES.slowRatio, latencyBudget, `${input.latencyPercent}% under ${input.latencyThresholdMs} ms`),
+        ...burnAlerts("Error", SERIES.errorRatio, (w) => `sum(${SERIES.requests(w)})`, errorBudget, `${input.availabilityPercent}% of requests succeed`, input.minRequests),
+        ...burnAlerts("Latency", SERIES.slowRatio, (w) => `sum(${SERIES.observed(w)})`, latencyBudget, `${input.latencyPercent}% under ${input.latencyThresholdMs} ms`, input.minRequests),
         {
             // EndpointSlices (kube-state-metrics >= 2.x; the slice names the Service in its
             // kubernetes.io/service-name label, allow-listed in prometheusStackValues). A Service
             // with no ready pod keeps an empty slice, so the left side exists exactly when KSM sees it.
+            // `max by` on the joined side: two kube-state-metrics replicas (or shards overlapping
+            // during a rollout) export every slice twice, and a many-to-many match is an
+            // evaluation error, which silences the alert exactly when it is needed.
             alert: "PaymentsBackendNoReadyEndpoints",
             expr:
                 `sum by (namespace) (${backendSlices}) unless on(namespace) ` +
-                `sum by (namespace) (kube_endpointslice_endpoints{namespace="${PAYMENTS_NAMESPACE}", ready="true"} * on(namespace, endpointslice) group_left() ${backendSlices})`,
+                `sum by (namespace) (kube_endpointslice_endpoints{namespace="${PAYMENTS_NAMESPACE}", ready="true"} * on(namespace, endpointslice) group_left() max by (namespace, endpointslice) (${backendSlices}))`,
             for: "1m",
             labels: { severity: "critical", ...PAYMENTS_ALERT_LABELS },
             annotations: {
@@ -171,14 +193,18 @@ export function paymentsSloAlerts(input: PaymentsSloInput): KubeObject {
             },
         },
         {
-            // Silence is not success: with no successful request the ratios are 100% errors or NaN.
+            // Silence is not success: customers call /api at the gateway (an API route matched) and
+            // nothing succeeds, whatever the codes (5xx, the mesh's 503s, the edge's 401/403).
+            // Page loads and quiet nights are no attempts.
             alert: "PaymentsNoSuccessfulTraffic",
-            expr: `(sum(rate(istio_requests_total{${GATEWAY_SELECTOR}}[5m])) > 0) unless on() (sum(rate(istio_requests_total{${BACKEND_CLIENT_SELECTOR}, response_code=~"${SUCCESS_CODES}"}[${input.noTrafficMinutes}m])) > 0)`,
+            expr:
+                `(sum(increase(istio_requests_total{${API_ATTEMPTS_SELECTOR}}[${input.noTrafficMinutes}m])) >= ${NO_TRAFFIC_MIN_ATTEMPTS})` +
+                ` unless on() (sum(increase(istio_requests_total{${API_ATTEMPTS_SELECTOR}, response_code=~"${SUCCESS_CODES}"}[${input.noTrafficMinutes}m])) > 0)`,
             for: "1m",
             labels: { severity: "critical", ...PAYMENTS_ALERT_LABELS },
             annotations: {
-                summary: `No successful payments request for ${input.noTrafficMinutes} minutes while the gateway serves traffic`,
-                description: "The ingress gateway is forwarding requests, but no call to the backend has returned 2xx/3xx. Check routes (istioctl analyze -n dodo-payments), the backend's endpoints and its database.",
+                summary: `No payment attempt succeeded for ${input.noTrafficMinutes} minutes`,
+                description: "Clients keep calling /api through the ingress gateway, but nothing returned 2xx/3xx: 5xx, the mesh's own 503s, or the edge refusing every token (401/403). Check the backend's endpoints and database, the edge's RequestAuthentication (JWKS) and AuthorizationPolicy, and routes (istioctl analyze -n dodo-payments).",
             },
         },
         {

@@ -1,10 +1,19 @@
 import { strict as assert } from "assert";
-import { alertmanagerConfig, CANARY_INHIBITIONS } from "../../components/observability/alertmanager";
+import { alertmanagerConfig, INHIBITIONS } from "../../components/observability/alertmanager";
+import { EDGE_ALERTS, paymentsEdgeRules } from "../../components/observability/edge-alerts";
+import { KubeObject } from "../../components/k8s";
+import { PromRule } from "../../components/observability/monitors";
 import { ReceiversConfig } from "../../components/observability/alert-settings";
 import { paymentsSloAlerts } from "../../components/observability/slo";
 
 type Route = { receiver: string; matchers?: string[]; continue?: boolean; routes?: Route[] };
 type Config = { route: Route; receivers: Record<string, unknown>[]; inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[] };
+
+const SLO = { availabilityPercent: 99.9, latencyThresholdMs: 500, latencyPercent: 99, canaryMarginPercent: 1, noTrafficMinutes: 10, minRequests: 50 };
+
+function rulesOf(obj: KubeObject): PromRule[] {
+    return (obj.spec as { groups: { rules: PromRule[] }[] }).groups.flatMap((g) => g.rules);
+}
 
 const BOTH: ReceiversConfig = { slackWebhookSecret: "dodo-prod/alertmanager/slack", pagerdutyRoutingKeySecret: "dodo-prod/alertmanager/pagerduty" };
 
@@ -63,20 +72,47 @@ describe("Alertmanager routing", () => {
         assert.equal(receiverFor(dev, { severity: "critical" }), "null");
     });
 
-    it("inhibits the canary alerts while the SLO page fires for the same service", () => {
-        const rule = both.inhibit_rules.find((r) => r.source_matchers[0] === 'alertname = "PaymentsBackendErrorBudgetFastBurn"')!;
-        assert.ok(rule);
-        assert.ok(matches(rule.target_matchers[0], { alertname: "PaymentsCanaryErrorRatio" }));
-        assert.ok(matches(rule.target_matchers[0], { alertname: "PaymentsCanaryLatencyRegression" }));
-        assert.deepEqual(rule.equal, ["namespace", "service"]);
-        // Every name in an inhibition is an alert the rules define, with the labels it is equal on.
-        const alerts = (paymentsSloAlerts({ availabilityPercent: 99.9, latencyThresholdMs: 500, latencyPercent: 99, canaryMarginPercent: 1, noTrafficMinutes: 10 }).spec as { groups: { rules: { alert: string; labels: Record<string, string> }[] }[] }).groups[0].rules;
-        for (const i of CANARY_INHIBITIONS) {
-            for (const name of [i.source, ...i.targets]) {
-                const a = alerts.find((r) => r.alert === name);
-                assert.ok(a, name);
-                for (const l of rule.equal) assert.ok(a.labels[l], `${name} has no ${l}`);
-            }
+    it("groups one notification per alert, namespace and service", () => {
+        assert.deepEqual((both.route as Route & { group_by: string[] }).group_by, ["alertname", "namespace", "service"]);
+    });
+
+    /** Whether an inhibit rule silences `target` while `source` fires (matchers and equal labels, absent counting as equal). */
+    function inhibited(config: Config, source: Record<string, string>, target: Record<string, string>): boolean {
+        return config.inhibit_rules.some(
+            (r) => r.source_matchers.every((m) => matches(m, source)) && r.target_matchers.every((m) => matches(m, target)) && r.equal.every((l) => (source[l] ?? "") === (target[l] ?? "")),
+        );
+    }
+
+    it("lets the most specific cause page alone: gateway down, then no backend endpoint, then the fast burn", () => {
+        const rules = [...rulesOf(paymentsSloAlerts(SLO)), ...rulesOf(paymentsEdgeRules(SLO))];
+        const firing = (name: string) => {
+            const r = rules.find((x) => x.alert === name);
+            assert.ok(r, `no alert ${name}`);
+            // Prometheus adds its external label to every alert it sends.
+            return { alertname: name, cluster: "dodo-prod", ...r.labels };
+        };
+        const gatewayDown = firing(EDGE_ALERTS.gatewayDown);
+        for (const name of ["PaymentsBackendErrorBudgetFastBurn", "PaymentsNoSuccessfulTraffic", EDGE_ALERTS.fastBurn, "PaymentsCanaryErrorRatio", "PaymentsBackendLatencyBudgetFastBurn"]) {
+            assert.ok(inhibited(both, gatewayDown, firing(name)), `gateway down silences ${name}`);
         }
+        const noEndpoints = firing("PaymentsBackendNoReadyEndpoints");
+        for (const name of ["PaymentsBackendErrorBudgetFastBurn", "PaymentsNoSuccessfulTraffic", EDGE_ALERTS.fastBurn, "PaymentsCanaryErrorRatio"]) {
+            assert.ok(inhibited(both, noEndpoints, firing(name)), `no endpoints silences ${name}`);
+        }
+        const fastBurn = firing("PaymentsBackendErrorBudgetFastBurn");
+        for (const name of ["PaymentsCanaryErrorRatio", "PaymentsCanaryLatencyRegression", EDGE_ALERTS.fastBurn]) assert.ok(inhibited(both, fastBurn, firing(name)), `fast burn silences ${name}`);
+        // Causes are never silenced by their symptoms, nor by another cluster's alerts.
+        assert.equal(inhibited(both, fastBurn, noEndpoints), false);
+        assert.equal(inhibited(both, noEndpoints, gatewayDown), false);
+        assert.equal(inhibited(both, { ...gatewayDown, cluster: "dodo-staging" }, fastBurn), false);
+        // A critical silences the warning of the same alert in the same namespace and service.
+        const crit = { alertname: "KubeX", severity: "critical", namespace: "a", service: "s" };
+        assert.ok(inhibited(both, crit, { ...crit, severity: "warning" }));
+        assert.equal(inhibited(both, crit, { ...crit, severity: "warning", alertname: "KubeY" }), false);
+    });
+
+    it("names only alerts the rules define in its inhibitions", () => {
+        const defined = new Set([...rulesOf(paymentsSloAlerts(SLO)), ...rulesOf(paymentsEdgeRules(SLO))].map((r) => r.alert));
+        for (const i of INHIBITIONS) for (const name of [i.source, ...i.targets]) assert.ok(defined.has(name), name);
     });
 });

@@ -12,7 +12,7 @@ export function observabilityConfig(environment: Environment): ObservabilityConf
         jaeger: { storage: dev ? "memory" : "badger", retentionDays: dev ? 1 : 7, storageGiB: dev ? 5 : 50 },
         kiali: { authStrategy: dev ? "anonymous" : "token" },
         grafana: dev ? { adminPassword: pulumi.secret("correct-horse-battery-staple") } : { adminPasswordSecret: `dodo-${environment}/grafana/admin-password` },
-        slo: { availabilityPercent: dev ? 99 : 99.9, latencyThresholdMs: dev ? 2500 : 500, latencyPercent: dev ? 95 : 99 },
+        slo: { availabilityPercent: dev ? 99 : 99.9, latencyThresholdMs: dev ? 2500 : 500, latencyPercent: dev ? 95 : 99, minRequests: dev ? 10 : 50 },
         alerts: {
             canaryMarginPercent: dev ? 5 : 1,
             noTrafficMinutes: dev ? 30 : 10,

@@ -99,7 +99,7 @@ function evalSumWithout(expr: string, samples: Record<string, Series[]>): Series
     return [...groups.values()];
 }
 
-const SLO = { availabilityPercent: 99.9, latencyThresholdMs: 500, latencyPercent: 99, canaryMarginPercent: 2, noTrafficMinutes: 10 };
+const SLO = { availabilityPercent: 99.9, latencyThresholdMs: 500, latencyPercent: 99, canaryMarginPercent: 2, noTrafficMinutes: 10, minRequests: 50 };
 
 describe("Istio scraping, recording rules and alerts", () => {
     it("scrapes every Envoy (sidecars and gateways) on the merged-metrics port 15020 at /stats/prometheus", () => {

@@ -1,15 +1,15 @@
 import { strict as assert } from "assert";
 import { KubeObject } from "../../components/k8s";
-import { CLIENT_METRIC_LABELS, LABELLED_METRICS, ROUTE_LABEL, UPSTREAM_CLUSTER_LABEL } from "../../components/mesh-metrics";
+import { CLIENT_METRIC_LABELS, LABELLED_METRICS, PORT_LABEL, ROUTE_LABEL, UPSTREAM_CLUSTER_LABEL } from "../../components/mesh-metrics";
 import { meshTelemetry } from "../../components/mesh/builders";
-import { BACKEND_CLIENT_SELECTOR, GATEWAY_SELECTOR, leSelector, withVersion } from "../../components/observability/sli";
+import { API_ATTEMPTS_SELECTOR, BACKEND_CLIENT_SELECTOR, leSelector, withVersion } from "../../components/observability/sli";
 import { PromRule } from "../../components/observability/monitors";
 import { BURN_WINDOWS, LONG_WINDOWS, paymentsSliRules, paymentsSloAlerts, SERIES, SHORT_WINDOWS } from "../../components/observability/slo";
 import { at } from "./fixtures";
 
 type Rule = PromRule;
 
-const PROD = { availabilityPercent: 99.9, latencyThresholdMs: 500, latencyPercent: 99, canaryMarginPercent: 1, noTrafficMinutes: 10 };
+const PROD = { availabilityPercent: 99.9, latencyThresholdMs: 500, latencyPercent: 99, canaryMarginPercent: 1, noTrafficMinutes: 10, minRequests: 50 };
 
 function rules(obj: KubeObject): Rule[] {
     return (at(obj, "spec.groups") as { rules: Rule[] }[]).flatMap((g) => g.rules);
@@ -78,23 +78,26 @@ describe("payments SLOs", () => {
 
         it("is written by the mesh: client-side request count and duration carry the routed cluster and route", () => {
             const metrics = meshTelemetry(1).spec.metrics!;
-            const tags = { [UPSTREAM_CLUSTER_LABEL]: { operation: "UPSERT", value: "xds.cluster_name" }, [ROUTE_LABEL]: { operation: "UPSERT", value: "xds.route_name" } };
+            const tags = {
+                [UPSTREAM_CLUSTER_LABEL]: { operation: "UPSERT", value: "xds.cluster_name" },
+                [ROUTE_LABEL]: { operation: "UPSERT", value: "xds.route_name" },
+                [PORT_LABEL]: { operation: "UPSERT", value: "string(destination.port)" },
+            };
             assert.deepEqual(metrics, [{ providers: [{ name: "prometheus" }], overrides: LABELLED_METRICS.map((metric) => ({ match: { metric, mode: "CLIENT" }, tagOverrides: tags })) }]);
             assert.deepEqual([...LABELLED_METRICS], ["REQUEST_COUNT", "REQUEST_DURATION"]);
-            assert.deepEqual(Object.keys(CLIENT_METRIC_LABELS).sort(), [ROUTE_LABEL, UPSTREAM_CLUSTER_LABEL].sort());
+            assert.deepEqual(Object.keys(CLIENT_METRIC_LABELS).sort(), [PORT_LABEL, ROUTE_LABEL, UPSTREAM_CLUSTER_LABEL].sort());
         });
     });
 
     describe("burn-rate alerts", () => {
-        it("page at 14.4x over 1h and 5m or 6x over 6h and 30m; ticket at 1x over 3d and 6h (SRE workbook, 30-day budget)", () => {
+        it("page at 14.4x over 1h and 5m or 6x over 6h and 30m; ticket at 1x over 3d and 6h (SRE workbook, 30-day budget); each window holding minRequests", () => {
             const page = alert("PaymentsBackendErrorBudgetFastBurn");
-            assert.equal(
-                page.expr,
-                "(payments_backend:request_error_ratio:rate1h > 0.0144 and payments_backend:request_error_ratio:rate5m > 0.0144) or (payments_backend:request_error_ratio:rate6h > 0.006 and payments_backend:request_error_ratio:rate30m > 0.006)",
-            );
+            const w = (window: string, seconds: number, threshold: string) =>
+                `payments_backend:request_error_ratio:rate${window} > ${threshold} and sum(payments_backend_version:requests:rate${window}) * ${seconds} >= 50`;
+            assert.equal(page.expr, `(${w("1h", 3600, "0.0144")} and ${w("5m", 300, "0.0144")}) or (${w("6h", 21600, "0.006")} and ${w("30m", 1800, "0.006")})`);
             assert.equal(page.labels!.severity, "critical");
             const ticket = alert("PaymentsBackendErrorBudgetSlowBurn");
-            assert.equal(ticket.expr, "(payments_backend:request_error_ratio:rate3d > 0.001 and payments_backend:request_error_ratio:rate6h > 0.001)");
+            assert.equal(ticket.expr, `(${w("3d", 259200, "0.001")} and ${w("6h", 21600, "0.001")})`);
             assert.equal(ticket.labels!.severity, "warning");
         });
 
@@ -111,13 +114,24 @@ describe("payments SLOs", () => {
             const rule = alert("PaymentsBackendNoReadyEndpoints");
             assert.match(rule.expr, /^sum by \(namespace\) \(kube_endpointslice_labels\{namespace="dodo-payments", label_kubernetes_io_service_name="backend-service"\}\) unless on\(namespace\) /);
             assert.match(rule.expr, /kube_endpointslice_endpoints\{namespace="dodo-payments", ready="true"\} \* on\(namespace, endpointslice\) group_left\(\)/);
+            // One label series per slice on the joined side, however many kube-state-metrics replicas
+            // export it: max, not sum (which would count each replica) and not the raw series (a
+            // many-to-many match, an evaluation error that silences the alert).
+            assert.match(rule.expr, /group_left\(\) max by \(namespace, endpointslice\) \(kube_endpointslice_labels\{/);
+            assert.doesNotMatch(rule.expr, /group_left\(\) sum/);
         });
 
-        it("page when nothing succeeded for N minutes while the gateway forwards requests into the payments namespace", () => {
+        it("keep quiet on a handful of requests: the guard counts the latency pairs' observations too, and follows minRequests", () => {
+            assert.match(alert("PaymentsBackendLatencyBudgetFastBurn").expr, /slow_request_ratio:rate5m > 0\.144 and sum\(payments_backend_version:latency_observations:rate5m\) \* 300 >= 50\)/);
+            assert.match(alert("PaymentsBackendErrorBudgetFastBurn", { ...PROD, minRequests: 10 }).expr, /rate5m\) \* 300 >= 10\)/);
+        });
+
+        it("page when no /api request at the gateway succeeded for N minutes, while at least 3 were made", () => {
             const rule = alert("PaymentsNoSuccessfulTraffic");
+            assert.equal(API_ATTEMPTS_SELECTOR, 'reporter="source", source_workload="istio-ingressgateway", source_workload_namespace="istio-ingress", destination_port!="80", route_name=~"api-.*"');
             assert.equal(
                 rule.expr,
-                `(sum(rate(istio_requests_total{${GATEWAY_SELECTOR}}[5m])) > 0) unless on() (sum(rate(istio_requests_total{${BACKEND_CLIENT_SELECTOR}, response_code=~"2..|3.."}[10m])) > 0)`,
+                `(sum(increase(istio_requests_total{${API_ATTEMPTS_SELECTOR}}[10m])) >= 3) unless on() (sum(increase(istio_requests_total{${API_ATTEMPTS_SELECTOR}, response_code=~"2..|3.."}[10m])) > 0)`,
             );
             assert.match(alert("PaymentsNoSuccessfulTraffic", { ...PROD, noTrafficMinutes: 30 }).expr, /\[30m\]\)\) > 0\)$/);
         });

@@ -41,7 +41,7 @@ describe("observability in the whole stack", () => {
             assert.deepEqual(manifests(render, "PodMonitor", "observability").map((m) => m.metadata.name), ["envoy-stats"], stack);
             assert.deepEqual(manifests(render, "ServiceMonitor", "observability").map((m) => m.metadata.name), ["istiod"], stack);
             const rules = manifests(render, "PrometheusRule", "observability").map((m) => m.metadata.name).sort();
-            assert.deepEqual(rules, ["istio-recording-rules", "istiod-config-rejects", "payments-backend-sli", "payments-backend-slo"], stack);
+            assert.deepEqual(rules, ["istio-recording-rules", "istiod-config-rejects", "payments-backend-sli", "payments-backend-slo", "payments-edge"], stack);
         }
     });
 

@@ -1,80 +1,19 @@
 // The outages the payments alerts exist for, each as traffic over time and what must (not) fire.
 // Expectations depend on the stack's objectives only where the SRE workbook's arithmetic says so
-// (a 20% error rate pages at a 99% objective, not at 95%): `expectBurn` does that arithmetic.
-import { BURN_WINDOWS } from "../../../components/observability/slo";
-import { AlertsConfig, SloConfig } from "../../../components/observability/alert-settings";
-import { DOWN, HEALTHY, Period, BACKGROUND } from "./traffic";
+// (a 20% error rate pages at a 99% objective, not at 95%): `expectPage` does that arithmetic.
+// The gateway's outages are in edge-scenarios.ts, quiet nights in low-traffic.ts.
+import { EDGE_ALERTS } from "../../../components/observability/edge-alerts";
+import { BACKGROUND, DOWN, HEALTHY, RATES, VersionBehaviour } from "./traffic";
+import { expectPage, pageIf, ppm, quiet, Scenario, StackObjectives } from "./expect";
+import { edgeScenarios } from "./edge-scenarios";
+import { lowTrafficScenarios } from "./low-traffic";
+import { restartScenarios } from "./restarts";
 
-export interface Expectation {
-    atMinute: number;
-    alert: string;
-    firing: boolean;
-}
-
-export interface ExprExpectation {
-    atMinute: number;
-    expr: string;
-    samples: { labels: string; value: number }[];
-}
-
-export interface Scenario {
-    name: string;
-    /**
-     * Minutes between rule evaluations (default 1). A day of quiet needs no minute-by-minute
-     * evaluation of 3-day windows: every 5 minutes keeps the test quick.
-     */
-    evaluationMinutes?: number;
-    periods: Period[];
-    alerts: Expectation[];
-    exprs?: ExprExpectation[];
-}
-
-export interface StackObjectives {
-    slo: SloConfig;
-    alerts: Pick<AlertsConfig, "canaryMarginPercent" | "noTrafficMinutes">;
-}
-
-export const PAYMENTS_ALERTS = [
-    "PaymentsBackendErrorBudgetFastBurn",
-    "PaymentsBackendErrorBudgetSlowBurn",
-    "PaymentsBackendLatencyBudgetFastBurn",
-    "PaymentsBackendLatencyBudgetSlowBurn",
-    "PaymentsBackendNoReadyEndpoints",
-    "PaymentsNoSuccessfulTraffic",
-    "PaymentsCanaryErrorRatio",
-    "PaymentsCanaryLatencyRegression",
-] as const;
-
-const WINDOW_MINUTES: Record<string, number> = { "5m": 5, "30m": 30, "1h": 60, "6h": 360, "3d": 4320 };
-
-/**
- * Whether a page must be firing `elapsed` minutes into an incident where `fraction` of requests
- * are bad, after `history` healthy minutes: some page window pair over factor x budget, now and
- * 3 minutes earlier (the rule's `for: 2m`). Undefined when it only just crossed: not asserted.
- */
-export function expectPage(fraction: number, budget: number, history: number, elapsed: number): boolean | undefined {
-    const ratio = (window: string, at: number) => (fraction * Math.min(at, WINDOW_MINUTES[window])) / Math.min(history + at, WINDOW_MINUTES[window]);
-    const pages = (at: number) =>
-        BURN_WINDOWS.filter((b) => b.severity === "critical").some((b) => ratio(b.long, at) > b.factor * budget && ratio(b.short, at) > b.factor * budget);
-    const now = pages(elapsed);
-    if (now !== pages(elapsed - 3)) return undefined;
-    return now;
-}
-
-/** A ratio in parts per million, rounded: exact, where promtool's fuzzy compare allows one ULP. */
-function ppm(atMinute: number, series: string, byVersion: Record<string, number>): ExprExpectation {
-    return {
-        atMinute,
-        expr: `round(${series} * 1000000)`,
-        samples: Object.entries(byVersion).map(([version, ratio]) => ({ labels: `{destination_version="${version}"}`, value: Math.round(ratio * 1e6) })),
-    };
-}
-
-const quiet = (atMinute: number, alerts: readonly string[] = PAYMENTS_ALERTS): Expectation[] => alerts.map((alert) => ({ atMinute, alert, firing: false }));
+export { Expectation, ExprExpectation, expectPage, PAYMENTS_ALERTS, Scenario, StackObjectives } from "./expect";
 
 function healthyDay(): Scenario {
     return {
-        name: "a healthy day: steady traffic with a canary at weight 20, background errors and slow requests inside every budget",
+        name: `a healthy day: steady traffic with a canary at weight 20, background errors and slow requests inside every budget, and internet scanners getting 404 NR on port 80 (${RATES.scanners} a minute)`,
         evaluationMinutes: 5,
         periods: [{ minutes: 1440, canaryWeight: 20, v1: HEALTHY, v2: HEALTHY, clients: ["gateway", "frontend"] }],
         alerts: [60, 360, 720, 1080, 1439].flatMap((m) => quiet(m)),
@@ -85,6 +24,8 @@ function fullOutage(o: StackObjectives): Scenario {
     const history = 120;
     const outage = o.alerts.noTrafficMinutes + 10;
     const page = expectPage(1, 1 - o.slo.availabilityPercent / 100, history, 15);
+    // The gateway's API requests fail; its page loads still succeed.
+    const edge = expectPage(RATES.gatewayApi / (RATES.gatewayApi + RATES.pages), 1 - o.slo.availabilityPercent / 100, history, 15, 3);
     return {
         name: "full backend outage seen only at the gateway: every backend pod gone, the gateway's proxy answers 503 UH, the backend's sidecars report nothing",
         periods: [
@@ -93,8 +34,11 @@ function fullOutage(o: StackObjectives): Scenario {
         ],
         alerts: [
             ...quiet(history - 10),
-            ...(page === undefined ? [] : [{ atMinute: history + 15, alert: "PaymentsBackendErrorBudgetFastBurn", firing: page }]),
+            ...pageIf(history + 15, "PaymentsBackendErrorBudgetFastBurn", page),
+            // The edge fails the API's share too; Alertmanager lets no-ready-endpoints page alone.
+            ...pageIf(history + 15, EDGE_ALERTS.fastBurn, edge),
             { atMinute: history + 15, alert: "PaymentsBackendNoReadyEndpoints", firing: true },
+            { atMinute: history + 15, alert: EDGE_ALERTS.gatewayDown, firing: false },
             // Both versions fail alike: the canary is not to blame.
             ...quiet(history + 15, ["PaymentsCanaryErrorRatio", "PaymentsCanaryLatencyRegression"]),
             { atMinute: history + o.alerts.noTrafficMinutes - 2, alert: "PaymentsNoSuccessfulTraffic", firing: false },
@@ -118,7 +62,7 @@ function canaryCrash(o: StackObjectives, weight: number): Scenario {
             ...quiet(history - 5),
             { atMinute: history + 12, alert: "PaymentsCanaryErrorRatio", firing: true },
             ...quiet(history + 12, ["PaymentsBackendNoReadyEndpoints", "PaymentsNoSuccessfulTraffic", "PaymentsCanaryLatencyRegression"]),
-            ...(page === undefined ? [] : [{ atMinute: history + 75, alert: "PaymentsBackendErrorBudgetFastBurn", firing: page }]),
+            ...pageIf(history + 75, "PaymentsBackendErrorBudgetFastBurn", page),
         ],
         // v2's own 503 UH count for v2 (the route's subset), not for "unknown".
         exprs: [ppm(history + 12, "payments_backend_version:request_error_ratio:rate5m", { v1: BACKGROUND.errorFraction, v2: 1 })],
@@ -139,7 +83,7 @@ function latencyRegression(o: StackObjectives): Scenario {
             ...quiet(history - 5),
             { atMinute: history + 25, alert: "PaymentsCanaryLatencyRegression", firing: true },
             ...quiet(history + 25, ["PaymentsCanaryErrorRatio", "PaymentsBackendErrorBudgetFastBurn", "PaymentsBackendNoReadyEndpoints", "PaymentsNoSuccessfulTraffic"]),
-            ...(page === undefined ? [] : [{ atMinute: history + 75, alert: "PaymentsBackendLatencyBudgetFastBurn", firing: page }]),
+            ...pageIf(history + 75, "PaymentsBackendLatencyBudgetFastBurn", page),
         ],
         exprs: [ppm(history + 25, "payments_backend_version:slow_request_ratio:rate5m", { v1: BACKGROUND.slowFraction, v2: 1 })],
     };
@@ -162,7 +106,28 @@ function slowForEveryone(o: StackObjectives): Scenario {
     };
 }
 
+/**
+ * Twice each budget, for hours: the workbook's slow burn (1x over 3d and 6h) tickets, and nothing
+ * pages. The 3-day window holds only the scenario's hours here, which the ratio does not mind.
+ */
+function lastingDegradation(o: StackObjectives): Scenario {
+    const errorFraction = 2 * (1 - o.slo.availabilityPercent / 100);
+    const slowFraction = 2 * (1 - o.slo.latencyPercent / 100);
+    const degraded: VersionBehaviour = { answer: "healthy", errorFraction, slowFraction };
+    const pages = ["PaymentsBackendErrorBudgetFastBurn", "PaymentsBackendLatencyBudgetFastBurn", "PaymentsCanaryErrorRatio", "PaymentsCanaryLatencyRegression", "PaymentsNoSuccessfulTraffic", "PaymentsBackendNoReadyEndpoints", EDGE_ALERTS.fastBurn];
+    const tickets = (atMinute: number) => ["PaymentsBackendErrorBudgetSlowBurn", "PaymentsBackendLatencyBudgetSlowBurn"].map((alert) => ({ atMinute, alert, firing: true }));
+    return {
+        name: `a lasting partial degradation: ${+(errorFraction * 100).toFixed(3)}% of requests fail and ${+(slowFraction * 100).toFixed(3)}% are slow (twice each budget) on both versions for 7 hours: the slow-burn tickets, no page`,
+        evaluationMinutes: 5,
+        periods: [
+            { minutes: 30, canaryWeight: 20, v1: HEALTHY, v2: HEALTHY, clients: ["gateway", "frontend"] },
+            { minutes: 420, canaryWeight: 20, v1: degraded, v2: degraded, clients: ["gateway", "frontend"] },
+        ],
+        alerts: [...quiet(25), ...quiet(45, ["PaymentsBackendErrorBudgetSlowBurn", "PaymentsBackendLatencyBudgetSlowBurn"]), ...tickets(120), ...quiet(120, pages), ...tickets(445), ...quiet(445, pages)],
+    };
+}
+
 /** Every scenario for a stack's objectives. */
 export function scenarios(o: StackObjectives): Scenario[] {
-    return [healthyDay(), fullOutage(o), canaryCrash(o, 20), canaryCrash(o, 1), latencyRegression(o), slowForEveryone(o)];
+    return [healthyDay(), fullOutage(o), canaryCrash(o, 20), canaryCrash(o, 1), latencyRegression(o), slowForEveryone(o), lastingDegradation(o), ...edgeScenarios(o), ...lowTrafficScenarios(o), ...restartScenarios(o)];
 }

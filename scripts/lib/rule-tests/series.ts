@@ -1,17 +1,18 @@
-// Input series for promtool rule tests, shaped like what Prometheus really stores from the mesh:
-// Istio's client-side (reporter="source") and server-side request metrics as the pilot-agent
-// merged endpoint exposes them (plus the labels the envoy-stats PodMonitor adds), and
-// kube-state-metrics' EndpointSlice series. Values use promtool's expanding notation
-// (`a+bxn`: n+1 samples from a, step b; `_` no sample; `stale` a staleness marker).
-import { UPSTREAM_CLUSTER_LABEL } from "../../../components/mesh-metrics";
-import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE } from "../../../components/mesh/topology";
-import { BACKEND, FRONTEND, PAYMENTS_NAMESPACE, serviceHost } from "../../../components/payments/names";
+// promtool's input-series notation (`a+bxn`: n+1 samples from a, step b; `_` no sample; `stale` a
+// staleness marker), written the way Prometheus really stores the mesh's counters: Envoy creates
+// an istio_stats counter on its first increment, so Prometheus first scrapes it already holding
+// that first count and never sees it rise from 0. A lone 500 on a new series moves no rate().
+// Label sets live in labels.ts, the traffic that drives them in traffic.ts.
 
 /** Minutes between input samples (the PodMonitor scrapes every 15 s; a minute keeps files short). */
 export const SAMPLE_MINUTES = 1;
 
-/** A stretch of time with a constant per-minute increase; `stale` ends the series. */
-export type Phase = { minutes: number; perMinute: number } | "stale";
+/**
+ * A stretch of time with a constant per-minute increase; `stale` ends the series. `reset`: the
+ * proxy restarted as the stretch began, so the counter starts again from 0 (Prometheus sees it
+ * drop, and rate() and increase() take the drop as a reset).
+ */
+export type Phase = { minutes: number; perMinute: number; reset?: boolean } | "stale";
 
 export interface InputSeries {
     series: string;
@@ -22,9 +23,24 @@ function num(n: number): string {
     return String(Math.round(n * 1e6) / 1e6);
 }
 
-/** promtool values of a counter that starts at 0 after `startMinute` missing samples. */
-export function counterValues(phases: readonly Phase[], startMinute = 0): string {
-    const out: string[] = startMinute > 0 ? [`_x${startMinute}`] : [];
+/** `value` then `minutes - 1` more samples, `step` apart (nothing for 0 minutes). */
+function run(value: number, step: number, minutes: number): string[] {
+    if (minutes <= 0) return [];
+    return [minutes === 1 ? num(value) : `${num(value)}+${num(step)}x${minutes - 1}`];
+}
+
+/**
+ * promtool values of a counter whose flow starts `startMinute` into the scenario.
+ * - `existing` (the flow ran before the scenario): Prometheus has seen it, so it is sampled from
+ *   `startMinute` on, from 0 (only differences matter).
+ * - new: the counter appears with its first requests. The first sample is one minute in and
+ *   already holds that minute's count: the minute's increase is invisible to rate() and
+ *   increase(), as the first increment of a real Envoy counter is.
+ */
+export function counterValues(phases: readonly Phase[], startMinute = 0, existing = true): string {
+    const out: string[] = [];
+    const gap = startMinute + (existing ? 0 : 1);
+    if (gap > 0) out.push(`_x${gap}`);
     let value = 0;
     let first = true;
     for (const phase of phases) {
@@ -32,13 +48,14 @@ export function counterValues(phases: readonly Phase[], startMinute = 0): string
             out.push("stale");
             break;
         }
-        if (first) {
+        if (phase.reset) value = 0;
+        if (first && existing) {
             out.push(`${num(value)}+${num(phase.perMinute)}x${phase.minutes}`);
-            first = false;
-        } else if (phase.minutes > 0) {
-            // The next sample follows the previous phase's last one by one step.
-            out.push(phase.minutes === 1 ? num(value + phase.perMinute) : `${num(value + phase.perMinute)}+${num(phase.perMinute)}x${phase.minutes - 1}`);
+        } else {
+            // The next sample follows the previous one (or, new, the first minute) by one step.
+            out.push(...run(value + phase.perMinute, phase.perMinute, phase.minutes));
         }
+        first = false;
         value += phase.perMinute * phase.minutes;
     }
     return out.join(" ");
@@ -56,120 +73,68 @@ export function seriesName(metric: string, labels: Readonly<Record<string, strin
     return `${metric}{${body}}`;
 }
 
-export type Client = "gateway" | "frontend";
-export type Version = "v1" | "v2";
+/** A series split over several periods becomes one line: promtool wants each series once. */
+export function mergeSameSeries(series: InputSeries[]): InputSeries[] {
+    const merged = new Map<string, string[]>();
+    for (const s of series) merged.set(s.series, [...(merged.get(s.series) ?? []), s.values]);
+    return [...merged.entries()].map(([name, parts]) => ({ series: name, values: parts.length === 1 ? parts[0] : joinGaps(parts) }));
+}
 
-const CLIENTS: Record<Client, { workload: string; namespace: string; app: string; pod: string; ip: string }> = {
-    gateway: { workload: INGRESS_GATEWAY_NAME, namespace: INGRESS_NAMESPACE, app: INGRESS_GATEWAY_NAME, pod: `${INGRESS_GATEWAY_NAME}-6f7d9c5b8-x2k4p`, ip: "10.0.11.20" },
-    frontend: { workload: FRONTEND.app, namespace: PAYMENTS_NAMESPACE, app: FRONTEND.app, pod: `${FRONTEND.app}-7c9f8d6b5-q8w2e`, ip: "10.0.12.31" },
-};
+/** Joins `_xN value+0xM stale` pieces written against absolute minutes into one sequence. */
+function joinGaps(parts: string[]): string {
+    const samples: string[] = [];
+    for (const part of parts) {
+        const tokens = expand(part);
+        tokens.forEach((t, i) => {
+            if (t !== "_") samples[i] = t;
+            else if (samples[i] === undefined) samples[i] = "_";
+        });
+    }
+    return compress(samples.map((s) => s ?? "_"));
+}
 
-/** What answered: the backend itself, or the client's proxy with no upstream host (503 UH). */
-export type Answer = { code: string; by: "backend" } | { code: "503"; by: "proxy-no-healthy-upstream" };
+/** Runs of gaps back into `_xN`, runs of numbers with one step into `a+bxN` (N+1 samples). */
+export function compress(tokens: string[]): string {
+    const out: string[] = [];
+    const numeric = (t: string | undefined) => t !== undefined && t !== "_" && t !== "stale";
+    for (let i = 0; i < tokens.length; ) {
+        let j = i;
+        if (tokens[i] === "_") {
+            while (j + 1 < tokens.length && tokens[j + 1] === "_") j++;
+            out.push(`_x${j - i + 1}`);
+        } else if (!numeric(tokens[i]) || !numeric(tokens[i + 1])) {
+            out.push(tokens[i]);
+        } else {
+            const step = Number(tokens[i + 1]) - Number(tokens[i]);
+            while (numeric(tokens[j + 1]) && Math.abs(Number(tokens[j + 1]) - Number(tokens[j]) - step) < 1e-6) j++;
+            out.push(j === i ? tokens[i] : `${tokens[i]}${step < 0 ? "-" : "+"}${num(Math.abs(step))}x${j - i}`);
+        }
+        i = j + 1;
+    }
+    return out.join(" ");
+}
+
+/** Expands promtool's notation (`_xN`, `a+bxN`, `a-bxN`, `stale`, plain values) into one token per sample. */
+export function expand(values: string): string[] {
+    const out: string[] = [];
+    for (const token of values.split(" ").filter(Boolean)) {
+        const gap = /^_x(\d+)$/.exec(token);
+        const run = /^(-?[\d.]+)([+-])([\d.]+)x(\d+)$/.exec(token);
+        if (gap) out.push(...Array<string>(Number(gap[1])).fill("_"));
+        else if (run) {
+            const [a, sign, b, n] = [Number(run[1]), run[2] === "-" ? -1 : 1, Number(run[3]), Number(run[4])];
+            for (let i = 0; i <= n; i++) out.push(num(a + sign * b * i));
+        } else out.push(token);
+    }
+    return out;
+}
 
 /**
- * A client-side request series to the backend. With no upstream host the client proxy has no
- * peer metadata: destination_version and friends are "unknown", destination_canonical_revision
- * "latest"; destination_service(_name) and the routed cluster stay (istio_stats.cc, populatePeerInfo).
+ * The series as Prometheus holds it after missing `minutes` of scrapes from `fromMinute` on (its
+ * own pod restarting, say): no samples and no staleness markers, the counters counting on unseen.
  */
-export function clientLabels(client: Client, version: Version, answer: Answer): Record<string, string> {
-    const c = CLIENTS[client];
-    const known = answer.by === "backend";
-    const peer = (v: string) => (known ? v : "unknown");
-    return {
-        reporter: "source",
-        source_workload: c.workload,
-        source_workload_namespace: c.namespace,
-        source_app: c.app,
-        destination_service: serviceHost(BACKEND.service),
-        destination_service_name: BACKEND.service,
-        destination_service_namespace: peer(PAYMENTS_NAMESPACE),
-        destination_workload: peer(`${BACKEND.app}-${version}`),
-        destination_workload_namespace: peer(PAYMENTS_NAMESPACE),
-        destination_app: peer(BACKEND.app),
-        destination_version: peer(version),
-        destination_canonical_revision: known ? version : "latest",
-        request_protocol: "http",
-        response_code: answer.code,
-        response_flags: known ? "-" : "UH",
-        [UPSTREAM_CLUSTER_LABEL]: `outbound|${BACKEND.port}|${version}|${serviceHost(BACKEND.service)}`,
-        // Added by the envoy-stats PodMonitor's target.
-        namespace: c.namespace,
-        pod: c.pod,
-        instance: `${c.ip}:15020`,
-        job: "envoy-stats",
-    };
-}
-
-/** The backend sidecar's own view of the same requests (reporter="destination"); absent when no pod runs. */
-export function serverLabels(client: Client, version: Version, code: string): Record<string, string> {
-    const c = CLIENTS[client];
-    return {
-        reporter: "destination",
-        source_workload: c.workload,
-        source_workload_namespace: c.namespace,
-        destination_service: serviceHost(BACKEND.service),
-        destination_service_name: BACKEND.service,
-        destination_service_namespace: PAYMENTS_NAMESPACE,
-        destination_workload: `${BACKEND.app}-${version}`,
-        destination_workload_namespace: PAYMENTS_NAMESPACE,
-        destination_app: BACKEND.app,
-        destination_version: version,
-        request_protocol: "http",
-        response_code: code,
-        response_flags: "-",
-        namespace: PAYMENTS_NAMESPACE,
-        pod: `${BACKEND.app}-${version}-5d8c7b9f6-m3n7k`,
-        instance: `10.0.13.4${version === "v1" ? 1 : 2}:15020`,
-        job: "envoy-stats",
-    };
-}
-
-/** The gateway's requests to the frontend (page loads): the gateway is serving traffic. */
-export function gatewayToFrontendLabels(code: string): Record<string, string> {
-    const c = CLIENTS.gateway;
-    return {
-        reporter: "source",
-        source_workload: c.workload,
-        source_workload_namespace: c.namespace,
-        destination_service: serviceHost(FRONTEND.service),
-        destination_service_name: FRONTEND.service,
-        destination_service_namespace: PAYMENTS_NAMESPACE,
-        destination_workload: FRONTEND.app,
-        destination_version: FRONTEND.version,
-        response_code: code,
-        response_flags: "-",
-        [UPSTREAM_CLUSTER_LABEL]: `outbound|${FRONTEND.port}||${serviceHost(FRONTEND.service)}`,
-        namespace: c.namespace,
-        pod: c.pod,
-        instance: `${c.ip}:15020`,
-        job: "envoy-stats",
-    };
-}
-
-/** Bucket labels the way Prometheus 3 stores them (`le` normalised to a float: "500.0"). */
-export function leValue(boundaryMs: number | "+Inf"): string {
-    return boundaryMs === "+Inf" ? "+Inf" : Number.isInteger(boundaryMs) ? `${boundaryMs}.0` : String(boundaryMs);
-}
-
-const KSM = { job: "kube-state-metrics", instance: "10.0.10.5:8080" } as const;
-
-/** kube-state-metrics' EndpointSlice series of a Service (one slice) and its endpoints. */
-export function endpointSliceLabels(service: string, slice: string): Record<string, string> {
-    return { ...KSM, namespace: PAYMENTS_NAMESPACE, endpointslice: slice, label_kubernetes_io_service_name: service };
-}
-
-export function endpointLabels(slice: string, pod: string, address: string, ready: boolean): Record<string, string> {
-    return {
-        ...KSM,
-        namespace: PAYMENTS_NAMESPACE,
-        endpointslice: slice,
-        ready: String(ready),
-        serving: String(ready),
-        terminating: "false",
-        targetref_kind: "Pod",
-        targetref_name: pod,
-        targetref_namespace: PAYMENTS_NAMESPACE,
-        address,
-    };
+export function withoutSamples(values: string, fromMinute: number, minutes: number): string {
+    const tokens = expand(values);
+    for (let i = fromMinute; i < Math.min(tokens.length, fromMinute + minutes); i++) tokens[i] = "_";
+    return compress(tokens);
 }

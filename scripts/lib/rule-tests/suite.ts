@@ -3,9 +3,9 @@
 // the scenarios. The rules are the synth's objects, unchanged: what promtool checks is what
 // `pulumi up` would hand the Prometheus Operator.
 import { KubeObject } from "../../../components/k8s";
-import { requestSeries, endpointSeries, totalMinutes } from "./traffic";
+import { endpointSeries, gatewayUpSeries, requestSeries, totalMinutes } from "./traffic";
 import { Scenario, StackObjectives, scenarios } from "./scenarios";
-import { SAMPLE_MINUTES } from "./series";
+import { InputSeries, SAMPLE_MINUTES, withoutSamples } from "./series";
 
 export interface RuleFile {
     /** File name, e.g. `payments-backend-slo.yaml`. */
@@ -54,10 +54,12 @@ export function promtoolSuite(manifests: readonly KubeObject[], objectives: Stac
         for (const e of [...s.alerts, ...(s.exprs ?? [])]) {
             if (e.atMinute > horizon) throw new Error(`${s.name}: expectation at minute ${e.atMinute} is after the scenario's end (${horizon})`);
         }
+        const gap = s.scrapeGap;
+        const series: InputSeries[] = [...requestSeries(s.periods, objectives.slo.latencyThresholdMs), ...endpointSeries(s.periods, s.kubeStateMetricsReplicas), ...gatewayUpSeries(s.periods)];
         return {
             name: s.name,
             interval: minutes(SAMPLE_MINUTES),
-            input_series: [...requestSeries(s.periods, objectives.slo.latencyThresholdMs), ...endpointSeries(s.periods)],
+            input_series: gap ? series.map((x) => ({ ...x, values: withoutSamples(x.values, gap.fromMinute / SAMPLE_MINUTES, gap.minutes / SAMPLE_MINUTES) })) : series,
             alert_rule_test: s.alerts.map((e) => {
                 const def = defs.get(e.alert);
                 if (!def) throw new Error(`${s.name}: no alerting rule ${e.alert} in the rendered PrometheusRules`);

@@ -1,20 +1,62 @@
-// A small traffic model for the rule tests: steady payments traffic split between v1 and v2 by
-// the canary weight, then an incident that changes who answers, how fast, and which pods exist.
-// Each flow becomes the counter and histogram series Prometheus would hold for it.
+// A small traffic model for the rule tests: payments traffic split between v1 and v2 by the canary
+// weight, page loads and internet scanners at the gateway, then an incident that changes who
+// answers, how fast, which pods exist, or whether the gateway can route at all. Each flow becomes
+// the counter and histogram series Prometheus would hold for it (series.ts, labels.ts).
+import { INGRESS_NAMESPACE } from "../../../components/mesh/topology";
 import { BACKEND, FRONTEND } from "../../../components/payments/names";
-import { Answer, clientLabels, Client, counterValues, endpointLabels, endpointSliceLabels, gatewayToFrontendLabels, gaugeValues, InputSeries, leValue, Phase, seriesName, serverLabels, Version } from "./series";
+import {
+    Answer,
+    Client,
+    clientLabels,
+    endpointLabels,
+    endpointSliceLabels,
+    gatewayDeploymentLabels,
+    gatewayNoRouteLabels,
+    gatewayToFrontendLabels,
+    gatewayUpLabels,
+    leValue,
+    serverLabels,
+    Version,
+} from "./labels";
+import { counterValues, gaugeValues, InputSeries, mergeSameSeries, Phase, seriesName } from "./series";
 
-/** Requests per minute: /api through the gateway, the frontend's server-side calls, and page loads. */
-export const RATES = { gatewayApi: 120, frontendApi: 60, pages: 90 } as const;
+export { Client };
+
+/** Requests per minute: /api through the gateway, the frontend's server-side calls, page loads, and bots on port 80. */
+export interface Rates {
+    gatewayApi: number;
+    frontendApi: number;
+    pages: number;
+    scanners: number;
+}
+export const RATES: Rates = { gatewayApi: 120, frontendApi: 60, pages: 90, scanners: 40 };
 /** Healthy background: a few 500s and slow requests, well inside every stack's budget. */
 export const BACKGROUND = { errorFraction: 0.00005, slowFraction: 0.0005 } as const;
 
 export interface VersionBehaviour {
-    /** Who answers and with what: the backend (2xx/5xx) or the client proxy itself (503 UH). */
-    answer: "healthy" | "no-healthy-upstream";
+    /**
+     * Who answers: the backend (2xx, and 500 for `errorFraction`); the client proxy itself (503 UH:
+     * no ready pod); or, `ejected`, mostly the client proxy (outlier detection ejected the only pod,
+     * which stays Ready) and a tenth the pod's own 500s between ejections.
+     */
+    answer: "healthy" | "no-healthy-upstream" | "ejected";
     /** Share of requests slower than the latency threshold. */
     slowFraction: number;
+    /** Share the backend answers 500 (default BACKGROUND.errorFraction). */
+    errorFraction?: number;
 }
+
+/**
+ * The ingress gateway: routing; answering 404 NR to everything (its VirtualService gone); gone (no
+ * pod); crash-looping (pods exist, their proxies restart: scrapes fail, nothing is served); or
+ * unreachable (pods up and scraped, but the NLB delivers nothing).
+ */
+export type Edge = "routing" | "no-route" | "down" | "crash-looping" | "unreachable";
+
+/** Whether the gateway's proxies are gone (their series go stale). */
+const silent = (edge: Edge | undefined) => edge === "down" || edge === "crash-looping";
+/** Whether no request reaches the gateway (its counters, if alive, stay flat). */
+const noRequests = (edge: Edge | undefined) => silent(edge) || edge === "unreachable";
 
 export interface Period {
     minutes: number;
@@ -24,10 +66,17 @@ export interface Period {
     v2: VersionBehaviour;
     /** Clients calling the backend (the gateway for /api, the frontend for its server-side calls). */
     clients: readonly Client[];
+    /** Requests per minute (default RATES). */
+    rates?: Partial<Rates>;
+    /** Default routing. */
+    edge?: Edge;
+    /** The gateway's proxies restarted as the period began: their counters start again from 0. */
+    gatewayRestart?: boolean;
 }
 
 export const HEALTHY: VersionBehaviour = { answer: "healthy", slowFraction: BACKGROUND.slowFraction };
 export const DOWN: VersionBehaviour = { answer: "no-healthy-upstream", slowFraction: 0 };
+export const EJECTED: VersionBehaviour = { answer: "ejected", slowFraction: 0 };
 
 interface Flow {
     labels: Record<string, string>;
@@ -35,12 +84,14 @@ interface Flow {
     perMinute: number[];
     /** Fast share per period (histogram buckets at the threshold). */
     fast: number[];
-    /** Whether the series exists in each period (a backend sidecar without pods reports nothing). */
+    /** Whether the series exists in each period. */
     present: boolean[];
+    /** Whether its proxy is a gateway pod (gone while the edge is down). */
+    gateway: boolean;
 }
 
-function clientRate(client: Client): number {
-    return client === "gateway" ? RATES.gatewayApi : RATES.frontendApi;
+function rates(period: Period): Rates {
+    return { ...RATES, ...period.rates };
 }
 
 function share(period: Period, version: Version): number {
@@ -48,29 +99,44 @@ function share(period: Period, version: Version): number {
 }
 
 function answers(b: VersionBehaviour): { answer: Answer; fraction: number }[] {
-    if (b.answer === "no-healthy-upstream") return [{ answer: { code: "503", by: "proxy-no-healthy-upstream" }, fraction: 1 }];
+    const uh = { code: "503", by: "proxy-no-healthy-upstream" } as const;
+    if (b.answer === "no-healthy-upstream") return [{ answer: uh, fraction: 1 }];
+    if (b.answer === "ejected") return [{ answer: uh, fraction: 0.9 }, { answer: { code: "500", by: "backend" }, fraction: 0.1 }];
+    const errors = b.errorFraction ?? BACKGROUND.errorFraction;
     return [
-        { answer: { code: "200", by: "backend" }, fraction: 1 - BACKGROUND.errorFraction },
-        { answer: { code: "500", by: "backend" }, fraction: BACKGROUND.errorFraction },
+        { answer: { code: "200", by: "backend" }, fraction: 1 - errors },
+        { answer: { code: "500", by: "backend" }, fraction: errors },
     ];
 }
 
-/** The client-side and server-side flows of every (client, version, answer) over the periods. */
+/** The flows of every (client, version, answer), the gateway's page loads and unroutable requests, over the periods. */
 function flows(periods: readonly Period[]): Flow[] {
     const byKey = new Map<string, Flow>();
-    const add = (labels: Record<string, string>, index: number, perMinute: number, fast: number) => {
+    const add = (labels: Record<string, string>, index: number, perMinute: number, fast = 1) => {
+        // A counter exists once something was counted (Envoy creates it on its first increment).
+        if (perMinute <= 0) return;
         const key = JSON.stringify(labels);
-        const flow = byKey.get(key) ?? { labels, perMinute: periods.map(() => 0), fast: periods.map(() => 1), present: periods.map(() => false) };
+        const gateway = labels.source_workload_namespace === INGRESS_NAMESPACE && labels.reporter === "source";
+        const flow = byKey.get(key) ?? { labels, perMinute: periods.map(() => 0), fast: periods.map(() => 1), present: periods.map(() => false), gateway };
         flow.perMinute[index] += perMinute;
         flow.fast[index] = fast;
         flow.present[index] = true;
         byKey.set(key, flow);
     };
     periods.forEach((period, i) => {
+        const r = rates(period);
+        const edge = period.edge ?? "routing";
+        if (noRequests(edge)) return;
+        add(gatewayNoRouteLabels("80"), i, r.scanners);
+        if (edge === "no-route") {
+            // Nothing is routed: every request on 443 is a 404 NR, and the frontend gets no page to serve.
+            add(gatewayNoRouteLabels("443"), i, (period.clients.includes("gateway") ? r.gatewayApi : 0) + r.pages);
+            return;
+        }
+        add(gatewayToFrontendLabels("200"), i, r.pages);
         for (const client of period.clients) {
             for (const version of ["v1", "v2"] as const) {
-                const rate = clientRate(client) * share(period, version);
-                if (rate === 0) continue;
+                const rate = (client === "gateway" ? r.gatewayApi : r.frontendApi) * share(period, version);
                 const behaviour = period[version];
                 for (const { answer, fraction } of answers(behaviour)) {
                     add(clientLabels(client, version, answer), i, rate * fraction, 1 - behaviour.slowFraction);
@@ -79,11 +145,14 @@ function flows(periods: readonly Period[]): Flow[] {
             }
         }
     });
-    // A client's counter, once seen, stays (flat when unused); a backend sidecar's series exists
-    // only while its pods serve, and goes stale with them.
+    // A client's counter, once created, stays (flat when unused) while its proxy lives; a backend
+    // sidecar's series exists only while its pods serve, and goes stale with them.
     for (const flow of byKey.values()) {
         const first = flow.present.indexOf(true);
-        flow.present = flow.present.map((p, i) => (flow.labels.reporter === "destination" ? p : i >= first));
+        flow.present = flow.present.map((p, i) => {
+            if (flow.labels.reporter === "destination") return p;
+            return i >= first && !(flow.gateway && silent(periods[i].edge));
+        });
     }
     return [...byKey.values()];
 }
@@ -97,7 +166,7 @@ function phases(flow: Flow, periods: readonly Period[], rate: (i: number) => num
             out.push("stale");
             break;
         }
-        out.push({ minutes: periods[i].minutes, perMinute: rate(i) });
+        out.push({ minutes: periods[i].minutes, perMinute: rate(i), reset: flow.gateway && periods[i].gatewayRestart === true });
     }
     return { start, phases: out };
 }
@@ -106,17 +175,17 @@ function phases(flow: Flow, periods: readonly Period[], rate: (i: number) => num
 export function requestSeries(periods: readonly Period[], thresholdMs: number): InputSeries[] {
     const out: InputSeries[] = [];
     for (const flow of flows(periods)) {
+        // Running before the scenario began, or created by its first request during it.
+        const existing = flow.present[0];
         const counter = (metric: string, labels: Record<string, string>, rate: (i: number) => number) => {
             const { start, phases: p } = phases(flow, periods, rate);
-            out.push({ series: seriesName(metric, labels), values: counterValues(p, start) });
+            out.push({ series: seriesName(metric, labels), values: counterValues(p, start, existing) });
         };
         counter("istio_requests_total", flow.labels, (i) => flow.perMinute[i]);
         counter("istio_request_duration_milliseconds_count", flow.labels, (i) => flow.perMinute[i]);
         counter("istio_request_duration_milliseconds_bucket", { ...flow.labels, le: leValue(thresholdMs) }, (i) => flow.perMinute[i] * flow.fast[i]);
         counter("istio_request_duration_milliseconds_bucket", { ...flow.labels, le: leValue("+Inf") }, (i) => flow.perMinute[i]);
     }
-    const pages = gatewayToFrontendLabels("200");
-    out.push({ series: seriesName("istio_requests_total", pages), values: counterValues([{ minutes: totalMinutes(periods), perMinute: RATES.pages }]) });
     return out;
 }
 
@@ -124,77 +193,46 @@ export function totalMinutes(periods: readonly Period[]): number {
     return periods.reduce((m, p) => m + p.minutes, 0);
 }
 
+/** One gauge per period (a flip ends one series and starts another), merged into one line per series. */
+function perPeriod(periods: readonly Period[], gauge: (p: Period) => { labels: string; value: number } | undefined): InputSeries[] {
+    const out: InputSeries[] = [];
+    let minute = 0;
+    for (const period of periods) {
+        const g = gauge(period);
+        if (g) out.push({ series: g.labels, values: gaugeValues(g.value, period.minutes - 1, true, minute) });
+        minute += period.minutes;
+    }
+    return out;
+}
+
 /**
- * kube-state-metrics' view: the backend Service's slice with one endpoint per version, ready
- * unless that version is down; the frontend's slice, always ready (it must not count for the backend).
+ * kube-state-metrics' view (`ksmReplicas` exporters, each exporting everything): the backend
+ * Service's slice with one endpoint per version, ready unless that version has no ready pod (an
+ * ejected pod stays Ready: ejection is the proxies' view); the frontend's slice, always ready (it
+ * must not count for the backend); the gateway Deployment's available replicas.
  */
-export function endpointSeries(periods: readonly Period[]): InputSeries[] {
+export function endpointSeries(periods: readonly Period[], ksmReplicas = 1): InputSeries[] {
     const total = totalMinutes(periods);
     const backendSlice = `${BACKEND.service}-x7k2p`;
     const frontendSlice = `${FRONTEND.service}-b4m9z`;
-    const out: InputSeries[] = [
-        { series: seriesName("kube_endpointslice_labels", endpointSliceLabels(BACKEND.service, backendSlice)), values: gaugeValues(1, total) },
-        { series: seriesName("kube_endpointslice_labels", endpointSliceLabels(FRONTEND.service, frontendSlice)), values: gaugeValues(1, total) },
-        { series: seriesName("kube_endpointslice_endpoints", endpointLabels(frontendSlice, `${FRONTEND.app}-7c9f8d6b5-q8w2e`, "10.0.12.31", true)), values: gaugeValues(1, total) },
-    ];
-    for (const version of ["v1", "v2"] as const) {
-        const pod = `${BACKEND.app}-${version}-5d8c7b9f6-m3n7k`;
-        const address = `10.0.13.4${version === "v1" ? 1 : 2}`;
-        // Ready and not-ready are different series: a flip ends one (stale) and starts the other.
-        let minute = 0;
-        for (const period of periods) {
-            const ready = period[version].answer === "healthy";
-            out.push({ series: seriesName("kube_endpointslice_endpoints", endpointLabels(backendSlice, pod, address, ready)), values: gaugeValues(1, period.minutes - 1, true, minute) });
-            minute += period.minutes;
+    const out: InputSeries[] = [];
+    for (let k = 0; k < ksmReplicas; k++) {
+        out.push(
+            { series: seriesName("kube_endpointslice_labels", endpointSliceLabels(BACKEND.service, backendSlice, k)), values: gaugeValues(1, total) },
+            { series: seriesName("kube_endpointslice_labels", endpointSliceLabels(FRONTEND.service, frontendSlice, k)), values: gaugeValues(1, total) },
+            { series: seriesName("kube_endpointslice_endpoints", endpointLabels(frontendSlice, `${FRONTEND.app}-7c9f8d6b5-q8w2e`, "10.0.12.31", true, k)), values: gaugeValues(1, total) },
+        );
+        for (const version of ["v1", "v2"] as const) {
+            const pod = `${BACKEND.app}-${version}-5d8c7b9f6-m3n7k`;
+            const address = `10.0.13.4${version === "v1" ? 1 : 2}`;
+            out.push(...perPeriod(periods, (p) => ({ labels: seriesName("kube_endpointslice_endpoints", endpointLabels(backendSlice, pod, address, p[version].answer !== "no-healthy-upstream", k)), value: 1 })));
         }
+        out.push(...perPeriod(periods, (p) => ({ labels: seriesName("kube_deployment_status_replicas_available", gatewayDeploymentLabels(k)), value: p.edge === "down" ? 0 : p.edge === "crash-looping" ? 1 : 2 })));
     }
     return mergeSameSeries(out);
 }
 
-/** A series split over several periods becomes one line: promtool wants each series once. */
-function mergeSameSeries(series: InputSeries[]): InputSeries[] {
-    const merged = new Map<string, string[]>();
-    for (const s of series) merged.set(s.series, [...(merged.get(s.series) ?? []), s.values]);
-    return [...merged.entries()].map(([name, parts]) => ({ series: name, values: parts.length === 1 ? parts[0] : joinGaps(parts) }));
-}
-
-/** Joins `_xN value+0xM stale` pieces written against absolute minutes into one sequence. */
-function joinGaps(parts: string[]): string {
-    const samples: string[] = [];
-    for (const part of parts) {
-        const tokens = expand(part);
-        tokens.forEach((t, i) => {
-            if (t !== "_") samples[i] = t;
-            else if (samples[i] === undefined) samples[i] = "_";
-        });
-    }
-    return compress(samples.map((s) => s ?? "_"));
-}
-
-/** Runs of one value back into `a+0xN` (N+1 samples) and of gaps into `_xN`. */
-function compress(tokens: string[]): string {
-    const out: string[] = [];
-    for (let i = 0; i < tokens.length; ) {
-        let j = i;
-        while (j + 1 < tokens.length && tokens[j + 1] === tokens[i]) j++;
-        const run = j - i + 1;
-        if (tokens[i] === "_") out.push(`_x${run}`);
-        else if (tokens[i] === "stale" || run === 1) out.push(...Array<string>(run).fill(tokens[i]));
-        else out.push(`${tokens[i]}+0x${run - 1}`);
-        i = j + 1;
-    }
-    return out.join(" ");
-}
-
-/** Expands the notation this module writes (`_xN`, `a+0xM`, `stale`) into one token per sample. */
-function expand(values: string): string[] {
-    const out: string[] = [];
-    for (const token of values.split(" ")) {
-        const gap = /^_x(\d+)$/.exec(token);
-        const flat = /^(-?[\d.]+)\+0x(\d+)$/.exec(token);
-        if (gap) out.push(...Array<string>(Number(gap[1])).fill("_"));
-        else if (flat) out.push(...Array<string>(Number(flat[2]) + 1).fill(flat[1]));
-        else out.push(token);
-    }
-    return out;
+/** The gateway pod's scrape health: up while it runs, 0 while its proxy restarts, gone (stale) with the pod. */
+export function gatewayUpSeries(periods: readonly Period[]): InputSeries[] {
+    return mergeSameSeries(perPeriod(periods, (p) => (p.edge === "down" ? undefined : { labels: seriesName("up", gatewayUpLabels()), value: p.edge === "crash-looping" ? 0 : 1 })));
 }
