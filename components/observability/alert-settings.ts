@@ -21,6 +21,8 @@ export interface ReceiversConfig {
     slackWebhookSecret?: string;
     /** Secrets Manager secret holding the PagerDuty Events API v2 routing (integration) key. */
     pagerdutyRoutingKeySecret?: string;
+    /** Secrets Manager secret holding the dead man's switch URL Alertmanager pings with Watchdog. */
+    heartbeatUrlSecret?: string;
 }
 
 export interface AlertsConfig {
@@ -101,6 +103,13 @@ export const alertKeys = {
         schema: secretName,
         optional: true,
     }),
+    heartbeatUrlSecret: defineKey<string>({
+        key: "observability.alerts.heartbeat.urlSecret",
+        type: "string",
+        description: "Name of the AWS Secrets Manager secret holding the URL of a dead man's switch (a heartbeat check, e.g. healthchecks.io's ping URL) that Alertmanager calls every minute with kube-prometheus-stack's always-firing Watchdog; the service pages when the calls stop (Prometheus, Alertmanager or the cluster down). Required in prod; recommended in staging.",
+        schema: secretName,
+        optional: true,
+    }),
 } as const;
 
 export function readSlo(reader: ConfigReader): SloConfig {
@@ -117,11 +126,19 @@ export function readAlerts(reader: ConfigReader, enabled: boolean): AlertsConfig
     const receivers: ReceiversConfig = {
         slackWebhookSecret: reader.get(alertKeys.slackWebhookSecret, "optional"),
         pagerdutyRoutingKeySecret: reader.get(alertKeys.pagerdutyRoutingKeySecret, "optional"),
+        heartbeatUrlSecret: reader.get(alertKeys.heartbeatUrlSecret, "optional"),
     };
     if (enabled && reader.environment !== "dev" && !receivers.slackWebhookSecret && !receivers.pagerdutyRoutingKeySecret) {
         reader.fail(
             alertKeys.pagerdutyRoutingKeySecret.key,
             `${reader.environment} must send alerts to a person: set it (or observability.alerts.slack.webhookSecret) to the name of a Secrets Manager secret, e.g. \`pulumi config set --path dodo-platform:${alertKeys.pagerdutyRoutingKeySecret.key} dodo-${reader.environment}/alertmanager/pagerduty\` (docs/observability.md, "Receivers")`,
+        );
+    }
+    // A dead Prometheus or Alertmanager pages nobody, except through a dead man's switch.
+    if (enabled && reader.environment === "prod" && !receivers.heartbeatUrlSecret) {
+        reader.fail(
+            alertKeys.heartbeatUrlSecret.key,
+            `prod must watch its alerting pipeline: set it to the name of a Secrets Manager secret holding a heartbeat URL, e.g. \`pulumi config set --path dodo-platform:${alertKeys.heartbeatUrlSecret.key} dodo-prod/alertmanager/heartbeat\` (docs/observability.md, "Dead man's switch")`,
         );
     }
     return {

@@ -5,15 +5,16 @@
 // CRD spec.secrets; chart value alertmanager.alertmanagerSpec.secrets). Alertmanager reads them
 // when it sends (slack_configs.api_url_file, pagerduty_configs.routing_key_file: alertmanager
 // v0.34 config/notifiers.go, notify/pagerduty/config.go), so a rotated key needs no restart.
+// The heartbeat URL likewise (webhook_config url_file, Alertmanager configuration reference).
 import { ReceiversConfig } from "./alert-settings";
 import { EDGE_ALERTS } from "./edge-alerts";
 
 /** The Secret ESO writes for Alertmanager, and its keys. */
-export const ALERTMANAGER_RECEIVERS_SECRET = { name: "alertmanager-receivers", slackKey: "slack-webhook-url", pagerdutyKey: "pagerduty-routing-key" } as const;
+export const ALERTMANAGER_RECEIVERS_SECRET = { name: "alertmanager-receivers", slackKey: "slack-webhook-url", pagerdutyKey: "pagerduty-routing-key", heartbeatKey: "heartbeat-url" } as const;
 /** Where the Prometheus Operator mounts spec.secrets (prometheus-operator Alertmanager API reference). */
 export const ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets";
 
-export const RECEIVERS = { none: "null", page: "page", ticket: "ticket" } as const;
+export const RECEIVERS = { none: "null", page: "page", ticket: "ticket", heartbeat: "heartbeat" } as const;
 
 function secretFile(key: string): string {
     return `${ALERTMANAGER_SECRETS_DIR}/${ALERTMANAGER_RECEIVERS_SECRET.name}/${key}`;
@@ -68,11 +69,13 @@ function pagerduty(cluster: string, severity: "critical" | "warning"): Record<st
 /**
  * Pages (severity critical) go to PagerDuty, and to Slack as well when both are set; tickets
  * (warning) go to Slack. With only one receiver, everything goes there (PagerDuty marks tickets
- * as warnings). Watchdog, InfoInhibitor and info alerts of kube-prometheus-stack go nowhere.
+ * as warnings). kube-prometheus-stack's always-firing Watchdog goes to the heartbeat receiver (a
+ * dead man's switch) every minute when one is set; InfoInhibitor and info alerts go nowhere.
  */
 export function alertmanagerConfig(receivers: ReceiversConfig, cluster: string): Record<string, unknown> {
     const hasSlack = receivers.slackWebhookSecret !== undefined;
     const hasPd = receivers.pagerdutyRoutingKeySecret !== undefined;
+    const hasHeartbeat = receivers.heartbeatUrlSecret !== undefined;
     const page = [...(hasPd ? [["pagerduty_configs", pagerduty(cluster, "critical")]] : []), ...(hasSlack ? [["slack_configs", slack(cluster)]] : [])];
     const ticket = hasSlack ? [["slack_configs", slack(cluster)]] : hasPd ? [["pagerduty_configs", pagerduty(cluster, "warning")]] : [];
     const receiver = (name: string, configs: (string | Record<string, unknown>)[][]) => ({
@@ -80,6 +83,9 @@ export function alertmanagerConfig(receivers: ReceiversConfig, cluster: string):
         ...Object.fromEntries(configs.map(([k, v]) => [k as string, [v]])),
     });
     const target = (configs: unknown[], name: string) => (configs.length > 0 ? name : RECEIVERS.none);
+    // The heartbeat service expects a call every minute: no grouping delay, resent every minute.
+    // Never resolved: Watchdog always fires, and silence is the signal.
+    const heartbeat = { url_file: secretFile(ALERTMANAGER_RECEIVERS_SECRET.heartbeatKey), send_resolved: false, max_alerts: 1 };
     return {
         global: { resolve_timeout: "5m" },
         route: {
@@ -89,7 +95,10 @@ export function alertmanagerConfig(receivers: ReceiversConfig, cluster: string):
             group_interval: "5m",
             repeat_interval: "12h",
             routes: [
-                { receiver: RECEIVERS.none, matchers: ['alertname =~ "Watchdog|InfoInhibitor"'] },
+                hasHeartbeat
+                    ? { receiver: RECEIVERS.heartbeat, matchers: ['alertname = "Watchdog"'], group_wait: "0s", group_interval: "1m", repeat_interval: "1m" }
+                    : { receiver: RECEIVERS.none, matchers: ['alertname = "Watchdog"'] },
+                { receiver: RECEIVERS.none, matchers: ['alertname = "InfoInhibitor"'] },
                 { receiver: target(page, RECEIVERS.page), matchers: ['severity = "critical"'], group_wait: "10s", repeat_interval: "1h" },
                 { receiver: target(ticket, RECEIVERS.ticket), matchers: ['severity = "warning"'] },
                 { receiver: RECEIVERS.none, matchers: ['severity =~ "info|none|"'] },
@@ -99,6 +108,7 @@ export function alertmanagerConfig(receivers: ReceiversConfig, cluster: string):
             { name: RECEIVERS.none },
             ...(page.length > 0 ? [receiver(RECEIVERS.page, page)] : []),
             ...(ticket.length > 0 ? [receiver(RECEIVERS.ticket, ticket)] : []),
+            ...(hasHeartbeat ? [{ name: RECEIVERS.heartbeat, webhook_configs: [heartbeat] }] : []),
         ],
         inhibit_rules: [
             ...INHIBITIONS.map((i) => ({
@@ -117,4 +127,9 @@ export function alertmanagerConfig(receivers: ReceiversConfig, cluster: string):
 /** Whether the stack has anywhere to send alerts (dev may not: its alerts stay in the UI). */
 export function hasReceivers(receivers: ReceiversConfig): boolean {
     return receivers.slackWebhookSecret !== undefined || receivers.pagerdutyRoutingKeySecret !== undefined;
+}
+
+/** Whether Alertmanager mounts the receivers' Secret: any receiver, the heartbeat included. */
+export function needsReceiversSecret(receivers: ReceiversConfig): boolean {
+    return hasReceivers(receivers) || receivers.heartbeatUrlSecret !== undefined;
 }

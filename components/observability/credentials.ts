@@ -3,7 +3,7 @@
 // the secrets the stack's config names, and one ExternalSecret per consumer. Each Kubernetes
 // Secret has the name and keys its consumer already reads, so the charts need no change:
 //   grafana-admin           admin-user, admin-password   (grafana chart admin.existingSecret)
-//   alertmanager-receivers  slack-webhook-url, pagerduty-routing-key (Alertmanager spec.secrets)
+//   alertmanager-receivers  slack-webhook-url, pagerduty-routing-key, heartbeat-url (Alertmanager spec.secrets)
 //   kiali-grafana           token                        (Kiali external_services.grafana.auth.token)
 //   kiali                   oidc-secret                  (Kiali's deployment.secret_name, openid)
 import * as pulumi from "@pulumi/pulumi";
@@ -24,6 +24,7 @@ export interface CredentialSources {
     grafanaAdminPassword?: string;
     slackWebhook?: string;
     pagerdutyRoutingKey?: string;
+    heartbeatUrl?: string;
     kialiGrafanaToken?: string;
     kialiOidcClientSecret?: string;
 }
@@ -70,6 +71,7 @@ export function credentialObjects(sources: CredentialSources, region: string): K
     const receivers = [
         ...(sources.slackWebhook ? [{ key: ALERTMANAGER_RECEIVERS_SECRET.slackKey, remoteKey: sources.slackWebhook }] : []),
         ...(sources.pagerdutyRoutingKey ? [{ key: ALERTMANAGER_RECEIVERS_SECRET.pagerdutyKey, remoteKey: sources.pagerdutyRoutingKey }] : []),
+        ...(sources.heartbeatUrl ? [{ key: ALERTMANAGER_RECEIVERS_SECRET.heartbeatKey, remoteKey: sources.heartbeatUrl }] : []),
     ];
     if (receivers.length > 0) out.push(externalSecret({ namespace: ns, name: ALERTMANAGER_RECEIVERS_SECRET.name, store, target: ALERTMANAGER_RECEIVERS_SECRET.name, data: receivers }));
     if (sources.kialiGrafanaToken) {

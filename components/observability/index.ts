@@ -9,7 +9,7 @@ import { KubeObject, standardLabels } from "../k8s";
 import { Environment } from "../settings";
 import { ChartKey, ChartSources, releaseChart, UPSTREAM } from "../charts";
 import { Secrets } from "../secrets";
-import { ALERTMANAGER_RECEIVERS_SECRET, hasReceivers } from "./alertmanager";
+import { ALERTMANAGER_RECEIVERS_SECRET, needsReceiversSecret } from "./alertmanager";
 import { credentialResources } from "./credential-resources";
 import { CredentialSources, KIALI_GRAFANA_SECRET, KIALI_OIDC_SECRET, remoteSecretNames } from "./credentials";
 import { dashboardConfigMap, platformDashboards } from "./dashboards";
@@ -55,6 +55,7 @@ export function credentialSources(config: ObservabilityConfig): CredentialSource
         grafanaAdminPassword: config.grafana.adminPasswordSecret,
         slackWebhook: config.alerts.receivers.slackWebhookSecret,
         pagerdutyRoutingKey: config.alerts.receivers.pagerdutyRoutingKeySecret,
+        heartbeatUrl: config.alerts.receivers.heartbeatUrlSecret,
         kialiGrafanaToken: config.kiali.grafanaTokenSecret,
         kialiOidcClientSecret: config.kiali.openid?.clientSecretSecret,
     };
@@ -146,7 +147,7 @@ export class Observability extends pulumi.ComponentResource {
             "kubePrometheusStack",
             prometheusStackValues({ environment, cluster: args.name, config: config.prometheus, receivers: config.alerts.receivers, storageClass }),
             // Alertmanager mounts the receivers' Secret: it must exist before its pods start.
-            [namespace, ...(hasReceivers(config.alerts.receivers) ? dependOnSynced(ALERTMANAGER_RECEIVERS_SECRET.name) : [])],
+            [namespace, ...(needsReceiversSecret(config.alerts.receivers) ? dependOnSynced(ALERTMANAGER_RECEIVERS_SECRET.name) : [])],
             900,
         );
         const operatorObjects = [

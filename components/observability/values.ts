@@ -4,7 +4,7 @@
 // under free-form maps (grafana.ini, datasources, Loki's config sections, Jaeger's userconfig,
 // Kiali's CR-shaped config) follow the application's own configuration reference.
 import { Environment } from "../settings";
-import { alertmanagerConfig, ALERTMANAGER_RECEIVERS_SECRET, hasReceivers } from "./alertmanager";
+import { alertmanagerConfig, ALERTMANAGER_RECEIVERS_SECRET, needsReceiversSecret } from "./alertmanager";
 import { ReceiversConfig } from "./alert-settings";
 import { alloyConfig, NODE_NAME_ENV } from "./alloy";
 import { jaegerConfig } from "./jaeger";
@@ -71,7 +71,7 @@ export function prometheusStackValues(input: PrometheusStackInput): Record<strin
                 resources: size.alertmanager,
                 storage: { volumeClaimTemplate: { spec: pvcSpec(2, input.storageClass) } },
                 // The receivers' credentials, written by External Secrets Operator (credentials.ts).
-                ...(hasReceivers(receivers) ? { secrets: [ALERTMANAGER_RECEIVERS_SECRET.name] } : {}),
+                ...(needsReceiversSecret(receivers) ? { secrets: [ALERTMANAGER_RECEIVERS_SECRET.name] } : {}),
             },
         },
         prometheus: {

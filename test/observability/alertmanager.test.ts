@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { alertmanagerConfig, INHIBITIONS } from "../../components/observability/alertmanager";
+import { alertmanagerConfig, INHIBITIONS, needsReceiversSecret } from "../../components/observability/alertmanager";
 import { EDGE_ALERTS, paymentsEdgeRules } from "../../components/observability/edge-alerts";
 import { KubeObject } from "../../components/k8s";
 import { PromRule } from "../../components/observability/monitors";
@@ -114,5 +114,20 @@ describe("Alertmanager routing", () => {
     it("names only alerts the rules define in its inhibitions", () => {
         const defined = new Set([...rulesOf(paymentsSloAlerts(SLO)), ...rulesOf(paymentsEdgeRules(SLO))].map((r) => r.alert));
         for (const i of INHIBITIONS) for (const name of [i.source, ...i.targets]) assert.ok(defined.has(name), name);
+    });
+
+    it("sends the always-firing Watchdog to the dead man's switch every minute, from the Secret's file", () => {
+        const hb = alertmanagerConfig({ ...BOTH, heartbeatUrlSecret: "dodo-prod/alertmanager/heartbeat" }, "dodo-prod") as unknown as Config;
+        assert.equal(receiverFor(hb, { alertname: "Watchdog", severity: "none" }), "heartbeat");
+        const route = (hb.route.routes ?? []).find((r) => r.receiver === "heartbeat") as Route & Record<string, string>;
+        assert.deepEqual([route.group_wait, route.group_interval, route.repeat_interval], ["0s", "1m", "1m"]);
+        const webhook = (receiver(hb, "heartbeat").webhook_configs as Record<string, unknown>[])[0];
+        assert.deepEqual(webhook, { url_file: "/etc/alertmanager/secrets/alertmanager-receivers/heartbeat-url", send_resolved: false, max_alerts: 1 });
+        assert.equal(receiverFor(hb, { alertname: "InfoInhibitor", severity: "none" }), "null");
+        // Without one, Watchdog goes nowhere and no heartbeat receiver exists.
+        assert.equal(receiverFor(both, { alertname: "Watchdog", severity: "none" }), "null");
+        assert.equal(both.receivers.some((r) => r.name === "heartbeat"), false);
+        assert.equal(needsReceiversSecret({ heartbeatUrlSecret: "x/y" }), true);
+        assert.equal(needsReceiversSecret({}), false);
     });
 });

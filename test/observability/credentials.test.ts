@@ -7,6 +7,7 @@ const ALL = {
     grafanaAdminPassword: "dodo-prod/grafana/admin-password",
     slackWebhook: "dodo-prod/alertmanager/slack",
     pagerdutyRoutingKey: "dodo-prod/alertmanager/pagerduty",
+    heartbeatUrl: "dodo-prod/alertmanager/heartbeat",
     kialiGrafanaToken: "dodo-prod/kiali/grafana-token",
     kialiOidcClientSecret: "dodo-prod/kiali/oidc",
 };
@@ -37,6 +38,7 @@ describe("observability credentials from Secrets Manager", () => {
         assert.deepEqual(target("alertmanager-receivers").data, [
             { secretKey: "slack-webhook-url", remoteRef: { key: ALL.slackWebhook } },
             { secretKey: "pagerduty-routing-key", remoteRef: { key: ALL.pagerdutyRoutingKey } },
+            { secretKey: "heartbeat-url", remoteRef: { key: ALL.heartbeatUrl } },
         ]);
         // Grafana's chart reads both keys; the user name is a literal, the password comes from AWS.
         const grafana = target("grafana-admin");
@@ -54,6 +56,9 @@ describe("observability credentials from Secrets Manager", () => {
         const some = credentialObjects({ pagerdutyRoutingKey: "k" }, "ap-south-1").filter((o) => o.kind === "ExternalSecret");
         assert.deepEqual(some.map((o) => o.metadata.name), ["alertmanager-receivers"]);
         assert.deepEqual(remoteSecretNames({}), []);
+        // A heartbeat alone still needs the receivers' Secret (Alertmanager mounts it).
+        const heartbeatOnly = credentialObjects({ heartbeatUrl: "h" }, "ap-south-1").filter((o) => o.kind === "ExternalSecret");
+        assert.deepEqual(heartbeatOnly.map((o) => o.metadata.name), ["alertmanager-receivers"]);
     });
 
     it("let the reader role decrypt a customer-managed key, none for the AWS managed one", () => {

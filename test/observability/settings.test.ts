@@ -12,6 +12,7 @@ function required(environment: Environment): Record<string, unknown> {
     return {
         "observability.grafana.adminPasswordSecret": `dodo-${environment}/grafana/admin-password`,
         "observability.alerts.pagerduty.routingKeySecret": `dodo-${environment}/alertmanager/pagerduty`,
+        ...(environment === "prod" ? { "observability.alerts.heartbeat.urlSecret": "dodo-prod/alertmanager/heartbeat" } : {}),
     };
 }
 
@@ -79,14 +80,21 @@ describe("observability config", () => {
 
     it("fails a staging or prod stack without a receiver, naming the key", () => {
         for (const env of ["staging", "prod"] as const) {
-            const reader = new ConfigReader(env, cliConfigFromPaths({ "observability.grafana.adminPasswordSecret": "x/y" }));
+            const reader = new ConfigReader(env, cliConfigFromPaths({ "observability.grafana.adminPasswordSecret": "x/y", "observability.alerts.heartbeat.urlSecret": "x/h" }));
             observabilitySection.read(reader);
             assert.match(reader.problems.join("\n"), new RegExp(`dodo-platform:observability\\.alerts\\.pagerduty\\.routingKeySecret: ${env} must send alerts to a person: set it \\(or observability\\.alerts\\.slack\\.webhookSecret\\)`), env);
         }
         // Either receiver is enough; dev may have none (alerts stay in Alertmanager's UI).
         assert.deepEqual(read("prod", { "observability.alerts.pagerduty.routingKeySecret": undefined, "observability.alerts.slack.webhookSecret": "dodo-prod/alertmanager/slack" }).problems, []);
-        assert.deepEqual(read("dev").config.alerts.receivers, { slackWebhookSecret: undefined, pagerdutyRoutingKeySecret: undefined });
+        assert.deepEqual(read("dev").config.alerts.receivers, { slackWebhookSecret: undefined, pagerdutyRoutingKeySecret: undefined, heartbeatUrlSecret: undefined });
         assert.match(problemsOf("prod", { "observability.alerts.slack.webhookSecret": "https://hooks.slack.com/services/T/B/x" }), /slack\.webhookSecret: expected a Secrets Manager secret name/);
+    });
+
+    it("requires prod's dead man's switch, naming the key; takes it in staging and dev when given", () => {
+        assert.match(problemsOf("prod", { "observability.alerts.heartbeat.urlSecret": undefined } as unknown as Record<string, string>), /dodo-platform:observability\.alerts\.heartbeat\.urlSecret: prod must watch its alerting pipeline/);
+        assert.equal(read("staging").config.alerts.receivers.heartbeatUrlSecret, undefined);
+        assert.equal(read("staging", { "observability.alerts.heartbeat.urlSecret": "dodo-staging/alertmanager/heartbeat" }).config.alerts.receivers.heartbeatUrlSecret, "dodo-staging/alertmanager/heartbeat");
+        assert.match(problemsOf("prod", { "observability.alerts.heartbeat.urlSecret": "https://hc-ping.com/abc" }), /heartbeat\.urlSecret: expected a Secrets Manager secret name/);
     });
 
     it("keeps no Grafana password in staging's or prod's config: a Secrets Manager secret names it", () => {

@@ -54,6 +54,8 @@ describe("observability chart values", () => {
             const withReceivers = prometheusStackValues({ environment: "prod", cluster: "dodo-prod", config: observabilityConfig("prod").prometheus, receivers: observabilityConfig("prod").alerts.receivers });
             assert.deepEqual(at(withReceivers, "alertmanager.alertmanagerSpec.secrets"), ["alertmanager-receivers"]);
             assert.equal(at(values("dev"), "alertmanager.alertmanagerSpec.secrets"), undefined);
+            const heartbeatOnly = prometheusStackValues({ environment: "dev", cluster: "dodo-dev", config: observabilityConfig("dev").prometheus, receivers: { heartbeatUrlSecret: "dodo-dev/alertmanager/heartbeat" } });
+            assert.deepEqual(at(heartbeatOnly, "alertmanager.alertmanagerSpec.secrets"), ["alertmanager-receivers"], "the heartbeat's URL is a file of that Secret too");
             assert.doesNotMatch(JSON.stringify(withReceivers), /hooks\.slack\.com|routing_key"/, "no credential in the values");
         });
 
