@@ -89,7 +89,7 @@ function awsFoundation(): Foundation {
         region: config.region,
         config: config.autoscaling,
         system: config.cluster.nodeGroups[0],
-        kubernetesVersion: config.cluster.kubernetesVersion,
+        nodeImageRelease: config.cluster.nodeImageRelease,
         cluster,
         privateSubnetIds: network.privateSubnetIds,
         podSecurityGroups,

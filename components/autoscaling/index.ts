@@ -7,7 +7,6 @@ import { irsaRole, OidcIdentity } from "../cluster/irsa";
 import { NodeGroupConfig } from "../cluster/settings";
 import { assumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../iam";
 import { Environment } from "../settings";
-import { KubernetesVersion, NODE_IMAGE_RELEASES } from "../versions";
 import { PullThroughCache } from "../registry";
 import { UPSTREAM_IMAGES } from "../registry/images";
 import { withChartImages } from "../registry/chart-images";
@@ -23,8 +22,8 @@ export interface AutoscalingArgs {
     config: AutoscalingConfig;
     /** The managed (system) node group: its maxSize is the cluster's node ceiling (nodes.maxSize). */
     system: Pick<NodeGroupConfig, "maxSize" | "desiredSize" | "diskSizeGiB">;
-    /** Karpenter's nodes run the managed node group's AMI release (NODE_IMAGE_RELEASES, one pin). */
-    kubernetesVersion: KubernetesVersion;
+    /** The managed node group's AMI release (cluster nodes.imageRelease): Karpenter's nodes run the same. */
+    nodeImageRelease: string;
     cluster: AutoscalingCluster;
     privateSubnetIds: pulumi.Input<string>[];
     /** Security groups for pods are on (trunk ENIs): max-pods reserves the trunk. */
@@ -138,7 +137,7 @@ export class Autoscaling extends pulumi.ComponentResource {
         const nodeClass = applyObject(
             ec2NodeClass({
                 clusterName: args.name,
-                amiAlias: al2023Alias(NODE_IMAGE_RELEASES[args.kubernetesVersion]),
+                amiAlias: al2023Alias(args.nodeImageRelease),
                 instanceProfile: asString(instanceProfile.name),
                 subnetIds: args.privateSubnetIds.map(asString),
                 securityGroupIds: [cluster.clusterSecurityGroupId, cluster.nodeSecurityGroupId].map(asString),

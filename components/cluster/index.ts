@@ -6,7 +6,7 @@ import { Environment } from "../settings";
 import { assumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../iam";
 import { lbControllerPolicy } from "./lb-controller-policy";
 import { irsaRole, OidcIdentity } from "./irsa";
-import { eksAddonVersions, EksAddonName, NODE_IMAGE_RELEASES } from "../versions";
+import { eksAddonVersions, EksAddonName } from "../versions";
 import { deployedKubernetesVersion, guardedKubernetesVersion } from "./version-guard";
 import { ChartSources, releaseChart, UPSTREAM } from "../charts";
 import { adminAccess, previewAccess, previewGuard } from "./access";
@@ -234,8 +234,8 @@ export class Cluster extends pulumi.ComponentResource {
                 clusterName: cluster.name,
                 nodeGroupNamePrefix: `${args.name}-${group.name}-`,
                 version,
-                // The AMI is pinned per Kubernetes minor in versions.ts: a refresh is a reviewed bump.
-                releaseVersion: NODE_IMAGE_RELEASES[config.kubernetesVersion],
+                // The stack's own pin (nodes.imageRelease, default versions.ts): a change replaces every node.
+                releaseVersion: config.nodeImageRelease,
                 nodeRoleArn: nodeRole.arn,
                 subnetIds: args.privateSubnetIds,
                 amiType: "AL2023_x86_64_STANDARD",

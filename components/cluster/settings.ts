@@ -2,7 +2,7 @@ import { z } from "zod";
 import { addressSpacePercent, DEFAULT_MAX_PUBLIC_ACCESS_PERCENT, isPrivateIpv4Cidr, PROD_MIN_LOG_RETENTION_DAYS } from "../../policy/rules/aws-values";
 import { anyCidr, ConfigReader, ConfigSection, defineKey, integerIn, ipv4Cidr, keyValueMap, labelKeyProblem, labelValueProblem, oneOf } from "../settings";
 import { logRetentionDays } from "../network/settings";
-import { DEFAULT_KUBERNETES_VERSION, KubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS } from "../versions";
+import { DEFAULT_KUBERNETES_VERSION, KubernetesVersion, NODE_IMAGE_RELEASES, SUPPORTED_KUBERNETES_VERSIONS } from "../versions";
 
 export type CapacityType = "ON_DEMAND" | "SPOT";
 export type TaintEffect = "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
@@ -52,6 +52,12 @@ export interface ClusterConfig {
     apiAccessCidrs: string[];
     logRetentionDays: number;
     nodeGroups: NodeGroupConfig[];
+    /**
+     * The EKS-optimized AL2023 release every node runs (`<kubernetes>-<build date>`, the managed
+     * node group's releaseVersion; Karpenter's EC2NodeClass takes the same release). Default:
+     * NODE_IMAGE_RELEASES[kubernetesVersion]. Per stack, so a pin bump rolls one stack at a time.
+     */
+    nodeImageRelease: string;
 }
 
 const iamPrincipalArn = z
@@ -230,6 +236,13 @@ export const clusterKeys = {
         schema: keyValueMap("label"),
         default: {},
     }),
+    imageRelease: defineKey<string>({
+        key: "nodes.imageRelease",
+        type: "string",
+        description: "The EKS-optimized AL2023 release the nodes run (<kubernetes>-<build date>, e.g. 1.35.6-20260714: the managed node group's releaseVersion; Karpenter's EC2NodeClass runs the same release). Default: the pin for cluster.kubernetesVersion in components/versions.ts (NODE_IMAGE_RELEASES). Changing it replaces every node. On a stack whose nodes already run, set it to the release they run before the first up with pinned images (`npm run check:addons -- --cluster <eks cluster name>` prints it), or that up replaces them all. Must be a release of cluster.kubernetesVersion (docs/upgrades.md, \"Node images\").",
+        schema: z.string().regex(/^1\.\d+\.\d+-\d{8}$/, { message: "expected an AL2023 release such as 1.35.6-20260714 (<kubernetes>-<build date>, as aws eks describe-nodegroup reports releaseVersion)" }),
+        optional: true,
+    }),
     taints: defineKey<NodeTaint[]>({
         key: "nodes.taints",
         type: "array",
@@ -265,7 +278,13 @@ export const clusterSection: ConfigSection<ClusterConfig> = {
             apiAccessCidrs: reader.get(k.apiAccessCidrs),
             logRetentionDays: reader.get(k.logRetentionDays),
             nodeGroups: [nodes],
+            nodeImageRelease: "",
         };
+        config.nodeImageRelease = reader.get(k.imageRelease, "optional") ?? NODE_IMAGE_RELEASES[config.kubernetesVersion];
+        // A node group's release must be of its Kubernetes minor (EKS refuses another).
+        if (!config.nodeImageRelease.startsWith(`${config.kubernetesVersion}.`)) {
+            reader.fail(k.imageRelease.key, `${config.nodeImageRelease} is not a release of cluster.kubernetesVersion ${config.kubernetesVersion}: change both together (e.g. ${NODE_IMAGE_RELEASES[config.kubernetesVersion]}, the pin in components/versions.ts)`);
+        }
 
         if (nodes.minSize > nodes.maxSize) {
             reader.fail(k.minSize.key, `must not exceed nodes.maxSize (${nodes.maxSize}), got ${nodes.minSize}`);

@@ -20,6 +20,7 @@ const config = (access: Partial<ClusterConfig>): ClusterConfig => ({
     apiAccessCidrs: [],
     logRetentionDays: 30,
     nodeGroups: [{ name: "general", instanceTypes: ["m6i.xlarge"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 6, diskSizeGiB: 80, labels: {}, taints: [] }],
+    nodeImageRelease: "1.35.6-20260714",
     ...access,
 });
 

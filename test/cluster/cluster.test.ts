@@ -16,6 +16,7 @@ const config = (over: Partial<ClusterConfig> = {}): ClusterConfig => ({
     apiAccessCidrs: ["10.100.0.0/16"],
     logRetentionDays: 365,
     nodeGroups: [{ name: "general", instanceTypes: ["m6i.xlarge"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 9, diskSizeGiB: 100, labels: { team: "platform" }, taints: [] }],
+    nodeImageRelease: "1.35.6-20260714",
     ...over,
 });
 

@@ -6,6 +6,10 @@ import { ConfigError, parsePlatformConfig } from "../../components/config";
 import { guardedKubernetesVersion, kubernetesUpgradeProblem } from "../../components/cluster/version-guard";
 import { NODE_IMAGE_RELEASES, SUPPORTED_KUBERNETES_VERSIONS } from "../../components/versions";
 import { readStackConfig, REPO_ROOT } from "../../scripts/lib/render";
+import { readStackConfig as stackConfig, renderStack } from "../../scripts/lib/render";
+import { diffRenders, snapshotFromSynth } from "../../scripts/lib/diff";
+import { manifestsYaml, resourcesJson } from "../../scripts/lib/synth-output";
+import { stepEffects } from "../../scripts/lib/upgrade/effects";
 import { get, props, renderCached, runComponent } from "../harness";
 
 function problems(stack: string, paths: Record<string, unknown>): string[] {
@@ -86,6 +90,45 @@ describe("EKS upgrades", () => {
             const ng = props<{ releaseVersion: string; amiType: string }>(get((await renderCached("prod")).resources, "aws:eks/nodeGroup:NodeGroup", "cluster-general"));
             assert.equal(ng.releaseVersion, NODE_IMAGE_RELEASES["1.35"]);
             assert.equal(ng.amiType, "AL2023_x86_64_STANDARD");
+        });
+
+        describe("per stack (nodes.imageRelease), so dev moves first", () => {
+            const NEWER = "1.35.6-20260801";
+            const parsed = (stack: string, paths: Record<string, unknown> = {}) => {
+                const { values, secretKeys } = stackConfig(stack, REPO_ROOT, paths);
+                return parsePlatformConfig({ stack, values, secretKeys }).cluster.nodeImageRelease;
+            };
+
+            it("defaults to the pin for the stack's Kubernetes version; a stack's own key moves only that stack", () => {
+                assert.equal(parsed("prod"), NODE_IMAGE_RELEASES["1.35"]);
+                assert.equal(parsed("dev", { "dodo-platform:nodes.imageRelease": NEWER }), NEWER);
+                assert.equal(parsed("prod"), NODE_IMAGE_RELEASES["1.35"], "another stack keeps the default");
+            });
+
+            it("refuses a release of another Kubernetes minor, or not shaped like one, naming the key", () => {
+                const other = problems("dev", { "dodo-platform:nodes.imageRelease": NODE_IMAGE_RELEASES["1.34"] });
+                assert.ok(other.some((p) => /^dodo-platform:nodes\.imageRelease: 1\.34\.9-20260714 is not a release of cluster\.kubernetesVersion 1\.35/.test(p)), other.join("\n"));
+                const malformed = problems("dev", { "dodo-platform:nodes.imageRelease": "v20260801" });
+                assert.ok(malformed.some((p) => /^dodo-platform:nodes\.imageRelease: .*expected an AL2023 release such as/.test(p)), malformed.join("\n"));
+            });
+
+            it("moves the node group and Karpenter's EC2NodeClass together, and the upgrade tools count it as replacing every node", async () => {
+                const snap = async (config: Record<string, unknown>) => {
+                    const r = await renderStack("dev", { config });
+                    return { r, s: snapshotFromSynth(resourcesJson(r.resources), manifestsYaml(r), "dev") };
+                };
+                // One render at a time: mocks are process-global.
+                const before = await snap({});
+                const after = await snap({ "dodo-platform:nodes.imageRelease": NEWER });
+                assert.equal(props<{ releaseVersion: string }>(get(after.r.resources, "aws:eks/nodeGroup:NodeGroup", "cluster-general")).releaseVersion, NEWER);
+                const nodeClass = after.r.manifests.find((m) => m.kind === "EC2NodeClass");
+                assert.deepEqual((nodeClass as unknown as { spec: { amiSelectorTerms: unknown } }).spec.amiSelectorTerms, [{ alias: "al2023@v20260801" }]);
+                const effects = stepEffects(diffRenders(before.s, after.s), () => undefined);
+                assert.deepEqual(effects.restarts, [
+                    `nodes of EC2NodeClass autoscaled replaced by Karpenter (drift: spec.amiSelectorTerms)`,
+                    `nodes of NodeGroup cluster-general replaced (releaseVersion "${NODE_IMAGE_RELEASES["1.35"]}" -> "${NEWER}")`,
+                ]);
+            });
         });
     });
 });

@@ -1,5 +1,5 @@
 // What a config step does to a stack, read from the diff of two offline renders
-// (scripts/lib/diff.ts): which pods restart and which objects change.
+// (scripts/lib/diff.ts): which pods restart, which nodes are replaced, and which objects change.
 import type { DiffReport, ObjectChange, ResourceChange } from "../diff";
 
 const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
@@ -8,7 +8,11 @@ const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 const PODLESS_CHARTS = new Set(["base"]);
 
 export interface StepEffects {
-    /** `Deployment dodo-payments/frontend`, `Helm release istio-ingressgateway`: pods that roll. */
+    /**
+     * `Deployment dodo-payments/frontend`, `Helm release istio-ingressgateway`: pods that roll; and
+     * `nodes of NodeGroup cluster-general replaced (releaseVersion)`: a node image change drains and
+     * replaces every node, so every pod on them restarts.
+     */
     restarts: string[];
     /** Everything else that changes, one line each. */
     changes: string[];
@@ -25,6 +29,27 @@ function releaseRestart(r: ResourceChange, chartOf: (name: string) => string | u
     return r.fields.some((f) => f.path === "props.version" || f.path.startsWith("props.values")) ? `Helm release ${r.name}` : undefined;
 }
 
+const NODE_GROUP_TYPE = "aws:eks/nodeGroup:NodeGroup";
+/**
+ * Node group fields whose change makes EKS replace every node (a new launch template version:
+ * UpdateNodegroupVersion for version/releaseVersion, EKS API reference), and the EC2NodeClass
+ * fields whose change Karpenter treats as drift and replaces its nodes for (karpenter.sh docs,
+ * "Disruption", drift on amiSelectorTerms).
+ */
+const NODE_GROUP_IMAGE_FIELDS = ["props.releaseVersion", "props.version", "props.amiType", "props.launchTemplate"];
+
+/** A change that replaces nodes, or undefined. */
+export function nodeReplacement(r: ResourceChange): string | undefined {
+    if (r.type !== NODE_GROUP_TYPE) return undefined;
+    const fields = r.fields.filter((f) => NODE_GROUP_IMAGE_FIELDS.some((p) => f.path === p || f.path.startsWith(`${p}.`)));
+    return fields.length > 0 ? `nodes of NodeGroup ${r.name} replaced (${fields.map((f) => `${f.path.replace(/^props\./, "")} ${JSON.stringify(f.before)} -> ${JSON.stringify(f.after)}`).join(", ")})` : undefined;
+}
+
+function nodeClassDrift(o: ObjectChange): string | undefined {
+    if (o.kind !== "EC2NodeClass") return undefined;
+    return o.fields.some((f) => f.path.startsWith("spec.amiSelectorTerms")) ? `nodes of EC2NodeClass ${o.name} replaced by Karpenter (drift: spec.amiSelectorTerms)` : undefined;
+}
+
 /** dependsOn orders operations; a change of it alone updates nothing, so it is left out. */
 function withoutOrdering(r: ResourceChange): ResourceChange {
     return { ...r, fields: r.fields.filter((f) => !/^dependsOn\[/.test(f.path)) };
@@ -35,6 +60,8 @@ export function stepEffects(full: DiffReport, chartOf: (resourceName: string) =>
     const restarts = [
         ...report.objects.changed.map(workloadRestart),
         ...report.resources.changed.map((r) => releaseRestart(r, chartOf)),
+        ...report.resources.changed.map(nodeReplacement),
+        ...report.objects.changed.map(nodeClassDrift),
     ].filter((x): x is string => x !== undefined);
     const changes = [
         ...report.resources.added.map((r) => `+ ${r.type === RELEASE_TYPE ? "Helm release" : r.type} ${r.name}`),
