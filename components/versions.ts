@@ -14,15 +14,21 @@ export type KubernetesVersion = (typeof SUPPORTED_KUBERNETES_VERSIONS)[number];
 export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = "1.35";
 
 /**
- * End of EKS standard support (the EKS Kubernetes release calendar: 14 months after the EKS
- * release, then 12 months of extended support at a higher hourly price). At that date a cluster
- * whose upgrade policy is STANDARD is upgraded by EKS itself (cluster.supportType).
- * undefined: not verified here; read the calendar before relying on it.
+ * EKS support per Kubernetes minor. AWS: "A minor version is under standard support in Amazon EKS
+ * for the first 14 months after it's released. Once a version is past the end of standard support
+ * date, it enters extended support for the next 12 months", and a cluster still on it when
+ * extended support ends is auto-upgraded (docs.aws.amazon.com/eks/latest/userguide/
+ * kubernetes-versions.html). The dates are the EKS release calendar's (same page, "Amazon EKS
+ * Kubernetes release calendar"; mirrored by endoflife.date/amazon-eks).
+ * standardEnds: the day extended support (and its per-cluster-hour price) starts; a STANDARD
+ * cluster is upgraded by EKS itself then (cluster.supportType). extendedEnds: the day EKS upgrades
+ * any cluster still on it. undefined: not verified here (1.36's calendar entry is not in the
+ * copies this was checked against); the preview says so instead of guessing.
  */
-export const EKS_STANDARD_SUPPORT_ENDS: Readonly<Record<KubernetesVersion, string | undefined>> = {
-    "1.34": "2026-12-02",
-    "1.35": "2027-03-27",
-    "1.36": undefined,
+export const EKS_SUPPORT: Readonly<Record<KubernetesVersion, { standardEnds?: string; extendedEnds?: string }>> = {
+    "1.34": { standardEnds: "2026-12-02", extendedEnds: "2027-12-02" },
+    "1.35": { standardEnds: "2027-03-27", extendedEnds: "2028-03-27" },
+    "1.36": {},
 };
 
 /**

@@ -30,6 +30,11 @@ export type SupportType = "STANDARD" | "EXTENDED";
 
 export interface ClusterConfig {
     kubernetesVersion: KubernetesVersion;
+    /**
+     * The minor the cluster runs, for the one-minor-at-a-time check when the stack has no
+     * `kubernetesVersion` output (an imported or migrated stack). Ignored once the output exists.
+     */
+    deployedKubernetesVersion?: string;
     /** The cluster's upgrade policy (EKS upgradePolicy.supportType). */
     supportType: SupportType;
     endpointPrivateAccess: boolean;
@@ -117,6 +122,13 @@ export const clusterKeys = {
         description: `EKS Kubernetes version (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")}).`,
         schema: oneOf(SUPPORTED_KUBERNETES_VERSIONS),
         default: DEFAULT_KUBERNETES_VERSION,
+    }),
+    deployedKubernetesVersion: defineKey<string>({
+        key: "cluster.deployedKubernetesVersion",
+        type: "string",
+        description: "The Kubernetes minor the existing cluster runs (as `aws eks describe-cluster` reports it), for the one-minor-at-a-time check on a stack without the `kubernetesVersion` output (imported, or migrated from another backend). Unset and no output: the first up, nothing checked, and the preview warns. Ignored once the stack output exists (docs/upgrades.md, \"EKS: one minor version at a time\").",
+        schema: z.string().regex(/^1\.\d+$/, { message: "expected a Kubernetes minor such as 1.34" }),
+        optional: true,
     }),
     supportType: defineKey<SupportType>({
         key: "cluster.supportType",
@@ -269,6 +281,7 @@ export const clusterSection: ConfigSection<ClusterConfig> = {
         };
         const config: ClusterConfig = {
             kubernetesVersion: reader.get(k.kubernetesVersion),
+            deployedKubernetesVersion: reader.get(k.deployedKubernetesVersion, "optional"),
             supportType: reader.get(k.supportType),
             endpointPrivateAccess: reader.get(k.endpointPrivateAccess),
             endpointPublicAccess: reader.get(k.endpointPublicAccess),

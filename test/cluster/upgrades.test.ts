@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parsePlatformConfig } from "../../components/config";
-import { guardedKubernetesVersion, kubernetesUpgradeProblem } from "../../components/cluster/version-guard";
+import { deployedVersionSource, guardedKubernetesVersion, kubernetesUpgradeProblem, supportWarning } from "../../components/cluster/version-guard";
 import { NODE_IMAGE_RELEASES, SUPPORTED_KUBERNETES_VERSIONS } from "../../components/versions";
 import { readStackConfig, REPO_ROOT } from "../../scripts/lib/render";
 import { readStackConfig as stackConfig, renderStack } from "../../scripts/lib/render";
@@ -34,7 +34,7 @@ describe("EKS upgrades", () => {
         it("refuses skipping a minor (1.34 -> 1.36), naming the key and the step in between", () => {
             assert.equal(
                 kubernetesUpgradeProblem("1.34", "1.36"),
-                "dodo-platform:cluster.kubernetesVersion: the cluster runs 1.34 (stack output kubernetesVersion) and EKS upgrades one minor version at a time: set 1.35, pulumi up, then 1.36",
+                "dodo-platform:cluster.kubernetesVersion: the cluster runs 1.34 (stack output kubernetesVersion of the last pulumi up) and EKS upgrades one minor version at a time: set 1.35, pulumi up, then 1.36",
             );
         });
 
@@ -58,6 +58,40 @@ describe("EKS upgrades", () => {
             assert.equal(props<{ version: string }>(get(ok, "test:index:Versioned", "cluster")).version, "1.36");
         });
 
+        describe("without the stack output (first up, or an imported stack)", () => {
+            const guard = async (output: string | undefined, configured: string | undefined, wanted = "1.36") => {
+                const warnings: string[] = [];
+                class Versioned extends pulumi.CustomResource {
+                    constructor(version: pulumi.Input<string>) {
+                        super("test:index:Versioned", "cluster", { version });
+                    }
+                }
+                const resources = await runComponent(() => new Versioned(guardedKubernetesVersion(wanted, pulumi.output(output), configured, (m) => warnings.push(m))));
+                return { version: props<{ version: string }>(get(resources, "test:index:Versioned", "cluster")).version, warnings };
+            };
+
+            it("compares with cluster.deployedKubernetesVersion, and names it as the source", async () => {
+                await assert.rejects(guard(undefined, "1.34"), /cluster\.kubernetesVersion: the cluster runs 1\.34 \(dodo-platform:cluster\.deployedKubernetesVersion\) and EKS upgrades one minor version at a time: set 1\.35/);
+                assert.deepEqual(await guard(undefined, "1.35"), { version: "1.36", warnings: [] });
+            });
+
+            it("the stack output wins over the key once it exists", async () => {
+                assert.deepEqual(deployedVersionSource("1.35", "1.34"), { version: "1.35", source: "stack output kubernetesVersion of the last pulumi up" });
+                assert.deepEqual(await guard("1.35", "1.34"), { version: "1.36", warnings: [] });
+            });
+
+            it("with neither, passes the version through and warns that nothing was checked, naming the key to set", async () => {
+                const { version, warnings } = await guard(undefined, undefined);
+                assert.equal(version, "1.36");
+                assert.equal(warnings.length, 1);
+                assert.match(warnings[0], /^dodo-platform:cluster\.kubernetesVersion 1\.36 is not checked against a deployed version: the stack has no output kubernetesVersion and dodo-platform:cluster\.deployedKubernetesVersion is unset/);
+            });
+
+            it("refuses a malformed key, naming it", () => {
+                assert.ok(problems("prod", { "dodo-platform:cluster.deployedKubernetesVersion": "1.34.2" }).some((p) => /^dodo-platform:cluster\.deployedKubernetesVersion: .*expected a Kubernetes minor such as 1\.34/.test(p)));
+            });
+        });
+
         it("the cluster and its nodes take the guarded version; eks stacks export it for the next preview", async () => {
             const render = await renderCached("prod");
             assert.ok(render.resources.some((r) => r.type === "pulumi:pulumi:StackReference" && (r.props as { name?: string }).name === "organization/dodo-platform/prod"), "reads its own stack");
@@ -78,6 +112,31 @@ describe("EKS upgrades", () => {
         it("prod refuses STANDARD, naming the key", () => {
             assert.ok(problems("prod", { "dodo-platform:cluster.supportType": "STANDARD" }).some((p) => /^dodo-platform:cluster\.supportType: prod runs EXTENDED/.test(p)));
             assert.deepEqual(problems("staging", { "dodo-platform:cluster.supportType": "EXTENDED" }), []);
+        });
+    });
+
+    describe("extended support (EKS_SUPPORT)", () => {
+        const on = (day: string) => new Date(`${day}T12:00:00Z`);
+
+        it("warns from 90 days before a version enters extended support, saying what EKS does then per policy", () => {
+            assert.equal(supportWarning("1.35", "STANDARD", on("2026-12-26")), undefined, "91 days before 2027-03-27");
+            assert.equal(
+                supportWarning("1.35", "STANDARD", on("2026-12-27")),
+                "dodo-platform:cluster.kubernetesVersion 1.35: enters EKS extended support on 2027-03-27 (in 90 days): EKS upgrades this cluster (supportType STANDARD) to the next minor itself that day; upgrade to 1.36 before (one minor per pulumi up, docs/upgrades.md)",
+            );
+            assert.match(supportWarning("1.35", "EXTENDED", on("2027-03-20")) ?? "", /in 7 days\): the cluster stays \(supportType EXTENDED\) at the extended-support price per cluster hour/);
+        });
+
+        it("says a version is in extended support, and when that ends; and when it has ended", () => {
+            assert.equal(
+                supportWarning("1.34", "EXTENDED", on("2026-12-03")),
+                "dodo-platform:cluster.kubernetesVersion 1.34: in EKS extended support since 2026-12-02 (billed per cluster hour), which ends on 2027-12-02 (in 364 days): upgrade to 1.35",
+            );
+            assert.match(supportWarning("1.34", "EXTENDED", on("2027-12-02")) ?? "", /extended support ended on 2027-12-02/);
+        });
+
+        it("says when a version's dates are not recorded instead of guessing", () => {
+            assert.match(supportWarning("1.36", "STANDARD", on("2026-12-03")) ?? "", /1\.36: its EKS support dates are not recorded/);
         });
     });
 
