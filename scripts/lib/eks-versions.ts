@@ -110,3 +110,55 @@ export function addonReport(checks: readonly AddonCheck[], images: readonly Node
     const failed = checks.some((c) => c.status !== "ok") || deployed.some((d) => d.status === "older");
     return { text: lines.join("\n"), failed };
 }
+
+/** A stack's node image pin (nodes.imageRelease, default NODE_IMAGE_RELEASES) and what is known of it. */
+export interface PinnedRelease {
+    stack: string;
+    kubernetesVersion: KubernetesVersion;
+    release: string;
+    /**
+     * recorded: the release committed in versions.ts for its minor (checked against the
+     * awslabs/amazon-eks-ami CHANGELOG when pinned); published: AWS serves its AMI (online);
+     * unverified: offline, a build date nothing here records; wrong: cannot be a release (a recorded
+     * build date with another Kubernetes patch, or a date after today); missing: AWS serves no AMI
+     * of that name (online).
+     */
+    status: "recorded" | "published" | "unverified" | "wrong" | "missing";
+    note?: string;
+}
+
+/** What the script can tell offline: the pin against the release versions.ts records for its minor. */
+export function checkPinnedRelease(stack: string, kubernetesVersion: KubernetesVersion, release: string, today: Date): PinnedRelease {
+    const recorded = NODE_IMAGE_RELEASES[kubernetesVersion];
+    const base = { stack, kubernetesVersion, release };
+    if (release === recorded) return { ...base, status: "recorded" };
+    const date = releaseDate(release);
+    if (date === releaseDate(recorded)) return { ...base, status: "wrong", note: `AMI release v${date} of ${kubernetesVersion} is ${recorded} (components/versions.ts): another Kubernetes patch is no release` };
+    if (date > today.toISOString().slice(0, 10).replace(/-/g, "")) return { ...base, status: "wrong", note: `its build date ${date} is after today` };
+    return { ...base, status: "unverified", note: `not recorded here; run with credentials to ask EC2 for ${amiName(kubernetesVersion, release)}` };
+}
+
+/** The EKS-optimized AMI's name for a release (amazon-eks-ami's AL2023 template: …-standard-<minor>-v<date>). */
+export function amiName(kubernetesVersion: string, release: string): string {
+    return `amazon-eks-node-al2023-x86_64-standard-${kubernetesVersion}-v${releaseDate(release)}`;
+}
+
+/** The DescribeImages response, the fields read here. */
+export interface DescribeImagesResponse {
+    Images: { ImageId: string; Name: string; State?: string }[];
+}
+
+/** Online: a pin is published when EC2 has an available Amazon-owned AMI of its name in the region. */
+export function checkPublishedRelease(pin: PinnedRelease, response: DescribeImagesResponse): PinnedRelease {
+    if (pin.status === "wrong") return pin;
+    const image = response.Images.find((i) => i.Name === amiName(pin.kubernetesVersion, pin.release) && (i.State ?? "available") === "available");
+    return image
+        ? { ...pin, status: "published", note: image.ImageId }
+        : { ...pin, status: "missing", note: `EC2 has no available Amazon AMI named ${amiName(pin.kubernetesVersion, pin.release)} in this region` };
+}
+
+export function pinnedReleaseReport(pins: readonly PinnedRelease[]): { text: string; failed: boolean } {
+    const label: Record<PinnedRelease["status"], string> = { recorded: "ok     ", published: "ok     ", unverified: "UNKNOWN", wrong: "WRONG  ", missing: "MISSING" };
+    const text = pins.map((p) => `${label[p.status]} ${p.stack} nodes.imageRelease ${p.release} (${p.status}${p.note ? `: ${p.note}` : ""})`).join("\n");
+    return { text, failed: pins.some((p) => p.status === "wrong" || p.status === "missing") };
+}

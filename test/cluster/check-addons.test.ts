@@ -4,7 +4,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { AddonVersionsResponse, addonReport, checkAddon, checkAddons, checkDeployedNodeImage, checkNodeImage, compareBuilds, nodeImageParameter } from "../../scripts/lib/eks-versions";
+import { AddonVersionsResponse, addonReport, amiName, checkAddon, checkAddons, checkDeployedNodeImage, checkNodeImage, checkPinnedRelease, checkPublishedRelease, compareBuilds, DescribeImagesResponse, nodeImageParameter, pinnedReleaseReport } from "../../scripts/lib/eks-versions";
 import { NODE_IMAGE_RELEASES } from "../../components/versions";
 
 const fixture = <T>(name: string): T => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8")) as T;
@@ -57,5 +57,36 @@ describe("check:addons", () => {
         assert.equal(report.failed, true);
         assert.match(report.text, /^OLDER   node group dodo-prod-general-20261010 runs 1\.35\.7-20261010: the pin .* is OLDER; the next up would move its nodes back/m);
         assert.match(report.text, /^ok      node group dodo-prod-general-b runs /m);
+    });
+
+    describe("the pinned AMI release exists", () => {
+        const today = new Date("2026-12-03T00:00:00Z");
+        const recorded = NODE_IMAGE_RELEASES["1.35"];
+
+        it("offline: passes the release versions.ts records, fails a recorded date with another patch or a future date, and says UNKNOWN for any other", () => {
+            assert.equal(checkPinnedRelease("prod", "1.35", recorded, today).status, "recorded");
+            const wrongPatch = checkPinnedRelease("dev", "1.35", "1.35.5-20260714", today);
+            assert.deepEqual([wrongPatch.status, wrongPatch.note], ["wrong", `AMI release v20260714 of 1.35 is ${recorded} (components/versions.ts): another Kubernetes patch is no release`]);
+            assert.equal(checkPinnedRelease("dev", "1.35", "1.35.6-20270101", today).status, "wrong");
+            const newer = checkPinnedRelease("dev", "1.35", "1.35.7-20261120", today);
+            assert.equal(newer.status, "unverified");
+            const report = pinnedReleaseReport([checkPinnedRelease("prod", "1.35", recorded, today), newer, wrongPatch]);
+            assert.equal(report.failed, true);
+            assert.deepEqual(report.text.split("\n").map((l) => l.split(" ")[0]), ["ok", "UNKNOWN", "WRONG"]);
+            assert.equal(pinnedReleaseReport([newer]).failed, false, "offline cannot tell; only AWS can");
+        });
+
+        it("online: asks EC2 for the AMI by its name, and fails when the region has none", () => {
+            assert.equal(amiName("1.35", "1.35.7-20261120"), "amazon-eks-node-al2023-x86_64-standard-1.35-v20261120");
+            const newer = checkPinnedRelease("dev", "1.35", "1.35.7-20261120", today);
+            const found: DescribeImagesResponse = { Images: [{ ImageId: "ami-0abc", Name: "amazon-eks-node-al2023-x86_64-standard-1.35-v20261120", State: "available" }] };
+            assert.deepEqual([checkPublishedRelease(newer, found).status, checkPublishedRelease(newer, found).note], ["published", "ami-0abc"]);
+            const none = checkPublishedRelease(newer, { Images: [] });
+            assert.equal(none.status, "missing");
+            assert.equal(pinnedReleaseReport([none]).failed, true);
+            assert.match(pinnedReleaseReport([none]).text, /^MISSING dev nodes\.imageRelease 1\.35\.7-20261120 \(missing: EC2 has no available Amazon AMI named amazon-eks-node-al2023-x86_64-standard-1\.35-v20261120/);
+            const otherName = checkPublishedRelease(newer, { Images: [{ ImageId: "ami-0def", Name: "amazon-eks-node-al2023-x86_64-standard-1.34-v20261120" }] });
+            assert.equal(otherName.status, "missing", "another minor's AMI is not this release");
+        });
     });
 });
