@@ -21,6 +21,8 @@ export function planText(plan: UpgradePlan): string {
         out.push("", `Step ${n} of ${total}: ${p.step.title}`);
         for (const c of p.step.commands) out.push(`  ${commandLine(c)}`);
         out.push(`  restarts: ${p.effects.restarts.length > 0 ? p.effects.restarts.join(", ") : "nothing"}`);
+        // Injection happens at pod creation: these follow the new tag only when rescheduled.
+        if (p.onRecreate.length > 0) out.push("  moves only when its pods are recreated (restart to move):", ...p.onRecreate.map((l) => `    ${l}`));
         out.push(`  changes (${p.effects.changes.length}):`, ...p.effects.changes.map((c) => `    ${c}`));
         const mandatory = p.report.findings.added.filter((f) => f.enforcement === "mandatory");
         if (mandatory.length > 0) out.push(`  NEW MANDATORY POLICY FINDINGS: ${mandatory.map((f) => `${f.rule} ${f.kind} ${f.namespace ?? ""}/${f.name}`).join(", ")}`);

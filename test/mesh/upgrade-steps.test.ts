@@ -12,6 +12,7 @@ import { commandLine, UpgradeStep, upgradeSteps } from "../../components/mesh/up
 import { PAYMENTS_NAMESPACE } from "../../components/payments/names";
 import { applyCommands, readRevisions } from "../../scripts/lib/upgrade/commands";
 import { stepsFor } from "../../scripts/lib/upgrade/plan";
+import { movesOnRecreate } from "../../scripts/lib/upgrade/effects";
 import { manifestsFor } from "../payments/fixtures";
 import { onRevision } from "./fixtures";
 
@@ -88,5 +89,32 @@ describe("Istio upgrade sequence (pure walk)", () => {
         const odd = { ...steps[2].state, gatewayRevision: "1-31-4" };
         assert.throws(() => stepsFor({ environment: "dev", revisions: odd, workloads: DEV }, "1.31.4"), /not a step of the upgrade from default to 1-31-4/);
         assert.throws(() => stepsFor({ environment: "dev", revisions: START, workloads: DEV }, "1.32.0"), /does not list in ISTIO_RELEASES/);
+    });
+
+    describe("pods that follow a tag only when recreated (injection happens at pod creation)", () => {
+        // What dev renders in the mesh, restarted or not by each step as the pure walk computes it.
+        const owners = manifestsFor("dev", {}, meshMembership(START, PAYMENTS_NAMESPACE)).workloads.map((w) => ({ kind: w.kind, namespace: w.metadata.namespace ?? "", name: w.metadata.name }));
+        const moves = steps.map((step, i) => {
+            const prev = i === 0 ? START : steps[i - 1].state;
+            const templates = [podTemplates(prev), podTemplates(step.state)];
+            const restarted = Object.keys(templates[1]).filter((k) => templates[0][k] !== templates[1][k]);
+            return movesOnRecreate(prev, step.state, DEV.namespaces, owners, restarted);
+        });
+
+        it("names dev's PostgreSQL when its namespace moves, with the step that restarts it, and nothing else in any step", () => {
+            assert.ok(owners.some((o) => o.kind === "StatefulSet" && o.name === "postgres"), "dev renders the in-cluster PostgreSQL");
+            const ns = steps.findIndex((s) => s.kind === "namespace");
+            assert.deepEqual(moves[ns], [
+                `StatefulSet ${PAYMENTS_NAMESPACE}/postgres: new pods get 1-31-4 (tag prod-canary); running pods stay on default until recreated (node drain or image change, eviction, delete); to move it now: its own step (mesh.statefulSets["${PAYMENTS_NAMESPACE}/postgres"]) restarts it`,
+            ]);
+            assert.deepEqual(moves.filter((_, i) => i !== ns), steps.slice(1).map(() => []), "the Deployments restart in their namespace's step; no other step changes an injector");
+        });
+
+        it("names a workload the step does not restart, with the command that moves it", () => {
+            const ns = steps.findIndex((s) => s.kind === "namespace");
+            const lines = movesOnRecreate(steps[ns - 1].state, steps[ns].state, DEV.namespaces, [{ kind: "Deployment", namespace: PAYMENTS_NAMESPACE, name: "batch" }], []);
+            assert.match(lines[0], new RegExp(`^Deployment ${PAYMENTS_NAMESPACE}/batch: .* to move it now: kubectl -n ${PAYMENTS_NAMESPACE} rollout restart deployment/batch$`));
+            assert.deepEqual(movesOnRecreate(steps[ns - 1].state, steps[ns].state, DEV.namespaces, [{ kind: "Deployment", namespace: "observability", name: "grafana" }], []), [], "outside the mesh nothing is injected");
+        });
     });
 });

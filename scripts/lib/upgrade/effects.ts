@@ -1,5 +1,6 @@
 // What a config step does to a stack, read from the diff of two offline renders
 // (scripts/lib/diff.ts): which pods restart, which nodes are replaced, and which objects change.
+import { MeshRevisions, revisionOfNamespace, tagOfNamespace } from "../../../components/mesh/revisions";
 import type { DiffReport, ObjectChange, ResourceChange } from "../diff";
 
 const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
@@ -72,4 +73,31 @@ export function stepEffects(full: DiffReport, chartOf: (resourceName: string) =>
         ...report.objects.changed.map((o) => `~ ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}: ${o.fields.map((f) => f.path).join(", ")}`),
     ];
     return { restarts: restarts.sort(), changes };
+}
+
+/** A workload whose pods a namespace's injector creates. */
+export interface PodOwner {
+    kind: string;
+    namespace: string;
+    name: string;
+}
+
+/**
+ * Pods whose injector changes in a step that does not restart them. Injection happens only when a
+ * pod is created (Istio's sidecar injector is a mutating webhook on pod CREATE), so a running pod
+ * keeps its proxy and control plane until it is recreated: by a node drain or node image change,
+ * an eviction or a delete, at a moment nobody chose. One line each, saying how to move it now.
+ */
+export function movesOnRecreate(prev: MeshRevisions, next: MeshRevisions, meshedNamespaces: readonly string[], owners: readonly PodOwner[], restarts: readonly string[]): string[] {
+    return owners
+        .filter((o) => WORKLOAD_KINDS.has(o.kind) && meshedNamespaces.includes(o.namespace))
+        .filter((o) => revisionOfNamespace(prev, o.namespace) !== revisionOfNamespace(next, o.namespace) && !restarts.includes(`${o.kind} ${o.namespace}/${o.name}`))
+        .map((o) => {
+            const sts = `${o.namespace}/${o.name}`;
+            const how = o.kind === "StatefulSet" && sts in next.statefulSets
+                ? `its own step (mesh.statefulSets["${sts}"]) restarts it`
+                : `kubectl -n ${o.namespace} rollout restart ${o.kind.toLowerCase()}/${o.name}`;
+            return `${o.kind} ${sts}: new pods get ${revisionOfNamespace(next, o.namespace)} (tag ${tagOfNamespace(next, o.namespace)}); running pods stay on ${revisionOfNamespace(prev, o.namespace)} until recreated (node drain or image change, eviction, delete); to move it now: ${how}`;
+        })
+        .sort();
 }

@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from "util";
 import { MeshedWorkloads, MeshRevisions, compareRevisions, revisionNameProblem, revisionOfRelease, STABLE_TAG } from "../../../components/mesh/revisions";
 import { upgradeSteps, UpgradeStep } from "../../../components/mesh/upgrade-steps";
 import { DiffReport, diffRenders } from "../diff";
-import { StepEffects, stepEffects } from "./effects";
+import { movesOnRecreate, StepEffects, stepEffects } from "./effects";
 import { chartsByResource, meshObjectAt, RenderedState, renderWithMesh, StackMesh, stackMesh } from "./render";
 
 export interface PlannedStep {
@@ -12,6 +12,8 @@ export interface PlannedStep {
     rendered: RenderedState;
     report: DiffReport;
     effects: StepEffects;
+    /** Pods the step moves to another injector without restarting them: they move when recreated. */
+    onRecreate: string[];
 }
 
 export interface UpgradePlan {
@@ -73,12 +75,16 @@ export async function planUpgrade(stack: string, release: string): Promise<Upgra
     const first = await render(start);
     const steps: PlannedStep[] = [];
     let before = first;
+    let state = start;
     for (const step of todo) {
         const rendered = await render(step.state);
         const report = diffRenders(before.snapshot, rendered.snapshot);
         const [was, is] = [chartsByResource(before.render), chartsByResource(rendered.render)];
-        steps.push({ step, rendered, report, effects: stepEffects(report, (name) => was(name) ?? is(name)) });
+        const effects = stepEffects(report, (name) => was(name) ?? is(name));
+        const owners = rendered.render.manifests.map((o) => ({ kind: o.kind, namespace: o.metadata.namespace ?? "", name: o.metadata.name }));
+        steps.push({ step, rendered, report, effects, onRecreate: movesOnRecreate(state, step.state, current.workloads.namespaces, owners, effects.restarts) });
         before = rendered;
+        state = step.state;
     }
     return { stack, from: start.revisions.join(" + "), to: revisionOfRelease(release), done, startRevisions: start, start: first, steps };
 }

@@ -83,6 +83,7 @@ export async function walkStack(stack: string, release: string, log: (line: stri
             const seconds = (Date.now() - t0) / 1000;
             log(`${problems.length === 0 ? "ok  " : "FAIL"} ${name} (${seconds.toFixed(1)} s; restarts: ${p.effects.restarts.join(", ") || "nothing"})`);
             for (const problem of problems) log(`       ${problem.replace(/\n/g, "\n       ")}`);
+            for (const lagging of p.onRecreate) log(`       moves only when recreated: ${lagging}`);
             checks.push({ step: name, problems, seconds });
             before = p.rendered;
             beforeMesh = mesh;
