@@ -7,7 +7,7 @@ import { assumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../iam";
 import { lbControllerPolicy } from "./lb-controller-policy";
 import { irsaRole, OidcIdentity } from "./irsa";
 import { eksAddonVersions, EksAddonName } from "../versions";
-import { deployedKubernetesVersion, guardedKubernetesVersion, supportWarning } from "./version-guard";
+import { deployedKubernetesVersion, guardedKubernetesVersion, previewWarning, supportWarning } from "./version-guard";
 import { ChartSources, releaseChart, UPSTREAM } from "../charts";
 import { adminAccess, previewAccess, previewGuard } from "./access";
 import {
@@ -119,7 +119,7 @@ export class Cluster extends pulumi.ComponentResource {
         const version = guardedKubernetesVersion(config.kubernetesVersion, deployedKubernetesVersion(`${name}-deployed-version`, parent), config.deployedKubernetesVersion);
         // Extended support starts at a date, not at an up: say so in every preview within 90 days of it.
         const support = supportWarning(config.kubernetesVersion, config.supportType, new Date());
-        if (support) void pulumi.log.warn(support, this);
+        if (support) previewWarning(support, this);
         const cluster = new aws.eks.Cluster(`${name}-eks`, {
             name: args.name,
             version,

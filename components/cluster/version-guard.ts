@@ -81,6 +81,14 @@ export function deployedKubernetesVersion(name: string, opts: pulumi.CustomResou
 }
 
 /**
+ * A warning in `pulumi preview` (a dry run), where the operator decides; offline renders (mocks,
+ * not a dry run) and the update that follows the preview stay quiet.
+ */
+export function previewWarning(message: string, resource?: pulumi.Resource): void {
+    if (pulumi.runtime.isDryRun()) void pulumi.log.warn(message, resource);
+}
+
+/**
  * `wanted`, once the deployed version (the stack output, else `configured`) allows it; otherwise
  * the preview fails with the problem. With neither, `warn` says nothing was checked.
  */
@@ -88,7 +96,7 @@ export function guardedKubernetesVersion(
     wanted: string,
     deployed: pulumi.Input<string | undefined>,
     configured?: string,
-    warn: (message: string) => void = (m) => void pulumi.log.warn(m),
+    warn: (message: string) => void = previewWarning,
 ): pulumi.Output<string> {
     return pulumi.output(deployed).apply((d) => {
         const known = deployedVersionSource(d, configured);
