@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
+import type { Environment } from "../../../policy/rules/types";
 import { diffMarkdown, diffRenders, hasChanges } from "../diff";
 import { REPO_ROOT } from "../render";
 import { writeFiles } from "../synth-output";
@@ -13,6 +14,8 @@ import { allSynthFiles } from "../synth-sections";
 import { applyCommands } from "./commands";
 import { planUpgrade, PlannedStep } from "./plan";
 import { meshObjectAt, RenderedState, renderWithMesh, stackMesh } from "./render";
+import { notRendered, unrenderedChanges } from "./unrendered";
+import { ConfigCommand } from "../../../components/mesh/upgrade-steps";
 
 export interface StepCheck {
     step: string;
@@ -25,6 +28,8 @@ export interface Validation {
     /** The unwaived findings and failed checks, one line each (empty when ok). */
     findings: string[];
     tail: string;
+    /** Helm releases its rendered-chart check could not render offline, and why. */
+    unrendered: Map<string, string>;
 }
 
 /** `npm run validate -- --no-synth` over a render written as the synth writes it. */
@@ -37,7 +42,7 @@ function validate(stack: string, rendered: RenderedState, dir: string): Validati
     if (at >= 0) for (let j = at + 1; j < lines.length && lines[j].startsWith("  "); j++) findings.push(lines[j].trim());
     findings.push(...lines.filter((l) => /^rendered-chart check \S+: FAILED/.test(l)));
     if (r.status !== 0 && findings.length === 0) findings.push(`exit ${r.status}`);
-    return { ok: r.status === 0, findings, tail: lines.slice(-15).join("\n") };
+    return { ok: r.status === 0, findings, tail: lines.slice(-15).join("\n"), unrendered: notRendered(r.stdout + r.stderr) };
 }
 
 /** What the step says restarts, as the diff names it. */
@@ -46,6 +51,13 @@ function expectedRestarts(p: PlannedStep): string[] {
         .filter((o) => o.kind === "Deployment" && p.step.restarts.namespaces.includes(o.metadata.namespace ?? ""))
         .map((o) => `Deployment ${o.metadata.namespace}/${o.metadata.name}`);
     return [...deployments, ...p.step.restarts.statefulSets.map((s) => `StatefulSet ${s}`), ...(p.step.restarts.gateway ? ["Helm release mesh-ingressgateway"] : [])].sort();
+}
+
+/** What rolling back by `undo` from the config `mesh` leaves different from `previous`'s render. */
+async function rollbackProblems(stack: string, env: Environment, mesh: Record<string, unknown>, undo: readonly ConfigCommand[], previous: RenderedState): Promise<string[]> {
+    const back = await renderWithMesh(stack, applyCommands(mesh, undo), env);
+    const report = diffRenders(previous.snapshot, back.snapshot);
+    return hasChanges(report) ? [`rolling back does not return to the previous render:\n${diffMarkdown(report, { stack, base: "the step before", head: "the rollback" })}`] : [];
 }
 
 export async function walkStack(stack: string, release: string, log: (line: string) => void): Promise<StepCheck[]> {
@@ -70,16 +82,18 @@ export async function walkStack(stack: string, release: string, log: (line: stri
             const v = validate(stack, p.rendered, path.join(work, `step-${i + 1}`));
             const added = v.findings.filter((f) => !baseline.findings.includes(f));
             if (!v.ok && added.length > 0) problems.push(`npm run validate finds what the current render does not: ${added.join("; ")}\n${v.tail}`);
+            const helmNames = new Map(p.rendered.render.resources.map((r) => [r.name, String((r.props as { name?: unknown }).name ?? r.name)]));
+            problems.push(...unrenderedChanges(p.report, (n) => helmNames.get(n), v.unrendered));
             const mandatory = p.rendered.snapshot.findings.filter((f) => f.enforcement === "mandatory");
             if (mandatory.length > 0) problems.push(`mandatory policy findings: ${mandatory.map((f) => `${f.rule} ${f.kind} ${f.namespace ?? ""}/${f.name}`).join(", ")}`);
             const expected = expectedRestarts(p);
             if (!isDeepStrictEqual(p.effects.restarts, expected)) problems.push(`restarts ${JSON.stringify(p.effects.restarts)}, the step says ${JSON.stringify(expected)}`);
-            // Rollback: the undo commands on this step's config, rendered, equal the step before.
-            const undone = applyCommands(mesh, p.step.undo);
-            if (!isDeepStrictEqual(undone, beforeMesh)) problems.push("its undo does not give the previous config back");
-            const back = await renderWithMesh(stack, undone, env);
-            const report = diffRenders(before.snapshot, back.snapshot);
-            if (hasChanges(report)) problems.push(`rolling back does not return to the previous render:\n${diffMarkdown(report, { stack, base: "the step before", head: "the rollback" })}`);
+            // Rollback: the undo commands applied to this step's config, rendered, diffed against
+            // the step before's render: no change. The first step also proves the check can fail.
+            problems.push(...(await rollbackProblems(stack, env, mesh, p.step.undo, before)));
+            if (i === 0 && p.step.undo.length > 0 && (await rollbackProblems(stack, env, mesh, p.step.undo.slice(0, -1), before)).length === 0) {
+                problems.push("self-check: an undo missing its last command was not caught by the rollback check");
+            }
             const seconds = (Date.now() - t0) / 1000;
             log(`${problems.length === 0 ? "ok  " : "FAIL"} ${name} (${seconds.toFixed(1)} s; restarts: ${p.effects.restarts.join(", ") || "nothing"})`);
             for (const problem of problems) log(`       ${problem.replace(/\n/g, "\n       ")}`);
