@@ -36,6 +36,31 @@ export function baseChartVersion(m: Pick<MeshRevisions, "baseRevision">): string
 }
 
 /**
+ * Whether a control plane's own injector webhook must go: the unrevisioned istiod once another
+ * revision is the default. Its chart's `istio-sidecar-injector` injects `istio-injection=enabled`
+ * namespaces, `sidecar.istio.io/inject=true` pods and `istio.io/rev=default` (istio-discovery
+ * templates/mutatingwebhook.yaml, revision ""), exactly what the `default` tag now sends to the new
+ * revision: left in place, both control planes would inject the same pods. Istio: "When using the
+ * default tag alongside an existing non-revisioned Istio installation it is recommended to remove
+ * the old MutatingWebhookConfiguration (typically called istio-sidecar-injector) to avoid having
+ * both the older and newer control planes attempt injection" (istio.io/latest/docs/setup/upgrade/
+ * canary, "Default tag"). A named revision's own webhook selects only istio.io/rev=<revision>.
+ */
+export function injectorRetired(revision: string, defaultRevision: string): boolean {
+    return revision === DEFAULT_REVISION && defaultRevision !== DEFAULT_REVISION;
+}
+
+/**
+ * An istiod's chart values with its own injector webhook removed: `global.operatorManageWebhooks`
+ * is read only by templates/mutatingwebhook.yaml and revision-tags-mwc.yaml (istio-discovery
+ * 1.30.4), so istiod's pods do not roll; its webhook patcher skips a configuration that is gone
+ * (pkg/webhooks/webhookpatch.go: errNotFound is not retried).
+ */
+export function withoutOwnInjector(values: Record<string, unknown>): Record<string, unknown> {
+    return { ...values, global: { ...((values.global as Record<string, unknown>) ?? {}), operatorManageWebhooks: true } };
+}
+
+/**
  * The base chart installs the CRDs and the `istiod-default-validator` webhook, which validates Istio
  * config for the revision named here (mesh.defaultRevision, flipped last in an upgrade).
  */

@@ -7,10 +7,10 @@ import { ChartKey, ChartSources, releaseChart, UPSTREAM } from "../charts";
 import { GatewayServiceType } from "../existing-cluster/settings";
 import { ImageSource } from "../registry/images";
 import { gatewayService, gatewayValues, istiodValues, meshConfig, meshNamespaces, meshPeerAuthentication, meshTelemetry } from "./builders";
-import { baseChartVersion, baseValues, chartRevision, controlPlanes, istiodReleaseName } from "./control-planes";
+import { baseChartVersion, baseValues, chartRevision, ControlPlane, controlPlanes, injectorRetired, istiodReleaseName, withoutOwnInjector } from "./control-planes";
 import { MeshRevisions, releaseOfRevision } from "./revisions";
 import { MeshConfig } from "./settings";
-import { revisionTagObjects } from "./tags";
+import { revisionTags, revisionTagService, revisionTagWebhook } from "./tags";
 import { INGRESS_GATEWAY_NAME, INGRESS_NAMESPACE, ISTIO_ROOT_NAMESPACE, MeshMembership, meshMembership } from "./topology";
 
 export interface MeshArgs {
@@ -76,16 +76,31 @@ export class Mesh extends pulumi.ComponentResource {
         this.base = release(`${name}-base`, "istioBase", "istio-base", ISTIO_ROOT_NAMESPACE, baseValues(revisions.defaultRevision), [systemNs], baseChartVersion(revisions));
 
         const mesh = meshConfig({ outboundTrafficPolicy: config.outboundTrafficPolicy, collector: JAEGER_COLLECTOR });
-        // Each istiod at its own revision's release: adding or removing one never changes another.
-        this.istiods = Object.fromEntries(controlPlanes(revisions).map((plane) => {
+        const istiod = (plane: ControlPlane, dependsOn: pulumi.Resource[]) => {
             const releaseName = istiodReleaseName(plane.revision);
-            const values = istiodValues({ environment, revision: chartRevision(plane.revision) || undefined, version: plane.version, replicas: config.istiodReplicas, meshConfig: mesh, images: args.images });
-            return [plane.revision, release(`${name}-${releaseName}`, "istiod", releaseName, ISTIO_ROOT_NAMESPACE, values, [this.base], plane.version)];
-        }));
-        const allIstiods = Object.values(this.istiods);
+            const own = istiodValues({ environment, revision: chartRevision(plane.revision) || undefined, version: plane.version, replicas: config.istiodReplicas, meshConfig: mesh, images: args.images });
+            // Once another revision is the default, the unrevisioned istiod stops injecting (step 7).
+            const values = injectorRetired(plane.revision, revisions.defaultRevision) ? withoutOwnInjector(own) : own;
+            return release(`${name}-${releaseName}`, "istiod", releaseName, ISTIO_ROOT_NAMESPACE, values, dependsOn, plane.version);
+        };
+        // Each istiod at its own revision's release: adding or removing one never changes another.
+        const planes = controlPlanes(revisions);
+        const retired = new Set(planes.filter((p) => injectorRetired(p.revision, revisions.defaultRevision)).map((p) => p.revision));
+        this.istiods = {};
+        for (const plane of planes.filter((p) => !retired.has(p.revision))) this.istiods[plane.revision] = istiod(plane, [this.base]);
 
-        // Tags are moved in place (one object each), after every istiod they may point at exists.
-        const tags = revisionTagObjects(revisions.tags, revisions.defaultRevision).map((o) => applyObject(o, on(allIstiods)));
+        // Tags are moved in place (one object each), each once its revision's istiod release is
+        // ready (atomic: its Deployment is available, and that istiod patches the tag's caBundle).
+        const tags: pulumi.Resource[] = [];
+        const applyTags = (pairs: [string, string][]) => {
+            for (const [tag, revision] of pairs) tags.push(...[revisionTagWebhook(tag, revision), revisionTagService(tag, revision)].map((o) => applyObject(o, on([this.istiods[revision]]))));
+        };
+        const allTags = revisionTags(revisions.tags, revisions.defaultRevision);
+        applyTags(allTags.filter(([, revision]) => !retired.has(revision)));
+        // The retired injector goes only after the `default` tag that replaces it is in place.
+        for (const plane of planes.filter((p) => retired.has(p.revision))) this.istiods[plane.revision] = istiod(plane, [this.base, ...tags]);
+        applyTags(allTags.filter(([, revision]) => retired.has(revision)));
+        const allIstiods = Object.values(this.istiods);
 
         // The gateway chart at its revision's release; its proxy (image: auto) is injected by that istiod.
         this.gateway = release(

@@ -4,8 +4,11 @@
 // them the same way (`helm template ... -s templates/revision-tags-mwc.yaml | kubectl apply`), so
 // moving a tag is an in-place update of one object, like `istioctl tag set --overwrite`: no window
 // without an injector for the tag, and no ownership handover between two Helm releases.
-// istiod patches the caBundle of every MutatingWebhookConfiguration labelled istio.io/rev=<its
-// revision> (pkg/webhooks/webhookpatch.go); the field is istiod's, never set here.
+// The caBundle comes from the revision's istiod: it patches every MutatingWebhookConfiguration
+// labelled istio.io/rev=<its revision> with its CA (pkg/webhooks/webhookpatch.go, which skips a
+// configuration labelled for another revision), so the label below names the target revision and
+// moving a tag hands the patching to the new istiod. The field is istiod's, never set here; the
+// Mesh creates each tag only once its revision's istiod release is ready (components/mesh/index.ts).
 import { KubeObject, standardLabels } from "../k8s";
 import { DEFAULT_REVISION } from "./revisions";
 import { ISTIO_ROOT_NAMESPACE } from "./topology";
@@ -96,10 +99,15 @@ function tagLabels(tag: string, revision: string, app: string): Record<string, s
     };
 }
 
-/** Every tag object of the stack: one webhook and one Service per tag, plus `default` unless the unrevisioned istiod is the default. */
-export function revisionTagObjects(tags: Readonly<Record<string, string | undefined>>, defaultRevision: string): KubeObject[] {
+/** Every tag of the stack and its revision, by tag name: plus `default` unless the unrevisioned istiod is the default. */
+export function revisionTags(tags: Readonly<Record<string, string | undefined>>, defaultRevision: string): [tag: string, revision: string][] {
     const all: [string, string][] = Object.entries(tags).filter((e): e is [string, string] => !!e[1]);
     // The unrevisioned istiod serves the default selectors itself (its own istio-sidecar-injector).
     if (defaultRevision !== DEFAULT_REVISION) all.push([DEFAULT_REVISION, defaultRevision]);
-    return all.sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([tag, revision]) => [revisionTagWebhook(tag, revision), revisionTagService(tag, revision)]);
+    return all.sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+/** Every tag object of the stack: one webhook and one Service per tag (revisionTags). */
+export function revisionTagObjects(tags: Readonly<Record<string, string | undefined>>, defaultRevision: string): KubeObject[] {
+    return revisionTags(tags, defaultRevision).flatMap(([tag, revision]) => [revisionTagWebhook(tag, revision), revisionTagService(tag, revision)]);
 }

@@ -116,12 +116,15 @@ describe("Mesh component", () => {
         assert.deepEqual(get(upgrading, RELEASE, "mesh-istiod-1-31-4").dependsOn, [ref(RELEASE, "mesh-base")]);
     });
 
-    it("renders each tag as one webhook and one Service beside the istiod releases, after every istiod", () => {
+    it("renders each tag as one webhook and one Service beside the istiod releases, after its own revision's istiod", () => {
         const webhooks = ofType(upgrading, WEBHOOK);
         assert.deepEqual(webhooks.map((w) => props<any>(w).metadata.name).sort(), ["istio-revision-tag-prod-canary", "istio-revision-tag-prod-stable"]);
         const canary = props<any>(webhooks.find((w) => props<any>(w).metadata.name === "istio-revision-tag-prod-canary")!);
         assert.deepEqual(canary.webhooks.map((w: any) => w.clientConfig.service.name), ["istiod-1-31-4", "istiod-1-31-4"]);
-        for (const w of webhooks) assert.deepEqual(w.dependsOn, [ref(RELEASE, "mesh-istiod"), ref(RELEASE, "mesh-istiod-1-31-4")]);
+        const stable = webhooks.find((w) => props<any>(w).metadata.name === "istio-revision-tag-prod-stable")!;
+        const own: Record<string, string> = { default: "mesh-istiod", "1-31-4": "mesh-istiod-1-31-4" };
+        for (const w of webhooks) assert.deepEqual(w.dependsOn, [ref(RELEASE, own[props<any>(w).metadata.labels["istio.io/rev"]])], props<any>(w).metadata.name);
+        assert.notDeepEqual(stable.dependsOn, get(upgrading, WEBHOOK, "mutatingwebhookconfiguration-istio-revision-tag-prod-canary").dependsOn, "mid-upgrade the two tags wait for different istiods");
         assert.ok(get(upgrading, RELEASE, "mesh-ingressgateway").dependsOn.includes(ref(RELEASE, "mesh-istiod-1-31-4")));
     });
 });

@@ -24,10 +24,19 @@ function workloadRestart(o: ObjectChange): string | undefined {
     return o.fields.some((f) => f.path.startsWith("spec.template")) ? `${o.kind} ${o.namespace}/${o.name}` : undefined;
 }
 
+/**
+ * Chart values no pod template reads: istiod's global.operatorManageWebhooks only decides whether
+ * its injector webhook is rendered (istio-discovery 1.30.4 templates/mutatingwebhook.yaml and
+ * revision-tags-mwc.yaml; components/mesh/control-planes.ts withoutOwnInjector).
+ */
+const POD_NEUTRAL_VALUES: Readonly<Record<string, readonly string[]>> = { istiod: ["props.values.global.operatorManageWebhooks"] };
+
 /** A Helm release rolls its pods when the chart version or its values change (not its repository). */
 function releaseRestart(r: ResourceChange, chartOf: (name: string) => string | undefined): string | undefined {
-    if (r.type !== RELEASE_TYPE || PODLESS_CHARTS.has(chartOf(r.name) ?? "")) return undefined;
-    return r.fields.some((f) => f.path === "props.version" || f.path.startsWith("props.values")) ? `Helm release ${r.name}` : undefined;
+    const chart = chartOf(r.name) ?? "";
+    if (r.type !== RELEASE_TYPE || PODLESS_CHARTS.has(chart)) return undefined;
+    const neutral = POD_NEUTRAL_VALUES[chart] ?? [];
+    return r.fields.some((f) => f.path === "props.version" || (f.path.startsWith("props.values") && !neutral.includes(f.path))) ? `Helm release ${r.name}` : undefined;
 }
 
 const NODE_GROUP_TYPE = "aws:eks/nodeGroup:NodeGroup";
