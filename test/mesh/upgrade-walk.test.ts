@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import { shippedPackConfig } from "../../policy/config-files";
 import { formatChartVerdict, judgeCharts } from "../../scripts/lib/rendered-charts/judge";
 import { DiffReport } from "../../scripts/lib/diff";
-import { notRendered, unrenderedChanges } from "../../scripts/lib/upgrade/unrendered";
+import { allowanceMarker, notRendered, partitionUnrendered, unrenderedChanges } from "../../scripts/lib/upgrade/unrendered";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const empty = (): DiffReport => ({ resources: { added: [], removed: [], changed: [] }, objects: { added: [], removed: [], changed: [] }, findings: { added: [], resolved: [] } });
@@ -36,5 +36,25 @@ describe("upgrade walk: chart releases validate did not render", () => {
         const removed = empty();
         removed.resources.removed.push({ type: RELEASE, name: "mesh-istiod-1-31-4" });
         assert.deepEqual(unrenderedChanges(removed, helmName, skipped), [], "removing installs nothing");
+    });
+
+    it("lets an allowance for exactly that chart and version turn the failure into NOT VERIFIED, and records it as used", () => {
+        const added = empty();
+        added.resources.added.push({ type: RELEASE, name: "mesh-istiod-1-31-4" });
+        const lines = unrenderedChanges(added, helmName, skipped);
+        const used = new Set<string>();
+        assert.deepEqual(partitionUnrendered(lines, ["istiod@1.31.4"], used), { allowed: lines, failing: [] });
+        assert.deepEqual([...used], ["istiod@1.31.4"]);
+        // Another version, another chart, or a prefix of the name covers nothing.
+        for (const other of ["istiod@1.31.5", "gateway@1.31.4", "istio@1.31.4", "istiod@1.31"]) {
+            const none = new Set<string>();
+            assert.deepEqual(partitionUnrendered(lines, [other], none), { allowed: [], failing: lines }, other);
+            assert.equal(none.size, 0, other);
+        }
+    });
+
+    it("reads an allowance only as <chart>@<version>", () => {
+        assert.equal(allowanceMarker("istiod@1.31.4"), "(chart istiod 1.31.4:");
+        for (const bad of ["istiod", "istiod@", "@1.31.4", "istiod 1.31.4", "Istiod@1.31.4"]) assert.equal(allowanceMarker(bad), undefined, bad);
     });
 });
