@@ -58,7 +58,7 @@ describe("existing cluster (cluster.mode existing)", () => {
             const openid = { "dodo-platform:observability.kiali.authStrategy": "openid", "dodo-platform:observability.kiali.openid.issuerUri": "https://idp.example.com", "dodo-platform:observability.kiali.openid.clientId": "kiali" };
             const dev = parsePlatformConfig({ stack: "dev", ...readStackConfig("dev", REPO_ROOT, { ...openid, ...Object.fromEntries(smKeys.map((k) => [`dodo-platform:${k}`, `dodo-dev/${k}`])) }) });
             assert.deepEqual(remoteSecretNames(credentialSources(dev.observability)), smKeys.map((k) => `dodo-dev/${k}`).sort(), "secretName keys and the component's Secrets Manager sources are the same set");
-            assert.equal(smKeys.length, 5, smKeys.join(", "));
+            assert.equal(smKeys.length, 6, smKeys.join(", "));
             for (const key of smKeys) {
                 const ps = localProblems({ "dodo-platform:observability.enabled": true, "dodo-platform:observability.grafana.adminPassword": "local-grafana-password-0123", ...(key.includes("openid") ? openid : {}), [`dodo-platform:${key}`]: "dodo-local/x" });
                 assert.ok(ps.some((p) => p.startsWith(`dodo-platform:${key}: names an AWS Secrets Manager secret, which only cluster.mode eks copies into the cluster`)), `${key}: ${ps.join("\n")}`);
