@@ -95,8 +95,11 @@ export function alertmanagerConfig(receivers: ReceiversConfig, cluster: string):
             group_interval: "5m",
             repeat_interval: "12h",
             routes: [
+                // repeat_interval just under group_interval: a resend is due only when the last send is older
+                // than now - repeat at a flush (notify/dedup_stage.go), and the log stamps the send after the
+                // tick, so 1m/1m resends every second flush (prometheus/alertmanager#676, #3370).
                 hasHeartbeat
-                    ? { receiver: RECEIVERS.heartbeat, matchers: ['alertname = "Watchdog"'], group_wait: "0s", group_interval: "1m", repeat_interval: "1m" }
+                    ? { receiver: RECEIVERS.heartbeat, matchers: ['alertname = "Watchdog"'], group_wait: "0s", group_interval: "1m", repeat_interval: "50s" }
                     : { receiver: RECEIVERS.none, matchers: ['alertname = "Watchdog"'] },
                 { receiver: RECEIVERS.none, matchers: ['alertname = "InfoInhibitor"'] },
                 { receiver: target(page, RECEIVERS.page), matchers: ['severity = "critical"'], group_wait: "10s", repeat_interval: "1h" },

@@ -120,7 +120,7 @@ describe("Alertmanager routing", () => {
         const hb = alertmanagerConfig({ ...BOTH, heartbeatUrlSecret: "dodo-prod/alertmanager/heartbeat" }, "dodo-prod") as unknown as Config;
         assert.equal(receiverFor(hb, { alertname: "Watchdog", severity: "none" }), "heartbeat");
         const route = (hb.route.routes ?? []).find((r) => r.receiver === "heartbeat") as Route & Record<string, string>;
-        assert.deepEqual([route.group_wait, route.group_interval, route.repeat_interval], ["0s", "1m", "1m"]);
+        assert.deepEqual([route.group_wait, route.group_interval, route.repeat_interval], ["0s", "1m", "50s"], "repeat under the group interval, or it resends every second flush");
         const webhook = (receiver(hb, "heartbeat").webhook_configs as Record<string, unknown>[])[0];
         assert.deepEqual(webhook, { url_file: "/etc/alertmanager/secrets/alertmanager-receivers/heartbeat-url", send_resolved: false, max_alerts: 1 });
         assert.equal(receiverFor(hb, { alertname: "InfoInhibitor", severity: "none" }), "null");
