@@ -161,13 +161,14 @@ for (const stack of ["dev", "staging", "prod"] as const) {
         });
 
         describe("access matrix over the rendered policies", () => {
-            // prod validates JWTs (payments.edge.jwt.enabled's default): the internet's calls carry a token of its issuer.
+            // staging and prod validate JWTs (prod by payments.edge.jwt.enabled's default, staging by its
+            // stack file): the internet's and the frontend's calls carry a token of the issuer.
             const principal = (): string => {
                 const issuer = (render.manifests.find((m) => m.kind === "RequestAuthentication")?.spec as { jwtRules?: { issuer: string }[] } | undefined)?.jwtRules?.[0]?.issuer;
                 assert.ok(issuer, `${stack} renders no RequestAuthentication`);
                 return `${issuer}/user-1`;
             };
-            accessMatrixSpecs(() => render.manifests.filter((m) => m.kind === "AuthorizationPolicy") as AuthorizationPolicyObject[], stack === "dev", stack === "prod" ? principal : undefined);
+            accessMatrixSpecs(() => render.manifests.filter((m) => m.kind === "AuthorizationPolicy") as AuthorizationPolicyObject[], stack === "dev", stack === "dev" ? undefined : principal);
         });
     });
 }
