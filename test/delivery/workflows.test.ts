@@ -99,9 +99,20 @@ describe("delivery: workflow hygiene", () => {
         }
     });
 
-    it("installs the Pulumi CLI release that matches @pulumi/pulumi in package.json", () => {
+    it("installs the Pulumi CLI release that test:engine and the conformance prove (tools/pulumi/go.mod), not older than the SDK", () => {
+        // The CLI must be the one the real-engine runs build, so what CI applies is what was proven.
+        // The npm SDK may be older: the Automation API accepts any CLI from its minimumVersion up
+        // (v3.2.0-alpha, @pulumi/pulumi automation/minimumVersion.js), and the CLI runs programs
+        // of older SDKs over the same gRPC protocol, as test:engine does with both pins. They
+        // cannot simply be equal: pkg/v3 v3.270.0 (the SDK's release) is not served by the Go
+        // module proxy ("This module version is not available"), so tools/pulumi cannot build it.
+        const module = /^\s*github\.com\/pulumi\/pulumi\/pkg\/v3 v(\S+)/m.exec(fs.readFileSync(path.join(ROOT, "tools/pulumi/go.mod"), "utf8"))?.[1];
+        assert.ok(module, "tools/pulumi/go.mod requires github.com/pulumi/pulumi/pkg/v3");
         const sdk = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@pulumi/pulumi"];
-        for (const f of ["pull-request.yml", "pulumi-up.yml"]) assert.equal(load(f).env?.PULUMI_VERSION, sdk, f);
+        const num = (v: string) => v.split(".").map(Number);
+        const atLeast = (a: number[], b: number[]) => a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] >= b[2];
+        assert.ok(atLeast(num(module), num(sdk)), `the CLI (${module}) is older than @pulumi/pulumi ${sdk}`);
+        for (const f of ["pull-request.yml", "pulumi-up.yml"]) assert.equal(load(f).env?.PULUMI_VERSION, module, f);
         for (const f of files) {
             for (const s of steps(load(f)).filter((x) => x.uses?.startsWith("pulumi/actions@"))) assert.equal(s.with?.["pulumi-version"], "${{ env.PULUMI_VERSION }}", f);
         }
