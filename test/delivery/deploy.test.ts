@@ -171,6 +171,26 @@ describe("delivery: deploy workflow, plan -> approve -> apply", () => {
             assert.equal(up.steps![check].env?.PLAN_SHA256, "${{ needs.plan.outputs.plan-sha256 }}");
         });
 
+        it("applies the plan to the stack and backend the plan job used, and stops first when its own environment names others", () => {
+            assert.equal(plan.outputs?.["pulumi-stack"], "${{ steps.target.outputs.stack }}");
+            assert.equal(plan.outputs?.["pulumi-backend-url"], "${{ steps.target.outputs.backend-url }}");
+            assert.match(runOf(plan, (s) => s.id === "target"), /echo "stack=\$PULUMI_STACK" >> "\$GITHUB_OUTPUT"\n\s*echo "backend-url=\$PULUMI_BACKEND_URL" >> "\$GITHUB_OUTPUT"/);
+            assert.equal(up.env?.PULUMI_STACK, "${{ needs.plan.outputs.pulumi-stack }}");
+            assert.equal(up.env?.PULUMI_BACKEND_URL, "${{ needs.plan.outputs.pulumi-backend-url }}");
+            assert.equal(up.env?.OWN_PULUMI_STACK, plan.env?.PULUMI_STACK, "the same rule names the stack in both jobs");
+            assert.equal(up.env?.OWN_PULUMI_BACKEND_URL, plan.env?.PULUMI_BACKEND_URL);
+            assert.equal(stepIndex(up, (s) => /OWN_PULUMI_STACK/.test(s.run ?? "")), 0, "the first step, before any checkout or credential");
+            const check = runOf(up, (s) => /OWN_PULUMI_STACK/.test(s.run ?? ""));
+            const run = (env: Record<string, string>) => spawnSync("bash", ["-c", check], { env: { PATH: process.env.PATH ?? "", STACK: "prod", ...env }, encoding: "utf8" });
+            const same = { PULUMI_STACK: "acme/prod", OWN_PULUMI_STACK: "acme/prod", PULUMI_BACKEND_URL: "", OWN_PULUMI_BACKEND_URL: "" };
+            assert.equal(run(same).status, 0);
+            const otherOrg = run({ ...same, OWN_PULUMI_STACK: "prod" });
+            assert.equal(otherOrg.status, 1);
+            assert.match(otherOrg.stdout, /::error::the plan is for stack acme\/prod on Pulumi Cloud, but the prod environment names prod on Pulumi Cloud/);
+            assert.equal(run({ ...same, OWN_PULUMI_BACKEND_URL: "s3://state?region=eu-west-1" }).status, 1);
+            assert.equal(run({ ...same, PULUMI_STACK: "", OWN_PULUMI_STACK: "" }).status, 1, "no stack from the plan job");
+        });
+
         it("runs pulumi up on that plan with the same policy pack, previewing it first so a stale plan fails before any change", () => {
             assert.match(upRun, /pulumi up --yes --non-interactive [^\n]*--plan plan\/plan\.json \\\n\s+--policy-pack policy --policy-pack-config "policy\/config\/\$STACK\.json"/);
             assert.doesNotMatch(upRun, /--skip-preview/);
