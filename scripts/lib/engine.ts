@@ -3,10 +3,11 @@
 // Programs run through the Automation API's inline mode, which needs no Node.js language host
 // (the module proxy does not serve it; see tools/README.md). Used by test/engine and the
 // conformance run.
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as grpc from "@grpc/grpc-js";
 import * as auto from "@pulumi/pulumi/automation";
 import { buildGoTools, selectTools } from "../../scripts/lib/engine-tools/build";
 
@@ -112,17 +113,56 @@ export interface PreviewOutcome {
     error?: string;
 }
 
+/** index.ts as an inline program: loaded afresh on every run, as `pulumi` runs it afresh. */
+async function indexProgram(): Promise<Record<string, unknown>> {
+    const entry = require.resolve(path.join(REPO_ROOT, "index.ts"));
+    delete require.cache[entry];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return { ...(require(entry) as Record<string, unknown>) };
+}
+
 /** The stack running index.ts on the real engine, through the Automation API's inline mode. */
 export async function programStack(ws: Workspace, stack: string): Promise<auto.Stack> {
     const bin = pulumiBinary();
     const pulumiCommand = await auto.PulumiCommand.get({ root: path.dirname(path.dirname(bin)), skipVersionCheck: true });
-    const program = async () => {
-        const entry = require.resolve(path.join(REPO_ROOT, "index.ts"));
-        delete require.cache[entry];
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return { ...(require(entry) as Record<string, unknown>) };
-    };
-    return auto.LocalWorkspace.selectStack({ stackName: stack, projectName: PROJECT, program }, { workDir: ws.dir, pulumiCommand, envVars: ws.env });
+    return auto.LocalWorkspace.selectStack({ stackName: stack, projectName: PROJECT, program: indexProgram }, { workDir: ws.dir, pulumiCommand, envVars: ws.env });
+}
+
+// The Automation API's own language host for inline programs (automation/server.js; internal, so
+// typed here), served the way its stack.js serves it.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { LanguageServer } = require("@pulumi/pulumi/automation/server") as { LanguageServer: new (program: () => Promise<unknown>) => grpc.UntypedServiceImplementation };
+const { LanguageRuntimeService } = require("@pulumi/pulumi/proto/language_grpc_pb") as { LanguageRuntimeService: grpc.ServiceDefinition };
+const { grpcChannelOptions } = require("@pulumi/pulumi/runtime/settings") as { grpcChannelOptions: grpc.ChannelOptions };
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * `pulumi <args> --stack <stack>` on index.ts exactly as a workflow types it. The Automation API's
+ * operations add flags of their own (its `up` always passes --skip-preview, automation/stack.js), so
+ * this hosts the program itself and hands the CLI its address with --client, the hidden flag the
+ * Automation API uses for inline programs (pkg cmd/pulumi/operations/up.go); nothing else is added.
+ */
+export async function pulumiOnProgram(ws: Workspace, stack: string, args: readonly string[], timeoutMs = 600_000): Promise<CliResult> {
+    const server = new grpc.Server(grpcChannelOptions);
+    server.addService(LanguageRuntimeService, new LanguageServer(indexProgram));
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    try {
+        return await new Promise<CliResult>((resolve) => {
+            const child = spawn(pulumiBinary(), [...args, "--stack", stack, "--non-interactive", `--client=127.0.0.1:${port}`], { cwd: ws.dir, env: ws.env });
+            let stdout = "";
+            let stderr = "";
+            const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+            child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+            child.on("error", (err) => (stderr += String(err)));
+            child.on("close", (code) => {
+                clearTimeout(timer);
+                resolve({ status: code ?? -1, stdout, stderr });
+            });
+        });
+    } finally {
+        server.forceShutdown();
+    }
 }
 
 /** Collects error diagnostics and registered URNs from an operation's engine events. */

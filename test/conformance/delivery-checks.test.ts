@@ -3,8 +3,8 @@
 // `npm run conformance`.
 import { strict as assert } from "assert";
 import { DRY_RUN_ONLY_POLICY, dryRunOnlyPolicy, NEVER_DRY_RUN } from "../../components/cluster/preview-rbac";
-import { backendMeshVirtualService } from "../../components/payments/traffic";
-import { canaryWeight, planResourceTypes } from "../../scripts/lib/conformance/plan-chain";
+import { backendDestinationRule } from "../../components/payments/traffic";
+import { BACKEND_RULE_NAME, FRONTEND_HPA_NAME, plannedUpdates, planResourceTypes, refusedByPlan, ruleMaxConnections } from "../../scripts/lib/conformance/plan-chain";
 import { answerMatches, previewRoleCases } from "../../scripts/lib/conformance/preview-role";
 
 describe("conformance: the preview role's requests and the plan chain's readings", () => {
@@ -43,14 +43,39 @@ describe("conformance: the preview role's requests and the plan chain's readings
         assert.ok(answerMatches("allowed", 201, "") && !answerMatches("allowed", 403, policy));
     });
 
-    it("reads the v2 weight from backend-canary as the program renders it", () => {
-        assert.equal(canaryWeight(backendMeshVirtualService(40)), 40);
-        assert.equal(canaryWeight(backendMeshVirtualService(0)), 0);
-        assert.equal(canaryWeight({}), undefined);
+    it("reads the connection limit from the backend DestinationRule as the program renders it", () => {
+        const cb = { maxConnections: 123, maxPendingRequests: 10, consecutive5xxErrors: 5, baseEjectionSeconds: 30, maxEjectionPercent: 50 };
+        assert.equal(ruleMaxConnections(backendDestinationRule(cb)), 123);
+        assert.equal(ruleMaxConnections({}), undefined);
     });
 
     it("reads the resource types of a saved plan", () => {
         assert.deepEqual(planResourceTypes({ resourcePlans: { "urn:a": { goal: { type: "kubernetes:core/v1:Namespace" } } } }), ["kubernetes:core/v1:Namespace"]);
         assert.deepEqual(planResourceTypes({}), []);
+    });
+
+    it("lists the URNs a saved plan updates, from each resource plan's steps", () => {
+        const plan = { resourcePlans: { "urn:a": { steps: ["update"] }, "urn:b": { steps: ["same"] }, "urn:c": {} } };
+        assert.deepEqual(plannedUpdates(plan), ["urn:a"]);
+        assert.deepEqual(plannedUpdates({}), []);
+    });
+
+    it("tells which resources the engine refused as violating the plan, in either form it prints", () => {
+        // step_generator.go's error, and the display row of a refused resource.
+        const urn = (name: string) => `urn:pulumi:local::dodo-platform::dodo:platform:Payments$kubernetes:x::${name}`;
+        const generator = `error: resource ${urn(BACKEND_RULE_NAME)} violates plan: properties changed: ~~spec[{...}]`;
+        const row = `    kubernetes:networking.istio.io/v1:DestinationRule ${BACKEND_RULE_NAME}  error: resource violates plan: properties changed`;
+        const names = [FRONTEND_HPA_NAME, BACKEND_RULE_NAME];
+        assert.deepEqual(refusedByPlan(generator, names), [BACKEND_RULE_NAME]);
+        assert.deepEqual(refusedByPlan(row, names), [BACKEND_RULE_NAME]);
+        assert.deepEqual(refusedByPlan(`${generator}\n    ${FRONTEND_HPA_NAME}  updated`, names), [BACKEND_RULE_NAME], "a name on another line is not refused");
+        assert.deepEqual(refusedByPlan(`error: resource ${urn(`${BACKEND_RULE_NAME}-v2`)} violates plan`, names), [], "a longer name is another resource");
+        assert.deepEqual(refusedByPlan("error: update failed", names), []);
+    });
+
+    it("names the resources as the payments component registers them", () => {
+        const cb = { maxConnections: 1, maxPendingRequests: 1, consecutive5xxErrors: 1, baseEjectionSeconds: 1, maxEjectionPercent: 1 };
+        assert.equal(BACKEND_RULE_NAME, `dodo-payments-destinationrule-${backendDestinationRule(cb).metadata.name}`);
+        assert.equal(FRONTEND_HPA_NAME, "dodo-payments-horizontalpodautoscaler-frontend");
     });
 });
