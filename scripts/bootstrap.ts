@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parsePlatformConfig } from "../components/config";
 import { parseArgs, runCommand, UsageError } from "./lib/args";
-import { auditBucketCommands, auditBucketName, auditBucketPolicy, auditEncryption, auditObjectLock } from "./lib/bootstrap/audit";
+import { auditBucketCommands, auditBucketName, auditBucketPolicy, auditEncryption, auditGuardCommands, auditGuardScp, auditObjectLock, BREAK_GLASS_ROLE } from "./lib/bootstrap/audit";
 import { environmentCommands, environmentSettings } from "./lib/bootstrap/github";
 import {
     DEPLOY_ROLE_MANAGED_POLICY,
@@ -69,6 +69,7 @@ export function bootstrapOutput(opts: BootstrapOptions): { files: Record<string,
         "audit-object-lock.json": auditObjectLock(),
         "audit-encryption.json": auditEncryption(),
         "audit-bucket-policy.json": auditBucketPolicy(audit, deployArn),
+        "audit-guard-scp.json": auditGuardScp(audit),
         ...Object.fromEntries(environments.map((e) => [`github-env-${e.name}.json`, e.body])),
         "quotas.json": quotaNeeds(config),
     };
@@ -85,6 +86,8 @@ export function bootstrapOutput(opts: BootstrapOptions): { files: Record<string,
         `aws iam put-role-policy --role-name ${names.preview} --policy-name preview --policy-document file://${dir}/preview-permissions.json`,
         `# the deploy audit trail: the up job archives each update's plan, preview and output here (GitHub variable DEPLOY_AUDIT_BUCKET=${audit} in ${env.deploy})`,
         ...auditBucketCommands(audit, config.region, dir),
+        `# recommended, from the organisation's management account: an SCP so that only ${BREAK_GLASS_ROLE} may replace the bucket's policy (its account's admins, the deploy role included, otherwise can)`,
+        ...auditGuardCommands(stack, account, dir),
         `# GitHub environments (rules in github-env-*.json${opts.reviewersTeamId === undefined ? "; pass --reviewers-team-id first" : ""})`,
         ...environmentCommands(opts.repo, environments, dir),
     ];

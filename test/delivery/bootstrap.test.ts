@@ -12,7 +12,7 @@ import {
     PREVIEW_ROLE_MAX_SESSION_SECONDS,
 } from "../../scripts/lib/bootstrap/iam";
 import { quotaNeeds } from "../../scripts/lib/bootstrap/quotas";
-import { AUDIT_RETENTION_DAYS, auditBucketName } from "../../scripts/lib/bootstrap/audit";
+import { AUDIT_RETENTION_DAYS, BREAK_GLASS_ROLE, auditBucketName } from "../../scripts/lib/bootstrap/audit";
 import { bootstrapOutput, roleNames } from "../../scripts/bootstrap";
 import { readStackConfig, REPO_ROOT, STACKS } from "../../scripts/lib/render";
 import { load } from "./workflow-files";
@@ -122,6 +122,19 @@ describe("delivery: bootstrap identities (pure policy documents)", () => {
             assert.ok(policy.Statement.some((st) => st.Effect === "Deny" && st.Condition?.Bool?.["aws:SecureTransport"] === "false"));
             assert.doesNotMatch(JSON.stringify(files["preview-permissions.json"]), new RegExp(audit));
             assert.ok(line(new RegExp(`DEPLOY_AUDIT_BUCKET=${audit} in prod\\)$`)), "the variable goes to the deploy environment");
+        });
+
+        it("writes an SCP that keeps the bucket's policy and lock default from everyone but the break-glass role, attached to the stack's account", () => {
+            const scp = files["audit-guard-scp.json"] as { Statement: { Effect: string; Action: string[]; Resource: string; Condition: Record<string, Record<string, string>>; Principal?: unknown }[] };
+            assert.equal(scp.Statement.length, 1);
+            const [guard] = scp.Statement;
+            assert.equal(guard.Effect, "Deny");
+            assert.deepEqual([...guard.Action].sort(), ["s3:DeleteBucketPolicy", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketPolicy"]);
+            assert.equal(guard.Resource, `arn:aws:s3:::${audit}`);
+            assert.deepEqual(guard.Condition, { ArnNotLike: { "aws:PrincipalArn": `arn:aws:iam::*:role/${BREAK_GLASS_ROLE}` } });
+            assert.equal(guard.Principal, undefined, "an SCP names no principal");
+            assert.ok(line(new RegExp(`^aws organizations create-policy --type SERVICE_CONTROL_POLICY --name dodo-prod-audit-guard .*--content file://out/bootstrap/prod/audit-guard-scp.json`)));
+            assert.ok(line(new RegExp(`^aws organizations attach-policy --target-id ${account} `)));
         });
 
         it("prints the update for a deploy role that already exists, with the session the deploy job asks for", () => {

@@ -7,7 +7,7 @@ import { ADMIN_ACCESS_POLICY } from "../../components/cluster/access-plan";
 import { DRY_RUN_ONLY_POLICY, DRY_RUN_VERBS, PREVIEWERS_GROUP } from "../../components/cluster/preview-rbac";
 import { roleNames } from "../../scripts/bootstrap";
 import { DEPLOY_ROLE_MANAGED_POLICY, DEPLOY_ROLE_MAX_SESSION_SECONDS, previewRolePolicy, PREVIEW_ROLE_MAX_SESSION_SECONDS } from "../../scripts/lib/bootstrap/iam";
-import { auditBucketPolicy, auditObjectLock } from "../../scripts/lib/bootstrap/audit";
+import { auditBucketPolicy, auditGuardScp, auditObjectLock } from "../../scripts/lib/bootstrap/audit";
 import { environmentSettings } from "../../scripts/lib/bootstrap/github";
 import { load, ROOT } from "./workflow-files";
 
@@ -53,10 +53,13 @@ describe("delivery: the identities table (README.md, docs/architecture.md)", () 
         // Only what the engine checks: no claim that the plan pins config or unknown inputs.
         assert.ok(!/apply anything but that plan/.test(text) && text.includes("an input unknown when planning may take any value"));
         assert.ok(!/first in `cluster\.adminPrincipals`/.test(text), "the legacy alias follows the first admin whoever runs: the deploy role may be anywhere in the list");
-        // The audit bucket's one writer is the deploy role, and its records are locked.
+        // The audit bucket's policy denies other writers only while it stands; the SCP keeps it.
         const deployArn = "arn:aws:iam::111122223333:role/" + roleNames("prod").deploy;
         const onlyWriter = auditBucketPolicy("b", deployArn).Statement.find((st) => st.Effect === "Deny" && st.Action === "s3:PutObject");
-        assert.ok(text.includes("its account's audit bucket, which no other identity may write") && JSON.stringify(onlyWriter?.Condition) === JSON.stringify({ ArnNotEquals: { "aws:PrincipalArn": deployArn } }));
+        assert.ok(text.includes("whose policy denies object writes to every other role while it stands") && JSON.stringify(onlyWriter?.Condition) === JSON.stringify({ ArnNotEquals: { "aws:PrincipalArn": deployArn } }));
+        assert.ok(!/no other identity may write/.test(text), "an account admin can replace the bucket policy");
+        const guard = auditGuardScp("b").Statement[0];
+        assert.ok(text.includes("can replace it, unless the SCP `npm run bootstrap` writes is attached: then only the break-glass role can") && guard.Effect === "Deny" && JSON.stringify(guard.Action).includes("s3:PutBucketPolicy"));
         assert.ok(text.includes("alter or delete an audit record (Object Lock, COMPLIANCE mode)") && auditObjectLock().Rule.DefaultRetention.Mode === "COMPLIANCE");
     });
 

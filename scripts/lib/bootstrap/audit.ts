@@ -34,8 +34,9 @@ export function auditEncryption(): { Rules: { ApplyServerSideEncryptionByDefault
  * The bucket policy: TLS only, and objects are written by the deploy role alone (the up job, after
  * the update). Its AdministratorAccess covers s3:PutObject; the preview role, which pull-request
  * previews hold too, writes nothing here. An explicit Deny in a bucket policy wins over any
- * identity policy's Allow, and Object Lock keeps every version, so not even the writer alters or
- * removes a record.
+ * identity policy's Allow, but only while the policy stands: an identity with
+ * s3:PutBucketPolicy in the account (an admin, the deploy role itself) can replace it, hence
+ * auditGuardScp. Object Lock keeps every stored version whatever the policy says.
  */
 export function auditBucketPolicy(bucket: string, writerRoleArn: string): BootstrapPolicy {
     const arn = `arn:aws:s3:::${bucket}`;
@@ -58,5 +59,38 @@ export function auditBucketCommands(bucket: string, region: string, dir: string)
         `aws s3api put-public-access-block --bucket ${bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
         `aws s3api put-bucket-encryption --bucket ${bucket} --server-side-encryption-configuration file://${dir}/audit-encryption.json`,
         `aws s3api put-bucket-policy --bucket ${bucket} --policy file://${dir}/audit-bucket-policy.json`,
+    ];
+}
+
+/** The role the guard SCP exempts: an emergency role the organisation creates and watches. */
+export const BREAK_GLASS_ROLE = "dodo-break-glass";
+
+/**
+ * A service control policy for the environment's account, attached from the organisation's
+ * management account: no identity of the account but the break-glass role may replace or delete
+ * the audit bucket's policy or change its Object Lock default, so the policy's one-writer Deny
+ * holds against the account's admins too (aws-samples/service-control-policy-examples excepts
+ * principals the same way, with aws:PrincipalArn). SCPs do not bind the management account.
+ */
+export function auditGuardScp(bucket: string, breakGlassRole = BREAK_GLASS_ROLE): BootstrapPolicy {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "KeepTheAuditBucketPolicy",
+                Effect: "Deny",
+                Action: ["s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketObjectLockConfiguration"],
+                Resource: `arn:aws:s3:::${bucket}`,
+                Condition: { ArnNotLike: { "aws:PrincipalArn": `arn:aws:iam::*:role/${breakGlassRole}` } },
+            },
+        ],
+    };
+}
+
+/** The management account's commands that create the guard SCP and attach it to the account. */
+export function auditGuardCommands(stack: string, accountId: string, dir: string): string[] {
+    return [
+        `aws organizations create-policy --type SERVICE_CONTROL_POLICY --name dodo-${stack}-audit-guard --description "Only ${BREAK_GLASS_ROLE} changes the deploy audit bucket's policy" --content file://${dir}/audit-guard-scp.json --query Policy.PolicySummary.Id --output text`,
+        `aws organizations attach-policy --target-id ${accountId} --policy-id <the id printed above>`,
     ];
 }
