@@ -45,8 +45,20 @@ export interface BootstrapOptions {
     dir: string;
 }
 
-/** The files (name -> JSON document) and the commands that use them, in order. */
-export function bootstrapOutput(opts: BootstrapOptions): { files: Record<string, unknown>; commands: string[] } {
+/**
+ * The stack file's cluster ARNs that name another account than the one bootstrapped: the roles
+ * are created in `account`, so such a file (dev's ships the documentation account 777788889999)
+ * grants cluster access to roles that will not exist, and the preview-role check fails.
+ */
+export function accountMismatches(cluster: { adminPrincipals: readonly string[]; previewRoleArn?: string }, account: string): string[] {
+    const named: [string, string][] = [...cluster.adminPrincipals.map((a) => ["cluster.adminPrincipals", a] as [string, string]), ...(cluster.previewRoleArn ? [["cluster.previewRoleArn", cluster.previewRoleArn] as [string, string]] : [])];
+    return named
+        .filter(([, arn]) => arn.split(":")[4] !== account)
+        .map(([key, arn]) => `${key} names ${arn}, in account ${arn.split(":")[4] || "(none)"}, not ${account}: set it to the role the commands below create before the first deploy`);
+}
+
+/** The files (name -> JSON document) and the commands that use them, in order; warnings first. */
+export function bootstrapOutput(opts: BootstrapOptions): { files: Record<string, unknown>; commands: string[]; warnings: string[] } {
     const { stack, dir } = opts;
     const raw = readStackConfig(stack);
     const config = parsePlatformConfig({ stack, values: raw.values, secretKeys: raw.secretKeys });
@@ -56,6 +68,7 @@ export function bootstrapOutput(opts: BootstrapOptions): { files: Record<string,
     if (opts.account && config.aws.allowedAccountIds.length > 0 && !config.aws.allowedAccountIds.includes(opts.account)) {
         throw new UsageError(`--account ${opts.account} is not in Pulumi.${stack}.yaml's aws:allowedAccountIds (${config.aws.allowedAccountIds.join(", ")})`);
     }
+    const warnings = accountMismatches(config.cluster, account);
     const env = githubEnvironments(stack);
     const names = roleNames(stack);
     const previewArn = `arn:aws:iam::${account}:role/${names.preview}`;
@@ -78,6 +91,7 @@ export function bootstrapOutput(opts: BootstrapOptions): { files: Record<string,
         files["pulumi-oidc-policies.json"] = previewTokenPolicies(opts.pulumiOrg, opts.repo, stack);
     }
     const commands = [
+        ...warnings.map((w) => `# WARNING: ${w}`),
         `# ${stack}: account ${account}, GitHub environments ${env.deploy}, ${env.plan}, ${env.preview}; files in ${dir}/`,
         `aws iam create-role --role-name ${names.deploy} --max-session-duration ${DEPLOY_ROLE_MAX_SESSION_SECONDS} --assume-role-policy-document file://${dir}/deploy-trust.json`,
         `# a deploy role that already exists: aws iam update-role --role-name ${names.deploy} --max-session-duration ${DEPLOY_ROLE_MAX_SESSION_SECONDS}`,
@@ -102,7 +116,7 @@ export function bootstrapOutput(opts: BootstrapOptions): { files: Record<string,
         commands.push(`aws service-quotas get-service-quota --region ${config.region} --service-code ec2 --quota-code ${q.code} --query Quota.Value`);
     }
     commands.push(`# then in Pulumi.${stack}.yaml: cluster.adminPrincipals [${deployArn}, ...] and cluster.previewRoleArn ${previewArn}`);
-    return { files, commands };
+    return { files, commands, warnings };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -116,9 +130,10 @@ async function main(argv: string[]): Promise<number> {
     const out = path.resolve(args.out ?? path.join("out", "bootstrap", stack));
     const dir = path.relative(process.cwd(), out) || ".";
     const state = args["state-bucket"] ? { bucket: args["state-bucket"], kmsKeyArn: args["state-key-arn"]! } : undefined;
-    const { files, commands } = bootstrapOutput({ stack, repo: args.repo, account: args.account, state, pulumiOrg: args["pulumi-org"], reviewersTeamId: teamId === undefined ? undefined : Number(teamId), dir });
+    const { files, commands, warnings } = bootstrapOutput({ stack, repo: args.repo, account: args.account, state, pulumiOrg: args["pulumi-org"], reviewersTeamId: teamId === undefined ? undefined : Number(teamId), dir });
     fs.mkdirSync(out, { recursive: true });
     for (const [file, doc] of Object.entries(files)) fs.writeFileSync(path.join(out, file), `${JSON.stringify(doc, null, 2)}\n`);
+    for (const w of warnings) console.error(`bootstrap: warning: ${w}`);
     for (const line of commands) console.log(line);
     return 0;
 }

@@ -13,7 +13,7 @@ import {
 } from "../../scripts/lib/bootstrap/iam";
 import { quotaNeeds } from "../../scripts/lib/bootstrap/quotas";
 import { AUDIT_RETENTION_DAYS, BREAK_GLASS_ROLE, auditBucketName } from "../../scripts/lib/bootstrap/audit";
-import { bootstrapOutput, roleNames } from "../../scripts/bootstrap";
+import { accountMismatches, bootstrapOutput, roleNames } from "../../scripts/bootstrap";
 import { readStackConfig, REPO_ROOT, STACKS } from "../../scripts/lib/render";
 import { load } from "./workflow-files";
 
@@ -89,6 +89,25 @@ describe("delivery: bootstrap identities (pure policy documents)", () => {
             const cloud = previewRolePolicy({ accountId: ACCOUNT, roleArn: ROLE });
             assert.ok(!cloud.Statement.some((s) => s.Effect === "Allow" && actions(s.Action).some((a) => a.startsWith("kms:") || a.startsWith("s3:"))));
             assert.ok(cloud.Statement.some((s) => s.Effect === "Deny" && actions(s.Action).includes("kms:Decrypt") && s.Resource === "*"));
+        });
+    });
+
+    describe("the stack file's cluster ARNs against the bootstrapped account", () => {
+        it("names each ARN of cluster.adminPrincipals and cluster.previewRoleArn in another account", () => {
+            const cluster = { adminPrincipals: ["arn:aws:iam::777788889999:role/dodo-dev-github-deploy", "arn:aws:iam::123456789012:role/platform-admins"], previewRoleArn: "arn:aws:iam::777788889999:role/dodo-dev-github-preview" };
+            const found = accountMismatches(cluster, "123456789012");
+            assert.equal(found.length, 2);
+            assert.match(found[0], /^cluster\.adminPrincipals names arn:aws:iam::777788889999:role\/dodo-dev-github-deploy, in account 777788889999, not 123456789012/);
+            assert.match(found[1], /^cluster\.previewRoleArn names .*dodo-dev-github-preview, in account 777788889999/);
+            assert.deepEqual(accountMismatches({ adminPrincipals: [] }, "123456789012"), []);
+        });
+
+        it("warns first in dev's output with another --account (dev's file names the documentation account), not in prod's", () => {
+            const dev = bootstrapOutput({ stack: "dev", repo: "o/r", account: "123456789012", dir: "out" });
+            assert.equal(dev.warnings.length, 3, dev.warnings.join("\n"));
+            assert.ok(dev.warnings.every((w) => w.includes("777788889999")));
+            assert.deepEqual(dev.commands.slice(0, 3), dev.warnings.map((w) => `# WARNING: ${w}`));
+            assert.deepEqual(bootstrapOutput({ stack: "prod", repo: "o/r", dir: "out" }).warnings, []);
         });
     });
 
