@@ -63,17 +63,23 @@ function setConfig(ws: Workspace, key: string, value: number): void {
     if (r.status !== 0) throw new Error(`config set ${key} ${value}: ${r.stdout}${r.stderr}`);
 }
 
+/**
+ * What the engine writes of the two objects: spec, labels and annotations. Not resourceVersion:
+ * the HPA controller rewrites the HPA's status on its own (kube-controller-manager runs it here),
+ * which bumps resourceVersion with no write of the engine's.
+ */
 type Live = { maxConnections?: number; frontendMax?: number; versions: string };
+type Meta = { metadata?: { labels?: unknown; annotations?: unknown }; spec?: unknown };
+const written = (o: Meta | undefined): string => JSON.stringify([o?.spec, o?.metadata?.labels, o?.metadata?.annotations]);
 
 /** Runs the chain; restores the stack file's config (config only) before it returns or throws. */
 export async function checkPlanChain(stackName: string, ws: Workspace, client: KubeClient): Promise<{ value: undefined; detail: string }> {
     const drPath = `${collectionPath("networking.istio.io/v1", "destinationrules", PAYMENTS_NAMESPACE)}/${BACKEND_RULE}`;
     const hpaPath = `${collectionPath("autoscaling/v2", "horizontalpodautoscalers", PAYMENTS_NAMESPACE)}/${FRONTEND.app}`;
-    type Meta = { metadata?: { resourceVersion?: string } };
     const live = async (): Promise<Live> => {
         const dr = await client.get<Meta>(drPath);
         const hpa = await client.get<Meta & { spec?: { maxReplicas?: number } }>(hpaPath);
-        return { maxConnections: ruleMaxConnections(dr), frontendMax: hpa?.spec?.maxReplicas, versions: `${dr?.metadata?.resourceVersion}/${hpa?.metadata?.resourceVersion}` };
+        return { maxConnections: ruleMaxConnections(dr), frontendMax: hpa?.spec?.maxReplicas, versions: `${written(dr)}/${written(hpa)}` };
     };
     const before = await live();
     if (before.maxConnections === undefined || before.frontendMax === undefined) throw new Error(`the backend DestinationRule or the frontend HPA is missing before the chain: ${JSON.stringify(before)}`);
@@ -115,7 +121,7 @@ export async function checkPlanChain(stackName: string, ws: Workspace, client: K
         if (done.maxConnections !== planned.maxConnections || done.frontendMax !== planned.frontendMax) throw new Error(`after up --plan, maxConnections is ${done.maxConnections} and frontend's maxReplicas ${done.frontendMax}, not as planned (${JSON.stringify(planned)})`);
         return {
             value: undefined,
-            detail: `plan of ${types.length} resources (${updates.length} updates, ${unjudged.length} with inputs unknown at preview) saved with frontend maxReplicas ${planned.frontendMax}, maxConnections ${planned.maxConnections}; with maxConnections ${planned.maxConnections + 1} \`pulumi up --yes --plan\` refused ${BACKEND_RULE_NAME} in its preview, not the HPA before it, and changed nothing (maxReplicas ${before.frontendMax}, maxConnections ${before.maxConnections}, same resourceVersions, ${history} updates in the history); applied as planned`,
+            detail: `plan of ${types.length} resources (${updates.length} updates, ${unjudged.length} with inputs unknown at preview) saved with frontend maxReplicas ${planned.frontendMax}, maxConnections ${planned.maxConnections}; with maxConnections ${planned.maxConnections + 1} \`pulumi up --yes --plan\` refused ${BACKEND_RULE_NAME} in its preview, not the HPA before it, and changed nothing (maxReplicas ${before.frontendMax}, maxConnections ${before.maxConnections}, same specs, labels and annotations, ${history} updates in the history); applied as planned`,
         };
     } finally {
         // The stack file's values, or none (the default) when it set none.
