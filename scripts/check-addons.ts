@@ -2,9 +2,11 @@
 // Offline (--offline, no credentials): each stack's node image pin (nodes.imageRelease, default
 // NODE_IMAGE_RELEASES) against what the repo records: the release versions.ts pins for its minor
 // passes; the same build date with another Kubernetes patch, or a date after today, fails (no such
-// release); any other date is reported UNKNOWN (only AWS can tell). Online, also each pin's AMI:
-// `aws ec2 describe-images --owners amazon` by its name (amazon-eks-node-al2023-x86_64-standard-
-// <minor>-v<date>), failing when the region has none. With AWS credentials: checks every pinned EKS add-on build (components/versions.ts) against
+// release); any other date is reported UNKNOWN, its Kubernetes patch unchecked (only AWS can
+// tell). Online, also each pin's AMI: `aws ec2 describe-images --owners amazon` by its name
+// (amazon-eks-node-al2023-x86_64-standard-<minor>-v<date>), failing when the region has none or
+// when the AMI's description says it runs another Kubernetes patch than the pin (EKS takes
+// releaseVersion as an exact string). With AWS credentials: checks every pinned EKS add-on build (components/versions.ts) against
 // `aws eks describe-addon-versions` for each supported Kubernetes version, and the pinned AL2023
 // node images against the SSM parameter of AWS's recommended release. Prints one line per pin;
 // With --cluster, also the release each of its managed node groups runs. Exits 1 when EKS does not

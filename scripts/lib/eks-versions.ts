@@ -65,6 +65,8 @@ export interface NodeImageCheck {
 
 /** `1.35.6-20260714` -> its build date, which orders releases of one minor. */
 const releaseDate = (r: string) => r.split("-").pop() ?? "";
+/** `1.35.6-20260714` -> `1.35.6`, the Kubernetes patch EKS matches exactly in releaseVersion. */
+const kubernetesPatch = (r: string) => r.split("-")[0];
 
 export function checkNodeImage(kubernetesVersion: KubernetesVersion, recommended: string): NodeImageCheck {
     const pinned = NODE_IMAGE_RELEASES[kubernetesVersion];
@@ -118,10 +120,12 @@ export interface PinnedRelease {
     release: string;
     /**
      * recorded: the release committed in versions.ts for its minor (checked against the
-     * awslabs/amazon-eks-ami CHANGELOG when pinned); published: AWS serves its AMI (online);
-     * unverified: offline, a build date nothing here records; wrong: cannot be a release (a recorded
-     * build date with another Kubernetes patch, or a date after today); missing: AWS serves no AMI
-     * of that name (online).
+     * awslabs/amazon-eks-ami CHANGELOG when pinned); published: AWS serves its AMI and the AMI runs
+     * the pin's Kubernetes patch (online); unverified: offline, a build date nothing here records
+     * (neither the date nor the patch is checked), or online, an AMI whose description names no
+     * Kubernetes version; wrong: cannot be a release (a recorded build date with another Kubernetes
+     * patch, a date after today, or, online, the date's AMI runs another patch); missing: AWS serves
+     * no AMI of that name (online).
      */
     status: "recorded" | "published" | "unverified" | "wrong" | "missing";
     note?: string;
@@ -135,7 +139,7 @@ export function checkPinnedRelease(stack: string, kubernetesVersion: KubernetesV
     const date = releaseDate(release);
     if (date === releaseDate(recorded)) return { ...base, status: "wrong", note: `AMI release v${date} of ${kubernetesVersion} is ${recorded} (components/versions.ts): another Kubernetes patch is no release` };
     if (date > today.toISOString().slice(0, 10).replace(/-/g, "")) return { ...base, status: "wrong", note: `its build date ${date} is after today` };
-    return { ...base, status: "unverified", note: `not recorded here; run with credentials to ask EC2 for ${amiName(kubernetesVersion, release)}` };
+    return { ...base, status: "unverified", note: `build date not recorded here, so offline neither the date nor the Kubernetes patch ${kubernetesPatch(release)} is checked; run with credentials to ask EC2 for ${amiName(kubernetesVersion, release)} and the Kubernetes version it runs` };
 }
 
 /** The EKS-optimized AMI's name for a release (amazon-eks-ami's AL2023 template: …-standard-<minor>-v<date>). */
@@ -145,16 +149,35 @@ export function amiName(kubernetesVersion: string, release: string): string {
 
 /** The DescribeImages response, the fields read here. */
 export interface DescribeImagesResponse {
-    Images: { ImageId: string; Name: string; State?: string }[];
+    Images: { ImageId: string; Name: string; State?: string; Description?: string }[];
 }
 
-/** Online: a pin is published when EC2 has an available Amazon-owned AMI of its name in the region. */
+/**
+ * The Kubernetes version an EKS-optimized AL2023 AMI runs, from its description. amazon-eks-ami
+ * builds it as "<ami_description>, <ami_component_description>" (templates/al2023/template.json),
+ * the latter "(k8s: {{kubernetes_version}}, containerd: ...)" with the full patch
+ * (templates/al2023/variables-default.json): e.g. "EKS-optimized Kubernetes node based on Amazon
+ * Linux 2023, (k8s: 1.35.6, containerd: 2.1.*)".
+ */
+export function amiKubernetesVersion(description: string | undefined): string | undefined {
+    return /\(k8s: (\d+\.\d+\.\d+)[,)]/.exec(description ?? "")?.[1];
+}
+
+/**
+ * Online: a pin is published when EC2 has an available Amazon-owned AMI of its name in the region
+ * and that AMI runs the pin's Kubernetes patch. The name carries only minor and date, and EKS takes
+ * releaseVersion as an exact string (a wrong patch is refused mid-up: "Requested Nodegroup release
+ * version ... is invalid", awslabs/amazon-eks-ami#559), so the patch is read from the description.
+ */
 export function checkPublishedRelease(pin: PinnedRelease, response: DescribeImagesResponse): PinnedRelease {
     if (pin.status === "wrong") return pin;
-    const image = response.Images.find((i) => i.Name === amiName(pin.kubernetesVersion, pin.release) && (i.State ?? "available") === "available");
-    return image
-        ? { ...pin, status: "published", note: image.ImageId }
-        : { ...pin, status: "missing", note: `EC2 has no available Amazon AMI named ${amiName(pin.kubernetesVersion, pin.release)} in this region` };
+    const name = amiName(pin.kubernetesVersion, pin.release);
+    const image = response.Images.find((i) => i.Name === name && (i.State ?? "available") === "available");
+    if (!image) return { ...pin, status: "missing", note: `EC2 has no available Amazon AMI named ${name} in this region` };
+    const runs = amiKubernetesVersion(image.Description);
+    if (!runs) return { ...pin, status: "unverified", note: `${image.ImageId} exists, but its description names no Kubernetes version, so the patch ${kubernetesPatch(pin.release)} is not checked` };
+    if (runs !== kubernetesPatch(pin.release)) return { ...pin, status: "wrong", note: `${name} (${image.ImageId}) runs Kubernetes ${runs}: its release is ${runs}-${releaseDate(pin.release)}, and EKS refuses any other` };
+    return { ...pin, status: "published", note: `${image.ImageId}, Kubernetes ${runs}` };
 }
 
 export function pinnedReleaseReport(pins: readonly PinnedRelease[]): { text: string; failed: boolean } {

@@ -1,10 +1,11 @@
-// The logic of `npm run check:addons`, on DescribeAddonVersions and SSM responses recorded by hand
-// in the shape of the EKS and SSM API references (test/cluster/fixtures); the command itself needs
+// The logic of `npm run check:addons`, on DescribeAddonVersions, SSM and DescribeImages responses
+// recorded by hand in the shape of the EKS, SSM and EC2 API references (test/cluster/fixtures; the
+// AMI description as amazon-eks-ami's AL2023 template writes it); the command itself needs
 // credentials.
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { AddonVersionsResponse, addonReport, amiName, checkAddon, checkAddons, checkDeployedNodeImage, checkNodeImage, checkPinnedRelease, checkPublishedRelease, compareBuilds, DescribeImagesResponse, nodeImageParameter, pinnedReleaseReport } from "../../scripts/lib/eks-versions";
+import { AddonVersionsResponse, addonReport, amiKubernetesVersion, amiName, checkAddon, checkAddons, checkDeployedNodeImage, checkNodeImage, checkPinnedRelease, checkPublishedRelease, compareBuilds, DescribeImagesResponse, nodeImageParameter, pinnedReleaseReport } from "../../scripts/lib/eks-versions";
 import { NODE_IMAGE_RELEASES } from "../../components/versions";
 
 const fixture = <T>(name: string): T => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", name), "utf8")) as T;
@@ -76,17 +77,40 @@ describe("check:addons", () => {
             assert.equal(pinnedReleaseReport([newer]).failed, false, "offline cannot tell; only AWS can");
         });
 
+        it("offline: says the Kubernetes patch of an unrecorded date is not checked", () => {
+            const note = checkPinnedRelease("dev", "1.35", "1.35.5-20261120", today).note ?? "";
+            assert.match(note, /offline neither the date nor the Kubernetes patch 1\.35\.5 is checked/);
+        });
+
         it("online: asks EC2 for the AMI by its name, and fails when the region has none", () => {
             assert.equal(amiName("1.35", "1.35.7-20261120"), "amazon-eks-node-al2023-x86_64-standard-1.35-v20261120");
             const newer = checkPinnedRelease("dev", "1.35", "1.35.7-20261120", today);
-            const found: DescribeImagesResponse = { Images: [{ ImageId: "ami-0abc", Name: "amazon-eks-node-al2023-x86_64-standard-1.35-v20261120", State: "available" }] };
-            assert.deepEqual([checkPublishedRelease(newer, found).status, checkPublishedRelease(newer, found).note], ["published", "ami-0abc"]);
+            const found: DescribeImagesResponse = { Images: [{ ImageId: "ami-0abc", Name: "amazon-eks-node-al2023-x86_64-standard-1.35-v20261120", State: "available", Description: "EKS-optimized Kubernetes node based on Amazon Linux 2023, (k8s: 1.35.7, containerd: 2.1.*)" }] };
+            assert.deepEqual([checkPublishedRelease(newer, found).status, checkPublishedRelease(newer, found).note], ["published", "ami-0abc, Kubernetes 1.35.7"]);
             const none = checkPublishedRelease(newer, { Images: [] });
             assert.equal(none.status, "missing");
             assert.equal(pinnedReleaseReport([none]).failed, true);
             assert.match(pinnedReleaseReport([none]).text, /^MISSING dev nodes\.imageRelease 1\.35\.7-20261120 \(missing: EC2 has no available Amazon AMI named amazon-eks-node-al2023-x86_64-standard-1\.35-v20261120/);
             const otherName = checkPublishedRelease(newer, { Images: [{ ImageId: "ami-0def", Name: "amazon-eks-node-al2023-x86_64-standard-1.34-v20261120" }] });
             assert.equal(otherName.status, "missing", "another minor's AMI is not this release");
+        });
+
+        it("online: fails a pin whose date's AMI runs another Kubernetes patch (EKS takes releaseVersion exactly)", () => {
+            const images = fixture<DescribeImagesResponse>("describe-images-1.35-v20261120.json");
+            assert.equal(amiKubernetesVersion(images.Images[0].Description), "1.35.6");
+            const wrongPatch = checkPublishedRelease(checkPinnedRelease("dev", "1.35", "1.35.5-20261120", today), images);
+            assert.deepEqual([wrongPatch.status, wrongPatch.note], ["wrong", "amazon-eks-node-al2023-x86_64-standard-1.35-v20261120 (ami-0c4e1f2a7b9d3e561) runs Kubernetes 1.35.6: its release is 1.35.6-20261120, and EKS refuses any other"]);
+            const report = pinnedReleaseReport([wrongPatch]);
+            assert.equal(report.failed, true);
+            assert.match(report.text, /^WRONG   dev nodes\.imageRelease 1\.35\.5-20261120 \(wrong: /);
+            assert.equal(checkPublishedRelease(checkPinnedRelease("dev", "1.35", "1.35.6-20261120", today), images).status, "published", "the same date with the patch it runs");
+        });
+
+        it("online: reports UNKNOWN, not ok, when the AMI's description names no Kubernetes version", () => {
+            const pin = checkPinnedRelease("dev", "1.35", "1.35.6-20261120", today);
+            const bare = checkPublishedRelease(pin, { Images: [{ ImageId: "ami-0abc", Name: amiName("1.35", pin.release), Description: "EKS-optimized Kubernetes node based on Amazon Linux 2023" }] });
+            assert.equal(bare.status, "unverified");
+            assert.match(pinnedReleaseReport([bare]).text, /^UNKNOWN .*the patch 1\.35\.6 is not checked/);
         });
     });
 });
