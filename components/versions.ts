@@ -20,10 +20,11 @@ export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = "1.35";
  * extended support ends is auto-upgraded (docs.aws.amazon.com/eks/latest/userguide/
  * kubernetes-versions.html). The dates are the EKS release calendar's (same page, "Amazon EKS
  * Kubernetes release calendar"; mirrored by endoflife.date/amazon-eks).
- * standardEnds: the day extended support (and its per-cluster-hour price) starts; a STANDARD
- * cluster is upgraded by EKS itself then (cluster.supportType). extendedEnds: the day EKS upgrades
- * any cluster still on it. undefined: not verified here (1.36's calendar entry is not in the
- * copies this was checked against); the preview says so instead of guessing.
+ * standardEnds: the day extended support (and its per-cluster-hour price) starts; from that day
+ * EKS upgrades a STANDARD cluster itself (cluster.supportType), "through a gradual deployment
+ * process after the end of support date", so not necessarily that day. extendedEnds: from that
+ * day EKS upgrades any cluster still on it. undefined: not verified here (1.36's calendar entry is
+ * not in the copies this was checked against); the preview says so instead of guessing.
  */
 export const EKS_SUPPORT: Readonly<Record<KubernetesVersion, { standardEnds?: string; extendedEnds?: string }>> = {
     "1.34": { standardEnds: "2026-12-02", extendedEnds: "2027-12-02" },

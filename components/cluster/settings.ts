@@ -133,7 +133,7 @@ export const clusterKeys = {
     supportType: defineKey<SupportType>({
         key: "cluster.supportType",
         type: "string",
-        description: "EKS upgrade policy at the end of a version's standard support: STANDARD (EKS upgrades the cluster itself, on its date) or EXTENDED (stays, at the extended-support price, until we upgrade). Default: dev STANDARD, staging STANDARD, prod EXTENDED (prod refuses STANDARD: its upgrades are ours, step by step).",
+        description: "EKS upgrade policy at the end of a version's standard support: STANDARD (EKS upgrades the cluster itself, some time after that date; then set cluster.kubernetesVersion to the version it runs) or EXTENDED (stays, at the extended-support price, until we upgrade). Default: dev STANDARD, staging STANDARD, prod EXTENDED (prod refuses STANDARD: its upgrades are ours, step by step).",
         schema: oneOf(["STANDARD", "EXTENDED"] as const),
         default: { dev: "STANDARD", staging: "STANDARD", prod: "EXTENDED" },
     }),
@@ -335,7 +335,7 @@ export const clusterSection: ConfigSection<ClusterConfig> = {
                 reader.fail(k.logRetentionDays.key, `prod keeps control-plane logs at least ${PROD_MIN_LOG_RETENTION_DAYS} days (PCI DSS 10.5.1: a year of audit-log history), got ${config.logRetentionDays}`);
             }
             if (nodes.minSize < 3) reader.fail(k.minSize.key, `prod keeps at least 3 nodes (one per AZ), got ${nodes.minSize}`);
-            // STANDARD lets EKS upgrade prod on its own date; the config would then ask for a downgrade.
+            // STANDARD lets EKS upgrade prod itself after standard support ends; the config would then ask for a downgrade.
             if (config.supportType !== "EXTENDED") reader.fail(k.supportType.key, "prod runs EXTENDED: EKS must not upgrade it at the end of standard support (docs/upgrades.md)");
         }
         return config;

@@ -4,7 +4,11 @@
 // reference to the stack itself (pulumi/pulumi#3722), so a skipping or backward step fails the
 // preview naming the key instead of failing halfway through `pulumi up`. Without that output (an
 // imported or migrated stack) cluster.deployedKubernetesVersion stands in; with neither (a new
-// stack) nothing is checked and the preview warns.
+// stack) nothing is checked and the preview warns. Neither source sees the live cluster: when EKS
+// upgrades a STANDARD cluster itself after standard support ends, the output keeps the last up's
+// version (`pulumi refresh` does not rewrite stack outputs), so this check passes and the up would
+// ask EKS for a downgrade; the operator sets cluster.kubernetesVersion to the running version
+// (docs/upgrades.md, "Upgrade policy").
 import * as pulumi from "@pulumi/pulumi";
 import { fullKey } from "../settings";
 import { EKS_SUPPORT, KubernetesVersion } from "../versions";
@@ -26,10 +30,10 @@ export function kubernetesUpgradeProblem(deployed: string | undefined, wanted: s
     if (d === undefined || w === undefined) return undefined;
     const key = fullKey("cluster.kubernetesVersion");
     if (w < d) {
-        return `${key}: the cluster runs 1.${d} (${source}) and EKS cannot downgrade it to ${wanted}; set 1.${d} (if EKS upgraded it at the end of standard support, it stays there)`;
+        return `${key}: the cluster was deployed at 1.${d} (${source}) and EKS cannot downgrade it to ${wanted}; set 1.${d}`;
     }
     if (w > d + 1) {
-        return `${key}: the cluster runs 1.${d} (${source}) and EKS upgrades one minor version at a time: set 1.${d + 1}, pulumi up, then ${wanted}`;
+        return `${key}: the cluster was deployed at 1.${d} (${source}) and EKS upgrades one minor version at a time: set 1.${d + 1}, pulumi up, then ${wanted}`;
     }
     return undefined;
 }
@@ -56,10 +60,17 @@ export function supportWarning(version: KubernetesVersion, supportType: "STANDAR
     if (!standardEnds || !extendedEnds) return `${key} ${version}: its EKS support dates are not recorded (EKS_SUPPORT in components/versions.ts); check the EKS Kubernetes release calendar`;
     const days = (date: string) => Math.ceil((Date.parse(`${date}T00:00:00Z`) - today.getTime()) / DAY_MS);
     const next = `1.${Number(version.split(".")[1]) + 1}`;
-    if (days(extendedEnds) <= 0) return `${key} ${version}: EKS extended support ended on ${extendedEnds}; EKS upgrades such clusters itself: set ${next}`;
-    if (days(standardEnds) <= 0) return `${key} ${version}: in EKS extended support since ${standardEnds} (billed per cluster hour), which ends on ${extendedEnds} (in ${days(extendedEnds)} days): upgrade to ${next}`;
+    // EKS upgrades "through a gradual deployment process after the end of support date", not on
+    // the day (EKS user guide, view-upgrade-policy and kubernetes-versions), and this program
+    // cannot see it happen: the one-minor check reads the last up's stack output.
+    const afterAutoUpgrade = `this preview does not see EKS's upgrade: once \`aws eks describe-cluster\` reports ${next}, set ${key} to ${next} (docs/upgrades.md, "Upgrade policy")`;
+    if (days(extendedEnds) <= 0) return `${key} ${version}: EKS extended support ended on ${extendedEnds}; from that day EKS upgrades such clusters itself: ${afterAutoUpgrade}`;
+    if (days(standardEnds) <= 0) {
+        if (supportType === "STANDARD") return `${key} ${version}: EKS standard support ended on ${standardEnds}; from that day EKS upgrades this cluster (supportType STANDARD) to ${next} itself, at a time it picks: ${afterAutoUpgrade}`;
+        return `${key} ${version}: in EKS extended support since ${standardEnds} (billed per cluster hour), which ends on ${extendedEnds} (in ${days(extendedEnds)} days): upgrade to ${next}`;
+    }
     if (days(standardEnds) <= EXTENDED_SUPPORT_WARNING_DAYS) {
-        const then = supportType === "STANDARD" ? "EKS upgrades this cluster (supportType STANDARD) to the next minor itself that day" : "the cluster stays (supportType EXTENDED) at the extended-support price per cluster hour";
+        const then = supportType === "STANDARD" ? "from that day EKS may upgrade this cluster (supportType STANDARD) to the next minor itself, at a time it picks" : "the cluster stays (supportType EXTENDED) at the extended-support price per cluster hour";
         return `${key} ${version}: enters EKS extended support on ${standardEnds} (in ${days(standardEnds)} days): ${then}; upgrade to ${next} before (one minor per pulumi up, docs/upgrades.md)`;
     }
     return undefined;

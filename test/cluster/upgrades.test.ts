@@ -34,12 +34,22 @@ describe("EKS upgrades", () => {
         it("refuses skipping a minor (1.34 -> 1.36), naming the key and the step in between", () => {
             assert.equal(
                 kubernetesUpgradeProblem("1.34", "1.36"),
-                "dodo-platform:cluster.kubernetesVersion: the cluster runs 1.34 (stack output kubernetesVersion of the last pulumi up) and EKS upgrades one minor version at a time: set 1.35, pulumi up, then 1.36",
+                "dodo-platform:cluster.kubernetesVersion: the cluster was deployed at 1.34 (stack output kubernetesVersion of the last pulumi up) and EKS upgrades one minor version at a time: set 1.35, pulumi up, then 1.36",
             );
         });
 
-        it("refuses going back, which EKS cannot do (also after EKS upgraded a STANDARD cluster itself)", () => {
-            assert.match(kubernetesUpgradeProblem("1.35", "1.34") ?? "", /^dodo-platform:cluster\.kubernetesVersion: the cluster runs 1\.35 .* EKS cannot downgrade it to 1\.34; set 1\.35/);
+        it("refuses going back from the version the last up deployed, which EKS cannot do", () => {
+            assert.equal(
+                kubernetesUpgradeProblem("1.35", "1.34"),
+                "dodo-platform:cluster.kubernetesVersion: the cluster was deployed at 1.35 (stack output kubernetesVersion of the last pulumi up) and EKS cannot downgrade it to 1.34; set 1.35",
+            );
+        });
+
+        it("cannot see EKS upgrading a STANDARD cluster itself: the stack output keeps the last up's minor, so the old config passes", () => {
+            // EKS moved the cluster 1.34 -> 1.35; the output and the config still say 1.34.
+            assert.equal(kubernetesUpgradeProblem("1.34", "1.34"), undefined);
+            // The fix docs/upgrades.md gives (set the running version) is one minor up from the output: allowed.
+            assert.equal(kubernetesUpgradeProblem("1.34", "1.35"), undefined);
         });
 
         it("checks nothing before the first pulumi up (no stack output yet)", () => {
@@ -71,7 +81,7 @@ describe("EKS upgrades", () => {
             };
 
             it("compares with cluster.deployedKubernetesVersion, and names it as the source", async () => {
-                await assert.rejects(guard(undefined, "1.34"), /cluster\.kubernetesVersion: the cluster runs 1\.34 \(dodo-platform:cluster\.deployedKubernetesVersion\) and EKS upgrades one minor version at a time: set 1\.35/);
+                await assert.rejects(guard(undefined, "1.34"), /cluster\.kubernetesVersion: the cluster was deployed at 1\.34 \(dodo-platform:cluster\.deployedKubernetesVersion\) and EKS upgrades one minor version at a time: set 1\.35/);
                 assert.deepEqual(await guard(undefined, "1.35"), { version: "1.36", warnings: [] });
             });
 
@@ -102,7 +112,7 @@ describe("EKS upgrades", () => {
     });
 
     describe("upgrade policy", () => {
-        it("prod is EXTENDED (EKS never upgrades it on its own date); dev and staging STANDARD", async () => {
+        it("prod is EXTENDED (EKS does not upgrade it when standard support ends); dev and staging STANDARD", async () => {
             for (const [stack, supportType] of [["prod", "EXTENDED"], ["staging", "STANDARD"], ["dev", "STANDARD"]] as const) {
                 const eks = get((await renderCached(stack)).resources, "aws:eks/cluster:Cluster", "cluster-eks");
                 assert.deepEqual(props<{ upgradePolicy: unknown }>(eks).upgradePolicy, { supportType }, stack);
@@ -122,7 +132,7 @@ describe("EKS upgrades", () => {
             assert.equal(supportWarning("1.35", "STANDARD", on("2026-12-26")), undefined, "91 days before 2027-03-27");
             assert.equal(
                 supportWarning("1.35", "STANDARD", on("2026-12-27")),
-                "dodo-platform:cluster.kubernetesVersion 1.35: enters EKS extended support on 2027-03-27 (in 90 days): EKS upgrades this cluster (supportType STANDARD) to the next minor itself that day; upgrade to 1.36 before (one minor per pulumi up, docs/upgrades.md)",
+                "dodo-platform:cluster.kubernetesVersion 1.35: enters EKS extended support on 2027-03-27 (in 90 days): from that day EKS may upgrade this cluster (supportType STANDARD) to the next minor itself, at a time it picks; upgrade to 1.36 before (one minor per pulumi up, docs/upgrades.md)",
             );
             assert.match(supportWarning("1.35", "EXTENDED", on("2027-03-20")) ?? "", /in 7 days\): the cluster stays \(supportType EXTENDED\) at the extended-support price per cluster hour/);
         });
@@ -132,7 +142,14 @@ describe("EKS upgrades", () => {
                 supportWarning("1.34", "EXTENDED", on("2026-12-03")),
                 "dodo-platform:cluster.kubernetesVersion 1.34: in EKS extended support since 2026-12-02 (billed per cluster hour), which ends on 2027-12-02 (in 364 days): upgrade to 1.35",
             );
-            assert.match(supportWarning("1.34", "EXTENDED", on("2027-12-02")) ?? "", /extended support ended on 2027-12-02/);
+            assert.match(supportWarning("1.34", "EXTENDED", on("2027-12-02")) ?? "", /extended support ended on 2027-12-02; from that day EKS upgrades such clusters itself: this preview does not see/);
+        });
+
+        it("after standard support ends, tells a STANDARD stack that EKS upgrades it and what to set once it has", () => {
+            assert.equal(
+                supportWarning("1.34", "STANDARD", on("2026-12-03")),
+                'dodo-platform:cluster.kubernetesVersion 1.34: EKS standard support ended on 2026-12-02; from that day EKS upgrades this cluster (supportType STANDARD) to 1.35 itself, at a time it picks: this preview does not see EKS\'s upgrade: once `aws eks describe-cluster` reports 1.35, set dodo-platform:cluster.kubernetesVersion to 1.35 (docs/upgrades.md, "Upgrade policy")',
+            );
         });
 
         it("says when a version's dates are not recorded instead of guessing", () => {
