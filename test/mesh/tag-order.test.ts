@@ -1,7 +1,8 @@
 // The default flip on a whole-program render of dev (the walk's step 7): the unrevisioned istiod's
 // own injector is retired once the `default` tag takes its selectors, after that tag exists, without
 // rolling istiod; and every tag is created after its own revision's istiod release, which patches
-// its caBundle (istio.io/rev names that revision).
+// its caBundle (istio.io/rev names that revision). What the flag removes from the real chart is
+// checked with helm in test/rendered-charts/helm/default-flip.test.ts (npm run test:charts).
 import { strict as assert } from "assert";
 import { stepsFor } from "../../scripts/lib/upgrade/plan";
 import { chartsByResource, meshObjectAt, RenderedState, renderWithMesh, stackMesh } from "../../scripts/lib/upgrade/render";
