@@ -5,9 +5,9 @@ import { applyObject } from "../apply";
 import { ChartSources, releaseChart, UPSTREAM } from "../charts";
 import { irsaRole, OidcIdentity } from "../cluster/irsa";
 import { NodeGroupConfig } from "../cluster/settings";
-import { assumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../iam";
 import { Environment } from "../settings";
 import { PullThroughCache } from "../registry";
+import { nodeRole as createNodeRole } from "../cluster/node-role";
 import { UPSTREAM_IMAGES } from "../registry/images";
 import { withChartImages } from "../registry/chart-images";
 import { al2023Alias, ec2NodeClass, KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT, karpenterNodeLimit, karpenterValues, needsSpotServiceLinkedRole, nodePool, SPOT_SERVICE } from "./builders";
@@ -68,15 +68,8 @@ export class Autoscaling extends pulumi.ComponentResource {
         const maxNodes = karpenterNodeLimit(args.system.maxSize, args.system.desiredSize);
 
         // The nodes' own role: what every node needs, nothing more (the CNI has its own IRSA role).
-        const nodeRole = new aws.iam.Role(`${name}-nodes`, {
-            namePrefix: roleNamePrefix(args.name, "karpenter-nodes"),
-            assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")),
-        }, parent);
-        const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"].map(
-            (policy) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(policy) }, parent),
-        );
         const cache = args.pullThroughCache;
-        if (cache) nodePolicies.push(new aws.iam.RolePolicyAttachment(`${name}-nodes-pull-through-cache`, { role: nodeRole.name, policyArn: cache.nodePolicyArn }, parent));
+        const { role: nodeRole, policies: nodePolicies } = createNodeRole(name, args.name, "karpenter-nodes", cache, parent);
         const instanceProfile = new aws.iam.InstanceProfile(`${name}-nodes`, { name: `${args.name}-karpenter-nodes`, role: nodeRole.name }, parent);
         // Authentication mode API: nodes join through an access entry of type EC2_LINUX (system:nodes).
         const accessEntry = new aws.eks.AccessEntry(`${name}-nodes`, { clusterName: cluster.clusterName, principalArn: nodeRole.arn, type: "EC2_LINUX" }, parent);

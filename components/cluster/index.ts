@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { applyObject } from "../apply";
 import { Environment } from "../settings";
-import { assumeRolePolicy, managedPolicyArn, roleNamePrefix } from "../iam";
+import { managedPolicyArn, roleNamePrefix } from "../iam";
 import { lbControllerPolicy } from "./lb-controller-policy";
 import { irsaRole, OidcIdentity } from "./irsa";
 import { eksAddonVersions, EksAddonName } from "../versions";
@@ -25,6 +25,7 @@ import {
 import { ClusterConfig } from "./settings";
 import { VPC_RESOURCE_CONTROLLER_POLICY, vpcCniConfiguration } from "./vpc-cni";
 import { PullThroughCache } from "../registry";
+import { nodeRole as createNodeRole } from "./node-role";
 import { UPSTREAM_IMAGES } from "../registry/images";
 import { withChartImages } from "../registry/chart-images";
 
@@ -210,15 +211,8 @@ export class Cluster extends pulumi.ComponentResource {
             addon("eks-pod-identity-agent", []),
         ];
 
-        const nodeRole = new aws.iam.Role(`${name}-nodes`, {
-            namePrefix: roleNamePrefix(args.name, "eks-nodes"),
-            assumeRolePolicy: JSON.stringify(assumeRolePolicy("ec2.amazonaws.com")),
-        }, parent);
-        const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"].map(
-            (policy) => new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, { role: nodeRole.name, policyArn: managedPolicyArn(policy) }, parent),
-        );
         const cache = args.pullThroughCache;
-        if (cache) nodePolicies.push(new aws.iam.RolePolicyAttachment(`${name}-nodes-pull-through-cache`, { role: nodeRole.name, policyArn: cache.nodePolicyArn }, parent));
+        const { role: nodeRole, policies: nodePolicies } = createNodeRole(name, args.name, "eks-nodes", cache, parent);
         const images = cache?.images ?? UPSTREAM_IMAGES;
         const pullable = cache?.ready ?? [];
 
